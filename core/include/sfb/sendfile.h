@@ -1,0 +1,105 @@
+/*
+ * sendfile-bench core: a portable sendfile(2) with headers, trailers, flags and offsets.
+ *
+ * This is the C ABI. It uses plain integers, pointers and two plain structs, so it can be
+ * called from C, C++, Python ctypes/cffi, Rust and anything else that speaks C. The C++
+ * header <sfb/sendfile.hpp> wraps it with spans.
+ *
+ * One call sends, in this order, every header buffer, then `nbytes` bytes of the file `in_fd`
+ * starting at `offset` (or at the file's current position), then every trailer buffer, to the
+ * socket `out_fd`. It keeps going until everything went out, the file ended, or an error came
+ * up; the result always carries the byte count, so a partial send followed by an error never
+ * loses its accounting.
+ */
+#ifndef SFB_SENDFILE_H
+#define SFB_SENDFILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(__GNUC__) || defined(__clang__)
+#define SFB_API __attribute__((visibility("default")))
+#else
+#define SFB_API
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* One buffer of header or trailer bytes. */
+struct sfb_buffer {
+    const void* data;
+    size_t size;
+};
+
+/* Flags for sfb_request.flags. */
+enum {
+    /* Use the portable pread()+send() emulation even where a native call exists. */
+    SFB_FORCE_EMULATION = 1 << 0,
+    /* Send from, and advance, the file's current position; `offset` is ignored. Backends
+       that cannot do this natively (all but Linux) use the emulation for such a call. */
+    SFB_USE_FILE_POSITION = 1 << 1,
+    /* FreeBSD/DragonFly sendfile(2) flags; on any other backend they fail with ENOTSUP. */
+    SFB_NODISKIO = 1 << 8,
+    SFB_MNOWAIT = 1 << 9,
+    SFB_SYNC = 1 << 10,
+    SFB_NOCACHE = 1 << 11
+};
+
+struct sfb_request {
+    int out_fd;     /* a connected stream socket */
+    int in_fd;      /* a regular file, open for reading */
+    int64_t offset; /* where in the file to start; must be >= 0 */
+    /* How many file bytes to send; 0 means "up to the end of the file" on every backend. */
+    uint64_t nbytes;
+    const struct sfb_buffer* headers; /* sent before the file data; may be NULL */
+    size_t header_count;
+    const struct sfb_buffer* trailers; /* sent after the file data; may be NULL */
+    size_t trailer_count;
+    int flags; /* SFB_* flags above, or 0 */
+};
+
+struct sfb_result {
+    uint64_t bytes_sent; /* every byte that went out: headers + file + trailers */
+    uint64_t file_bytes; /* of those, the bytes that came from the file */
+    /* 0 on success, else an errno value. EAGAIN: a non-blocking socket is full, `bytes_sent`
+       went out, call again for the rest. ENODATA: the file ended before `nbytes` bytes were
+       sent (or `offset` is at or past its end); the file bytes that existed went out and the
+       trailers did not, so a framing protocol never sees a trailer after missing data. */
+    int error;
+    /* 1 when the native call was used, 0 when the emulation was (forced or as a fallback). */
+    int used_native;
+};
+
+/* Sends as described above. Returns 0 or the errno value also stored in result->error, and
+   sets errno to it. Signals never interrupt it (EINTR is retried inside) and a peer that
+   goes away gives EPIPE or ECONNRESET, never SIGPIPE. A NULL request or result gives EINVAL. */
+SFB_API int sfb_sendfile(const struct sfb_request* request, struct sfb_result* result);
+
+/* The simple form, pysendfile's: sends up to `nbytes` file bytes from `offset` (negative: from
+   the file's current position). Returns the bytes sent (0 at end of file), or -1 with errno
+   set when nothing was sent. */
+SFB_API int64_t sfb_sendfile_simple(int out_fd, int in_fd, int64_t offset, uint64_t nbytes);
+
+/* Capabilities of the backend this build uses natively. */
+enum {
+    SFB_CAP_NATIVE = 1 << 0,         /* a native sendfile call is compiled in */
+    SFB_CAP_HEADERS_NATIVE = 1 << 1, /* headers/trailers go out in the native call itself */
+    SFB_CAP_FLAGS = 1 << 2,          /* the SFB_NODISKIO... flags are honoured */
+    SFB_CAP_FILE_POSITION = 1 << 3,  /* SFB_USE_FILE_POSITION works natively */
+    SFB_CAP_EMULATION = 1 << 4       /* the emulation is available (always) */
+};
+
+/* The native backend's name: "linux", "freebsd", "darwin", "solaris", "aix" or "emulated". */
+SFB_API const char* sfb_backend_name(void);
+/* A bit set of SFB_CAP_* values. */
+SFB_API int sfb_capabilities(void);
+/* The library's version, "MAJOR.MINOR.PATCH". */
+SFB_API const char* sfb_version(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SFB_SENDFILE_H */

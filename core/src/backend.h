@@ -1,0 +1,55 @@
+// The interface between the dispatcher (sendfile.cpp) and the per-OS backends. Exactly one
+// native backend file is compiled into the library, chosen by core/CMakeLists.txt; the
+// emulation (emulated.cpp) is always compiled in.
+#pragma once
+
+#include <sfb/sendfile.h>
+
+#include <cstdint>
+#include <span>
+
+namespace sfb::detail {
+
+// A request after the dispatcher checked it: the descriptors are valid, `in_fd` is a regular
+// file, `offset` is non-negative (or the file position is used) and `nbytes` is the exact
+// number of file bytes wanted (never the "0 means to EOF" form).
+struct checked_request {
+    int out_fd;
+    int in_fd;
+    std::int64_t offset;
+    bool use_file_position;
+    std::uint64_t nbytes;
+    std::span<const sfb_buffer> headers;
+    std::span<const sfb_buffer> trailers;
+    int flags;
+};
+
+// What the native backend is called and what it can do (SFB_CAP_* bits).
+const char* native_backend_name();
+int native_capabilities();
+
+// Sends the whole request with the OS's own call. Returns an error of EINVAL, ENOSYS,
+// ENOTSOCK or EOPNOTSUPP with nothing sent when the call refuses these descriptors; the
+// dispatcher then falls back to the emulation.
+sfb_result native_send(const checked_request& req);
+
+// The portable pread()+send() loop, complete with headers and trailers.
+sfb_result emulated_send(const checked_request& req);
+
+// Building blocks shared by the backends (emulated.cpp).
+
+// Sends every byte of `buffers` with sendmsg(), retrying EINTR and short sends, adding what
+// went out to `sent`. `more` asks for MSG_MORE where the OS has it (more data follows).
+// Returns 0 or an errno value (EAGAIN on a full non-blocking socket).
+int send_buffers(int fd, std::span<const sfb_buffer> buffers, bool more, std::uint64_t& sent);
+
+// The emulation's file loop alone: sends `count` bytes of `in_fd` from `offset` (or from the
+// file position, advancing it) with pread()/read() and send(), adding file bytes that went
+// out to `sent`. Returns 0, ENODATA when the file ended early, or an errno value.
+int emulated_file_range(int out_fd, int in_fd, std::int64_t offset, bool use_file_position,
+                        std::uint64_t count, bool more, std::uint64_t& sent);
+
+// The flag that keeps send() from raising SIGPIPE where the OS has one (MSG_NOSIGNAL), else 0.
+int no_sigpipe_flag();
+
+}  // namespace sfb::detail

@@ -1,0 +1,101 @@
+// Linux backend: sendfile(2) (sendfile64 through _FILE_OFFSET_BITS=64).
+//
+// Quirks, from sendfile(2), the kernel source and the peers that handle them:
+// - There are no headers or trailers in the call (pysendfile silently dropped them). Headers
+//   go out first with sendmsg(MSG_MORE) so the kernel may put them in one segment with the
+//   file's first bytes; when trailers follow, TCP_CORK holds the file's last partial segment
+//   back so the trailer joins it (tcp(7)). Cork errors are ignored: a Unix socket has none.
+// - One call moves at most 0x7ffff000 bytes (MAX_RW_COUNT), also on 64-bit kernels.
+// - Since Linux 4.3 (splice-based sendfile) a call may return a short count at any time; a
+//   signal after some bytes moved gives that short count rather than EINTR.
+// - A NULL offset pointer sends from the file position and advances it; a non-NULL one
+//   leaves the position alone. Both are used.
+// - A return of 0 while bytes are still owed means the file is shorter than asked (ENODATA).
+// - EINVAL/ENOSYS: the descriptors are not ones sendfile can join (an in_fd that cannot be
+//   mmap'ed, say); the rest of the file then goes through the emulation.
+// - The out descriptor may be any file since Linux 2.6.33; the socket check is the caller's.
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+
+#include "backend.h"
+
+namespace sfb::detail {
+
+namespace {
+
+constexpr std::uint64_t kMaxPerCall = 0x7ffff000;
+
+bool refused_by_native(int error) {
+    return error == EINVAL || error == ENOSYS || error == ENOTSOCK || error == EOPNOTSUPP;
+}
+
+void set_cork(int fd, int on) {
+    // Best effort: only TCP has a cork, and a failed cork changes segmenting, never bytes.
+    (void)::setsockopt(fd, IPPROTO_TCP, TCP_CORK, &on, sizeof on);
+}
+
+// Moves the file part; returns 0, ENODATA at an early end of file, or an errno value.
+int send_file_range(const checked_request& req, bool more, std::uint64_t& sent) {
+    off_t offset = static_cast<off_t>(req.offset);
+    while (sent < req.nbytes) {
+        const auto want = static_cast<std::size_t>(std::min(req.nbytes - sent, kMaxPerCall));
+        const ssize_t n =
+            ::sendfile(req.out_fd, req.in_fd, req.use_file_position ? nullptr : &offset, want);
+        if (n < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            if (sent == 0 && refused_by_native(errno)) {
+                return emulated_file_range(req.out_fd, req.in_fd, req.offset, req.use_file_position,
+                                           req.nbytes, more, sent);
+            }
+            return errno;
+        }
+        if (n == 0) {
+            return ENODATA;
+        }
+        sent += static_cast<std::uint64_t>(n);
+    }
+    return 0;
+}
+
+}  // namespace
+
+const char* native_backend_name() {
+    return "linux";
+}
+
+int native_capabilities() {
+    return SFB_CAP_NATIVE | SFB_CAP_HEADERS_NATIVE | SFB_CAP_FILE_POSITION | SFB_CAP_EMULATION;
+}
+
+sfb_result native_send(const checked_request& req) {
+    sfb_result out{};
+    out.used_native = 1;
+    const bool trailers_follow = !req.trailers.empty();
+    out.error =
+        send_buffers(req.out_fd, req.headers, req.nbytes > 0 || trailers_follow, out.bytes_sent);
+    if (out.error != 0) {
+        return out;
+    }
+    if (trailers_follow) {
+        set_cork(req.out_fd, 1);
+    }
+    out.error = send_file_range(req, trailers_follow, out.file_bytes);
+    out.bytes_sent += out.file_bytes;
+    if (out.error == 0) {
+        out.error = send_buffers(req.out_fd, req.trailers, false, out.bytes_sent);
+    }
+    if (trailers_follow) {
+        set_cork(req.out_fd, 0);
+    }
+    return out;
+}
+
+}  // namespace sfb::detail

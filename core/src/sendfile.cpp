@@ -1,0 +1,163 @@
+// The dispatcher behind the C ABI: checks the request once, resolves "0 bytes means to the
+// end of the file", keeps SIGPIPE away, and picks the native backend or the emulation.
+#include <sfb/sendfile.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <span>
+
+#include "backend.h"
+
+#ifndef SFB_VERSION
+#error "SFB_VERSION must be defined by the build"
+#endif
+
+namespace {
+
+using sfb::detail::checked_request;
+
+constexpr int kKnownFlags = SFB_FORCE_EMULATION | SFB_USE_FILE_POSITION | SFB_NODISKIO |
+                            SFB_MNOWAIT | SFB_SYNC | SFB_NOCACHE;
+constexpr int kOsFlags = SFB_NODISKIO | SFB_MNOWAIT | SFB_SYNC | SFB_NOCACHE;
+
+// The fallback rule shared with libuv, nginx and CPython: only a refusal before any byte
+// went out may be retried through the emulation.
+bool refused_by_native(const sfb_result& r) {
+    return r.bytes_sent == 0 &&
+           (r.error == EINVAL || r.error == ENOSYS || r.error == ENOTSOCK || r.error == EOPNOTSUPP);
+}
+
+int check_buffers(const sfb_buffer* buffers, std::size_t count) {
+    if (count > 0 && buffers == nullptr) {
+        return EINVAL;
+    }
+    for (std::size_t i = 0; i < count; ++i) {
+        if (buffers[i].data == nullptr && buffers[i].size > 0) {
+            return EINVAL;
+        }
+    }
+    return 0;
+}
+
+// Fills `out` from `in`, or returns the errno value that explains why the request is bad.
+int check_request(const sfb_request& in, checked_request& out) {
+    if ((in.flags & ~kKnownFlags) != 0) {
+        return EINVAL;
+    }
+    if ((in.flags & kOsFlags) != 0 && (sfb_capabilities() & SFB_CAP_FLAGS) == 0) {
+        return ENOTSUP;
+    }
+    const bool use_position = (in.flags & SFB_USE_FILE_POSITION) != 0;
+    if (!use_position && in.offset < 0) {
+        return EINVAL;
+    }
+    if (int e = check_buffers(in.headers, in.header_count); e != 0) {
+        return e;
+    }
+    if (int e = check_buffers(in.trailers, in.trailer_count); e != 0) {
+        return e;
+    }
+    struct stat out_st {};
+    if (in.out_fd < 0 || ::fstat(in.out_fd, &out_st) != 0) {
+        return EBADF;
+    }
+    struct stat in_st {};
+    if (in.in_fd < 0 || ::fstat(in.in_fd, &in_st) != 0) {
+        return EBADF;
+    }
+    if (S_ISDIR(in_st.st_mode)) {
+        return EISDIR;
+    }
+    if (!S_ISREG(in_st.st_mode)) {
+        return EINVAL;  // a pipe, socket or device has no stable offsets to send from
+    }
+    std::int64_t start = in.offset;
+    if (use_position) {
+        const off_t pos = ::lseek(in.in_fd, 0, SEEK_CUR);
+        if (pos < 0) {
+            return errno;
+        }
+        start = pos;
+    }
+    std::uint64_t nbytes = in.nbytes;
+    if (nbytes == 0) {
+        nbytes = start < in_st.st_size ? static_cast<std::uint64_t>(in_st.st_size - start) : 0;
+    }
+    out = checked_request{in.out_fd,
+                          in.in_fd,
+                          start,
+                          use_position,
+                          nbytes,
+                          std::span(in.headers, in.header_count),
+                          std::span(in.trailers, in.trailer_count),
+                          in.flags};
+    return 0;
+}
+
+void suppress_sigpipe([[maybe_unused]] int fd) {
+#if defined(SO_NOSIGPIPE)
+    // Systems without MSG_NOSIGNAL (macOS) ask the socket itself not to raise SIGPIPE.
+    const int on = 1;
+    (void)::setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &on, sizeof on);
+#endif
+}
+
+}  // namespace
+
+extern "C" int sfb_sendfile(const sfb_request* request, sfb_result* result) {
+    if (result == nullptr) {
+        errno = EINVAL;
+        return EINVAL;
+    }
+    *result = sfb_result{};
+    checked_request req{};
+    result->error = request == nullptr ? EINVAL : check_request(*request, req);
+    if (result->error == 0) {
+        suppress_sigpipe(req.out_fd);
+        const bool native_can =
+            (sfb_capabilities() & SFB_CAP_NATIVE) != 0 &&
+            (!req.use_file_position || (sfb_capabilities() & SFB_CAP_FILE_POSITION) != 0);
+        if (native_can && (req.flags & SFB_FORCE_EMULATION) == 0) {
+            *result = sfb::detail::native_send(req);
+            if (refused_by_native(*result)) {
+                *result = sfb::detail::emulated_send(req);
+            }
+        } else {
+            *result = sfb::detail::emulated_send(req);
+        }
+    }
+    errno = result->error;
+    return result->error;
+}
+
+extern "C" int64_t sfb_sendfile_simple(int out_fd, int in_fd, int64_t offset, uint64_t nbytes) {
+    sfb_request request{};
+    request.out_fd = out_fd;
+    request.in_fd = in_fd;
+    request.offset = offset < 0 ? 0 : offset;
+    request.nbytes = nbytes;
+    request.flags = offset < 0 ? SFB_USE_FILE_POSITION : 0;
+    sfb_result result{};
+    const int error = sfb_sendfile(&request, &result);
+    // pysendfile's contract: a count whenever something went out, 0 at the end of the file,
+    // and an error only when nothing moved.
+    if (result.bytes_sent > 0 || error == 0 || error == ENODATA) {
+        return static_cast<int64_t>(result.bytes_sent);
+    }
+    errno = error;
+    return -1;
+}
+
+extern "C" const char* sfb_backend_name(void) {
+    return sfb::detail::native_backend_name();
+}
+
+extern "C" int sfb_capabilities(void) {
+    return sfb::detail::native_capabilities();
+}
+
+extern "C" const char* sfb_version(void) {
+    return SFB_VERSION;
+}
