@@ -1,0 +1,550 @@
+"""The figures: each function takes loaded data and returns matplotlib Figures to save.
+
+Style decisions, made once here so every figure looks the same:
+- White, opaque background in PNG and SVG. A transparent figure with black text disappears
+  on a dark page (GitHub's dark theme) and a white-text one on a light page; an opaque white
+  card reads the same on both.
+- Colour-blind-safe colours (Okabe-Ito, plus two of Paul Tol's), and every path also has its
+  own marker and line style, so the lines stay apart in greyscale and for readers who cannot
+  tell the colours apart. A path has the same look in every figure.
+- 8 inches wide at 120 dpi: about 960 px, shown at a README's ~800-900 px width with 10 pt
+  text still at about 14 px.
+- The Agg backend (no display needed), and SVGs without dates and with a fixed hash salt, so
+  the same input renders the same bytes.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
+from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator, NullLocator  # noqa: E402
+
+import sfb_results as sr  # noqa: E402
+
+WIDTH_IN = 8.0
+DPI = 120
+HEADER_IN = 0.85  # room above the axes for the title and two subtitle lines
+
+STYLE = {
+    "figure.facecolor": "white",
+    "axes.facecolor": "white",
+    "savefig.facecolor": "white",
+    "savefig.transparent": False,
+    "axes.edgecolor": "#333333",
+    "axes.labelcolor": "#222222",
+    "text.color": "#222222",
+    "xtick.color": "#333333",
+    "ytick.color": "#333333",
+    "axes.grid": True,
+    "grid.color": "#cccccc",
+    "grid.linewidth": 0.6,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "font.size": 10,
+    "axes.titlesize": 10,
+    "legend.fontsize": 9,
+    "legend.frameon": False,
+    "svg.hashsalt": "sendfile-bench",
+    "svg.fonttype": "path",
+}
+
+# Colour, marker, line style for each path. The original three (read_write, read_send,
+# sendfile) get the most distinct looks; sendfile is drawn thicker since it is the subject.
+PATH_LOOK = {
+    "read_write": ("#56B4E9", "o", "--"),
+    "read_send": ("#0072B2", "s", "-"),
+    "sendfile": ("#D55E00", "^", "-"),
+    "sendfile_emulated": ("#E69F00", "v", "--"),
+    "mmap_send": ("#009E73", "D", "-"),
+    "splice": ("#CC79A7", "P", "-"),
+    "msg_zerocopy": ("#000000", "X", ":"),
+    "io_uring_send": ("#117733", "o", "-."),
+    "io_uring_send_zc": ("#882255", "X", "-."),
+    "io_uring_splice": ("#999933", "P", "-."),
+}
+OTHER_LOOKS = [("#444444", m, ":") for m in ("h", "8", "p", "*", "d")]
+MACHINE_LOOKS = [
+    ("#0072B2", "o", "-"),
+    ("#D55E00", "s", "--"),
+    ("#009E73", "^", "-."),
+    ("#CC79A7", "D", ":"),
+    ("#E69F00", "v", "-"),
+    ("#56B4E9", "P", "--"),
+    ("#000000", "X", "-."),
+]
+VERDICT_COLOURS = {
+    "regression": "#D55E00",
+    "improvement": "#0072B2",
+    "unchanged": "#9a9a9a",
+    "noise": "#9a9a9a",
+}
+
+
+def path_look(path: str) -> tuple:
+    if path in PATH_LOOK:
+        return PATH_LOOK[path]
+    return OTHER_LOOKS[sum(path.encode()) % len(OTHER_LOOKS)]
+
+
+def line_kwargs(look: tuple, emphasise: bool = False) -> dict:
+    colour, marker, style = look
+    return {
+        "color": colour,
+        "marker": marker,
+        "linestyle": style,
+        "linewidth": 2.4 if emphasise else 1.6,
+        "markersize": 6,
+    }
+
+
+@dataclass
+class Header:
+    title: str
+    lines: tuple  # one or two subtitle lines
+
+
+def new_figure(nrows: int, ncols: int, panel_height_in: float, sharex=True, sharey=False,
+               panel_titles=False):
+    plt.rcParams.update(STYLE)
+    header_in = HEADER_IN + (0.3 if panel_titles else 0.0)
+    height = header_in + nrows * panel_height_in + 0.55
+    fig, axes = plt.subplots(
+        nrows,
+        ncols,
+        figsize=(WIDTH_IN, height),
+        squeeze=False,
+        sharex=sharex,
+        sharey=sharey,
+    )
+    fig.subplots_adjust(
+        top=1 - header_in / height,
+        bottom=0.55 / height,
+        left=0.1,
+        right=0.97,
+        hspace=0.35,
+        wspace=0.12,
+    )
+    return fig, axes
+
+
+def draw_header(fig, header: Header) -> None:
+    height = fig.get_figheight()
+    fig.text(0.01, 1 - 0.12 / height, header.title, ha="left", va="top", fontsize=12.5,
+             fontweight="bold")
+    for i, line in enumerate(header.lines):
+        fig.text(0.01, 1 - (0.42 + 0.2 * i) / height, line, ha="left", va="top", fontsize=8.5,
+                 color="#444444")
+
+
+def block_axis(ax, blocks) -> None:
+    """Log-2 x axis with a tick at every block size measured, labelled in KiB/MiB."""
+    ax.set_xscale("log", base=2)
+    ticks = sorted(set(blocks))
+    ax.xaxis.set_major_locator(FixedLocator(ticks))
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: sr.format_bytes(v)))
+    if len(ticks) == 1:
+        ax.set_xlim(ticks[0] / 2, ticks[0] * 2)
+    else:
+        ax.set_xlim(ticks[0] / 1.4, ticks[-1] * 1.4)
+
+
+def spread_note(measurements) -> str:
+    counts = sorted({m.repetitions() for m in measurements if m.source == "iterations"})
+    fallback = sorted({m.source for m in measurements if m.source != "iterations"})
+    parts = []
+    if counts and counts[-1] > 1:
+        reps = str(counts[0]) if len(counts) == 1 else f"{counts[0]}-{counts[-1]}"
+        parts.append(f"line: median of {reps} repetitions, band: min-max")
+    elif counts:
+        parts.append("one repetition (no spread to show)")
+    if fallback:
+        parts.append(f"some points from the {'/'.join(fallback)} aggregate only (no spread)")
+    return "; ".join(parts)
+
+
+def run_subtitle(run: sr.Run) -> str:
+    return f"{run.machine_label()}  |  {run.run_label()}"
+
+
+def plot_metric(ax, series, metric: str, looks, emphasise=()) -> bool:
+    """Draws one line per label: median with a min-max band. series: label -> measurements."""
+    drawn = False
+    for label, measurements in series.items():
+        points = sorted((m for m in measurements if m.has(metric)), key=lambda m: m.key.block_bytes)
+        if not points:
+            continue
+        x = [m.key.block_bytes for m in points]
+        mid = [m.median(metric) for m in points]
+        lo = [m.low(metric) for m in points]
+        hi = [m.high(metric) for m in points]
+        look = looks(label)
+        if any(h > low for h, low in zip(hi, lo)):
+            ax.fill_between(x, lo, hi, color=look[0], alpha=0.18, linewidth=0)
+        ax.plot(x, mid, label=display_label(label, measurements),
+                **line_kwargs(look, label in emphasise))
+        drawn = True
+    return drawn
+
+
+def display_label(label: str, measurements) -> str:
+    """A path's legend label; zero-copy paths say how often the kernel copied anyway."""
+    copied = [m.median("zerocopy_copied") for m in measurements if m.has("zerocopy_copied")]
+    if copied:
+        return f"{label} (copied {max(copied):.0%})"
+    return label
+
+
+def by_path(measurements) -> dict:
+    grouped = {}
+    for m in measurements:
+        grouped.setdefault(m.key.path, []).append(m)
+    return {p: grouped[p] for p in sr.path_order(grouped)}
+
+
+def finish_axes(ax, ylabel: str, blocks) -> None:
+    block_axis(ax, blocks)
+    ax.set_ylabel(ylabel)
+    ax.set_ylim(bottom=0)
+
+
+def legend_below(fig, ncol: int) -> None:
+    """One legend for the whole figure, under the axes, in ncol columns: the plot keeps the
+    full width, which matters more at a README's width than a legend beside it."""
+    handles, names = [], []
+    for ax in fig.axes:
+        for handle, name in zip(*ax.get_legend_handles_labels()):
+            if name not in names:
+                handles.append(handle)
+                names.append(name)
+    if not names:
+        return
+    rows = math.ceil(len(names) / ncol)
+    old_height = fig.get_figheight()
+    params = fig.subplotpars
+    top_in = (1 - params.top) * old_height
+    bottom_in = params.bottom * old_height
+    extra = 0.24 * rows + 0.1
+    height = old_height + extra
+    fig.set_figheight(height)
+    fig.subplots_adjust(top=1 - top_in / height, bottom=(bottom_in + extra) / height)
+    fig.legend(handles, names, loc="lower left", bbox_to_anchor=(0.01, 0.0), ncol=ncol,
+               columnspacing=1.6)
+
+
+# ---- per-run figures ------------------------------------------------------------------------
+
+
+def throughput_figure(run: sr.Run, group: sr.Group, measurements):
+    fig, axes = new_figure(1, 1, 3.9)
+    ax = axes[0][0]
+    series = by_path(measurements)
+    plot_metric(ax, series, "mb_per_s", path_look, emphasise=("sendfile",))
+    finish_axes(ax, "Throughput (MB/s, $10^6$ bytes/s)", [m.key.block_bytes for m in measurements])
+    ax.set_xlabel("Bytes per call (block size, log scale)")
+    legend_below(fig, 3)
+    draw_header(fig, Header(
+        "Throughput by block size",
+        (f"{group.describe()}; {spread_note(measurements)}", run_subtitle(run)),
+    ))
+    return fig
+
+
+def cpu_figure(run: sr.Run, group: sr.Group, measurements):
+    fig, axes = new_figure(2, 1, 2.7, panel_titles=True)
+    series = by_path(measurements)
+    top, bottom = axes[0][0], axes[1][0]
+    blocks = [m.key.block_bytes for m in measurements]
+    plot_metric(top, series, "cpu_us", path_look, emphasise=("sendfile",))
+    finish_axes(top, "Sender CPU\n(usec per pass)", blocks)
+    top.set_title("Sending thread's CPU time per pass (whole file sent once)", loc="left")
+    if plot_metric(bottom, series, "service_demand_us_per_kib", path_look,
+                   emphasise=("sendfile",)):
+        finish_axes(bottom, "Service demand\n(usec CPU per KiB)", blocks)
+    else:
+        block_axis(bottom, blocks)
+        bottom.text(0.5, 0.5, "no service_demand_us_per_kib counter in this run",
+                    transform=bottom.transAxes, ha="center", va="center", color="#666666")
+    bottom.set_title("System-wide CPU (incl. softirq) per KiB moved, netperf's service demand",
+                     loc="left")
+    bottom.set_xlabel("Bytes per call (block size, log scale)")
+    legend_below(fig, 3)
+    draw_header(fig, Header(
+        "CPU cost by block size (lower is better)",
+        (f"{group.describe()}; {spread_note(measurements)}", run_subtitle(run)),
+    ))
+    return fig
+
+
+def speedup_figure(run: sr.Run, group: sr.Group, measurements, baseline: str):
+    """None when the group has no baseline measurements or no other path."""
+    base = {m.key.block_bytes: m for m in measurements
+            if m.key.path == baseline and m.has("mb_per_s")}
+    others = {p: ms for p, ms in by_path(measurements).items() if p != baseline}
+    if not base or not others:
+        return None
+    fig, axes = new_figure(1, 1, 3.9)
+    ax = axes[0][0]
+    ax.axhline(1.0, color="#222222", linewidth=1.2, linestyle="--",
+               label=f"{baseline} (1x)")
+    blocks = sorted(base)
+    drawn = False
+    for path, ms in others.items():
+        points = sorted((m for m in ms if m.key.block_bytes in base and m.has("mb_per_s")),
+                        key=lambda m: m.key.block_bytes)
+        if not points:
+            continue
+        x = [m.key.block_bytes for m in points]
+        b = [base[m.key.block_bytes] for m in points]
+        mid = [m.median("mb_per_s") / bm.median("mb_per_s") for m, bm in zip(points, b)]
+        # The widest ratio the repetitions allow: slowest over fastest and the reverse.
+        lo = [m.low("mb_per_s") / bm.high("mb_per_s") for m, bm in zip(points, b)]
+        hi = [m.high("mb_per_s") / bm.low("mb_per_s") for m, bm in zip(points, b)]
+        look = path_look(path)
+        if any(h > low for h, low in zip(hi, lo)):
+            ax.fill_between(x, lo, hi, color=look[0], alpha=0.15, linewidth=0)
+        ax.plot(x, mid, label=display_label(path, ms),
+                **line_kwargs(look, path == "sendfile"))
+        if path == "sendfile":
+            for xi, yi in zip(x, mid):
+                ax.annotate(f"{yi:.2f}x", (xi, yi), textcoords="offset points", xytext=(0, 7),
+                            ha="center", fontsize=8.5, color=look[0], fontweight="bold")
+        drawn = True
+    if not drawn:
+        plt.close(fig)
+        return None
+    finish_axes(ax, f"Speed-up over {baseline}\n(ratio of MB/s)", blocks)
+    ax.set_xlabel("Bytes per call (block size, log scale)")
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}x"))
+    legend_below(fig, 3)
+    draw_header(fig, Header(
+        f"Speed-up of each path over {baseline} (above 1x is faster)",
+        (f"{group.describe()}; line: ratio of medians, band: extremes of the repetitions",
+         run_subtitle(run)),
+    ))
+    return fig
+
+
+# ---- across machines ------------------------------------------------------------------------
+
+
+def machines_figure(entries, group: sr.Group, paths, which_runs: str):
+    """entries: list of (legend label, Run, measurements of this group); one panel per path."""
+    ncols = 1 if len(paths) == 1 else 2
+    nrows = math.ceil(len(paths) / ncols)
+    fig, axes = new_figure(nrows, ncols, 3.0 if ncols == 2 else 3.6, sharex=True, sharey=True,
+                           panel_titles=True)
+    labels = [label for label, _, _ in entries]
+    looks = {label: MACHINE_LOOKS[i % len(MACHINE_LOOKS)] for i, label in enumerate(labels)}
+    blocks = [m.key.block_bytes for _, _, ms in entries for m in ms]
+    for index, path in enumerate(paths):
+        ax = axes[index // ncols][index % ncols]
+        series = {label: [m for m in ms if m.key.path == path] for label, _, ms in entries}
+        if not plot_metric(ax, series, "mb_per_s", looks.__getitem__):
+            ax.text(0.5, 0.5, f"no {path} results", transform=ax.transAxes, ha="center",
+                    va="center", color="#666666")
+        block_axis(ax, blocks)
+        ax.set_title(path, loc="left", fontweight="bold", color=path_look(path)[0])
+        if index % ncols == 0:
+            ax.set_ylabel("Throughput (MB/s)")
+        if index // ncols == nrows - 1:
+            ax.set_xlabel("Bytes per call (log scale)")
+    for index in range(len(paths), nrows * ncols):
+        axes[index // ncols][index % ncols].set_visible(False)
+        # The panel above an empty slot is the bottom of its column: it needs the x labels
+        # that sharing the x axis took away.
+        above = axes[index // ncols - 1][index % ncols]
+        above.xaxis.set_tick_params(labelbottom=True)
+        above.set_xlabel("Bytes per call (log scale)")
+    # Once, after every panel is drawn: the y axis is shared, and fixing the limits earlier
+    # would cut off the panels drawn later.
+    axes[0][0].set_ylim(bottom=0)
+    legend_below(fig, 1)
+    all_ms = [m for _, _, ms in entries for m in ms]
+    draw_header(fig, Header(
+        "The same paths across machines and kernels",
+        (group.describe(), f"{which_runs}; {spread_note(all_ms)}"),
+    ))
+    return fig
+
+
+# ---- compare ------------------------------------------------------------------------------
+
+
+@dataclass
+class CompareRow:
+    name: str
+    base: float
+    new: float
+    change: float  # relative, (new - base) / base
+    p_value: float  # nan when unknown
+    verdict: str
+
+
+def compare_figure(rows, metric_label: str, unit_label: str, lower_is_better: bool,
+                   title_note: str, threshold: float, only_base, only_new):
+    """Left: base and new per benchmark; right: relative change coloured by verdict."""
+    plt.rcParams.update(STYLE)
+    labels = short_names([r.name for r in rows])
+    n = len(rows)
+    footer = []
+    if only_base:
+        footer.append(f"only in base: {len(only_base)} ({', '.join(short_names(only_base)[:4])}"
+                      f"{', ...' if len(only_base) > 4 else ''})")
+    if only_new:
+        footer.append(f"only in new: {len(only_new)} ({', '.join(short_names(only_new)[:4])}"
+                      f"{', ...' if len(only_new) > 4 else ''})")
+    footer_in = 0.25 * len(footer)
+    header_in = HEADER_IN + 0.3  # the base/new legend sits above the left panel
+    height = header_in + 1.1 + 0.3 * n + footer_in
+    fig, (left, right) = plt.subplots(1, 2, figsize=(WIDTH_IN, height), sharey=True,
+                                      gridspec_kw={"width_ratios": [1, 1.1]})
+    fig.subplots_adjust(top=1 - header_in / height, bottom=(0.75 + footer_in) / height,
+                        left=0.27, right=0.74, wspace=0.08)
+    y = list(range(n))
+    for i, row in enumerate(rows):
+        colour = VERDICT_COLOURS.get(row.verdict, "#9a9a9a")
+        left.plot([row.base, row.new], [i, i], color="#bbbbbb", linewidth=2, zorder=1)
+        right.barh(i, row.change * 100, color=colour, height=0.62, zorder=2)
+        text = f"{row.change * 100:+.1f}%  {row.verdict}"
+        if not math.isnan(row.p_value):
+            text += f"  p={row.p_value:.2g}"
+        # In a column right of the panel, so long labels never run into the bars.
+        right.text(1.02, i, text, transform=right.get_yaxis_transform(), ha="left",
+                   va="center", fontsize=8, color=colour if row.verdict != "unchanged"
+                   else "#444444")
+    left.scatter([r.base for r in rows], y, facecolors="white", edgecolors="#0072B2", s=36,
+                 label="base", zorder=3, linewidths=1.5)
+    left.scatter([r.new for r in rows], y, color="#D55E00", s=36, marker="D", label="new",
+                 zorder=3)
+    left.set_yticks(y)
+    left.set_yticklabels(labels, fontsize=8)
+    left.set_ylim(n - 0.5, -0.5)
+    positive = [v for r in rows for v in (r.base, r.new) if v > 0]
+    if positive and max(positive) / min(positive) > 20:
+        left.set_xscale("log")
+    left.set_xlabel(f"median, {unit_label}")
+    left.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=2, borderaxespad=0.2)
+    changes = [r.change * 100 for r in rows]
+    span = max([abs(c) for c in changes] + [threshold * 100 * 1.5, 1.0])
+    right.set_xlim(-span * 1.15, span * 1.15)
+    left.xaxis.set_major_locator(MaxNLocator(4))
+    right.axvline(0, color="#222222", linewidth=1)
+    if threshold > 0:
+        for sign in (-1, 1):
+            right.axvline(sign * threshold * 100, color="#666666", linestyle="--", linewidth=1)
+        right.text(threshold * 100, -0.5, f" threshold {threshold:.0%}", va="bottom",
+                   fontsize=7.5, color="#444444")
+    worse = "slower" if lower_is_better else "lower"
+    right.set_xlabel(f"new vs base (%)\n{'right' if lower_is_better else 'left'} is {worse}")
+    right.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:+.0f}%"))
+    right.grid(axis="y", visible=False)
+    left.grid(axis="y", visible=False)
+    counts = {}
+    for row in rows:
+        counts[row.verdict] = counts.get(row.verdict, 0) + 1
+    summary = ", ".join(f"{v} {counts[v]}" for v in sorted(counts))
+    if footer:
+        fig.text(0.01, 0.12 / height, "\n".join(footer), fontsize=8, color="#444444",
+                 va="bottom")
+    draw_header(fig, Header(f"Base vs new: {metric_label}", (title_note, summary)))
+    return fig
+
+
+def short_names(names):
+    """Drops the name fields every benchmark shares, so the rows say what differs."""
+    split = [n.split("/") for n in names]
+    if len(split) < 2 or len({len(s) for s in split}) != 1:
+        return [n.removesuffix("/real_time") for n in names]
+    keep = [i for i in range(len(split[0])) if len({s[i] for s in split}) > 1]
+    if not keep:
+        return [n.removesuffix("/real_time") for n in names]
+    out = []
+    for s in split:
+        fields = []
+        for i in keep:
+            key, sep, value = s[i].partition(":")
+            if sep and value.isdigit():
+                fields.append(f"{key} {sr.format_bytes(int(value))}" if key in ("file", "block")
+                              else f"{key} {value}")
+            else:
+                fields.append(s[i])
+        out.append(" ".join(fields))
+    return out
+
+
+# ---- writing --------------------------------------------------------------------------------
+
+
+class Outputs:
+    """Renders every figure to temporary files, and renames them into place only when all
+    were written: a failure leaves neither partial images nor half a set behind."""
+
+    def __init__(self, out_dir: Path, formats):
+        self.out_dir = out_dir
+        self.formats = formats
+        self.pending = []  # (temporary path, final path)
+        self.created_dirs = []
+        self.names = set()
+
+    def _mkdir(self, folder: Path) -> None:
+        missing = []
+        probe = folder
+        while not probe.exists():
+            missing.append(probe)
+            probe = probe.parent
+        for d in reversed(missing):
+            d.mkdir()
+            self.created_dirs.append(d)
+
+    def add(self, fig, name: str) -> None:
+        """Saves fig as OUT/name.<format> for each format (name may contain a subfolder)."""
+        base = name
+        suffix = 2
+        while name in self.names:
+            name = f"{base}-{suffix}"
+            suffix += 1
+        self.names.add(name)
+        try:
+            for fmt in self.formats:
+                final = self.out_dir / f"{name}.{fmt}"
+                self._mkdir(final.parent)
+                fd, tmp = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp",
+                                           dir=final.parent)
+                os.close(fd)
+                self.pending.append((Path(tmp), final))
+                metadata = {"Date": None} if fmt == "svg" else {}
+                fig.savefig(tmp, format=fmt, dpi=DPI, bbox_inches="tight", pad_inches=0.12,
+                            metadata=metadata)
+        finally:
+            plt.close(fig)
+
+    def commit(self):
+        written = []
+        for tmp, final in self.pending:
+            os.replace(tmp, final)
+            written.append(final)
+        self.pending = []
+        return written
+
+    def abort(self) -> None:
+        for tmp, _ in self.pending:
+            try:
+                tmp.unlink()
+            except FileNotFoundError:
+                pass
+        self.pending = []
+        for d in reversed(self.created_dirs):
+            try:
+                d.rmdir()
+            except OSError:
+                pass

@@ -1,0 +1,337 @@
+#!/usr/bin/python3
+"""Figures from sendfile-bench results: PNG and SVG, from result files or folders of them.
+
+Needs Python 3.9+ with matplotlib. On Debian/Ubuntu that is /usr/bin/python3 with the
+python3-matplotlib package (apt-get install python3-matplotlib); the shebang names that
+interpreter on purpose, since a python3 found first on PATH (pyenv, a virtualenv) may lack it.
+
+Exit status: 0 when every figure was written, 2 on bad input or usage (the message names the
+file), 1 when the figures could not be written. On any failure no image is left behind.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import sfb_results as sr  # noqa: E402
+
+EXIT_OK, EXIT_WRITE_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+FIGURES = ("throughput", "cpu", "speedup", "machines")
+# Title and axis unit of the compare figure per measure; counters use their own name.
+COMPARE_LABELS = {
+    "real_time": ("wall time per pass", "usec per pass"),
+    "cpu_time": ("sender CPU time per pass", "usec per pass"),
+    "bytes_per_second": ("throughput", "bytes/s"),
+}
+
+DESCRIPTION = """\
+Renders figures from sendfile-bench results (bench_sendfile's JSON, as `sfb run` stores it
+under results/<machine>/<date>-<commit>.json). RESULTS are files or folders; folders are
+searched recursively for *.json.
+
+figures:
+  throughput  MB/s against block size, one line per path (median, min-max band)
+  cpu         sender CPU usec/pass and service demand against block size, per path
+  speedup     each path's MB/s over read_send's (or --baseline's), with a line at 1x
+  machines    the same paths across machines/kernels/OSes, newest run of each machine
+  compare     base vs new per benchmark with verdicts, from `sfb compare --format json`
+  all         throughput, cpu, speedup and machines together
+
+Each figure is written once per benchmark group (transport, receiver, cache, file size,
+connections) as OUT/<figure>-<group>.png and .svg; with several runs, the per-run figures go
+to OUT/<machine fingerprint>/<result file name>/. Narrow the groups with the filters.
+
+exit status: 0 figures written, 1 figures could not be written, 2 bad input or usage.
+"""
+
+
+def split_list(text: str) -> list:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def add_filters(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("filters (comma-separated lists; repeatable)")
+    group.add_argument("--path", action="append", default=[], metavar="P[,P]",
+                       help="paths to draw (e.g. read_send,sendfile); default: all")
+    group.add_argument("--transport", action="append", default=[], metavar="T",
+                       help="tcp4, tcp6 or unix")
+    group.add_argument("--receiver", action="append", default=[], metavar="R",
+                       help="copy or discard")
+    group.add_argument("--cache", action="append", default=[], metavar="C", help="warm or cold")
+    group.add_argument("--file-size", action="append", default=[], metavar="SIZE",
+                       help="file size in bytes or with a binary unit (64MiB)")
+    group.add_argument("--conns", action="append", default=[], metavar="N",
+                       help="number of connections")
+
+
+def add_common(parser: argparse.ArgumentParser, inputs_help: str) -> None:
+    parser.add_argument("inputs", nargs="+", metavar="RESULTS", help=inputs_help)
+    parser.add_argument("-o", "--out", required=True, type=Path, metavar="DIR",
+                        help="folder to write the figures to (created if missing)")
+    parser.add_argument("--formats", default="png,svg", metavar="png,svg",
+                        help="image formats to write (default: png,svg)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sfb_plots.py",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="figure", required=True, metavar="FIGURE")
+    results_help = "result files or folders of them"
+    for name, text in (
+        ("throughput", "MB/s against block size, one line per path"),
+        ("cpu", "sender CPU usec/pass and service demand against block size"),
+        ("speedup", "speed-up of each path over a baseline path"),
+        ("machines", "the same paths across machines, kernels and OSes"),
+        ("all", "throughput, cpu, speedup and machines"),
+    ):
+        p = sub.add_parser(name, help=text, description=text)
+        add_common(p, results_help)
+        add_filters(p)
+        if name in ("speedup", "all"):
+            p.add_argument("--baseline", default="read_send", metavar="PATH",
+                           help="path the speed-up is relative to (default: read_send)")
+        if name in ("machines", "all"):
+            p.add_argument("--all-runs", action="store_true",
+                           help="machines: one line per result file instead of the newest "
+                                "run of each machine")
+    p = sub.add_parser(
+        "compare",
+        help="base vs new per benchmark with the verdicts, from `sfb compare --format json`",
+        description="Base vs new per benchmark with the regression verdicts marked. Input: "
+                    "the JSON that `sfb compare BASE NEW --format json` writes.",
+    )
+    add_common(p, "`sfb compare --format json` output (one file)")
+    p.add_argument("--metric", default="real_time", metavar="M",
+                   help="which measure to draw (default: real_time; also cpu_time, "
+                        "bytes_per_second or a counter the compare output carries)")
+    return parser
+
+
+def build_filter(args) -> sr.Filter:
+    def many(values):
+        return tuple(v for text in values for v in split_list(text))
+
+    try:
+        sizes = tuple(sr.parse_size(v) for v in many(args.file_size))
+        conns = tuple(int(v) for v in many(args.conns))
+    except ValueError as error:
+        raise sr.InputError(f"bad filter: {error}") from None
+    return sr.Filter(
+        paths=many(args.path),
+        transports=many(args.transport),
+        receivers=many(args.receiver),
+        caches=many(args.cache),
+        file_sizes=sizes,
+        conns=conns,
+    )
+
+
+def warn(message: str) -> None:
+    print(f"sfb_plots.py: note: {message}", file=sys.stderr)
+
+
+def per_run_prefix(run: sr.Run, several: bool) -> str:
+    if not several:
+        return ""
+    return f"{sr.slugify(run.fingerprint())}/{run.source.stem}/"
+
+
+def plan_per_run(figure: str, runs, keep: sr.Filter, args, outputs, figs) -> int:
+    """Adds the per-run figures of one kind; returns how many."""
+    count = 0
+    for run in runs:
+        selected = sr.select(run, keep)
+        prefix = per_run_prefix(run, len(runs) > 1)
+        for group in sorted({k.group for k in selected}):
+            ms = [m for k, m in selected.items() if k.group == group]
+            if figure == "throughput":
+                fig = figs.throughput_figure(run, group, ms)
+            elif figure == "cpu":
+                fig = figs.cpu_figure(run, group, ms)
+            else:
+                fig = figs.speedup_figure(run, group, ms, args.baseline)
+                if fig is None:
+                    warn(f"{run.source}: no speed-up figure for {group.describe()}: needs "
+                         f"{args.baseline} and at least one other path")
+                    continue
+            outputs.add(fig, f"{prefix}{figure}-{group.slug()}")
+            count += 1
+    return count
+
+
+def newest_per_machine(runs):
+    newest = {}
+    for run in runs:
+        fp = run.fingerprint()
+        # Harness file names start with the UTC date, so the name breaks ties in the date.
+        order = (run.date() is not None, str(run.date() or ""), run.source.name)
+        if fp not in newest or order > newest[fp][0]:
+            newest[fp] = (order, run)
+    return [run for _, run in sorted(newest.values(), key=lambda v: v[1].fingerprint())]
+
+
+def plan_machines(runs, keep: sr.Filter, args, outputs, figs) -> int:
+    chosen = runs if args.all_runs else newest_per_machine(runs)
+    labels = {}
+    for run in chosen:
+        label = run.machine_label()
+        if args.all_runs or label in labels.values():
+            label = f"{label} ({run.run_label()})"
+        labels[id(run)] = label
+    groups = sorted({k.group for run in chosen for k in sr.select(run, keep)})
+    count = 0
+    for group in groups:
+        entries = []
+        for run in chosen:
+            ms = [m for k, m in sr.select(run, keep).items() if k.group == group]
+            if ms:
+                entries.append((labels[id(run)], run, ms))
+        present = {m.key.path for _, _, ms in entries for m in ms}
+        if keep.paths:
+            paths = [p for p in keep.paths if p in present]
+        else:
+            paths = [p for p in ("read_send", "sendfile") if p in present] or sr.path_order(
+                present)[:2]
+        which = "one line per result file" if args.all_runs else "newest run of each machine"
+        outputs.add(figs.machines_figure(entries, group, paths, which),
+                    f"machines-{group.slug()}")
+        count += 1
+    return count
+
+
+def load_compare(path_text: str, metric: str, figs):
+    """Reads `sfb compare --format json` output into rows for the compare figure."""
+    import json
+
+    path = Path(path_text)
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise sr.InputError(f"{path}: cannot read: {error.strerror or error}") from None
+    if not raw.strip():
+        raise sr.InputError(f"{path}: empty file (expected `sfb compare --format json` output)")
+    try:
+        doc = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise sr.InputError(f"{path}: malformed JSON: {error}") from None
+    return parse_compare(doc, path, metric, figs)
+
+
+def parse_compare(doc, path: Path, metric: str, figs):
+    if not isinstance(doc, dict) or not isinstance(doc.get("benchmarks"), list):
+        raise sr.InputError(
+            f"{path}: not `sfb compare --format json` output (expected an object with a "
+            "\"benchmarks\" array of compared benchmarks)")
+    rows = []
+    lower_is_better = True
+    for index, item in enumerate(doc["benchmarks"]):
+        where = f"{path}: benchmarks[{index}]"
+        if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+            raise sr.InputError(f"{where}: not an object with a name")
+        measures = item.get("measures", {})
+        m = measures.get(metric) if isinstance(measures, dict) else None
+        if m is None:
+            continue
+        try:
+            base, new = float(m["base"]), float(m["new"])
+        except (KeyError, TypeError, ValueError):
+            raise sr.InputError(f"{where}: {metric}: needs numeric \"base\" and \"new\"") from None
+        change = m.get("change")
+        change = float(change) if isinstance(change, (int, float)) else (
+            (new - base) / base if base else 0.0)
+        p = m.get("p_value")
+        p = float(p) if isinstance(p, (int, float)) else math.nan
+        lower_is_better = bool(m.get("lower_is_better", metric != "bytes_per_second"))
+        verdict = m.get("verdict", item.get("verdict", "unchanged"))
+        rows.append(figs.CompareRow(item["name"], base, new, change, p, str(verdict)))
+    if not rows:
+        raise sr.InputError(f"{path}: no benchmark in it has the measure {metric!r}")
+    threshold = doc.get("threshold", 0.0)
+    alpha = doc.get("alpha")
+    note = f"{doc.get('base', 'base')} -> {doc.get('new', 'new')}"
+    if isinstance(alpha, (int, float)):
+        note += f"; Mann-Whitney U, alpha {alpha:g}"
+    if isinstance(threshold, (int, float)) and threshold > 0:
+        note += f", threshold {threshold:.0%}"
+    only_base = [str(n) for n in doc.get("only_in_base", [])]
+    only_new = [str(n) for n in doc.get("only_in_new", [])]
+    label, unit = COMPARE_LABELS.get(metric, (metric, metric))
+    return figs.compare_figure(rows, label, unit, lower_is_better, note,
+                               float(threshold) if isinstance(threshold, (int, float)) else 0.0,
+                               only_base, only_new)
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    formats = split_list(args.formats)
+    if not formats or any(f not in ("png", "svg") for f in formats):
+        parser.error(f"--formats: expected png and/or svg, got {args.formats!r}")
+
+    try:
+        import sfb_figures as figs
+    except ImportError as error:
+        print(f"sfb_plots.py: error: matplotlib is missing for {sys.executable} ({error}); "
+              "on Debian/Ubuntu: apt-get install python3-matplotlib, then run "
+              "/usr/bin/python3 plots/sfb_plots.py", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+    outputs = figs.Outputs(args.out, formats)
+    try:
+        if args.figure == "compare":
+            if len(args.inputs) != 1:
+                raise sr.InputError("compare takes exactly one `sfb compare --format json` file")
+            outputs.add(load_compare(args.inputs[0], args.metric, figs), f"compare-{args.metric}")
+        else:
+            keep = build_filter(args)
+            runs = sr.load_runs(args.inputs)
+            for run in runs:
+                for name, message in run.failed:
+                    warn(f"{run.source}: {name} failed and is left out: {message}")
+            matching = [run for run in runs if sr.select(run, keep)]
+            if not matching:
+                sources = ", ".join(str(r.source) for r in runs)
+                raise sr.InputError(f"no benchmarks match {keep.describe()} in {sources}")
+            for run in runs:
+                if run not in matching:
+                    warn(f"{run.source}: no benchmarks match {keep.describe()}; left out")
+            kinds = FIGURES if args.figure == "all" else (args.figure,)
+            total = 0
+            for kind in kinds:
+                if kind == "machines":
+                    made = plan_machines(matching, keep, args, outputs, figs)
+                else:
+                    made = plan_per_run(kind, matching, keep, args, outputs, figs)
+                if made == 0 and args.figure == "all":
+                    warn(f"no {kind} figure could be drawn from this input")
+                total += made
+            if total == 0:
+                raise sr.InputError(f"nothing to draw: no {args.figure} figure can be made from "
+                                    f"{', '.join(str(r.source) for r in matching)}")
+        written = outputs.commit()
+    except sr.InputError as error:
+        outputs.abort()
+        print(f"sfb_plots.py: error: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except OSError as error:
+        outputs.abort()
+        print(f"sfb_plots.py: error: cannot write figures to {args.out}: {error}", file=sys.stderr)
+        return EXIT_WRITE_FAILED
+    except BaseException:
+        outputs.abort()
+        raise
+    for path in written:
+        print(path)
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

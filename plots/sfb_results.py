@@ -1,0 +1,431 @@
+"""Reading sendfile-bench result files (Google Benchmark JSON written by bench_sendfile).
+
+Only the standard library is used here, so the loader can be imported by any Python 3.9+
+interpreter; the figures (sfb_figures.py) need matplotlib.
+
+A result file holds one run: Google Benchmark's "context" object (plus the suite's own
+context keys) and a "benchmarks" array. Benchmark names follow the suite's contract:
+
+    <path>/<transport>/<receiver>/<cache>/file:<bytes>/block:<bytes>/conns:<n>/real_time
+
+With --benchmark_repetitions, every repetition is an entry with "run_type": "iteration"
+and the aggregates (mean, median, stddev, cv) follow with "run_type": "aggregate". The
+loader keeps every repetition so the figures can show the spread, and falls back to the
+median (or mean) aggregate when a file holds aggregates only
+(--benchmark_report_aggregates_only).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import statistics
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Iterable, Optional
+
+
+class InputError(Exception):
+    """Input the figures cannot be drawn from; the message names the file and the problem."""
+
+
+# Microseconds per unit of Google Benchmark's "time_unit".
+_US_PER_UNIT = {"ns": 1e-3, "us": 1.0, "ms": 1e3, "s": 1e6}
+
+# The suite's per-pass counters (see results/README.md); copied from each entry when present.
+COUNTERS = (
+    "receiver_cpu_us",
+    "system_cpu_us",
+    "softirq_us",
+    "service_demand_us_per_kib",
+    "syscalls_per_pass",
+    "bytes_received",
+    "bytes_verified",
+    "pass_bytes",
+    "zerocopy_copied",
+)
+
+# Every metric a Measurement may carry: MB/s (1e6 bytes per second, from wall time), wall and
+# sender-thread CPU microseconds per pass, and the counters above.
+METRICS = ("mb_per_s", "real_us", "cpu_us") + COUNTERS
+
+# Paths in the order the figures list them: the original three first.
+KNOWN_PATHS = (
+    "read_write",
+    "read_send",
+    "sendfile",
+    "sendfile_emulated",
+    "mmap_send",
+    "splice",
+    "msg_zerocopy",
+    "io_uring_send",
+    "io_uring_send_zc",
+    "io_uring_splice",
+)
+
+_WORD = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+@dataclass(frozen=True, order=True)
+class Group:
+    """Everything in a benchmark name except the path and the block size."""
+
+    transport: str
+    receiver: str
+    cache: str
+    file_bytes: int
+    conns: int
+
+    def describe(self) -> str:
+        conn_word = "connection" if self.conns == 1 else "connections"
+        return (
+            f"{self.transport}, {self.receiver} receiver, {self.cache} cache, "
+            f"{format_bytes(self.file_bytes)} file, {self.conns} {conn_word}"
+        )
+
+    def slug(self) -> str:
+        size = format_bytes(self.file_bytes).replace(" ", "")
+        return f"{self.transport}-{self.receiver}-{self.cache}-{size}-{self.conns}conn"
+
+
+@dataclass(frozen=True, order=True)
+class BenchKey:
+    """A parsed benchmark name."""
+
+    group: Group
+    path: str
+    block_bytes: int
+
+
+def parse_name(name: str) -> Optional[BenchKey]:
+    """Parses a benchmark name per the suite's contract; None when it is not one of ours.
+
+    Google's own suffixes (/real_time, /threads:N, /repeats:N, aggregate suffixes such as
+    _mean after real_time) and any extra key:value fields are ignored.
+    """
+    parts = name.split("/")
+    if len(parts) < 7:
+        return None
+    path, transport, receiver, cache = parts[:4]
+    if not all(_WORD.match(p) for p in (path, transport, receiver, cache)):
+        return None
+    fields = {}
+    for part in parts[4:]:
+        key, sep, value = part.partition(":")
+        if sep and key not in fields:
+            fields[key] = value
+    try:
+        file_bytes = int(fields["file"])
+        block_bytes = int(fields["block"])
+        conns = int(fields["conns"])
+    except (KeyError, ValueError):
+        return None
+    if file_bytes < 0 or block_bytes <= 0 or conns <= 0:
+        return None
+    return BenchKey(Group(transport, receiver, cache, file_bytes, conns), path, block_bytes)
+
+
+@dataclass
+class Measurement:
+    """One benchmark of one run: every metric's value per repetition."""
+
+    key: BenchKey
+    samples: dict = field(default_factory=dict)  # metric -> list of float
+    # "iterations" (one sample per repetition), or "median"/"mean" when only that aggregate
+    # was in the file (one sample, no spread).
+    source: str = "iterations"
+
+    def values(self, metric: str) -> list:
+        return self.samples.get(metric, [])
+
+    def has(self, metric: str) -> bool:
+        return bool(self.samples.get(metric))
+
+    def median(self, metric: str) -> float:
+        return statistics.median(self.samples[metric])
+
+    def low(self, metric: str) -> float:
+        return min(self.samples[metric])
+
+    def high(self, metric: str) -> float:
+        return max(self.samples[metric])
+
+    def repetitions(self) -> int:
+        return len(self.samples.get("real_us", []))
+
+
+@dataclass
+class Run:
+    """One result file."""
+
+    source: Path
+    context: dict
+    measurements: dict  # BenchKey -> Measurement
+    failed: list  # (name, error message) of benchmarks that reported an error
+
+    def ctx(self, key: str, default: str = "") -> str:
+        value = self.context.get(key)
+        return default if value is None else str(value)
+
+    def fingerprint(self) -> str:
+        """The machine fingerprint the harness files results under, or one made up from
+        Google's own context when a file predates the suite's context keys."""
+        fp = self.ctx("machine_fingerprint")
+        if fp:
+            return fp
+        host = self.ctx("host_name", "unknown-host")
+        return slugify(f"{host}-{self.ctx('kernel_release', 'unknown-kernel')}")
+
+    def date(self) -> Optional[datetime]:
+        try:
+            return datetime.fromisoformat(self.ctx("date"))
+        except ValueError:
+            return None
+
+    def machine_label(self) -> str:
+        """Short human description of the machine: OS and kernel, CPU, core count."""
+        os_name = self.ctx("os")
+        kernel = self.ctx("kernel_release")
+        system = " ".join(p for p in (os_name, kernel) if p) or self.ctx("host_name", "?")
+        cpu = short_cpu_model(self.ctx("cpu_model"))
+        count = self.ctx("cpu_count") or self.ctx("num_cpus")
+        parts = [system]
+        if cpu:
+            parts.append(cpu)
+        if count:
+            parts.append(f"{count} CPUs")
+        return ", ".join(parts)
+
+    def run_label(self) -> str:
+        """When and from which commit the run was taken."""
+        date = self.date()
+        parts = []
+        if date is not None:
+            parts.append(date.strftime("%Y-%m-%d %H:%M"))
+        commit = self.ctx("sfb_git_commit")
+        if commit:
+            parts.append(f"commit {commit[:12]}")
+        return ", ".join(parts) or self.source.name
+
+    def groups(self) -> list:
+        return sorted({k.group for k in self.measurements})
+
+
+def slugify(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "unnamed"
+
+
+def short_cpu_model(model: str) -> str:
+    """Drops the trademark and frequency noise from /proc/cpuinfo's model name."""
+    text = re.sub(r"\((R|TM|tm|r)\)", "", model)
+    text = re.sub(r"@.*$", "", text)
+    text = re.sub(r"\b(CPU|Processor|processor)\b", "", text)
+    text = re.sub(r"\b\d+-Core\b", "", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def format_bytes(n: float) -> str:
+    """4096 -> '4 KiB', 67108864 -> '64 MiB', 1000 -> '1000 B'."""
+    for unit, size in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if n >= size and n % size == 0:
+            return f"{int(n // size)} {unit}"
+    for unit, size in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if n >= size:
+            return f"{n / size:.1f} {unit}"
+    return f"{int(n)} B"
+
+
+def parse_size(text: str) -> int:
+    """Parses '65536', '64K', '64KiB', '1M', '1 MiB', '1G' (binary units) into bytes."""
+    match = re.fullmatch(r"\s*(\d+)\s*([kKmMgG]?)(?:i?[bB])?\s*", text)
+    if not match:
+        raise ValueError(f"not a size: {text!r} (examples: 65536, 64KiB, 1MiB)")
+    shift = {"": 0, "k": 10, "m": 20, "g": 30}[match.group(2).lower()]
+    return int(match.group(1)) << shift
+
+
+def _number(entry: dict, key: str, where: str) -> Optional[float]:
+    value = entry.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise InputError(f"{where}: field {key!r} is not a finite number: {value!r}")
+    return float(value)
+
+
+def _entry_metrics(entry: dict, where: str) -> dict:
+    unit = entry.get("time_unit")
+    if unit not in _US_PER_UNIT:
+        raise InputError(f"{where}: unknown or missing time_unit {unit!r} (expected ns, us, ms or s)")
+    scale = _US_PER_UNIT[unit]
+    real = _number(entry, "real_time", where)
+    cpu = _number(entry, "cpu_time", where)
+    if real is None or cpu is None:
+        raise InputError(f"{where}: missing real_time or cpu_time")
+    metrics = {"real_us": real * scale, "cpu_us": cpu * scale}
+    bps = _number(entry, "bytes_per_second", where)
+    pass_bytes = _number(entry, "pass_bytes", where)
+    if bps is not None:
+        metrics["mb_per_s"] = bps / 1e6
+    elif pass_bytes is not None and metrics["real_us"] > 0:
+        # bytes per microsecond is MB/s.
+        metrics["mb_per_s"] = pass_bytes / metrics["real_us"]
+    for counter in COUNTERS:
+        value = _number(entry, counter, where)
+        if value is not None:
+            metrics[counter] = value
+    return metrics
+
+
+def parse_run(document: object, source: Path) -> Run:
+    """Turns one decoded Google Benchmark JSON document into a Run; raises InputError."""
+    if not isinstance(document, dict) or not isinstance(document.get("benchmarks"), list):
+        raise InputError(
+            f"{source}: not Google Benchmark JSON (expected an object with a \"benchmarks\" "
+            "array; write it with --benchmark_format=json or --benchmark_out_format=json)"
+        )
+    context = document.get("context", {})
+    if not isinstance(context, dict):
+        raise InputError(f"{source}: \"context\" is not an object")
+
+    iterations = {}  # BenchKey -> {metric: [values]}
+    aggregates = {}  # BenchKey -> {aggregate name: metrics}
+    failed = []
+    for index, entry in enumerate(document["benchmarks"]):
+        if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
+            raise InputError(f"{source}: benchmarks[{index}] is not a benchmark object with a name")
+        run_name = entry.get("run_name", entry["name"])
+        key = parse_name(run_name if isinstance(run_name, str) else entry["name"])
+        if key is None:
+            continue
+        where = f"{source}: benchmark {entry['name']!r}"
+        if entry.get("error_occurred"):
+            failure = (entry["name"], str(entry.get("error_message", "")))
+            if failure not in failed:
+                failed.append(failure)
+            continue
+        run_type = entry.get("run_type", "iteration")
+        if run_type == "aggregate":
+            name = entry.get("aggregate_name")
+            if name in ("median", "mean"):
+                aggregates.setdefault(key, {})[name] = _entry_metrics(entry, where)
+            continue
+        for metric, value in _entry_metrics(entry, where).items():
+            iterations.setdefault(key, {}).setdefault(metric, []).append(value)
+
+    measurements = {}
+    for key, samples in iterations.items():
+        measurements[key] = Measurement(key, samples, "iterations")
+    for key, by_name in aggregates.items():
+        if key in measurements:
+            continue
+        name = "median" if "median" in by_name else "mean"
+        samples = {metric: [value] for metric, value in by_name[name].items()}
+        measurements[key] = Measurement(key, samples, name)
+    if not measurements:
+        detail = ""
+        if failed:
+            detail = f"; all {len(failed)} of its benchmarks failed, first: {failed[0][1]!r}"
+        raise InputError(
+            f"{source}: no sendfile-bench results (expected benchmark names like "
+            f"sendfile/tcp4/discard/warm/file:67108864/block:65536/conns:1/real_time){detail}"
+        )
+    return Run(source, context, measurements, failed)
+
+
+def load_file(path: Path) -> Run:
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise InputError(f"{path}: cannot read: {error.strerror or error}") from None
+    if not data.strip():
+        raise InputError(f"{path}: empty file (expected Google Benchmark JSON)")
+    try:
+        document = json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not UTF-8 text (expected Google Benchmark JSON)") from None
+    except json.JSONDecodeError as error:
+        raise InputError(
+            f"{path}: malformed JSON at line {error.lineno} column {error.colno}: {error.msg}"
+        ) from None
+    return parse_run(document, path)
+
+
+def expand_inputs(inputs: Iterable[str]) -> list:
+    """Files as given, folders searched recursively for *.json (in sorted order)."""
+    files = []
+    for text in inputs:
+        path = Path(text)
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*.json") if p.is_file())
+            if not found:
+                raise InputError(f"{path}: folder holds no *.json result files")
+            files.extend(found)
+        elif path.exists():
+            files.append(path)
+        else:
+            raise InputError(f"{path}: no such file or folder")
+    seen = set()
+    unique = []
+    for path in files:
+        resolved = os.path.realpath(path)
+        if resolved not in seen:
+            seen.add(resolved)
+            unique.append(path)
+    return unique
+
+
+def load_runs(inputs: Iterable[str]) -> list:
+    return [load_file(path) for path in expand_inputs(inputs)]
+
+
+@dataclass
+class Filter:
+    """Restricts which benchmarks a figure uses; an empty field matches everything."""
+
+    paths: tuple = ()
+    transports: tuple = ()
+    receivers: tuple = ()
+    caches: tuple = ()
+    file_sizes: tuple = ()
+    conns: tuple = ()
+
+    def matches(self, key: BenchKey) -> bool:
+        g = key.group
+        return (
+            (not self.paths or key.path in self.paths)
+            and (not self.transports or g.transport in self.transports)
+            and (not self.receivers or g.receiver in self.receivers)
+            and (not self.caches or g.cache in self.caches)
+            and (not self.file_sizes or g.file_bytes in self.file_sizes)
+            and (not self.conns or g.conns in self.conns)
+        )
+
+    def describe(self) -> str:
+        parts = []
+        for name, values in (
+            ("--path", self.paths),
+            ("--transport", self.transports),
+            ("--receiver", self.receivers),
+            ("--cache", self.caches),
+            ("--file-size", self.file_sizes),
+            ("--conns", self.conns),
+        ):
+            if values:
+                parts.append(f"{name}={','.join(str(v) for v in values)}")
+        return " ".join(parts) or "(no filter)"
+
+
+def select(run: Run, keep: Filter) -> dict:
+    """The run's measurements that pass the filter, by key."""
+    return {k: m for k, m in run.measurements.items() if keep.matches(k)}
+
+
+def path_order(paths: Iterable[str]) -> list:
+    """Known paths in the suite's order, then any others alphabetically."""
+    paths = set(paths)
+    known = [p for p in KNOWN_PATHS if p in paths]
+    return known + sorted(paths - set(KNOWN_PATHS))

@@ -1,0 +1,363 @@
+#!/usr/bin/python3
+"""Tests of plots/sfb_plots.py: parsing, every figure rendered from the fixtures, bad input.
+
+Run with the interpreter that has matplotlib (CTest passes it as SFB_PLOTS_PYTHON):
+
+    /usr/bin/python3 plots/tests/test_sfb_plots.py -v [ResultParsing|Rendering|BadInput]
+
+The fixtures under data/ are described in data/README.md. No test asserts a speed.
+"""
+
+import json
+import os
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+import unittest
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+PLOTS = HERE.parent
+DATA = HERE / "data"
+SCRIPT = PLOTS / "sfb_plots.py"
+PYTHON = os.environ.get("SFB_PLOTS_PYTHON", sys.executable)
+SYNTHETIC = DATA / "synthetic"
+COMPARE = DATA / "compare"
+
+sys.path.insert(0, str(PLOTS))
+import sfb_results as sr  # noqa: E402
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+MIN_IMAGE_BYTES = 8000
+
+
+def fixture_files():
+    return sorted(SYNTHETIC.rglob("*.json")) + sorted((DATA / "real").rglob("*.json"))
+
+
+def run_plots(*args):
+    return subprocess.run([PYTHON, str(SCRIPT), *map(str, args)], capture_output=True,
+                          text=True, timeout=180)
+
+
+def check_png(test, path: Path):
+    data = path.read_bytes()
+    test.assertGreater(len(data), MIN_IMAGE_BYTES, f"{path}: suspiciously small PNG")
+    test.assertEqual(data[:8], PNG_SIGNATURE, f"{path}: no PNG signature")
+    length, kind = struct.unpack(">I4s", data[8:16])
+    test.assertEqual((length, kind), (13, b"IHDR"), f"{path}: first chunk is not IHDR")
+    width, height = struct.unpack(">II", data[16:24])
+    test.assertGreater(width, 400, f"{path}: width {width}")
+    test.assertGreater(height, 250, f"{path}: height {height}")
+    test.assertEqual(data[-8:-4], b"IEND", f"{path}: PNG does not end with IEND")
+
+
+def check_svg(test, path: Path):
+    test.assertGreater(path.stat().st_size, MIN_IMAGE_BYTES, f"{path}: suspiciously small SVG")
+    root = ET.parse(path).getroot()
+    test.assertEqual(root.tag, "{http://www.w3.org/2000/svg}svg", f"{path}: root is {root.tag}")
+    test.assertTrue(root.get("width") and root.get("height"), f"{path}: no size")
+    # Enough drawing in it to be a figure rather than an empty canvas.
+    test.assertGreater(sum(1 for _ in root.iter("{http://www.w3.org/2000/svg}path")), 20)
+
+
+def images_under(folder: Path):
+    return sorted(p for p in folder.rglob("*") if p.is_file())
+
+
+class ResultParsing(unittest.TestCase):
+    def test_matplotlib_is_importable(self):
+        probe = subprocess.run([PYTHON, "-c", "import matplotlib"], capture_output=True,
+                               text=True)
+        self.assertEqual(probe.returncode, 0,
+                         f"{PYTHON} cannot import matplotlib: install python3-matplotlib "
+                         f"(./bootstrap.sh --deps-only)\n{probe.stderr}")
+
+    def test_name_in_the_contract_format(self):
+        key = sr.parse_name("sendfile/tcp4/discard/warm/file:67108864/block:65536/conns:1"
+                            "/real_time")
+        self.assertEqual(key.path, "sendfile")
+        self.assertEqual(key.block_bytes, 65536)
+        self.assertEqual(key.group, sr.Group("tcp4", "discard", "warm", 67108864, 1))
+
+    def test_google_suffixes_and_extra_fields_are_ignored(self):
+        key = sr.parse_name("splice/unix/copy/cold/file:4096/block:4096/conns:4/threads:1"
+                            "/real_time_median")
+        self.assertEqual((key.path, key.group.transport, key.group.conns), ("splice", "unix", 4))
+
+    def test_names_of_other_programs_are_not_ours(self):
+        for name in ("BM_memcpy/8/real_time", "sendfile/tcp4/discard/warm/file:x/block:1/conns:1",
+                     "sendfile/tcp4/discard/warm/block:1/conns:1/real_time",
+                     "a/b/c/d/file:1/block:0/conns:1/real_time", ""):
+            self.assertIsNone(sr.parse_name(name), name)
+
+    def test_sizes(self):
+        self.assertEqual(sr.format_bytes(4096), "4 KiB")
+        self.assertEqual(sr.format_bytes(64 << 20), "64 MiB")
+        self.assertEqual(sr.format_bytes(1 << 30), "1 GiB")
+        self.assertEqual(sr.format_bytes(1000), "1000 B")
+        self.assertEqual(sr.format_bytes(1536), "1.5 KiB")
+        for text, value in (("65536", 65536), ("64KiB", 65536), ("64k", 65536),
+                            ("1 MiB", 1 << 20), ("2G", 2 << 30)):
+            self.assertEqual(sr.parse_size(text), value, text)
+        with self.assertRaises(ValueError):
+            sr.parse_size("64 parsecs")
+
+    def test_fixture_repetitions_are_kept(self):
+        run = sr.load_file(next(SYNTHETIC.rglob("*2cpu/*.json")))
+        key = sr.BenchKey(sr.Group("tcp4", "discard", "warm", 8 << 20, 1), "sendfile", 65536)
+        m = run.measurements[key]
+        self.assertEqual(m.source, "iterations")
+        self.assertEqual(m.repetitions(), 3)
+        self.assertLessEqual(m.low("mb_per_s"), m.median("mb_per_s"))
+        self.assertLessEqual(m.median("mb_per_s"), m.high("mb_per_s"))
+        self.assertTrue(m.has("service_demand_us_per_kib"))
+        self.assertEqual([name for name, _ in run.failed],
+                         ["io_uring_send/tcp4/discard/warm/file:8388608/block:65536/conns:1"
+                          "/real_time"])
+
+    def _document(self, **entry_fields):
+        entry = {"name": "sendfile/tcp4/discard/warm/file:1048576/block:65536/conns:1/real_time",
+                 "run_type": "iteration", "real_time": 250.0, "cpu_time": 100.0,
+                 "time_unit": "us", "bytes_per_second": 4.0e9}
+        entry.update(entry_fields)
+        return {"context": {"kernel_release": "6.1.0"}, "benchmarks": [entry]}
+
+    def test_time_units_become_microseconds(self):
+        run = sr.parse_run(self._document(real_time=2.5e5, cpu_time=1e5, time_unit="ns"),
+                           Path("x.json"))
+        m = next(iter(run.measurements.values()))
+        self.assertAlmostEqual(m.median("real_us"), 250.0)
+        self.assertAlmostEqual(m.median("cpu_us"), 100.0)
+        self.assertAlmostEqual(m.median("mb_per_s"), 4000.0)
+
+    def test_aggregates_only_fall_back_to_the_median(self):
+        doc = self._document(run_type="aggregate", aggregate_name="median",
+                             name="sendfile/tcp4/discard/warm/file:1048576/block:65536/conns:1"
+                                  "/real_time_median",
+                             run_name="sendfile/tcp4/discard/warm/file:1048576/block:65536"
+                                      "/conns:1/real_time")
+        mean = dict(doc["benchmarks"][0], aggregate_name="mean", bytes_per_second=1.0)
+        doc["benchmarks"].append(mean)
+        m = next(iter(sr.parse_run(doc, Path("x.json")).measurements.values()))
+        self.assertEqual(m.source, "median")
+        self.assertEqual(m.values("mb_per_s"), [4000.0])
+
+    def test_throughput_from_pass_bytes_when_no_rate(self):
+        doc = self._document(pass_bytes=1048576.0)
+        del doc["benchmarks"][0]["bytes_per_second"]
+        m = next(iter(sr.parse_run(doc, Path("x.json")).measurements.values()))
+        self.assertAlmostEqual(m.median("mb_per_s"), 1048576 / 250.0)
+
+    def test_bad_fields_name_the_file(self):
+        for fields in ({"time_unit": "fortnights"}, {"real_time": "fast"},
+                       {"cpu_time": None}):
+            with self.assertRaises(sr.InputError) as caught:
+                sr.parse_run(self._document(**fields), Path("odd.json"))
+            self.assertIn("odd.json", str(caught.exception))
+
+    def test_newest_run_per_machine(self):
+        sys.path.insert(0, str(PLOTS))
+        import sfb_plots
+
+        runs = sr.load_runs([str(SYNTHETIC)])
+        older = sr.Run(Path("old.json"), dict(runs[0].context, date="2020-01-01T00:00:00+00:00"),
+                       runs[0].measurements, [])
+        chosen = sfb_plots.newest_per_machine([older] + runs)
+        self.assertEqual(len(chosen), 2)
+        self.assertNotIn(older, chosen)
+
+
+class Rendering(unittest.TestCase):
+    def setUp(self):
+        self.out = Path(tempfile.mkdtemp(prefix="sfb-plots-test-"))
+
+    def tearDown(self):
+        shutil.rmtree(self.out)
+
+    def assert_rendered(self, result, expected_stems):
+        self.assertEqual(result.returncode, 0, result.stderr)
+        written = [Path(line) for line in result.stdout.splitlines()]
+        for stem in expected_stems:
+            for ext in ("png", "svg"):
+                self.assertIn(self.out / f"{stem}.{ext}", written)
+        for path in written:
+            self.assertTrue(path.is_file(), path)
+            (check_png if path.suffix == ".png" else check_svg)(self, path)
+        # Nothing else, in particular no temporary file, is left in the folder.
+        self.assertEqual(images_under(self.out), sorted(written))
+        return written
+
+    def test_every_figure_from_one_result_file(self):
+        source = next(SYNTHETIC.rglob("*2cpu/*.json"))
+        groups = ("tcp4-copy-warm-8MiB-1conn", "tcp4-discard-warm-8MiB-1conn")
+        stems = [f"{fig}-{g}" for fig in ("throughput", "cpu", "speedup", "machines")
+                 for g in groups]
+        written = self.assert_rendered(run_plots("all", source, "--out", self.out), stems)
+        self.assertEqual(len(written), 16)
+
+    def test_each_subcommand_from_a_folder_of_runs(self):
+        for figure in ("throughput", "cpu", "speedup"):
+            out = self.out / figure
+            result = run_plots(figure, SYNTHETIC, "-o", out, "--receiver", "discard")
+            self.assertEqual(result.returncode, 0, result.stderr)
+            written = [Path(p) for p in result.stdout.splitlines()]
+            # Two machines, one discard group each, PNG and SVG: each run gets its own folder.
+            self.assertEqual(len(written), 4, written)
+            self.assertEqual(len({p.parent for p in written}), 2)
+            for path in written:
+                (check_png if path.suffix == ".png" else check_svg)(self, path)
+
+    def test_machines_side_by_side(self):
+        result = run_plots("machines", SYNTHETIC, "-o", self.out, "--receiver", "discard",
+                           "--path", "read_send,sendfile", "--path", "splice")
+        self.assert_rendered(result, ["machines-tcp4-discard-warm-8MiB-1conn"])
+
+    def test_compare_figure(self):
+        for metric in ("real_time", "cpu_time"):
+            result = run_plots("compare", COMPARE / "synthetic-compare.json", "-o",
+                               self.out / metric, "--metric", metric)
+            self.assertEqual(result.returncode, 0, result.stderr)
+            written = [Path(p) for p in result.stdout.splitlines()]
+            self.assertEqual(written, [self.out / metric / f"compare-{metric}.{ext}"
+                                       for ext in ("png", "svg")])
+            for path in written:
+                (check_png if path.suffix == ".png" else check_svg)(self, path)
+
+    def test_real_bench_sendfile_output_when_present(self):
+        real = sorted((DATA / "real").rglob("*.json"))
+        if not real:
+            self.skipTest("no real bench_sendfile fixture under data/real")
+        for path in real:
+            run = sr.load_file(path)
+            self.assertTrue(run.measurements, path)
+            self.assertTrue(run.ctx("machine_fingerprint"), path)
+            result = run_plots("all", path, "-o", self.out / path.stem)
+            self.assertEqual(result.returncode, 0, result.stderr)
+
+    def test_svg_is_deterministic(self):
+        source = next(SYNTHETIC.rglob("*2cpu/*.json"))
+        for out in ("a", "b"):
+            result = run_plots("throughput", source, "-o", self.out / out, "--formats", "svg",
+                               "--receiver", "discard")
+            self.assertEqual(result.returncode, 0, result.stderr)
+        name = "throughput-tcp4-discard-warm-8MiB-1conn.svg"
+        first = (self.out / "a" / name).read_bytes()
+        self.assertEqual(first, (self.out / "b" / name).read_bytes())
+        self.assertNotIn(b"<dc:date>", first)
+
+    def test_help_lists_every_figure(self):
+        result = run_plots("--help")
+        self.assertEqual(result.returncode, 0)
+        for figure in ("throughput", "cpu", "speedup", "machines", "compare", "all"):
+            self.assertIn(figure, result.stdout)
+
+
+class BadInput(unittest.TestCase):
+    def setUp(self):
+        self.tmp = Path(tempfile.mkdtemp(prefix="sfb-plots-bad-"))
+        self.out = self.tmp / "out"
+        self.out.mkdir()
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp)
+
+    def write(self, name, text):
+        path = self.tmp / name
+        path.write_text(text)
+        return path
+
+    def assert_rejected(self, args, must_mention, code=2):
+        result = run_plots(*args)
+        self.assertEqual(result.returncode, code, result.stderr)
+        self.assertEqual(result.stdout, "")
+        self.assertIn("error:", result.stderr)
+        self.assertIn(str(must_mention), result.stderr)
+        # One clear message, not a traceback.
+        self.assertNotIn("Traceback", result.stderr)
+        self.assertEqual(images_under(self.out), [], "an image was left behind")
+        return result.stderr
+
+    def test_empty_file(self):
+        bad = self.write("empty.json", "")
+        self.assertIn("empty file", self.assert_rejected(["all", bad, "-o", self.out], bad))
+
+    def test_malformed_json(self):
+        bad = self.write("broken.json", '{"context": {}, "benchmarks": [')
+        self.assertIn("malformed JSON", self.assert_rejected(["throughput", bad, "-o", self.out],
+                                                             bad))
+
+    def test_json_that_is_not_benchmark_output(self):
+        for text in ('{"hello": "world"}', "[1, 2, 3]", '{"benchmarks": {}}', "42"):
+            bad = self.write("other.json", text)
+            message = self.assert_rejected(["cpu", bad, "-o", self.out], bad)
+            self.assertIn("not Google Benchmark JSON", message)
+
+    def test_benchmark_json_of_another_program(self):
+        doc = {"context": {}, "benchmarks": [{"name": "BM_memcpy/8", "run_type": "iteration",
+                                              "real_time": 1.0, "cpu_time": 1.0,
+                                              "time_unit": "ns"}]}
+        bad = self.write("memcpy.json", json.dumps(doc))
+        message = self.assert_rejected(["all", bad, "-o", self.out], bad)
+        self.assertIn("no sendfile-bench results", message)
+
+    def test_not_utf8(self):
+        bad = self.tmp / "binary.json"
+        bad.write_bytes(b"\xff\xfe\x00garbage")
+        self.assert_rejected(["all", bad, "-o", self.out], bad)
+
+    def test_one_bad_file_in_a_folder_writes_nothing(self):
+        folder = self.tmp / "results"
+        shutil.copytree(SYNTHETIC, folder)
+        bad = folder / "zz-truncated.json"
+        whole = next(SYNTHETIC.rglob("*2cpu/*.json")).read_text()
+        bad.write_text(whole[: len(whole) // 2])
+        self.assert_rejected(["all", folder, "-o", self.out], bad)
+
+    def test_no_benchmark_matches_the_filter(self):
+        source = next(SYNTHETIC.rglob("*2cpu/*.json"))
+        message = self.assert_rejected(["throughput", source, "-o", self.out, "--transport",
+                                        "unix"], source)
+        self.assertIn("--transport=unix", message)
+
+    def test_missing_file_and_empty_folder(self):
+        self.assert_rejected(["all", self.tmp / "nope.json", "-o", self.out], "nope.json")
+        empty = self.tmp / "empty-folder"
+        empty.mkdir()
+        self.assert_rejected(["all", empty, "-o", self.out], empty)
+
+    def test_speedup_without_the_baseline(self):
+        source = next(SYNTHETIC.rglob("*2cpu/*.json"))
+        self.assert_rejected(["speedup", source, "-o", self.out, "--baseline", "io_uring_splice"],
+                             "io_uring_splice")
+
+    def test_compare_input_that_is_not_compare_output(self):
+        result_file = next(SYNTHETIC.rglob("*2cpu/*.json"))
+        self.assert_rejected(["compare", result_file, "-o", self.out], result_file)
+        empty = self.write("empty-compare.json", "  \n")
+        self.assert_rejected(["compare", empty, "-o", self.out], empty)
+        no_metric = self.write("compare.json", json.dumps(
+            {"benchmarks": [{"name": "x", "measures": {"cpu_time": {"base": 1, "new": 2}}}]}))
+        self.assert_rejected(["compare", no_metric, "-o", self.out], no_metric)
+
+    def test_unwritable_output_leaves_nothing(self):
+        source = next(SYNTHETIC.rglob("*2cpu/*.json"))
+        blocker = self.out / "not-a-folder"
+        blocker.write_text("a file where the output folder should be")
+        result = run_plots("all", source, "-o", blocker / "figures")
+        self.assertEqual(result.returncode, 1, result.stderr)
+        self.assertIn("cannot write figures", result.stderr)
+        self.assertEqual(images_under(self.out), [blocker])
+
+    def test_usage_errors(self):
+        source = next(SYNTHETIC.rglob("*2cpu/*.json"))
+        self.assert_rejected(["all", source, "-o", self.out, "--formats", "gif"], "--formats")
+        self.assert_rejected(["all", source, "-o", self.out, "--file-size", "big"], "big")
+        self.assert_rejected(["sparkline", source, "-o", self.out], "sparkline")
+
+
+if __name__ == "__main__":
+    unittest.main()
