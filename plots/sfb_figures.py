@@ -81,12 +81,6 @@ MACHINE_LOOKS = [
     ("#56B4E9", "P", "--"),
     ("#000000", "X", "-."),
 ]
-VERDICT_COLOURS = {
-    "regression": "#D55E00",
-    "improvement": "#0072B2",
-    "unchanged": "#9a9a9a",
-    "noise": "#9a9a9a",
-}
 
 
 def path_look(path: str) -> tuple:
@@ -380,83 +374,107 @@ def machines_figure(entries, group: sr.Group, paths, which_runs: str):
 # ---- compare ------------------------------------------------------------------------------
 
 
-@dataclass
-class CompareRow:
-    name: str
-    base: float
-    new: float
-    change: float  # relative, (new - base) / base
-    p_value: float  # nan when unknown
-    verdict: str
+# Title and axis unit per compared metric; values are scaled by the factor for display.
+COMPARE_METRICS = {
+    "real_time": ("wall time per pass", "usec per pass", 1.0),
+    "cpu_time": ("sender CPU time per pass", "usec per pass", 1.0),
+    "bytes_per_second": ("throughput", "MB/s", 1e-6),
+}
+OUTCOME_COLOURS = {"worse": "#D55E00", "better": "#0072B2"}
 
 
-def compare_figure(rows, metric_label: str, unit_label: str, lower_is_better: bool,
-                   title_note: str, threshold: float, only_base, only_new):
-    """Left: base and new per benchmark; right: relative change coloured by verdict."""
+def compare_figure(c: sr.Comparison):
+    """Left: base and new medians per benchmark; right: the relative change, coloured by
+    this metric's outcome, with the benchmark's verdict written beside it."""
     plt.rcParams.update(STYLE)
+    title, unit, scale = COMPARE_METRICS.get(c.metric, (c.metric, c.metric, 1.0))
+    rows = c.rows
     labels = short_names([r.name for r in rows])
     n = len(rows)
     footer = []
-    if only_base:
-        footer.append(f"only in base: {len(only_base)} ({', '.join(short_names(only_base)[:4])}"
-                      f"{', ...' if len(only_base) > 4 else ''})")
-    if only_new:
-        footer.append(f"only in new: {len(only_new)} ({', '.join(short_names(only_new)[:4])}"
-                      f"{', ...' if len(only_new) > 4 else ''})")
+    for what, names in (("only in base", c.only_base), ("only in new", c.only_new)):
+        if names:
+            shown = ", ".join(short_names(names)[:3]) + (", ..." if len(names) > 3 else "")
+            footer.append(f"{what}: {len(names)} ({shown})")
+    if c.failed:
+        footer.append(f"failed: {len(c.failed)} ({c.failed[0]}{', ...' if len(c.failed) > 1 else ''})")
     footer_in = 0.25 * len(footer)
     header_in = HEADER_IN + 0.3  # the base/new legend sits above the left panel
     height = header_in + 1.1 + 0.3 * n + footer_in
     fig, (left, right) = plt.subplots(1, 2, figsize=(WIDTH_IN, height), sharey=True,
                                       gridspec_kw={"width_ratios": [1, 1.1]})
     fig.subplots_adjust(top=1 - header_in / height, bottom=(0.75 + footer_in) / height,
-                        left=0.27, right=0.74, wspace=0.08)
+                        left=0.27, right=0.72, wspace=0.16)
     y = list(range(n))
+    changes = []
     for i, row in enumerate(rows):
-        colour = VERDICT_COLOURS.get(row.verdict, "#9a9a9a")
-        left.plot([row.base, row.new], [i, i], color="#bbbbbb", linewidth=2, zorder=1)
-        right.barh(i, row.change * 100, color=colour, height=0.62, zorder=2)
-        text = f"{row.change * 100:+.1f}%  {row.verdict}"
+        colour = OUTCOME_COLOURS.get(row.outcome, "#9a9a9a")
+        left.plot([row.base * scale, row.new * scale], [i, i], color="#bbbbbb", linewidth=2,
+                  zorder=1)
+        if math.isnan(row.change):
+            text = "n/a"
+        else:
+            changes.append(row.change * 100)
+            right.barh(i, row.change * 100, color=colour, height=0.62, zorder=2)
+            text = f"{row.change * 100:+.1f}%"
         if not math.isnan(row.p_value):
-            text += f"  p={row.p_value:.2g}"
+            text += f" p={row.p_value:.2g}"
+        text += f" {row.outcome}"
+        marked = row.verdict in ("regression", "improvement")
+        if marked:
+            text += f" \u2192 {row.verdict.upper()}"
         # In a column right of the panel, so long labels never run into the bars.
         right.text(1.02, i, text, transform=right.get_yaxis_transform(), ha="left",
-                   va="center", fontsize=8, color=colour if row.verdict != "unchanged"
-                   else "#444444")
-    left.scatter([r.base for r in rows], y, facecolors="white", edgecolors="#0072B2", s=36,
-                 label="base", zorder=3, linewidths=1.5)
-    left.scatter([r.new for r in rows], y, color="#D55E00", s=36, marker="D", label="new",
-                 zorder=3)
+                   va="center", fontsize=8, color=colour if marked else "#444444",
+                   fontweight="bold" if marked else "normal")
+    left.scatter([r.base * scale for r in rows], y, facecolors="white", edgecolors="#0072B2",
+                 s=36, label="base", zorder=3, linewidths=1.5)
+    left.scatter([r.new * scale for r in rows], y, color="#D55E00", s=36, marker="D",
+                 label="new", zorder=3)
     left.set_yticks(y)
     left.set_yticklabels(labels, fontsize=8)
+    for tick, row in zip(left.get_yticklabels(), rows):
+        if row.verdict == "regression":
+            tick.set_color(OUTCOME_COLOURS["worse"])
+            tick.set_fontweight("bold")
     left.set_ylim(n - 0.5, -0.5)
-    positive = [v for r in rows for v in (r.base, r.new) if v > 0]
+    positive = [v * scale for r in rows for v in (r.base, r.new) if v > 0]
     if positive and max(positive) / min(positive) > 20:
         left.set_xscale("log")
-    left.set_xlabel(f"median, {unit_label}")
+    else:
+        left.xaxis.set_major_locator(MaxNLocator(4))
+    left.set_xlabel(f"median, {unit}")
     left.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=2, borderaxespad=0.2)
-    changes = [r.change * 100 for r in rows]
-    span = max([abs(c) for c in changes] + [threshold * 100 * 1.5, 1.0])
+    threshold = 0.0 if math.isnan(c.threshold) else c.threshold
+    span = max([abs(v) for v in changes] + [threshold * 100 * 1.5, 1.0])
     right.set_xlim(-span * 1.15, span * 1.15)
-    left.xaxis.set_major_locator(MaxNLocator(4))
     right.axvline(0, color="#222222", linewidth=1)
     if threshold > 0:
         for sign in (-1, 1):
             right.axvline(sign * threshold * 100, color="#666666", linestyle="--", linewidth=1)
         right.text(threshold * 100, -0.5, f" threshold {threshold:.0%}", va="bottom",
                    fontsize=7.5, color="#444444")
-    worse = "slower" if lower_is_better else "lower"
-    right.set_xlabel(f"new vs base (%)\n{'right' if lower_is_better else 'left'} is {worse}")
+    worse_side = "left" if c.higher_is_better() else "right"
+    right.set_xlabel(f"new vs base (%)\n{worse_side} is worse")
     right.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:+.0f}%"))
     right.grid(axis="y", visible=False)
     left.grid(axis="y", visible=False)
     counts = {}
     for row in rows:
         counts[row.verdict] = counts.get(row.verdict, 0) + 1
-    summary = ", ".join(f"{v} {counts[v]}" for v in sorted(counts))
+    test = "two-sided Mann-Whitney U"
+    if not math.isnan(c.alpha):
+        test += f", alpha {c.alpha:g}"
+    if threshold > 0:
+        test += f", threshold {threshold:.0%}"
+    if c.gate:
+        test += f"; verdicts gate on {', '.join(c.gate)}"
+    summary = "verdicts: " + ", ".join(f"{v} {counts[v]}" for v in sorted(counts))
     if footer:
         fig.text(0.01, 0.12 / height, "\n".join(footer), fontsize=8, color="#444444",
                  va="bottom")
-    draw_header(fig, Header(f"Base vs new: {metric_label}", (title_note, summary)))
+    draw_header(fig, Header(f"Base vs new: {title}",
+                            (f"{c.base_label} -> {c.new_label}; {test}", summary)))
     return fig
 
 

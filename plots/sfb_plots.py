@@ -12,7 +12,6 @@ file), 1 when the figures could not be written. On any failure no image is left 
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 from pathlib import Path
 
@@ -22,12 +21,7 @@ import sfb_results as sr  # noqa: E402
 
 EXIT_OK, EXIT_WRITE_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 FIGURES = ("throughput", "cpu", "speedup", "machines")
-# Title and axis unit of the compare figure per measure; counters use their own name.
-COMPARE_LABELS = {
-    "real_time": ("wall time per pass", "usec per pass"),
-    "cpu_time": ("sender CPU time per pass", "usec per pass"),
-    "bytes_per_second": ("throughput", "bytes/s"),
-}
+
 
 DESCRIPTION = """\
 Renders figures from sendfile-bench results (bench_sendfile's JSON, as `sfb run` stores it
@@ -110,8 +104,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_common(p, "`sfb compare --format json` output (one file)")
     p.add_argument("--metric", default="real_time", metavar="M",
-                   help="which measure to draw (default: real_time; also cpu_time, "
-                        "bytes_per_second or a counter the compare output carries)")
+                   help="which metric to draw (default: real_time; also cpu_time, "
+                        "bytes_per_second or any counter the comparison carries, e.g. "
+                        "service_demand_us_per_kib)")
     return parser
 
 
@@ -207,68 +202,6 @@ def plan_machines(runs, keep: sr.Filter, args, outputs, figs) -> int:
     return count
 
 
-def load_compare(path_text: str, metric: str, figs):
-    """Reads `sfb compare --format json` output into rows for the compare figure."""
-    import json
-
-    path = Path(path_text)
-    try:
-        raw = path.read_bytes()
-    except OSError as error:
-        raise sr.InputError(f"{path}: cannot read: {error.strerror or error}") from None
-    if not raw.strip():
-        raise sr.InputError(f"{path}: empty file (expected `sfb compare --format json` output)")
-    try:
-        doc = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise sr.InputError(f"{path}: malformed JSON: {error}") from None
-    return parse_compare(doc, path, metric, figs)
-
-
-def parse_compare(doc, path: Path, metric: str, figs):
-    if not isinstance(doc, dict) or not isinstance(doc.get("benchmarks"), list):
-        raise sr.InputError(
-            f"{path}: not `sfb compare --format json` output (expected an object with a "
-            "\"benchmarks\" array of compared benchmarks)")
-    rows = []
-    lower_is_better = True
-    for index, item in enumerate(doc["benchmarks"]):
-        where = f"{path}: benchmarks[{index}]"
-        if not isinstance(item, dict) or not isinstance(item.get("name"), str):
-            raise sr.InputError(f"{where}: not an object with a name")
-        measures = item.get("measures", {})
-        m = measures.get(metric) if isinstance(measures, dict) else None
-        if m is None:
-            continue
-        try:
-            base, new = float(m["base"]), float(m["new"])
-        except (KeyError, TypeError, ValueError):
-            raise sr.InputError(f"{where}: {metric}: needs numeric \"base\" and \"new\"") from None
-        change = m.get("change")
-        change = float(change) if isinstance(change, (int, float)) else (
-            (new - base) / base if base else 0.0)
-        p = m.get("p_value")
-        p = float(p) if isinstance(p, (int, float)) else math.nan
-        lower_is_better = bool(m.get("lower_is_better", metric != "bytes_per_second"))
-        verdict = m.get("verdict", item.get("verdict", "unchanged"))
-        rows.append(figs.CompareRow(item["name"], base, new, change, p, str(verdict)))
-    if not rows:
-        raise sr.InputError(f"{path}: no benchmark in it has the measure {metric!r}")
-    threshold = doc.get("threshold", 0.0)
-    alpha = doc.get("alpha")
-    note = f"{doc.get('base', 'base')} -> {doc.get('new', 'new')}"
-    if isinstance(alpha, (int, float)):
-        note += f"; Mann-Whitney U, alpha {alpha:g}"
-    if isinstance(threshold, (int, float)) and threshold > 0:
-        note += f", threshold {threshold:.0%}"
-    only_base = [str(n) for n in doc.get("only_in_base", [])]
-    only_new = [str(n) for n in doc.get("only_in_new", [])]
-    label, unit = COMPARE_LABELS.get(metric, (metric, metric))
-    return figs.compare_figure(rows, label, unit, lower_is_better, note,
-                               float(threshold) if isinstance(threshold, (int, float)) else 0.0,
-                               only_base, only_new)
-
-
 def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -289,7 +222,8 @@ def main(argv=None) -> int:
         if args.figure == "compare":
             if len(args.inputs) != 1:
                 raise sr.InputError("compare takes exactly one `sfb compare --format json` file")
-            outputs.add(load_compare(args.inputs[0], args.metric, figs), f"compare-{args.metric}")
+            comparison = sr.load_compare(Path(args.inputs[0]), args.metric)
+            outputs.add(figs.compare_figure(comparison), f"compare-{args.metric}")
         else:
             keep = build_filter(args)
             runs = sr.load_runs(args.inputs)

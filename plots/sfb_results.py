@@ -429,3 +429,117 @@ def path_order(paths: Iterable[str]) -> list:
     paths = set(paths)
     known = [p for p in KNOWN_PATHS if p in paths]
     return known + sorted(paths - set(KNOWN_PATHS))
+
+
+# ---- `sfb compare --format json` ------------------------------------------------------------
+
+
+@dataclass
+class CompareRow:
+    """One benchmark's comparison on one metric."""
+
+    name: str
+    base: float  # median over the base repetitions
+    new: float
+    change: float  # new / base - 1; NaN when the harness could not compute it
+    p_value: float  # NaN when no test was run
+    outcome: str  # this metric: "worse", "better" or "unchanged"
+    verdict: str  # the benchmark's: "regression", "improvement", "unchanged" or "untested"
+
+
+@dataclass
+class Comparison:
+    source: Path
+    metric: str
+    base_label: str
+    new_label: str
+    alpha: float
+    threshold: float
+    gate: list
+    rows: list
+    only_base: list
+    only_new: list
+    failed: list
+
+    def higher_is_better(self) -> bool:
+        # The harness's rule: rates ("..._per_second") are better higher, the rest lower.
+        return self.metric.endswith("_per_second")
+
+
+def _finite_or_nan(value) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return math.nan
+    return float(value)
+
+
+def parse_compare(document: object, source: Path, metric: str) -> Comparison:
+    """Reads the JSON of `sfb compare BASE NEW --format json` for one metric."""
+    if (not isinstance(document, dict) or not isinstance(document.get("benchmarks"), list)
+            or "base" not in document or "new" not in document):
+        raise InputError(
+            f"{source}: not `sfb compare --format json` output (expected an object with "
+            "\"base\", \"new\" and a \"benchmarks\" array)")
+    rows = []
+    for index, item in enumerate(document["benchmarks"]):
+        where = f"{source}: benchmarks[{index}]"
+        if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+            raise InputError(f"{where}: not an object with a name")
+        metrics = item.get("metrics")
+        if not isinstance(metrics, dict):
+            raise InputError(f"{where}: no \"metrics\" object")
+        m = metrics.get(metric)
+        if m is None:
+            continue
+        if not isinstance(m, dict):
+            raise InputError(f"{where}: metrics.{metric} is not an object")
+        base = _finite_or_nan(m.get("base_median"))
+        new = _finite_or_nan(m.get("new_median"))
+        if math.isnan(base) or math.isnan(new):
+            raise InputError(f"{where}: metrics.{metric} lacks numeric base_median/new_median")
+        rows.append(CompareRow(
+            name=item["name"],
+            base=base,
+            new=new,
+            change=_finite_or_nan(m.get("change")),
+            p_value=_finite_or_nan(m.get("p_value")),
+            outcome=str(m.get("outcome", "unchanged")),
+            verdict=str(item.get("verdict", "unchanged")),
+        ))
+    if not rows:
+        raise InputError(f"{source}: no compared benchmark has the metric {metric!r}")
+
+    def strings(key):
+        value = document.get(key, [])
+        return [str(v) for v in value] if isinstance(value, list) else []
+
+    return Comparison(
+        source=source,
+        metric=metric,
+        base_label=str(document["base"]),
+        new_label=str(document["new"]),
+        alpha=_finite_or_nan(document.get("alpha")),
+        threshold=_finite_or_nan(document.get("threshold")),
+        gate=strings("gate"),
+        rows=rows,
+        only_base=strings("only_in_base"),
+        only_new=strings("only_in_new"),
+        failed=strings("failed"),
+    )
+
+
+def load_compare(path: Path, metric: str) -> Comparison:
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise InputError(f"{path}: cannot read: {error.strerror or error}") from None
+    if not data.strip():
+        raise InputError(f"{path}: empty file (expected `sfb compare --format json` output)")
+    try:
+        document = json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not UTF-8 text") from None
+    except json.JSONDecodeError as error:
+        raise InputError(
+            f"{path}: malformed JSON at line {error.lineno} column {error.colno}: {error.msg}"
+        ) from None
+    return parse_compare(document, path, metric)

@@ -159,6 +159,17 @@ class ResultParsing(unittest.TestCase):
                 sr.parse_run(self._document(**fields), Path("odd.json"))
             self.assertIn("odd.json", str(caught.exception))
 
+    def test_compare_output_of_the_harness(self):
+        c = sr.load_compare(COMPARE / "synthetic-compare.json", "real_time")
+        self.assertEqual([r.verdict for r in c.rows],
+                         ["unchanged", "regression", "improvement", "unchanged"])
+        self.assertEqual(c.rows[1].outcome, "worse")
+        self.assertAlmostEqual(c.rows[1].change, 1262 / 1140 - 1)
+        self.assertEqual(len(c.only_base), 1)
+        self.assertFalse(c.higher_is_better())
+        self.assertTrue(sr.load_compare(COMPARE / "synthetic-compare.json",
+                                        "bytes_per_second").higher_is_better())
+
     def test_newest_run_per_machine(self):
         sys.path.insert(0, str(PLOTS))
         import sfb_plots
@@ -217,7 +228,7 @@ class Rendering(unittest.TestCase):
         self.assert_rendered(result, ["machines-tcp4-discard-warm-8MiB-1conn"])
 
     def test_compare_figure(self):
-        for metric in ("real_time", "cpu_time"):
+        for metric in ("real_time", "cpu_time", "bytes_per_second"):
             result = run_plots("compare", COMPARE / "synthetic-compare.json", "-o",
                                self.out / metric, "--metric", metric)
             self.assertEqual(result.returncode, 0, result.stderr)
@@ -339,9 +350,15 @@ class BadInput(unittest.TestCase):
         self.assert_rejected(["compare", result_file, "-o", self.out], result_file)
         empty = self.write("empty-compare.json", "  \n")
         self.assert_rejected(["compare", empty, "-o", self.out], empty)
-        no_metric = self.write("compare.json", json.dumps(
-            {"benchmarks": [{"name": "x", "measures": {"cpu_time": {"base": 1, "new": 2}}}]}))
-        self.assert_rejected(["compare", no_metric, "-o", self.out], no_metric)
+        doc = json.loads((COMPARE / "synthetic-compare.json").read_text())
+        for item in doc["benchmarks"]:
+            del item["metrics"]["real_time"]
+        no_metric = self.write("compare.json", json.dumps(doc))
+        message = self.assert_rejected(["compare", no_metric, "-o", self.out], no_metric)
+        self.assertIn("real_time", message)
+        doc["benchmarks"][0]["metrics"]["real_time"] = {"base_median": "slow"}
+        bad_field = self.write("compare-bad-field.json", json.dumps(doc))
+        self.assert_rejected(["compare", bad_field, "-o", self.out], bad_field)
 
     def test_unwritable_output_leaves_nothing(self):
         source = next(SYNTHETIC.rglob("*2cpu/*.json"))
