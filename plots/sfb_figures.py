@@ -162,7 +162,8 @@ def spread_note(measurements) -> str:
     elif counts:
         parts.append("one repetition (no spread to show)")
     if fallback:
-        parts.append(f"some points from the {'/'.join(fallback)} aggregate only (no spread)")
+        which = "some points" if counts else "points"
+        parts.append(f"{which} from the {'/'.join(fallback)} aggregate only (no spread)")
     return "; ".join(parts)
 
 
@@ -397,7 +398,8 @@ def compare_figure(c: sr.Comparison):
             shown = ", ".join(short_names(names)[:3]) + (", ..." if len(names) > 3 else "")
             footer.append(f"{what}: {len(names)} ({shown})")
     if c.failed:
-        footer.append(f"failed: {len(c.failed)} ({c.failed[0]}{', ...' if len(c.failed) > 1 else ''})")
+        more = ", ..." if len(c.failed) > 1 else ""
+        footer.append(f"failed: {len(c.failed)} ({c.failed[0]}{more})")
     footer_in = 0.25 * len(footer)
     header_in = HEADER_IN + 0.3  # the base/new legend sits above the left panel
     height = header_in + 1.1 + 0.3 * n + footer_in

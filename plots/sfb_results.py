@@ -259,7 +259,8 @@ def _number(entry: dict, key: str, where: str) -> Optional[float]:
 def _entry_metrics(entry: dict, where: str) -> dict:
     unit = entry.get("time_unit")
     if unit not in _US_PER_UNIT:
-        raise InputError(f"{where}: unknown or missing time_unit {unit!r} (expected ns, us, ms or s)")
+        raise InputError(
+            f"{where}: unknown or missing time_unit {unit!r} (expected ns, us, ms or s)")
     scale = _US_PER_UNIT[unit]
     real = _number(entry, "real_time", where)
     cpu = _number(entry, "cpu_time", where)

@@ -12,6 +12,7 @@ copied under results/. Regenerate with:
 
 import json
 import random
+import re
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -54,8 +55,6 @@ MACHINES = {
 
 
 def fingerprint(m):
-    import re
-
     text = f"linux-{m['kernel']}-{m['cpu']}-{m['cpus']}cpu".lower()
     return re.sub(r"[^a-z0-9]+", "-", text).strip("-")
 
@@ -71,7 +70,7 @@ def context(m):
         "caches": [],
         "load_avg": [0.1, 0.1, 0.1],
         "library_build_type": "release",
-        "sfb_fixture": "SYNTHETIC test fixture written by make_synthetic_fixtures.py; not a measurement",
+        "sfb_fixture": "SYNTHETIC test fixture from make_synthetic_fixtures.py, not a measurement",
         "sfb_version": "0.1.0",
         "sfb_git_commit": m["commit"],
         "os": "Linux",
@@ -121,15 +120,17 @@ def benchmarks(m, rng):
     for receiver in m["receivers"]:
         for path in m["paths"]:
             for instance, block in enumerate(BLOCKS):
-                name = (
-                    f"{path}/tcp4/{receiver}/warm/file:{FILE_BYTES}/block:{block}/conns:1/real_time"
-                )
-                base = MODEL[path][instance] * m["speed"] * (1.25 if receiver == "discard" else 1.0)
+                name = (f"{path}/tcp4/{receiver}/warm/file:{FILE_BYTES}/block:{block}"
+                        "/conns:1/real_time")
+                discard_gain = 1.25 if receiver == "discard" else 1.0
+                base = MODEL[path][instance] * m["speed"] * discard_gain
+                calls = -(-FILE_BYTES // block) * (1 if path == "sendfile" else 2)
                 reps = []
                 for rep in range(3):
                     mbps = base * rng.uniform(0.97, 1.03)
                     real_us = FILE_BYTES / mbps
-                    cpu_us = real_us * (0.35 if "sendfile" == path else 0.8) * rng.uniform(0.98, 1.02)
+                    cpu_share = 0.35 if path == "sendfile" else 0.8
+                    cpu_us = real_us * cpu_share * rng.uniform(0.98, 1.02)
                     system_us = real_us * 1.6
                     values = {
                         "iterations": int(2e6 / real_us) + 1,
@@ -143,7 +144,7 @@ def benchmarks(m, rng):
                         "receiver_cpu_us": real_us * 0.6,
                         "service_demand_us_per_kib": system_us / (FILE_BYTES / 1024),
                         "softirq_us": real_us * 0.2,
-                        "syscalls_per_pass": float(-(-FILE_BYTES // block) * (1 if "sendfile" == path else 2)),
+                        "syscalls_per_pass": float(calls),
                         "system_cpu_us": system_us,
                     }
                     if path == "msg_zerocopy":
@@ -169,7 +170,8 @@ def benchmarks(m, rng):
                     out.append(entry(name, family, instance, "aggregate", None, ordered, aggregate))
             family += 1
     # A path that failed in every repetition, as SkipWithError reports it.
-    name = f"io_uring_send/tcp4/{m['receivers'][0]}/warm/file:{FILE_BYTES}/block:65536/conns:1/real_time"
+    name = (f"io_uring_send/tcp4/{m['receivers'][0]}/warm/file:{FILE_BYTES}/block:65536"
+            "/conns:1/real_time")
     for rep in range(3):
         out.append({
             "name": name, "family_index": family, "per_family_instance_index": 0,
