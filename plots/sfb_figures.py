@@ -125,7 +125,7 @@ def new_figure(nrows: int, ncols: int, panel_height_in: float, sharex=True, shar
         left=0.1,
         right=0.97,
         hspace=0.35,
-        wspace=0.12,
+        wspace=0.2,
     )
     return fig, axes
 
@@ -280,6 +280,20 @@ def cpu_figure(run: sr.Run, group: sr.Group, measurements):
     return fig
 
 
+def speedup_series(measurements, base: dict):
+    """x, median ratio, low and high ratio of MB/s over base (block size -> Measurement).
+    The band is the widest ratio the repetitions allow: slowest over fastest and the reverse."""
+    points = sorted((m for m in measurements if m.key.block_bytes in base and m.has("mb_per_s")),
+                    key=lambda m: m.key.block_bytes)
+    b = [base[m.key.block_bytes] for m in points]
+    return (
+        [m.key.block_bytes for m in points],
+        [m.median("mb_per_s") / bm.median("mb_per_s") for m, bm in zip(points, b)],
+        [m.low("mb_per_s") / bm.high("mb_per_s") for m, bm in zip(points, b)],
+        [m.high("mb_per_s") / bm.low("mb_per_s") for m, bm in zip(points, b)],
+    )
+
+
 def speedup_figure(run: sr.Run, group: sr.Group, measurements, baseline: str):
     """None when the group has no baseline measurements or no other path."""
     base = {m.key.block_bytes: m for m in measurements
@@ -294,16 +308,9 @@ def speedup_figure(run: sr.Run, group: sr.Group, measurements, baseline: str):
     blocks = sorted(base)
     drawn = False
     for path, ms in others.items():
-        points = sorted((m for m in ms if m.key.block_bytes in base and m.has("mb_per_s")),
-                        key=lambda m: m.key.block_bytes)
-        if not points:
+        x, mid, lo, hi = speedup_series(ms, base)
+        if not x:
             continue
-        x = [m.key.block_bytes for m in points]
-        b = [base[m.key.block_bytes] for m in points]
-        mid = [m.median("mb_per_s") / bm.median("mb_per_s") for m, bm in zip(points, b)]
-        # The widest ratio the repetitions allow: slowest over fastest and the reverse.
-        lo = [m.low("mb_per_s") / bm.high("mb_per_s") for m, bm in zip(points, b)]
-        hi = [m.high("mb_per_s") / bm.low("mb_per_s") for m, bm in zip(points, b)]
         look = path_look(path)
         if any(h > low for h, low in zip(hi, lo)):
             ax.fill_between(x, lo, hi, color=look[0], alpha=0.15, linewidth=0)
@@ -332,37 +339,64 @@ def speedup_figure(run: sr.Run, group: sr.Group, measurements, baseline: str):
 # ---- across machines ------------------------------------------------------------------------
 
 
-def machines_figure(entries, group: sr.Group, paths, which_runs: str):
-    """entries: list of (legend label, Run, measurements of this group); one panel per path."""
-    ncols = 1 if len(paths) == 1 else 2
-    nrows = math.ceil(len(paths) / ncols)
-    fig, axes = new_figure(nrows, ncols, 3.0 if ncols == 2 else 3.6, sharex=True, sharey=True,
+def machines_figure(entries, group: sr.Group, paths, which_runs: str, baseline: str):
+    """entries: list of (legend label, Run, measurements of this group). One panel per path
+    (MB/s, shared y axis) and, when sendfile and the baseline are both drawn, one more with
+    sendfile's speed-up over the baseline on each machine: the number a kernel change moves."""
+    with_ratio = "sendfile" in paths and baseline in paths and baseline != "sendfile"
+    panels = len(paths) + (1 if with_ratio else 0)
+    # Up to three panels side by side (the default: read_send, sendfile and the ratio), more
+    # in rows of two.
+    ncols = panels if panels <= 3 else 2
+    nrows = math.ceil(panels / ncols)
+    fig, axes = new_figure(nrows, ncols, 3.6 if ncols == 1 else 3.0, sharex=True,
                            panel_titles=True)
+    flat = [ax for row in axes for ax in row]
     labels = [label for label, _, _ in entries]
     looks = {label: MACHINE_LOOKS[i % len(MACHINE_LOOKS)] for i, label in enumerate(labels)}
     blocks = [m.key.block_bytes for _, _, ms in entries for m in ms]
     for index, path in enumerate(paths):
-        ax = axes[index // ncols][index % ncols]
+        ax = flat[index]
+        if index > 0:
+            ax.sharey(flat[0])
         series = {label: [m for m in ms if m.key.path == path] for label, _, ms in entries}
         if not plot_metric(ax, series, "mb_per_s", looks.__getitem__):
             ax.text(0.5, 0.5, f"no {path} results", transform=ax.transAxes, ha="center",
                     va="center", color="#666666")
-        block_axis(ax, blocks)
         ax.set_title(path, loc="left", fontweight="bold", color=path_look(path)[0])
         if index % ncols == 0:
             ax.set_ylabel("Throughput (MB/s)")
-        if index // ncols == nrows - 1:
-            ax.set_xlabel("Bytes per call (log scale)")
-    for index in range(len(paths), nrows * ncols):
-        axes[index // ncols][index % ncols].set_visible(False)
-        # The panel above an empty slot is the bottom of its column: it needs the x labels
-        # that sharing the x axis took away.
-        above = axes[index // ncols - 1][index % ncols]
-        above.xaxis.set_tick_params(labelbottom=True)
-        above.set_xlabel("Bytes per call (log scale)")
-    # Once, after every panel is drawn: the y axis is shared, and fixing the limits earlier
-    # would cut off the panels drawn later.
-    axes[0][0].set_ylim(bottom=0)
+        else:
+            ax.tick_params(labelleft=False)
+    if with_ratio:
+        ax = flat[len(paths)]
+        ax.axhline(1.0, color="#222222", linewidth=1.2, linestyle="--")
+        for label, _, ms in entries:
+            base = {m.key.block_bytes: m for m in ms
+                    if m.key.path == baseline and m.has("mb_per_s")}
+            x, mid, lo, hi = speedup_series([m for m in ms if m.key.path == "sendfile"], base)
+            if not x:
+                continue
+            look = looks[label]
+            if any(h > low for h, low in zip(hi, lo)):
+                ax.fill_between(x, lo, hi, color=look[0], alpha=0.18, linewidth=0)
+            ax.plot(x, mid, **line_kwargs(look))
+        ax.set_ylim(bottom=0)
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}x"))
+        ax.set_title(f"speed-up: sendfile / {baseline}", loc="left", fontweight="bold",
+                     color="#222222")
+    for index in range(panels):
+        block_axis(flat[index], blocks)
+        if index + ncols >= panels:
+            # The bottom panel of its column, also above an empty slot: it needs the x labels
+            # that sharing the x axis took away.
+            flat[index].xaxis.set_tick_params(labelbottom=True)
+            flat[index].set_xlabel("Bytes per call (log scale)")
+    for index in range(panels, nrows * ncols):
+        flat[index].set_visible(False)
+    # Once, after every panel is drawn: fixing the shared limits earlier would cut off the
+    # panels drawn later.
+    flat[0].set_ylim(bottom=0)
     legend_below(fig, 1)
     all_ms = [m for _, _, ms in entries for m in ms]
     draw_header(fig, Header(

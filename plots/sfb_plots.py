@@ -89,7 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=text, description=text)
         add_common(p, results_help)
         add_filters(p)
-        if name in ("speedup", "all"):
+        if name in ("speedup", "machines", "all"):
             p.add_argument("--baseline", default="read_send", metavar="PATH",
                            help="path the speed-up is relative to (default: read_send)")
         if name in ("machines", "all"):
@@ -196,7 +196,7 @@ def plan_machines(runs, keep: sr.Filter, args, outputs, figs) -> int:
             paths = [p for p in ("read_send", "sendfile") if p in present] or sr.path_order(
                 present)[:2]
         which = "one line per result file" if args.all_runs else "newest run of each machine"
-        outputs.add(figs.machines_figure(entries, group, paths, which),
+        outputs.add(figs.machines_figure(entries, group, paths, which, args.baseline),
                     f"machines-{group.slug()}")
         count += 1
     return count
