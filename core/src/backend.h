@@ -52,4 +52,8 @@ int emulated_file_range(int out_fd, int in_fd, std::int64_t offset, bool use_fil
 // The flag that keeps send() from raising SIGPIPE where the OS has one (MSG_NOSIGNAL), else 0.
 int no_sigpipe_flag();
 
+// Sends at once the bytes that MSG_MORE held back when a call ends early (its last send, the
+// one without MSG_MORE, never happened); a socket the caller corked stays corked.
+void push_held_bytes(int fd);
+
 }  // namespace sfb::detail

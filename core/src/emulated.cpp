@@ -4,7 +4,10 @@
 //
 // Error rule (as in libuv's uv__fs_sendfile_emul): whatever went out is counted even when an
 // error follows; a read that returns 0 while bytes are still owed is the end of the file
-// (ENODATA), never a reason to spin.
+// (ENODATA), never a reason to spin. Every send but the request's last carries MSG_MORE, so
+// a call that ends early pushes out what that flag held back.
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -24,6 +27,17 @@ int no_sigpipe_flag() {
     return MSG_NOSIGNAL;
 #else
     return 0;  // macOS and older BSDs: the dispatcher sets SO_NOSIGPIPE on the socket instead.
+#endif
+}
+
+void push_held_bytes([[maybe_unused]] int fd) {
+#if defined(MSG_MORE) && defined(TCP_CORK)
+    // Clearing TCP_CORK pushes pending partial segments, also those MSG_MORE held (tcp(7)).
+    int corked = 0;
+    socklen_t len = sizeof corked;
+    if (::getsockopt(fd, IPPROTO_TCP, TCP_CORK, &corked, &len) == 0 && corked == 0) {
+        (void)::setsockopt(fd, IPPROTO_TCP, TCP_CORK, &corked, sizeof corked);
+    }
 #endif
 }
 
@@ -155,6 +169,9 @@ sfb_result emulated_send(const checked_request& req) {
     }
     if (out.error == 0) {
         out.error = send_buffers(req.out_fd, req.trailers, false, out.bytes_sent);
+    }
+    if (out.error != 0 && out.bytes_sent > 0) {
+        push_held_bytes(req.out_fd);
     }
     return out;
 }

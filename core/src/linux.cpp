@@ -13,15 +13,27 @@
 // - A return of 0 while bytes are still owed means the file is shorter than asked (ENODATA).
 // - EINVAL/ENOSYS: the descriptors are not ones sendfile can join (an in_fd that cannot be
 //   mmap'ed, say); the rest of the file then goes through the emulation.
-// - The out descriptor may be any file since Linux 2.6.33; the socket check is the caller's.
+// - The out descriptor may be any file since Linux 2.6.33; the dispatcher insists on a
+//   socket so that every backend behaves alike.
+// - sendfile(2) has no MSG_NOSIGNAL: when the peer is gone (or out_fd is a listening or
+//   unconnected socket) the kernel raises SIGPIPE at the calling thread besides failing with
+//   EPIPE (sk_stream_error() in net/core/stream.c), which kills a process that kept the
+//   default action. The call therefore runs with SIGPIPE blocked in the calling thread, and
+//   a SIGPIPE it raised itself is taken off the pending set with sigtimedwait() before the
+//   mask is restored. nginx instead ignores SIGPIPE process-wide, which a library may not do.
+// - MSG_MORE and TCP_CORK hold a partial segment back; when the call ends early the held
+//   bytes are pushed out, else they wait for the kernel's 200 ms cork timeout.
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <ctime>
 
 #include "backend.h"
 
@@ -35,10 +47,75 @@ bool refused_by_native(int error) {
     return error == EINVAL || error == ENOSYS || error == ENOTSOCK || error == EOPNOTSUPP;
 }
 
-void set_cork(int fd, int on) {
-    // Best effort: only TCP has a cork, and a failed cork changes segmenting, never bytes.
-    (void)::setsockopt(fd, IPPROTO_TCP, TCP_CORK, &on, sizeof on);
+// Corks the socket for the file and trailers, unless the caller corked it already (then the
+// caller's cork is left alone, and so is its release). Best effort: only TCP has a cork, and
+// a failed cork changes segmenting, never bytes.
+class cork_guard {
+  public:
+    cork_guard(int fd, bool wanted) : fd_(fd) {
+        if (!wanted) {
+            return;
+        }
+        int corked = 0;
+        socklen_t len = sizeof corked;
+        if (::getsockopt(fd_, IPPROTO_TCP, TCP_CORK, &corked, &len) == 0 && corked == 0) {
+            const int on = 1;
+            owned_ = ::setsockopt(fd_, IPPROTO_TCP, TCP_CORK, &on, sizeof on) == 0;
+        }
+    }
+    cork_guard(const cork_guard&) = delete;
+    cork_guard& operator=(const cork_guard&) = delete;
+    ~cork_guard() {
+        if (owned_) {
+            const int off = 0;  // uncorking also pushes what the cork held (tcp(7))
+            (void)::setsockopt(fd_, IPPROTO_TCP, TCP_CORK, &off, sizeof off);
+        }
+    }
+
+  private:
+    int fd_;
+    bool owned_ = false;
+};
+
+bool sigpipe_pending() {
+    sigset_t pending;
+    return ::sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE) == 1;
 }
+
+// Keeps a SIGPIPE raised by sendfile(2) from reaching the process (see the quirks above).
+// A SIGPIPE that was already pending before the call (the caller blocked it) is left alone.
+class sigpipe_guard {
+  public:
+    sigpipe_guard() {
+        sigemptyset(&pipe_);
+        sigaddset(&pipe_, SIGPIPE);
+        sigset_t old;
+        blocked_here_ =
+            ::pthread_sigmask(SIG_BLOCK, &pipe_, &old) == 0 && sigismember(&old, SIGPIPE) == 0;
+        pending_before_ = !blocked_here_ && sigpipe_pending();
+    }
+    sigpipe_guard(const sigpipe_guard&) = delete;
+    sigpipe_guard& operator=(const sigpipe_guard&) = delete;
+
+    // Consumes a SIGPIPE the call raised; only a failed call can have raised one.
+    void release(int error) {
+        if (error != 0 && !pending_before_ && sigpipe_pending()) {
+            const timespec no_wait{};
+            while (::sigtimedwait(&pipe_, nullptr, &no_wait) < 0 && errno == EINTR) {
+            }
+        }
+        if (blocked_here_) {
+            (void)::pthread_sigmask(SIG_UNBLOCK, &pipe_, nullptr);
+            blocked_here_ = false;
+        }
+    }
+    ~sigpipe_guard() { release(0); }
+
+  private:
+    sigset_t pipe_{};
+    bool blocked_here_ = false;
+    bool pending_before_ = false;
+};
 
 // Moves the file part; returns 0, ENODATA at an early end of file, or an errno value.
 int send_file_range(const checked_request& req, bool more, std::uint64_t& sent) {
@@ -84,16 +161,18 @@ sfb_result native_send(const checked_request& req) {
     if (out.error != 0) {
         return out;
     }
-    if (trailers_follow) {
-        set_cork(req.out_fd, 1);
+    {
+        const cork_guard cork(req.out_fd, trailers_follow);
+        sigpipe_guard sigpipe;
+        out.error = send_file_range(req, trailers_follow, out.file_bytes);
+        sigpipe.release(out.error);
+        out.bytes_sent += out.file_bytes;
+        if (out.error == 0) {
+            out.error = send_buffers(req.out_fd, req.trailers, false, out.bytes_sent);
+        }
     }
-    out.error = send_file_range(req, trailers_follow, out.file_bytes);
-    out.bytes_sent += out.file_bytes;
-    if (out.error == 0) {
-        out.error = send_buffers(req.out_fd, req.trailers, false, out.bytes_sent);
-    }
-    if (trailers_follow) {
-        set_cork(req.out_fd, 0);
+    if (out.error != 0 && out.bytes_sent > 0) {
+        push_held_bytes(req.out_fd);
     }
     return out;
 }

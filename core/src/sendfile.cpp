@@ -1,5 +1,6 @@
 // The dispatcher behind the C ABI: checks the request once, resolves "0 bytes means to the
 // end of the file", keeps SIGPIPE away, and picks the native backend or the emulation.
+#include <fcntl.h>
 #include <sfb/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -27,6 +28,16 @@ constexpr int kOsFlags = SFB_NODISKIO | SFB_MNOWAIT | SFB_SYNC | SFB_NOCACHE;
 bool refused_by_native(const sfb_result& r) {
     return r.bytes_sent == 0 &&
            (r.error == EINVAL || r.error == ENOSYS || r.error == ENOTSOCK || r.error == EOPNOTSUPP);
+}
+
+// Whether `fd` was opened with an access mode that allows reading (or writing).
+bool open_for(int fd, bool writing) {
+    const int flags = ::fcntl(fd, F_GETFL);
+    if (flags < 0) {
+        return false;
+    }
+    const int mode = flags & O_ACCMODE;
+    return mode == O_RDWR || mode == (writing ? O_WRONLY : O_RDONLY);
 }
 
 int check_buffers(const sfb_buffer* buffers, std::size_t count) {
@@ -73,6 +84,12 @@ int check_request(const sfb_request& in, checked_request& out) {
     if (!S_ISREG(in_st.st_mode)) {
         return EINVAL;  // a pipe, socket or device has no stable offsets to send from
     }
+    if (!S_ISSOCK(out_st.st_mode)) {
+        // Linux's sendfile would write into a regular file while the emulation's send() can
+        // not, so no backend accepts one. Descriptors opened the wrong way round keep
+        // sendfile(2)'s answer, EBADF (pysendfile's test 5).
+        return open_for(in.out_fd, true) && open_for(in.in_fd, false) ? ENOTSOCK : EBADF;
+    }
     std::int64_t start = in.offset;
     if (use_position) {
         const off_t pos = ::lseek(in.in_fd, 0, SEEK_CUR);
@@ -81,9 +98,14 @@ int check_request(const sfb_request& in, checked_request& out) {
         }
         start = pos;
     }
+    if (start > in_st.st_size) {
+        // Past the end there is nothing to send, whatever nbytes says: fail before headers go
+        // out, so nothing at all arrives (pysendfile's test 8).
+        return ENODATA;
+    }
     std::uint64_t nbytes = in.nbytes;
     if (nbytes == 0) {
-        nbytes = start < in_st.st_size ? static_cast<std::uint64_t>(in_st.st_size - start) : 0;
+        nbytes = static_cast<std::uint64_t>(in_st.st_size - start);
     }
     out = checked_request{in.out_fd,
                           in.in_fd,

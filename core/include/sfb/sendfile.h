@@ -65,8 +65,13 @@ struct sfb_result {
     uint64_t file_bytes; /* of those, the bytes that came from the file */
     /* 0 on success, else an errno value. EAGAIN: a non-blocking socket is full, `bytes_sent`
        went out, call again for the rest. ENODATA: the file ended before `nbytes` bytes were
-       sent (or `offset` is at or past its end); the file bytes that existed went out and the
-       trailers did not, so a framing protocol never sees a trailer after missing data. */
+       sent; the headers and the file bytes that existed went out and the trailers did not,
+       so a framing protocol never sees a trailer after missing data. An `offset` past the
+       end of the file is ENODATA before anything is sent. EBADF: a descriptor is not open,
+       or not open for reading (in_fd) or writing (out_fd). ENOTSOCK: out_fd is not a socket.
+       EISDIR: in_fd is a directory. EINVAL: in_fd is not a regular file, a negative offset,
+       an unknown flag, or a NULL buffer with a size. ENOTSUP: a flag this OS lacks. EPIPE or
+       ECONNRESET: the peer went away (never a SIGPIPE). */
     int error;
     /* 1 when the native call was used, 0 when the emulation was (forced or as a fallback). */
     int used_native;

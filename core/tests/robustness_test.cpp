@@ -1,0 +1,583 @@
+// Beyond what pysendfile or CPython ever tested: a non-blocking socket resumed after EAGAIN,
+// offsets above 4 GiB, signals during a blocked send, a peer that goes away, bad input, and
+// several threads at once. Each runs against both backends, with real files and sockets.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sfb/sendfile.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <regex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <sfb/sendfile.hpp>
+
+#include "send_helpers.h"
+#include "test_support.h"
+
+extern char** environ;
+
+namespace sfb::test {
+namespace {
+
+constexpr int kSmallBuffer = 64 * 1024;
+
+class RobustnessTest : public ::testing::TestWithParam<backend> {
+  protected:
+    int backend_flags() const { return flags_for(GetParam()); }
+    temp_dir dir_;
+};
+
+// Restores SIGPIPE's default disposition (the process dies on it) for one test and unblocks
+// it, so a send that lets the kernel raise SIGPIPE kills the test instead of passing.
+class default_sigpipe {
+  public:
+    default_sigpipe() {
+        struct sigaction dfl {};
+        dfl.sa_handler = SIG_DFL;
+        sigemptyset(&dfl.sa_mask);
+        EXPECT_EQ(::sigaction(SIGPIPE, &dfl, &old_action_), 0);
+        sigset_t pipe_set;
+        sigemptyset(&pipe_set);
+        sigaddset(&pipe_set, SIGPIPE);
+        EXPECT_EQ(::pthread_sigmask(SIG_UNBLOCK, &pipe_set, &old_mask_), 0);
+    }
+    default_sigpipe(const default_sigpipe&) = delete;
+    default_sigpipe& operator=(const default_sigpipe&) = delete;
+    ~default_sigpipe() {
+        ::pthread_sigmask(SIG_SETMASK, &old_mask_, nullptr);
+        ::sigaction(SIGPIPE, &old_action_, nullptr);
+    }
+
+  private:
+    struct sigaction old_action_ {};
+    sigset_t old_mask_{};
+};
+
+bool peer_gone(int error) {
+    return error == EPIPE || error == ECONNRESET;
+}
+
+// A file of `size` bytes that are all holes: cheap to make at any size.
+unique_fd sparse_file(const temp_dir& dir, const std::string& name, off_t size) {
+    const auto path = dir.path() / name;
+    unique_fd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+    EXPECT_TRUE(fd) << std::strerror(errno);
+    EXPECT_EQ(::ftruncate(fd.get(), size), 0) << std::strerror(errno);
+    return fd;
+}
+
+void write_at(int fd, std::string_view bytes, off_t offset) {
+    ASSERT_EQ(::pwrite(fd, bytes.data(), bytes.size(), offset), static_cast<ssize_t>(bytes.size()))
+        << std::strerror(errno);
+}
+
+// A non-blocking socket whose buffers are full: the call returns EAGAIN with the partial
+// count (then EAGAIN with 0 while still full); after poll() says writable, each call moves
+// bytes (no busy spin) until the whole request, headers and trailers included, went out.
+TEST_P(RobustnessTest, NonBlockingSocketWithAFullBuffer) {
+    constexpr std::size_t kSize = 4 * 1024 * 1024;
+    unique_fd in = open_file(dir_.pattern_file("data", kSize));
+    receiver_options options;
+    options.start_paused = true;
+    options.rcvbuf = kSmallBuffer;
+    loopback_receiver receiver(options);
+    unique_fd out = receiver.connect_sender(kSmallBuffer);
+    ASSERT_EQ(::fcntl(out.get(), F_SETFL, ::fcntl(out.get(), F_GETFL) | O_NONBLOCK), 0);
+
+    const std::string h1(512, 'h');
+    const std::string h2(256, 'i');
+    pending_send pending({h1, h2}, in.get(), 0, kSize, {"abcde", "12345"});
+    const auto file_end = static_cast<std::int64_t>(kSize);
+
+    const result first = send_file(pending.next(out.get(), backend_flags(), file_end));
+    EXPECT_EQ(first.error, EAGAIN);
+    EXPECT_GT(first.bytes_sent, h1.size() + h2.size()) << "some file bytes fit";
+    EXPECT_LT(first.bytes_sent, pending.left());
+    EXPECT_EQ(first.bytes_sent, h1.size() + h2.size() + first.file_bytes);
+    pending.consume(first);
+
+    const result still_full = send_file(pending.next(out.get(), backend_flags(), file_end));
+    EXPECT_EQ(still_full.error, EAGAIN);
+    EXPECT_EQ(still_full.bytes_sent, 0U);
+
+    receiver.resume();
+    int calls = 0;
+    int calls_without_progress = 0;
+    while (!pending.done()) {
+        pollfd pfd{out.get(), POLLOUT, 0};
+        ASSERT_EQ(::poll(&pfd, 1, static_cast<int>(kIoTimeout.count())), 1)
+            << "the socket never became writable again";
+        const result r = send_file(pending.next(out.get(), backend_flags(), file_end));
+        ++calls;
+        if (r.bytes_sent == 0) {
+            ++calls_without_progress;
+        }
+        pending.consume(r);
+        if (r.error == 0) {
+            break;
+        }
+        ASSERT_EQ(r.error, EAGAIN);
+    }
+    EXPECT_TRUE(pending.done());
+    EXPECT_EQ(calls_without_progress, 0) << "a call after POLLOUT moved nothing";
+    EXPECT_GT(calls, 1);
+    out.reset();
+    ASSERT_TRUE(receiver.wait_until_done());
+    EXPECT_EQ(receiver.failure(), "");
+    EXPECT_EQ(receiver.bytes_received(), h1.size() + h2.size() + kSize + 10);
+    EXPECT_TRUE(receiver.received() == h1 + h2 + pattern(0, kSize) + "abcde12345");
+}
+
+// A sparse file of 5 GiB sent from an offset above 4 GiB. The receiver checks the content at
+// both ends of the range (and the hole between), and the same range 4 GiB lower holds other
+// bytes, so an offset cut to 32 bits anywhere would show.
+TEST_P(RobustnessTest, SparseFileAbove4GiB) {
+    constexpr off_t kFour = off_t{4} << 30;
+    constexpr off_t kFileSize = off_t{5} << 30;
+    constexpr off_t kStart = kFour + 3 * 4096 + 17;
+    constexpr std::size_t kLength = 3 * 1024 * 1024;
+    constexpr std::size_t kEdge = 64 * 1024;
+    constexpr off_t kLastEdge = kStart + static_cast<off_t>(kLength - kEdge);
+    constexpr std::size_t kTail = 1000;
+
+    unique_fd file = sparse_file(dir_, "sparse", kFileSize);
+    write_at(file.get(), pattern(static_cast<std::uint64_t>(kStart), kEdge), kStart);
+    write_at(file.get(), pattern(static_cast<std::uint64_t>(kLastEdge), kEdge), kLastEdge);
+    write_at(file.get(), std::string(kEdge, '\xAA'), kStart - kFour);
+    write_at(file.get(), std::string(kEdge, '\xAA'), kLastEdge - kFour);
+    write_at(file.get(), pattern(static_cast<std::uint64_t>(kFileSize) - kTail, kTail),
+             kFileSize - off_t{kTail});
+    struct stat st {};
+    ASSERT_EQ(::fstat(file.get(), &st), 0);
+    ASSERT_EQ(st.st_size, kFileSize);
+
+    {
+        loopback_receiver receiver;
+        unique_fd out = receiver.connect_sender();
+        request req;
+        req.out_fd = out.get();
+        req.in_fd = file.get();
+        req.offset = kStart;
+        req.nbytes = kLength;
+        req.flags = backend_flags();
+        const result r = send_file(req);
+        EXPECT_EQ(r.error, 0);
+        EXPECT_EQ(r.bytes_sent, kLength);
+        out.reset();
+        ASSERT_TRUE(receiver.wait_until_done());
+        const std::string got = receiver.received();
+        ASSERT_EQ(got.size(), kLength);
+        EXPECT_TRUE(got.substr(0, kEdge) == pattern(static_cast<std::uint64_t>(kStart), kEdge))
+            << "first bytes of the range differ";
+        EXPECT_TRUE(got.substr(kLength - kEdge) ==
+                    pattern(static_cast<std::uint64_t>(kLastEdge), kEdge))
+            << "last bytes of the range differ";
+        EXPECT_TRUE(got.substr(kEdge, kLength - 2 * kEdge) ==
+                    std::string(kLength - 2 * kEdge, '\0'))
+            << "the hole between did not read as zeros";
+    }
+    {
+        // nbytes 0 from just below the end: "to the end" computed with a 64-bit size.
+        loopback_receiver receiver;
+        unique_fd out = receiver.connect_sender();
+        request req;
+        req.out_fd = out.get();
+        req.in_fd = file.get();
+        req.offset = kFileSize - off_t{kTail};
+        req.flags = backend_flags();
+        const result r = send_file(req);
+        EXPECT_EQ(r.error, 0);
+        EXPECT_EQ(r.bytes_sent, kTail);
+        out.reset();
+        ASSERT_TRUE(receiver.wait_until_done());
+        EXPECT_TRUE(receiver.received() ==
+                    pattern(static_cast<std::uint64_t>(kFileSize) - kTail, kTail));
+    }
+}
+
+std::atomic<int> signals_caught{0};
+static_assert(std::atomic<int>::is_always_lock_free, "used from a signal handler");
+
+extern "C" void count_signal(int /*signo*/) {
+    signals_caught.fetch_add(1, std::memory_order_relaxed);
+}
+
+// SIGUSR1, with a handler installed without SA_RESTART, hits the sending thread again and
+// again while it is blocked on a full socket whose receiver reads slowly. The kernel then
+// interrupts the send (EINTR or a short count); the call must resume and the receiver must
+// get every byte exactly once.
+TEST_P(RobustnessTest, SignalsDuringABlockedSend) {
+    struct sigaction action {};
+    action.sa_handler = count_signal;
+    action.sa_flags = 0;  // no SA_RESTART: interrupted system calls really fail with EINTR
+    sigemptyset(&action.sa_mask);
+    struct sigaction old_action {};
+    ASSERT_EQ(::sigaction(SIGUSR1, &action, &old_action), 0);
+    signals_caught.store(0);
+
+    constexpr std::size_t kSize = 4 * 1024 * 1024;
+    unique_fd in = open_file(dir_.pattern_file("data", kSize));
+    receiver_options options;
+    options.rcvbuf = kSmallBuffer;
+    options.read_size = 16 * 1024;
+    options.pause_per_read = std::chrono::microseconds(500);
+    loopback_receiver receiver(options);
+    unique_fd out = receiver.connect_sender(kSmallBuffer);
+    const std::array headers{as_buffer("begin:")};
+    const std::array trailers{as_buffer(":end")};
+
+    std::atomic<bool> sending{true};
+    std::atomic<bool> started{false};
+    pthread_t sender_thread{};
+    result r{};
+    std::thread sender([&] {
+        sender_thread = ::pthread_self();
+        started.store(true);
+        request req;
+        req.out_fd = out.get();
+        req.in_fd = in.get();
+        req.headers = headers;
+        req.trailers = trailers;
+        req.flags = backend_flags();
+        r = send_file(req);
+        sending.store(false);
+    });
+    std::thread signaller([&] {
+        while (!started.load()) {
+            std::this_thread::yield();
+        }
+        // The sender thread is joined only after this loop ends, so its id stays valid.
+        while (sending.load()) {
+            ::pthread_kill(sender_thread, SIGUSR1);
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
+    });
+    signaller.join();
+    sender.join();
+    ::sigaction(SIGUSR1, &old_action, nullptr);
+
+    EXPECT_EQ(r.error, 0) << std::strerror(r.error);
+    EXPECT_EQ(r.bytes_sent, kSize + 10);
+    EXPECT_GE(signals_caught.load(), 10) << "the signals did not land during the send";
+    out.reset();
+    ASSERT_TRUE(receiver.wait_until_done());
+    EXPECT_EQ(receiver.failure(), "");
+    EXPECT_EQ(receiver.bytes_received(), kSize + 10);
+    EXPECT_TRUE(receiver.received() == "begin:" + pattern(0, kSize) + ":end")
+        << "bytes lost or sent twice";
+}
+
+// The receiver closes the connection after 256 KiB with data unread (so a reset comes back).
+// SIGPIPE keeps its default action, which would kill the process; instead the call returns
+// EPIPE or ECONNRESET with the partial count, and later calls fail the same way.
+TEST_P(RobustnessTest, ReceiverClosesMidTransfer) {
+    const default_sigpipe sigpipe_kills;
+    constexpr off_t kSize = 16 * 1024 * 1024;
+    unique_fd in = sparse_file(dir_, "big", kSize);
+    receiver_options options;
+    options.store = false;
+    options.close_after = 256 * 1024;
+    options.rcvbuf = kSmallBuffer;
+    loopback_receiver receiver(options);
+    unique_fd out = receiver.connect_sender(kSmallBuffer);
+    const std::array trailers{as_buffer("never sent")};
+
+    request req;
+    req.out_fd = out.get();
+    req.in_fd = in.get();
+    req.trailers = trailers;
+    req.flags = backend_flags();
+    const result r = send_file(req);
+    EXPECT_TRUE(peer_gone(r.error)) << std::strerror(r.error);
+    EXPECT_GE(r.bytes_sent, options.close_after);
+    EXPECT_LT(r.bytes_sent, static_cast<std::uint64_t>(kSize));
+    EXPECT_EQ(r.file_bytes, r.bytes_sent);
+    ASSERT_TRUE(receiver.wait_until_done());
+
+    // The connection is dead now: the file path and the header path (sendmsg) both report it.
+    for (int i = 0; i < 3; ++i) {
+        const result again = send_file(req);
+        EXPECT_TRUE(peer_gone(again.error)) << std::strerror(again.error);
+        EXPECT_EQ(again.bytes_sent, 0U);
+    }
+    const std::array headers{as_buffer("header")};
+    req.headers = headers;
+    const result header_only = send_file(req);
+    EXPECT_TRUE(peer_gone(header_only.error)) << std::strerror(header_only.error);
+    EXPECT_EQ(header_only.bytes_sent, 0U);
+}
+
+// Invalid descriptors: -1 and a descriptor just closed, on either side.
+TEST_P(RobustnessTest, InvalidDescriptors) {
+    int pair[2];
+    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair), 0);
+    unique_fd sock(pair[0]);
+    unique_fd peer(pair[1]);
+    unique_fd in = open_file(dir_.write_file("data", "abc"));
+    const int closed = ::dup(in.get());
+    ASSERT_GE(closed, 0);
+    ASSERT_EQ(::close(closed), 0);  // no other thread runs here, so the number stays free
+
+    const std::array<std::pair<int, int>, 4> cases{
+        {{-1, in.get()}, {sock.get(), -1}, {closed, in.get()}, {sock.get(), closed}}};
+    for (const auto& [out_fd, in_fd] : cases) {
+        request req;
+        req.out_fd = out_fd;
+        req.in_fd = in_fd;
+        req.flags = backend_flags();
+        const result r = send_file(req);
+        EXPECT_EQ(r.error, EBADF) << "out " << out_fd << " in " << in_fd;
+        EXPECT_EQ(r.bytes_sent, 0U);
+    }
+}
+
+// A directory as input is EISDIR; a pipe or a socket as input is EINVAL (no offsets to send
+// from), also with SFB_USE_FILE_POSITION. Nothing is sent.
+TEST_P(RobustnessTest, InputThatIsNotARegularFile) {
+    loopback_receiver receiver;
+    unique_fd out = receiver.connect_sender();
+    unique_fd directory(::open(dir_.path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    ASSERT_TRUE(directory);
+    int pipe_fds[2];
+    ASSERT_EQ(::pipe2(pipe_fds, O_CLOEXEC), 0);
+    unique_fd pipe_read(pipe_fds[0]);
+    unique_fd pipe_write(pipe_fds[1]);
+    ASSERT_EQ(::write(pipe_write.get(), "pipe data", 9), 9);
+    int pair[2];
+    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair), 0);
+    unique_fd sock_a(pair[0]);
+    unique_fd sock_b(pair[1]);
+    ASSERT_EQ(::write(sock_b.get(), "sock data", 9), 9);
+
+    for (const int extra : {0, int{SFB_USE_FILE_POSITION}}) {
+        request req;
+        req.out_fd = out.get();
+        req.flags = backend_flags() | extra;
+        req.nbytes = 9;
+        req.in_fd = directory.get();
+        EXPECT_EQ(send_file(req).error, EISDIR);
+        req.in_fd = pipe_read.get();
+        EXPECT_EQ(send_file(req).error, EINVAL);
+        req.in_fd = sock_a.get();
+        EXPECT_EQ(send_file(req).error, EINVAL);
+    }
+    out.reset();
+    ASSERT_TRUE(receiver.wait_until_done());
+    EXPECT_EQ(receiver.bytes_received(), 0U);
+}
+
+// A listening socket, or one never connected, as output: an error at once, no hang, and no
+// SIGPIPE (Linux's sendfile raises it here).
+TEST_P(RobustnessTest, SocketThatIsNotConnectedAsOutput) {
+    const default_sigpipe sigpipe_kills;
+    loopback_receiver receiver;
+    unique_fd connected = receiver.connect_sender();
+    unique_fd listening(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    ASSERT_EQ(::listen(listening.get(), 1), 0);  // binds an ephemeral port on any address
+    unique_fd unconnected(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    unique_fd in = open_file(dir_.write_file("data", "abcdef"));
+    const std::array headers{as_buffer("header")};
+    for (const int out_fd : {listening.get(), unconnected.get()}) {
+        for (const bool with_header : {false, true}) {
+            request req;
+            req.out_fd = out_fd;
+            req.in_fd = in.get();
+            req.flags = backend_flags();
+            if (with_header) {
+                req.headers = headers;
+            }
+            const result r = send_file(req);
+            EXPECT_TRUE(r.error == EPIPE || r.error == ENOTCONN) << std::strerror(r.error);
+            EXPECT_EQ(r.bytes_sent, 0U);
+        }
+    }
+}
+
+// A file shorter than nbytes: its bytes go out, then ENODATA with that short count, and the
+// trailers are not sent (a framing protocol never sees a trailer after missing data).
+TEST_P(RobustnessTest, FileShorterThanNbytes) {
+    const std::string file = pattern(0, 100000);
+    unique_fd in = open_file(dir_.write_file("data", file));
+    loopback_receiver receiver;
+    unique_fd out = receiver.connect_sender();
+    const std::array headers{as_buffer("HEAD")};
+    const std::array trailers{as_buffer("TAIL")};
+    request req;
+    req.out_fd = out.get();
+    req.in_fd = in.get();
+    req.offset = 1000;
+    req.nbytes = 500000;
+    req.headers = headers;
+    req.trailers = trailers;
+    req.flags = backend_flags();
+    const result r = send_file(req);
+    EXPECT_EQ(r.error, ENODATA);
+    EXPECT_EQ(r.file_bytes, file.size() - 1000);
+    EXPECT_EQ(r.bytes_sent, 4 + file.size() - 1000);
+    out.reset();
+    ASSERT_TRUE(receiver.wait_until_done());
+    EXPECT_TRUE(receiver.received() == "HEAD" + file.substr(1000));
+}
+
+// Four threads send different files over different connections at once, in 64 KiB calls;
+// every receiver checks its own content.
+TEST_P(RobustnessTest, SeveralThreadsAtOnce) {
+    constexpr unsigned kThreads = 4;
+    std::vector<std::filesystem::path> paths;
+    std::vector<std::size_t> sizes;
+    for (unsigned i = 0; i < kThreads; ++i) {
+        sizes.push_back(2 * 1024 * 1024 + i * 4099);
+        paths.push_back(dir_.pattern_file("data" + std::to_string(i), sizes[i], i + 1));
+    }
+    std::vector<std::string> failures(kThreads);
+    std::vector<std::thread> threads;
+    for (unsigned i = 0; i < kThreads; ++i) {
+        threads.emplace_back([&, i] {
+            loopback_receiver receiver;
+            unique_fd out = receiver.connect_sender();
+            unique_fd in(::open(paths[i].c_str(), O_RDONLY | O_CLOEXEC));
+            std::int64_t offset = 0;
+            for (;;) {
+                request req;
+                req.out_fd = out.get();
+                req.in_fd = in.get();
+                req.offset = offset;
+                req.nbytes = 64 * 1024;
+                req.flags = backend_flags();
+                const result r = send_file(req);
+                offset += static_cast<std::int64_t>(r.file_bytes);
+                if (r.error == ENODATA) {
+                    break;
+                }
+                if (r.error != 0) {
+                    failures[i] = std::string("send: ") + std::strerror(r.error);
+                    return;
+                }
+            }
+            out.reset();
+            if (!receiver.wait_until_done()) {
+                failures[i] = "receiver never finished";
+            } else if (receiver.received() != pattern(0, sizes[i], i + 1)) {
+                failures[i] = "content differs after " + std::to_string(offset) + " bytes";
+            }
+        });
+    }
+    for (auto& t : threads) {
+        t.join();
+    }
+    for (unsigned i = 0; i < kThreads; ++i) {
+        EXPECT_EQ(failures[i], "") << "thread " << i;
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, RobustnessTest,
+                         ::testing::Values(backend::native, backend::emulated), backend_test_name);
+
+// The C ABI's answers to NULL pointers.
+TEST(Api, NullRequestOrResult) {
+    sfb_result r{};
+    r.bytes_sent = 99;
+    errno = 0;
+    EXPECT_EQ(sfb_sendfile(nullptr, &r), EINVAL);
+    EXPECT_EQ(r.error, EINVAL);
+    EXPECT_EQ(r.bytes_sent, 0U);
+    EXPECT_EQ(errno, EINVAL);
+    const sfb_request req{};
+    errno = 0;
+    EXPECT_EQ(sfb_sendfile(&req, nullptr), EINVAL);
+    EXPECT_EQ(errno, EINVAL);
+}
+
+TEST(Api, Capabilities) {
+    const int caps = sfb_capabilities();
+    EXPECT_NE(caps & SFB_CAP_EMULATION, 0);
+#ifdef __linux__
+    EXPECT_STREQ(sfb_backend_name(), "linux");
+    EXPECT_EQ(sfb::backend_name(), "linux");
+    EXPECT_EQ(caps,
+              SFB_CAP_NATIVE | SFB_CAP_HEADERS_NATIVE | SFB_CAP_FILE_POSITION | SFB_CAP_EMULATION);
+    EXPECT_TRUE(has_capability(SFB_CAP_NATIVE));
+    EXPECT_FALSE(has_capability(SFB_CAP_FLAGS));
+#endif
+}
+
+TEST(Api, Version) {
+    EXPECT_STREQ(sfb_version(), SFB_EXPECTED_VERSION);
+    EXPECT_TRUE(std::regex_match(sfb_version(), std::regex(R"(\d+\.\d+\.\d+)")));
+}
+
+// pysendfile's simple form: a count whenever something went out (short at the end of the
+// file), 0 at or past the end, -1 and errno when nothing moved; a negative offset sends from
+// the file position and advances it.
+TEST(Api, SimpleForm) {
+    temp_dir dir;
+    const std::string file = pattern(0, 10000);
+    unique_fd in = open_file(dir.write_file("data", file));
+    loopback_receiver receiver;
+    unique_fd out = receiver.connect_sender();
+
+    EXPECT_EQ(sfb_sendfile_simple(out.get(), in.get(), 0, 4096), 4096);
+    EXPECT_EQ(sfb_sendfile_simple(out.get(), in.get(), 9000, 4096), 1000);
+    EXPECT_EQ(sfb_sendfile_simple(out.get(), in.get(), 10000, 4096), 0);
+    EXPECT_EQ(sfb_sendfile_simple(out.get(), in.get(), 20000, 4096), 0);
+    EXPECT_EQ(sfb_sendfile_simple(out.get(), in.get(), 9990, 0), 10);  // 0: to the end
+    ASSERT_EQ(::lseek(in.get(), 5000, SEEK_SET), 5000);
+    EXPECT_EQ(sfb_sendfile_simple(out.get(), in.get(), -1, 100), 100);
+    EXPECT_EQ(::lseek(in.get(), 0, SEEK_CUR), 5100);
+    errno = 0;
+    EXPECT_EQ(sfb_sendfile_simple(out.get(), -1, 0, 100), -1);
+    EXPECT_EQ(errno, EBADF);
+    EXPECT_EQ(sfb_sendfile_simple(-1, in.get(), 0, 100), -1);
+    EXPECT_EQ(errno, EBADF);
+
+    out.reset();
+    ASSERT_TRUE(receiver.wait_until_done());
+    EXPECT_TRUE(receiver.received() == file.substr(0, 4096) + file.substr(9000, 1000) +
+                                           file.substr(9990) + file.substr(5000, 100));
+}
+
+// The README's C example (core/examples/send_file.c), run as documented: its standard output
+// is a socket; what arrives at the other end is checked.
+TEST(Example, SendFileProgram) {
+    temp_dir dir;
+    const std::string file = pattern(0, 300000);
+    const auto path = dir.write_file("data", file);
+    int pair[2];
+    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair), 0);
+    unique_fd child_end(pair[0]);
+    unique_fd our_end(pair[1]);
+
+    posix_spawn_file_actions_t actions;
+    ASSERT_EQ(::posix_spawn_file_actions_init(&actions), 0);
+    ASSERT_EQ(::posix_spawn_file_actions_adddup2(&actions, child_end.get(), STDOUT_FILENO), 0);
+    std::string program = SFB_SEND_FILE_EXAMPLE;
+    std::string argument = path.string();
+    char* argv[] = {program.data(), argument.data(), nullptr};
+    pid_t pid = 0;
+    const int spawned = ::posix_spawn(&pid, program.c_str(), &actions, nullptr, argv, environ);
+    ::posix_spawn_file_actions_destroy(&actions);
+    ASSERT_EQ(spawned, 0) << std::strerror(spawned);
+    child_end.reset();
+
+    const std::string got = read_all(our_end.get());
+    int status = 0;
+    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "status " << status;
+    EXPECT_TRUE(got == std::to_string(file.size()) + "\n" + file + "end\n");
+}
+
+}  // namespace
+}  // namespace sfb::test

@@ -1,0 +1,597 @@
+// The core library's cases from pysendfile's suite and CPython's (REFERENCE.md section 2),
+// each run against both backends: Linux's native sendfile(2) and the pread()+send() emulation
+// (SFB_FORCE_EMULATION). Real files, real loopback sockets; no system call is mocked.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <linux/sockios.h>
+#include <poll.h>
+#include <sfb/sendfile.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <string>
+#include <vector>
+
+#include <sfb/sendfile.hpp>
+
+#include "send_helpers.h"
+#include "test_support.h"
+
+namespace sfb::test {
+namespace {
+
+class SendfileTest : public ::testing::TestWithParam<backend> {
+  protected:
+    int backend_flags() const { return flags_for(GetParam()); }
+
+    // Sends one request over a fresh connection, closes it and returns the call's result;
+    // what arrived is then in receiver_.
+    result send_once(request req) {
+        unique_fd out = receiver_.connect_sender();
+        req.out_fd = out.get();
+        req.flags |= backend_flags();
+        const result r = send_file(req);
+        out.reset();
+        EXPECT_TRUE(receiver_.wait_until_done()) << "the receiver never saw the end";
+        EXPECT_EQ(receiver_.failure(), "");
+        return r;
+    }
+
+    void expect_backend(const result& r) const {
+        EXPECT_EQ(r.used_native, GetParam() == backend::native ? 1 : 0);
+    }
+
+    temp_dir dir_;
+    loopback_receiver receiver_;
+};
+
+// Case 1: the whole file in 4 KiB chunks; the offsets and totals agree and every byte arrives.
+TEST_P(SendfileTest, WholeFileInSmallChunks) {
+    constexpr std::size_t kSize = 10 * 1024 * 1024;
+    const auto path = dir_.pattern_file("data", kSize);
+    unique_fd in = open_file(path);
+    unique_fd out = receiver_.connect_sender();
+
+    std::int64_t offset = 0;
+    std::uint64_t total = 0;
+    for (;;) {
+        request req;
+        req.out_fd = out.get();
+        req.in_fd = in.get();
+        req.offset = offset;
+        req.nbytes = 4096;
+        req.flags = backend_flags();
+        const result r = send_file(req);
+        if (r.error == ENODATA) {
+            EXPECT_EQ(r.bytes_sent, 0U) << "the end of the file is 0 bytes";
+            break;
+        }
+        ASSERT_EQ(r.error, 0) << "at offset " << offset;
+        ASSERT_EQ(r.bytes_sent, 4096U);
+        ASSERT_EQ(r.file_bytes, r.bytes_sent);
+        expect_backend(r);
+        offset += static_cast<std::int64_t>(r.file_bytes);
+        total += r.bytes_sent;
+    }
+    EXPECT_EQ(total, kSize);
+    EXPECT_EQ(offset, static_cast<std::int64_t>(kSize));
+    out.reset();
+    ASSERT_TRUE(receiver_.wait_until_done());
+    EXPECT_EQ(receiver_.bytes_received(), kSize);
+    EXPECT_TRUE(receiver_.received() == pattern(0, kSize)) << "content differs";
+}
+
+// Case 2: from an offset in the middle (unaligned), up to the end.
+TEST_P(SendfileTest, FromAnOffset) {
+    constexpr std::size_t kSize = 1024 * 1024;
+    constexpr std::size_t kOffset = kSize / 2 + 123;
+    unique_fd in = open_file(dir_.pattern_file("data", kSize));
+    request req;
+    req.in_fd = in.get();
+    req.offset = kOffset;
+    req.nbytes = kSize - kOffset;
+    const result r = send_once(req);
+    EXPECT_EQ(r.error, 0);
+    EXPECT_EQ(r.bytes_sent, kSize - kOffset);
+    expect_backend(r);
+    EXPECT_TRUE(receiver_.received() == pattern(kOffset, kSize - kOffset));
+}
+
+// Case 3: a 512-byte header, then CPython's two buffers of 512 + 256.
+TEST_P(SendfileTest, OneHeader) {
+    const std::string header(512, 'h');
+    const std::string file = pattern(0, 100000);
+    unique_fd in = open_file(dir_.write_file("data", file));
+    const std::array headers{as_buffer(header)};
+    request req;
+    req.in_fd = in.get();
+    req.nbytes = file.size();
+    req.headers = headers;
+    const result r = send_once(req);
+    EXPECT_EQ(r.error, 0);
+    EXPECT_EQ(r.bytes_sent, header.size() + file.size());
+    EXPECT_EQ(r.file_bytes, file.size());
+    EXPECT_EQ(receiver_.received(), header + file);
+}
+
+TEST_P(SendfileTest, TwoHeaderBuffers) {
+    const std::string first(512, 'x');
+    const std::string second(256, 'y');
+    const std::string file = pattern(0, 100000);
+    unique_fd in = open_file(dir_.write_file("data", file));
+    const std::array headers{as_buffer(first), as_buffer(second)};
+    request req;
+    req.in_fd = in.get();
+    req.headers = headers;  // nbytes 0: the whole file
+    const result r = send_once(req);
+    EXPECT_EQ(r.error, 0);
+    EXPECT_EQ(r.bytes_sent, first.size() + second.size() + file.size());
+    EXPECT_EQ(receiver_.received(), first + second + file);
+}
+
+// Case 4: file "abcde" and trailer "12345"; then two trailer buffers.
+TEST_P(SendfileTest, OneTrailer) {
+    unique_fd in = open_file(dir_.write_file("data", "abcde"));
+    const std::array trailers{as_buffer("12345")};
+    request req;
+    req.in_fd = in.get();
+    req.nbytes = 5;
+    req.trailers = trailers;
+    const result r = send_once(req);
+    EXPECT_EQ(r.error, 0);
+    EXPECT_EQ(r.bytes_sent, 10U);
+    EXPECT_EQ(r.file_bytes, 5U);
+    EXPECT_EQ(receiver_.received(), "abcde12345");
+}
+
+TEST_P(SendfileTest, TwoTrailerBuffers) {
+    unique_fd in = open_file(dir_.write_file("data", "abcde"));
+    const std::array trailers{as_buffer("12345"), as_buffer("67890")};
+    request req;
+    req.in_fd = in.get();
+    req.trailers = trailers;
+    const result r = send_once(req);
+    EXPECT_EQ(r.error, 0);
+    EXPECT_EQ(r.bytes_sent, 15U);
+    EXPECT_EQ(receiver_.received(), "abcde1234567890");
+}
+
+// Several headers and trailers together, with an empty buffer in each list.
+TEST_P(SendfileTest, HeadersAndTrailersTogether) {
+    const std::string file = pattern(0, 300000);
+    unique_fd in = open_file(dir_.write_file("data", file));
+    const std::array headers{as_buffer("GET "), as_buffer(""), as_buffer("/x HTTP/1.0\r\n\r\n")};
+    const std::array trailers{as_buffer("--"), as_buffer("end"), as_buffer("")};
+    request req;
+    req.in_fd = in.get();
+    req.offset = 1000;
+    req.nbytes = 200000;
+    req.headers = headers;
+    req.trailers = trailers;
+    const result r = send_once(req);
+    EXPECT_EQ(r.error, 0);
+    EXPECT_EQ(r.file_bytes, 200000U);
+    EXPECT_EQ(r.bytes_sent, 4 + 15 + 200000 + 5U);
+    expect_backend(r);
+    EXPECT_TRUE(receiver_.received() ==
+                "GET /x HTTP/1.0\r\n\r\n" + file.substr(1000, 200000) + "--end");
+}
+
+// More header buffers than one sendmsg() batch holds (the library batches 64 at a time).
+TEST_P(SendfileTest, ManyHeaderAndTrailerBuffers) {
+    std::vector<std::string> parts;
+    std::string expected_headers;
+    std::string expected_trailers;
+    for (int i = 0; i < 300; ++i) {
+        parts.push_back(std::to_string(i) + (i % 7 == 0 ? "" : ","));
+    }
+    std::vector<buffer> headers;
+    std::vector<buffer> trailers;
+    for (std::size_t i = 0; i < parts.size(); ++i) {
+        (i < 150 ? headers : trailers).push_back(as_buffer(parts[i]));
+        (i < 150 ? expected_headers : expected_trailers) += parts[i];
+    }
+    unique_fd in = open_file(dir_.write_file("data", "FILE"));
+    request req;
+    req.in_fd = in.get();
+    req.headers = headers;
+    req.trailers = trailers;
+    const result r = send_once(req);
+    EXPECT_EQ(r.error, 0);
+    EXPECT_EQ(receiver_.received(), expected_headers + "FILE" + expected_trailers);
+    EXPECT_EQ(r.bytes_sent, expected_headers.size() + 4 + expected_trailers.size());
+}
+
+// Case 5: `out` is not a socket. A read-only file as out with a write-only file as in is
+// EBADF, as sendfile(2) says; a writable regular file as out is ENOTSOCK on every backend
+// (Linux's sendfile would write into it, the emulation's send() could not) and is untouched.
+TEST_P(SendfileTest, OutNotASocket) {
+    const auto in_path = dir_.write_file("in", "some bytes");
+    const auto out_path = dir_.write_file("out", "");
+    unique_fd in_write_only = open_file(in_path, O_WRONLY);
+    unique_fd out_read_only = open_file(out_path, O_RDONLY);
+    sfb_request req{};
+    req.out_fd = out_read_only.get();
+    req.in_fd = in_write_only.get();
+    req.nbytes = 4;
+    req.flags = backend_flags();
+    sfb_result r{};
+    EXPECT_EQ(sfb_sendfile(&req, &r), EBADF);
+    EXPECT_EQ(r.error, EBADF);
+    EXPECT_EQ(errno, EBADF);
+    EXPECT_EQ(r.bytes_sent, 0U);
+
+    unique_fd in = open_file(in_path);
+    unique_fd out_writable = open_file(out_path, O_WRONLY);
+    req.out_fd = out_writable.get();
+    req.in_fd = in.get();
+    EXPECT_EQ(sfb_sendfile(&req, &r), ENOTSOCK);
+    EXPECT_EQ(r.bytes_sent, 0U);
+    EXPECT_EQ(std::filesystem::file_size(out_path), 0U);
+}
+
+// Case 6: nbytes 0 means "up to the end of the file", on every backend.
+TEST_P(SendfileTest, NbytesZeroSendsToTheEnd) {
+    const std::string file = pattern(0, 200000);
+    unique_fd in = open_file(dir_.write_file("data", file));
+    request req;
+    req.in_fd = in.get();
+    req.offset = 77;
+    req.nbytes = 0;
+    const result r = send_once(req);
+    EXPECT_EQ(r.error, 0);
+    EXPECT_EQ(r.bytes_sent, file.size() - 77);
+    EXPECT_TRUE(receiver_.received() == file.substr(77));
+}
+
+// Case 8: an offset past the end returns 0 bytes and ENODATA, and nothing arrives: not even
+// the headers or trailers, with a byte count or with nbytes 0.
+TEST_P(SendfileTest, OffsetPastTheEnd) {
+    unique_fd in = open_file(dir_.write_file("data", pattern(0, 4096)));
+    const std::array headers{as_buffer("header")};
+    const std::array trailers{as_buffer("trailer")};
+    for (const std::uint64_t nbytes : {std::uint64_t{4096}, std::uint64_t{0}}) {
+        loopback_receiver receiver;
+        unique_fd out = receiver.connect_sender();
+        request req;
+        req.out_fd = out.get();
+        req.in_fd = in.get();
+        req.offset = 8192;
+        req.nbytes = nbytes;
+        req.headers = headers;
+        req.trailers = trailers;
+        req.flags = backend_flags();
+        const result r = send_file(req);
+        EXPECT_EQ(r.error, ENODATA) << "nbytes " << nbytes;
+        EXPECT_EQ(r.bytes_sent, 0U);
+        EXPECT_EQ(r.file_bytes, 0U);
+        out.reset();
+        ASSERT_TRUE(receiver.wait_until_done());
+        EXPECT_EQ(receiver.bytes_received(), 0U);
+    }
+}
+
+// At the very end of the file: with a count, the file ended early (ENODATA, headers went out,
+// trailers did not); with nbytes 0 there is nothing left to send, which is a success.
+TEST_P(SendfileTest, OffsetAtTheEnd) {
+    unique_fd in = open_file(dir_.write_file("data", "0123456789"));
+    const std::array headers{as_buffer("H")};
+    const std::array trailers{as_buffer("T")};
+    request req;
+    req.in_fd = in.get();
+    req.offset = 10;
+    req.nbytes = 5;
+    req.headers = headers;
+    req.trailers = trailers;
+    const result r = send_once(req);
+    EXPECT_EQ(r.error, ENODATA);
+    EXPECT_EQ(r.bytes_sent, 1U);
+    EXPECT_EQ(r.file_bytes, 0U);
+    EXPECT_EQ(receiver_.received(), "H");
+
+    loopback_receiver receiver;
+    unique_fd out = receiver.connect_sender();
+    req.out_fd = out.get();
+    req.nbytes = 0;
+    req.flags = backend_flags();
+    const result whole = send_file(req);
+    EXPECT_EQ(whole.error, 0);
+    EXPECT_EQ(whole.bytes_sent, 2U);
+    out.reset();
+    ASSERT_TRUE(receiver.wait_until_done());
+    EXPECT_EQ(receiver.received(), "HT");
+}
+
+// Case 9: a negative offset is EINVAL and sends nothing.
+TEST_P(SendfileTest, NegativeOffset) {
+    unique_fd in = open_file(dir_.write_file("data", "abc"));
+    const std::array headers{as_buffer("header")};
+    for (const std::int64_t offset : {std::int64_t{-1}, std::int64_t{INT64_MIN}}) {
+        request req;
+        req.in_fd = in.get();
+        req.offset = offset;
+        req.headers = headers;
+        loopback_receiver receiver;
+        unique_fd out = receiver.connect_sender();
+        req.out_fd = out.get();
+        req.flags = backend_flags();
+        const result r = send_file(req);
+        EXPECT_EQ(r.error, EINVAL);
+        EXPECT_EQ(r.bytes_sent, 0U);
+        out.reset();
+        ASSERT_TRUE(receiver.wait_until_done());
+        EXPECT_EQ(receiver.bytes_received(), 0U);
+    }
+}
+
+// Cases 10 to 12: a 7-byte file; the same file from offset 4096 (past its end: nothing
+// arrives); an empty file.
+TEST_P(SendfileTest, SevenByteFile) {
+    unique_fd in = open_file(dir_.write_file("data", "1234567"));
+    request req;
+    req.in_fd = in.get();
+    req.nbytes = 4096;
+    const result r = send_once(req);
+    EXPECT_EQ(r.error, ENODATA) << "asked for 4096, the file had 7";
+    EXPECT_EQ(r.bytes_sent, 7U);
+    EXPECT_EQ(receiver_.received(), "1234567");
+}
+
+TEST_P(SendfileTest, SevenByteFileWhole) {
+    unique_fd in = open_file(dir_.write_file("data", "1234567"));
+    request req;
+    req.in_fd = in.get();
+    const result r = send_once(req);
+    EXPECT_EQ(r.error, 0);
+    EXPECT_EQ(r.bytes_sent, 7U);
+    EXPECT_EQ(receiver_.received(), "1234567");
+}
+
+TEST_P(SendfileTest, SevenByteFileAtOffset4096) {
+    unique_fd in = open_file(dir_.write_file("data", "1234567"));
+    request req;
+    req.in_fd = in.get();
+    req.offset = 4096;
+    req.nbytes = 4096;
+    const result r = send_once(req);
+    EXPECT_EQ(r.error, ENODATA);
+    EXPECT_EQ(r.bytes_sent, 0U);
+    EXPECT_EQ(receiver_.bytes_received(), 0U);
+}
+
+TEST_P(SendfileTest, EmptyFile) {
+    unique_fd in = open_file(dir_.write_file("data", ""));
+    const std::array trailers{as_buffer("T")};
+    request req;
+    req.in_fd = in.get();
+    req.trailers = trailers;  // nbytes 0: the whole (empty) file, then the trailer
+    const result r = send_once(req);
+    EXPECT_EQ(r.error, 0);
+    EXPECT_EQ(r.bytes_sent, 1U);
+    EXPECT_EQ(r.file_bytes, 0U);
+    EXPECT_EQ(receiver_.received(), "T");
+
+    loopback_receiver receiver;
+    unique_fd out = receiver.connect_sender();
+    req.out_fd = out.get();
+    req.nbytes = 4096;
+    req.trailers = {};
+    req.flags = backend_flags();
+    const result counted = send_file(req);
+    EXPECT_EQ(counted.error, ENODATA);
+    EXPECT_EQ(counted.bytes_sent, 0U);
+}
+
+// Case 13 and CPython's "file position checked after use": SFB_USE_FILE_POSITION sends from
+// the file position and advances it, call after call, up to the end.
+TEST_P(SendfileTest, FilePositionAdvancesToTheEnd) {
+    constexpr std::size_t kSize = 100000;
+    unique_fd in = open_file(dir_.pattern_file("data", kSize));
+    ASSERT_EQ(::lseek(in.get(), 1000, SEEK_SET), 1000);
+    unique_fd out = receiver_.connect_sender();
+    std::uint64_t total = 0;
+    int calls = 0;
+    for (;; ++calls) {
+        ASSERT_LT(calls, 100) << "the file position did not advance";
+        request req;
+        req.out_fd = out.get();
+        req.in_fd = in.get();
+        req.offset = 123456789;  // ignored with SFB_USE_FILE_POSITION
+        req.nbytes = 4096;
+        req.flags = backend_flags() | SFB_USE_FILE_POSITION;
+        const result r = send_file(req);
+        total += r.bytes_sent;
+        EXPECT_EQ(::lseek(in.get(), 0, SEEK_CUR), static_cast<off_t>(1000 + total));
+        if (r.error == ENODATA) {
+            break;
+        }
+        ASSERT_EQ(r.error, 0);
+    }
+    EXPECT_EQ(total, kSize - 1000);
+    EXPECT_EQ(::lseek(in.get(), 0, SEEK_CUR), static_cast<off_t>(kSize));
+    out.reset();
+    ASSERT_TRUE(receiver_.wait_until_done());
+    EXPECT_TRUE(receiver_.received() == pattern(1000, kSize - 1000));
+}
+
+// With the file position and nbytes 0: from the position to the end, position at the end.
+TEST_P(SendfileTest, FilePositionWithNbytesZero) {
+    const std::string file = pattern(0, 50000);
+    unique_fd in = open_file(dir_.write_file("data", file));
+    ASSERT_EQ(::lseek(in.get(), 30000, SEEK_SET), 30000);
+    request req;
+    req.in_fd = in.get();
+    req.flags = SFB_USE_FILE_POSITION;
+    const result r = send_once(req);
+    EXPECT_EQ(r.error, 0);
+    EXPECT_EQ(r.bytes_sent, 20000U);
+    EXPECT_EQ(::lseek(in.get(), 0, SEEK_CUR), 50000);
+    EXPECT_TRUE(receiver_.received() == file.substr(30000));
+}
+
+// An explicit offset leaves the file position alone (CPython checks this too).
+TEST_P(SendfileTest, ExplicitOffsetLeavesThePositionAlone) {
+    unique_fd in = open_file(dir_.pattern_file("data", 10000));
+    ASSERT_EQ(::lseek(in.get(), 42, SEEK_SET), 42);
+    request req;
+    req.in_fd = in.get();
+    req.offset = 500;
+    req.nbytes = 5000;
+    const result r = send_once(req);
+    EXPECT_EQ(r.error, 0);
+    EXPECT_EQ(::lseek(in.get(), 0, SEEK_CUR), 42);
+    EXPECT_TRUE(receiver_.received() == pattern(500, 5000));
+}
+
+// CPython: count 1, and count 1 at an offset.
+TEST_P(SendfileTest, CountOne) {
+    unique_fd in = open_file(dir_.write_file("data", "abcdefgh"));
+    request req;
+    req.in_fd = in.get();
+    req.nbytes = 1;
+    const result r = send_once(req);
+    EXPECT_EQ(r.error, 0);
+    EXPECT_EQ(r.bytes_sent, 1U);
+    EXPECT_EQ(receiver_.received(), "a");
+}
+
+TEST_P(SendfileTest, CountOneAtAnOffset) {
+    unique_fd in = open_file(dir_.write_file("data", "abcdefgh"));
+    request req;
+    req.in_fd = in.get();
+    req.offset = 5;
+    req.nbytes = 1;
+    const result r = send_once(req);
+    EXPECT_EQ(r.error, 0);
+    EXPECT_EQ(r.bytes_sent, 1U);
+    EXPECT_EQ(receiver_.received(), "f");
+}
+
+// Case 7 on a system without FreeBSD's flags: each one is ENOTSUP, nothing is sent.
+TEST_P(SendfileTest, OsFlagsWithoutSupport) {
+    if (has_capability(SFB_CAP_FLAGS)) {
+        GTEST_SKIP() << "this backend honours the flags";
+    }
+    unique_fd in = open_file(dir_.write_file("data", "abc"));
+    unique_fd out = receiver_.connect_sender();
+    for (const int flag : {SFB_NODISKIO, SFB_MNOWAIT, SFB_SYNC, SFB_NOCACHE}) {
+        request req;
+        req.out_fd = out.get();
+        req.in_fd = in.get();
+        req.flags = backend_flags() | flag;
+        const result r = send_file(req);
+        EXPECT_EQ(r.error, ENOTSUP) << "flag " << flag;
+        EXPECT_EQ(r.bytes_sent, 0U);
+    }
+    out.reset();
+    ASSERT_TRUE(receiver_.wait_until_done());
+    EXPECT_EQ(receiver_.bytes_received(), 0U);
+}
+
+TEST_P(SendfileTest, UnknownFlags) {
+    unique_fd in = open_file(dir_.write_file("data", "abc"));
+    unique_fd out = receiver_.connect_sender();
+    for (const int flag : {1 << 2, 1 << 7, 1 << 12, 1 << 30, -1}) {
+        request req;
+        req.out_fd = out.get();
+        req.in_fd = in.get();
+        req.flags = backend_flags() | flag;
+        EXPECT_EQ(send_file(req).error, EINVAL) << "flags " << req.flags;
+    }
+}
+
+// Buffers that cannot be read: NULL data with a size, or a NULL list with a count.
+TEST_P(SendfileTest, BadBuffers) {
+    unique_fd in = open_file(dir_.write_file("data", "abc"));
+    unique_fd out = receiver_.connect_sender();
+    const sfb_buffer null_data{nullptr, 3};
+    sfb_request req{};
+    req.out_fd = out.get();
+    req.in_fd = in.get();
+    req.flags = backend_flags();
+    req.headers = &null_data;
+    req.header_count = 1;
+    sfb_result r{};
+    EXPECT_EQ(sfb_sendfile(&req, &r), EINVAL);
+    req.headers = nullptr;
+    EXPECT_EQ(sfb_sendfile(&req, &r), EINVAL);
+    req.header_count = 0;
+    req.trailers = nullptr;
+    req.trailer_count = 2;
+    EXPECT_EQ(sfb_sendfile(&req, &r), EINVAL);
+    const sfb_buffer empty_null{nullptr, 0};  // an empty buffer needs no data
+    req.trailers = &empty_null;
+    req.trailer_count = 1;
+    EXPECT_EQ(sfb_sendfile(&req, &r), 0);
+    EXPECT_EQ(r.bytes_sent, 3U);
+}
+
+// A Unix stream socket works as out too (there TCP_CORK does not exist and must not matter).
+TEST_P(SendfileTest, UnixStreamSocket) {
+    int pair[2];
+    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair), 0);
+    unique_fd sender(pair[0]);
+    unique_fd reader(pair[1]);
+    unique_fd in = open_file(dir_.write_file("data", "unix file"));
+    const std::array headers{as_buffer("<")};
+    const std::array trailers{as_buffer(">")};
+    request req;
+    req.out_fd = sender.get();
+    req.in_fd = in.get();
+    req.headers = headers;
+    req.trailers = trailers;
+    req.flags = backend_flags();
+    const result r = send_file(req);
+    EXPECT_EQ(r.error, 0);
+    EXPECT_EQ(r.bytes_sent, 11U);
+    expect_backend(r);
+    sender.reset();
+    EXPECT_EQ(read_all(reader.get()), "<unix file>");
+}
+
+// Bytes the library held back with MSG_MORE while more data was to follow must go out when
+// the call ends early (here: the file is shorter than nbytes); otherwise the header and the
+// file's last bytes sit in the socket for the kernel's 200 ms cork timeout.
+TEST_P(SendfileTest, NothingHeldBackAfterAnEarlyEnd) {
+    unique_fd in = open_file(dir_.write_file("data", "1234567"));
+    unique_fd out = receiver_.connect_sender();
+    const std::array headers{as_buffer("H")};
+    const std::array trailers{as_buffer("T")};
+    for (const std::int64_t offset : {0, 7}) {
+        request req;
+        req.out_fd = out.get();
+        req.in_fd = in.get();
+        req.offset = offset;
+        req.nbytes = 100;
+        req.headers = headers;
+        req.trailers = offset == 0 ? std::span<const buffer>{} : std::span(trailers);
+        req.flags = backend_flags();
+        const result r = send_file(req);
+        EXPECT_EQ(r.error, ENODATA);
+        int not_sent = -1;  // bytes queued but never transmitted (tcp(7), SIOCOUTQNSD)
+        ASSERT_EQ(::ioctl(out.get(), SIOCOUTQNSD, &not_sent), 0);
+        EXPECT_EQ(not_sent, 0) << "bytes held back, offset " << offset;
+    }
+    out.reset();
+    ASSERT_TRUE(receiver_.wait_until_done());
+    EXPECT_EQ(receiver_.received(), "H1234567H");
+}
+
+// The result says which backend ran: the native call here unless emulation was forced.
+TEST_P(SendfileTest, ReportsTheBackendUsed) {
+    unique_fd in = open_file(dir_.write_file("data", "abc"));
+    request req;
+    req.in_fd = in.get();
+    const result r = send_once(req);
+    EXPECT_EQ(r.error, 0);
+    expect_backend(r);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, SendfileTest,
+                         ::testing::Values(backend::native, backend::emulated), backend_test_name);
+
+}  // namespace
+}  // namespace sfb::test

@@ -1,0 +1,128 @@
+// Small pieces every core test uses: an owning file descriptor, temporary files with a
+// checkable byte pattern, and a loopback receiver thread that stores or counts what arrives.
+// Everything is real: real files in a temporary directory, real TCP sockets on 127.0.0.1.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <filesystem>
+#include <limits>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+
+namespace sfb::test {
+
+// Owns one file descriptor and closes it once.
+class unique_fd {
+  public:
+    unique_fd() = default;
+    explicit unique_fd(int fd) : fd_(fd) {}
+    unique_fd(const unique_fd&) = delete;
+    unique_fd& operator=(const unique_fd&) = delete;
+    unique_fd(unique_fd&& other) noexcept : fd_(other.release()) {}
+    unique_fd& operator=(unique_fd&& other) noexcept;
+    ~unique_fd() { reset(); }
+
+    int get() const { return fd_; }
+    int release();
+    void reset(int fd = -1);
+    explicit operator bool() const { return fd_ >= 0; }
+
+  private:
+    int fd_ = -1;
+};
+
+// The byte expected at `offset` of a pattern file made with `seed`. It depends on the absolute
+// offset and does not repeat at any power-of-two period, so a byte sent from the wrong offset
+// (a 32-bit truncation, an off-by-one resume) does not match.
+unsigned char pattern_byte(std::uint64_t offset, unsigned seed = 0);
+// `size` pattern bytes as they sit in the file from `offset`.
+std::string pattern(std::uint64_t offset, std::size_t size, unsigned seed = 0);
+
+// A fresh directory under $TMPDIR (or /tmp), removed with everything in it.
+class temp_dir {
+  public:
+    temp_dir();
+    temp_dir(const temp_dir&) = delete;
+    temp_dir& operator=(const temp_dir&) = delete;
+    ~temp_dir();
+    const std::filesystem::path& path() const { return path_; }
+
+    // Creates `name` holding exactly `content`, returns its path.
+    std::filesystem::path write_file(const std::string& name, std::string_view content) const;
+    // Creates `name` holding `size` pattern bytes.
+    std::filesystem::path pattern_file(const std::string& name, std::size_t size,
+                                       unsigned seed = 0) const;
+
+  private:
+    std::filesystem::path path_;
+};
+
+// Opens `path` with `flags` (O_RDONLY by default); fails the calling test when it cannot.
+unique_fd open_file(const std::filesystem::path& path, int flags = 0);
+
+// Timeouts that turn a hang into a failure. Generous, because sanitizer builds on a busy
+// 2-core machine are slow; a passing test never waits for them.
+inline constexpr std::chrono::milliseconds kIoTimeout{20000};
+
+struct receiver_options {
+    bool store = true;  // keep every byte for content checks, else only count
+    std::size_t read_size = 64 * 1024;
+    std::chrono::microseconds pause_per_read{0};  // > 0: a slow reader
+    // Close the connection once this many bytes arrived, with unread data left behind, so
+    // the kernel answers the sender with a reset (the peer going away mid-transfer).
+    std::uint64_t close_after = std::numeric_limits<std::uint64_t>::max();
+    bool start_paused = false;  // accept, but read nothing until resume()
+    int rcvbuf = 0;             // SO_RCVBUF when > 0 (set before listen, so it is honoured)
+};
+
+// A receiver thread on 127.0.0.1, port 0: it listens, hands its port to the constructor (the
+// readiness handshake), accepts one connection and reads until end of stream. Every wait in
+// it has a timeout, so a test that hangs fails instead. The destructor stops and joins it.
+class loopback_receiver {
+  public:
+    explicit loopback_receiver(receiver_options options = {});
+    loopback_receiver(const loopback_receiver&) = delete;
+    loopback_receiver& operator=(const loopback_receiver&) = delete;
+    ~loopback_receiver();
+
+    std::uint16_t port() const { return port_; }
+    // A blocking TCP socket connected to this receiver; SO_SNDBUF set when sndbuf > 0.
+    unique_fd connect_sender(int sndbuf = 0) const;
+    // Lets a receiver made with start_paused read.
+    void resume();
+    // Waits until the stream ended (the sender closed or shut down, the receiver closed
+    // after close_after bytes, or the thread failed); false on timeout.
+    bool wait_until_done(std::chrono::milliseconds timeout = kIoTimeout);
+    // Waits until at least `bytes` arrived; false on timeout.
+    bool wait_for_bytes(std::uint64_t bytes, std::chrono::milliseconds timeout = kIoTimeout);
+
+    std::uint64_t bytes_received() const;
+    std::string received() const;  // the stored bytes (with store = true)
+    std::string failure() const;   // what went wrong inside the thread; empty if nothing
+
+  private:
+    void run(int listener);
+    void finish(const std::string& failure);
+
+    receiver_options options_;
+    std::uint16_t port_ = 0;
+    unique_fd wake_read_;  // a pipe that wakes the thread's poll() for resume() and stop
+    unique_fd wake_write_;
+    mutable std::mutex mutex_;
+    std::condition_variable changed_;
+    bool paused_ = false;
+    bool stopping_ = false;
+    bool done_ = false;
+    std::uint64_t count_ = 0;
+    std::string data_;
+    std::string failure_;
+    std::thread thread_;
+};
+
+}  // namespace sfb::test
