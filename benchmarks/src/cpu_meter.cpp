@@ -1,0 +1,74 @@
+#include "cpu_meter.h"
+
+#include <unistd.h>
+
+#include <cinttypes>
+#include <cstdio>
+
+namespace sfb::bench {
+
+std::optional<cpu_ticks> parse_proc_stat_line(const char* line) {
+    // proc(5): cpu user nice system idle iowait irq softirq steal guest guest_nice. Guest
+    // time is already inside user, so it is not added again.
+    std::uint64_t user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0;
+    if (std::sscanf(line,
+                    "cpu %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64
+                    " %" SCNu64,
+                    &user, &nice, &system, &idle, &iowait, &irq, &softirq) != 7) {
+        return std::nullopt;
+    }
+    return cpu_ticks{user + nice + system + irq + softirq, softirq};
+}
+
+std::optional<cpu_ticks> read_proc_stat() {
+    std::FILE* stat = std::fopen("/proc/stat", "re");
+    if (stat == nullptr) {
+        return std::nullopt;
+    }
+    char line[512];
+    const bool got = std::fgets(line, sizeof line, stat) != nullptr;
+    std::fclose(stat);
+    return got ? parse_proc_stat_line(line) : std::nullopt;
+}
+
+void system_cpu_meter::start() {
+    if (const auto now = read_proc_stat()) {
+        at_start_ = *now;
+        running_ = true;
+    } else {
+        valid_ = false;
+    }
+}
+
+void system_cpu_meter::stop() {
+    if (!running_) {
+        return;
+    }
+    running_ = false;
+    const auto now = read_proc_stat();
+    if (!now) {
+        valid_ = false;
+        return;
+    }
+    const double us_per_tick = 1e6 / static_cast<double>(::sysconf(_SC_CLK_TCK));
+    busy_us_ += static_cast<double>(now->busy - at_start_.busy) * us_per_tick;
+    softirq_us_ += static_cast<double>(now->softirq - at_start_.softirq) * us_per_tick;
+}
+
+double thread_cpu_us() noexcept {
+    timespec now{};
+    ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+    return static_cast<double>(now.tv_sec) * 1e6 + static_cast<double>(now.tv_nsec) / 1e3;
+}
+
+void burn_thread_cpu(double usec) noexcept {
+    const double until = thread_cpu_us() + usec;
+    volatile std::uint64_t sink = 0;
+    while (thread_cpu_us() < until) {
+        for (int i = 0; i < 64; ++i) {
+            sink = sink + static_cast<std::uint64_t>(i);
+        }
+    }
+}
+
+}  // namespace sfb::bench

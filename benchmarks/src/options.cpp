@@ -1,0 +1,366 @@
+#include "options.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cstring>
+#include <set>
+
+namespace sfb::bench {
+
+namespace {
+
+constexpr std::uint64_t KiB = 1024;
+constexpr std::uint64_t MiB = 1024 * KiB;
+constexpr std::uint64_t GiB = 1024 * MiB;
+
+std::vector<std::string_view> split(std::string_view list) {
+    std::vector<std::string_view> items;
+    while (!list.empty()) {
+        const auto comma = list.find(',');
+        const auto item = list.substr(0, comma);
+        if (!item.empty()) {
+            items.push_back(item);
+        }
+        if (comma == std::string_view::npos) {
+            break;
+        }
+        list.remove_prefix(comma + 1);
+    }
+    return items;
+}
+
+template <typename T>
+std::optional<T> parse_number(std::string_view text) {
+    T value{};
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc{} || end != text.data() + text.size()) {
+        return std::nullopt;
+    }
+    return value;
+}
+
+std::optional<bool> parse_bool(std::string_view text) {
+    if (text.empty() || text == "true" || text == "1" || text == "yes") {
+        return true;
+    }
+    if (text == "false" || text == "0" || text == "no") {
+        return false;
+    }
+    return std::nullopt;
+}
+
+// Parses a comma-separated list with `parse_one`; false on any bad item.
+template <typename T, typename Parser>
+bool parse_list(std::string_view text, std::vector<T>& out, Parser parse_one) {
+    std::vector<T> items;
+    for (const auto item : split(text)) {
+        const auto value = parse_one(item);
+        if (!value) {
+            return false;
+        }
+        items.push_back(*value);
+    }
+    if (items.empty()) {
+        return false;
+    }
+    out = std::move(items);
+    return true;
+}
+
+std::optional<cache_mode> parse_cache(std::string_view name) {
+    if (name == "warm") {
+        return cache_mode::warm;
+    }
+    if (name == "cold") {
+        return cache_mode::cold;
+    }
+    return std::nullopt;
+}
+
+std::vector<std::uint64_t> powers_of_four(std::uint64_t from, std::uint64_t to) {
+    std::vector<std::uint64_t> sizes;
+    for (std::uint64_t size = from; size <= to; size *= 4) {
+        sizes.push_back(size);
+    }
+    return sizes;
+}
+
+bool parse_flag(std::string_view name, std::string_view value, suite_options& options,
+                std::string& error) {
+    const auto bad = [&](std::string_view expected) {
+        error = "--sfb_" + std::string(name) + "=" + std::string(value) + ": expected " +
+                std::string(expected);
+        return false;
+    };
+    if (name == "paths") {
+        return parse_list(value, options.paths, parse_path) ||
+               bad("a comma-separated list of paths (see --help)");
+    }
+    if (name == "file_sizes") {
+        const auto positive = [](std::string_view s) -> std::optional<std::uint64_t> {
+            const auto size = parse_size(s);
+            return size && *size > 0 ? size : std::nullopt;
+        };
+        return parse_list(value, options.file_sizes, positive) ||
+               bad("sizes in bytes, e.g. 4096,64K,1M,1G");
+    }
+    if (name == "block_sizes") {
+        return parse_list(value, options.block_sizes, parse_size) ||
+               bad("sizes in bytes, e.g. 4K,64K,1M, or 'file' for the whole file");
+    }
+    if (name == "receiver") {
+        return parse_list(value, options.receivers, parse_receive_mode) ||
+               bad("copy and/or discard");
+    }
+    if (name == "transport") {
+        return parse_list(value, options.transports, parse_transport) ||
+               bad("tcp4, tcp6 and/or unix");
+    }
+    if (name == "cache") {
+        return parse_list(value, options.caches, parse_cache) || bad("warm and/or cold");
+    }
+    if (name == "connections") {
+        const auto count = [](std::string_view s) -> std::optional<int> {
+            const auto n = parse_number<int>(s);
+            return n && *n >= 1 && *n <= 256 ? n : std::nullopt;
+        };
+        return parse_list(value, options.connections, count) || bad("counts from 1 to 256");
+    }
+    if (name == "dir") {
+        if (value.empty()) {
+            return bad("a directory");
+        }
+        options.directory = std::string(value);
+        return true;
+    }
+    if (name == "pin") {
+        std::vector<int> cpus;
+        if (!parse_list(value, cpus, parse_number<int>) || cpus.size() != 2 || cpus[0] < 0 ||
+            cpus[1] < 0) {
+            return bad("SENDER_CPU,RECEIVER_CPU");
+        }
+        options.sender_cpu = cpus[0];
+        options.receiver_cpu = cpus[1];
+        return true;
+    }
+    if (name == "sndbuf" || name == "rcvbuf") {
+        const auto size = parse_size(value);
+        if (!size || *size > (1ULL << 30)) {
+            return bad("a buffer size in bytes up to 1G (0 = kernel autotuning)");
+        }
+        (name == "sndbuf" ? options.sndbuf : options.rcvbuf) = static_cast<int>(*size);
+        return true;
+    }
+    if (name == "inject_cpu_us") {
+        const auto colon = value.find(':');
+        const auto path = parse_path(value.substr(0, colon));
+        const auto usec = colon == std::string_view::npos
+                              ? std::nullopt
+                              : parse_number<double>(value.substr(colon + 1));
+        if (!path || !usec || *usec < 0) {
+            return bad("PATH:USEC, e.g. sendfile:50");
+        }
+        options.inject_cpu_us[*path] = *usec;
+        return true;
+    }
+    bool* flag = name == "full"      ? &options.full
+                 : name == "verify"  ? &options.verify
+                 : name == "nodelay" ? &options.nodelay
+                 : name == "cork"    ? &options.cork
+                                     : nullptr;
+    if (flag != nullptr) {
+        const auto on = parse_bool(value);
+        if (!on) {
+            return bad("true or false");
+        }
+        *flag = *on;
+        return true;
+    }
+    error = "unknown flag --sfb_" + std::string(name) + " (see --help)";
+    return false;
+}
+
+}  // namespace
+
+std::optional<std::uint64_t> parse_size(std::string_view text) {
+    if (text == "file") {
+        return 0;
+    }
+    std::uint64_t scale = 1;
+    for (const auto& [suffix, factor] : {std::pair<std::string_view, std::uint64_t>{"KiB", KiB},
+                                         {"MiB", MiB},
+                                         {"GiB", GiB},
+                                         {"K", KiB},
+                                         {"M", MiB},
+                                         {"G", GiB}}) {
+        if (text.size() > suffix.size() && text.ends_with(suffix)) {
+            scale = factor;
+            text.remove_suffix(suffix.size());
+            break;
+        }
+    }
+    const auto number = parse_number<std::uint64_t>(text);
+    if (!number || *number > (1ULL << 40) / scale) {
+        return std::nullopt;
+    }
+    return *number * scale;
+}
+
+bool parse_suite_flags(int& argc, char** argv, suite_options& options, std::string& error) {
+    constexpr std::string_view prefix = "--sfb_";
+    int kept = 1;
+    for (int i = 1; i < argc; ++i) {
+        const std::string_view arg = argv[i];
+        if (!arg.starts_with(prefix)) {
+            argv[kept++] = argv[i];
+            continue;
+        }
+        const auto body = arg.substr(prefix.size());
+        const auto equals = body.find('=');
+        const auto name = body.substr(0, equals);
+        const auto value =
+            equals == std::string_view::npos ? std::string_view{} : body.substr(equals + 1);
+        if (!parse_flag(name, value, options, error)) {
+            return false;
+        }
+        if (!options.flags_given.empty()) {
+            options.flags_given += ' ';
+        }
+        options.flags_given += arg;
+    }
+    argc = kept;
+    argv[argc] = nullptr;
+    if (options.receivers.empty()) {
+        options.receivers = options.verify ? std::vector{receive_mode::copy}
+                                           : std::vector{receive_mode::discard, receive_mode::copy};
+    }
+    if (options.verify && std::find(options.receivers.begin(), options.receivers.end(),
+                                    receive_mode::discard) != options.receivers.end()) {
+        error =
+            "--sfb_verify needs --sfb_receiver=copy: a discard receiver (MSG_TRUNC) never "
+            "sees the bytes it drops";
+        return false;
+    }
+    return true;
+}
+
+std::string suite_usage() {
+    return R"(bench_sendfile: how fast each way of sending a file over a loopback socket goes.
+One iteration sends the whole file once; real_time is wall time per pass, cpu_time the
+sending thread's CPU time per pass, bytes_per_second comes from wall time.
+
+Suite flags (lists are comma-separated; sizes take K, M, G suffixes, powers of 1024):
+  --sfb_paths=LIST         read_write, read_send, sendfile, sendfile_emulated, mmap_send,
+                           splice, msg_zerocopy, io_uring_send, io_uring_send_zc,
+                           io_uring_splice (default: all this machine can run)
+  --sfb_file_sizes=LIST    file sizes (default plan: 64K and 64M; see README)
+  --sfb_block_sizes=LIST   bytes per call, or 'file' for the whole file in one call
+  --sfb_receiver=LIST      copy (recv into a buffer), discard (recv MSG_TRUNC, TCP only)
+                           (default: discard,copy; copy with --sfb_verify)
+  --sfb_transport=LIST     tcp4 (127.0.0.1), tcp6 (::1), unix (abstract Unix socket)
+                           (default: tcp4)
+  --sfb_cache=LIST         warm, cold (posix_fadvise DONTNEED before every pass, untimed)
+                           (default: warm)
+  --sfb_dir=DIR            where the files go (default: /var/tmp; /dev/shm for tmpfs)
+  --sfb_full               the full sweep: files 4K..1G, blocks 4K..whole file (x4 steps)
+  --sfb_verify             check every received byte against the file (slower)
+  --sfb_pin=S,R            pin connection i's sender to CPU S+i, its receiver to R+i
+                           (modulo the CPU count)
+  --sfb_connections=LIST   parallel sender+receiver pairs (Google Benchmark threads)
+  --sfb_sndbuf=BYTES       SO_SNDBUF of the sending socket (default: autotuning)
+  --sfb_rcvbuf=BYTES       SO_RCVBUF of the receiving socket (default: autotuning)
+  --sfb_nodelay            TCP_NODELAY on the sending socket
+  --sfb_cork               TCP_CORK on during each pass, off at its end
+  --sfb_inject_cpu_us=PATH:USEC
+                           test hook: burn USEC of sender CPU per pass in PATH only
+
+Google Benchmark flags:
+)";
+}
+
+std::string benchmark_case::name() const {
+    return std::string(path_name(path)) + "/" + std::string(transport_name(transport_kind)) + "/" +
+           std::string(receive_mode_name(receiver)) + "/" +
+           (cache == cache_mode::warm ? "warm" : "cold") + "/file:" + std::to_string(file_size) +
+           "/block:" + std::to_string(block) + "/conns:" + std::to_string(connections);
+}
+
+std::vector<benchmark_case> plan_benchmarks(const suite_options& options,
+                                            std::vector<std::string>& left_out) {
+    const std::vector<path_id> paths =
+        options.paths.empty() ? std::vector<path_id>(all_paths.begin(), all_paths.end())
+                              : options.paths;
+    struct size_group {
+        std::vector<path_id> paths;
+        std::vector<std::uint64_t> files;
+        std::vector<std::uint64_t> blocks;
+        std::vector<receive_mode> receivers;
+    };
+    std::vector<size_group> groups;
+    if (options.full || !options.file_sizes.empty() || !options.block_sizes.empty()) {
+        size_group uniform{paths, options.file_sizes, options.block_sizes, options.receivers};
+        if (uniform.files.empty()) {
+            uniform.files = options.full ? powers_of_four(4 * KiB, GiB) : std::vector{64 * MiB};
+        }
+        if (uniform.blocks.empty()) {
+            uniform.blocks = options.full ? powers_of_four(4 * KiB, GiB) : std::vector{64 * KiB};
+        }
+        groups.push_back(uniform);
+    } else {
+        // The default plan: pysendfile's three paths at three block sizes on a large file,
+        // every other path at 64 KiB blocks, and every path on a small file sent in one call.
+        const auto is_original = [](path_id p) {
+            return p == path_id::read_write || p == path_id::read_send || p == path_id::sendfile;
+        };
+        size_group original{{}, {64 * MiB}, {4 * KiB, 64 * KiB, MiB}, options.receivers};
+        size_group others{{}, {64 * MiB}, {64 * KiB}, options.receivers};
+        for (const path_id p : paths) {
+            (is_original(p) ? original : others).paths.push_back(p);
+        }
+        const bool discard_chosen = std::find(options.receivers.begin(), options.receivers.end(),
+                                              receive_mode::discard) != options.receivers.end();
+        size_group small{paths,
+                         {64 * KiB},
+                         {64 * KiB},
+                         discard_chosen ? std::vector{receive_mode::discard} : options.receivers};
+        groups = {original, others, small};
+    }
+
+    std::vector<benchmark_case> cases;
+    std::set<std::string> seen;
+    bool unix_discard = false;
+    for (const auto& group : groups) {
+        for (const path_id p : group.paths) {
+            for (const transport t : options.transports) {
+                for (const receive_mode r : group.receivers) {
+                    if (t == transport::unix_stream && r == receive_mode::discard) {
+                        unix_discard = true;
+                        continue;
+                    }
+                    for (const cache_mode c : options.caches) {
+                        for (const std::uint64_t file : group.files) {
+                            for (const std::uint64_t requested : group.blocks) {
+                                const std::uint64_t block =
+                                    requested == 0 ? file : std::min(requested, file);
+                                for (const int conns : options.connections) {
+                                    benchmark_case bc{p, t, r, c, file, block, conns};
+                                    if (seen.insert(bc.name()).second) {
+                                        cases.push_back(bc);
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    if (unix_discard) {
+        left_out.emplace_back(
+            "*/unix/discard: AF_UNIX stream sockets ignore MSG_TRUNC and copy the data anyway, "
+            "so a discard receiver cannot exist there (use --sfb_receiver=copy)");
+    }
+    return cases;
+}
+
+}  // namespace sfb::bench

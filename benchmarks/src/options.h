@@ -1,0 +1,67 @@
+// The suite's own command-line flags (--sfb_*), which live next to Google Benchmark's, and the
+// list of benchmarks they select.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "loopback.h"
+#include "send_paths.h"
+#include "send_session.h"
+
+namespace sfb::bench {
+
+struct suite_options {
+    std::vector<path_id> paths;              // empty: every path
+    std::vector<std::uint64_t> file_sizes;   // empty: the default plan's
+    std::vector<std::uint64_t> block_sizes;  // empty: the default plan's; 0 means whole file
+    std::vector<receive_mode> receivers;     // empty: discard and copy (copy with --sfb_verify)
+    std::vector<transport> transports{transport::tcp4};
+    std::vector<cache_mode> caches{cache_mode::warm};
+    std::vector<int> connections{1};
+    std::string directory = "/var/tmp";
+    bool full = false;
+    bool verify = false;
+    int sender_cpu = -1;
+    int receiver_cpu = -1;
+    int sndbuf = 0;
+    int rcvbuf = 0;
+    bool nodelay = false;
+    bool cork = false;
+    std::map<path_id, double> inject_cpu_us;
+    std::string flags_given;  // the --sfb_ flags as given, for the JSON context
+};
+
+// Takes the --sfb_ flags out of argv (Google Benchmark then sees only its own) and fills
+// `options`. Returns false with `error` set for a malformed or unknown --sfb_ flag.
+bool parse_suite_flags(int& argc, char** argv, suite_options& options, std::string& error);
+
+// The --sfb_ part of --help.
+std::string suite_usage();
+
+// "4096", "64K", "64KiB", "1M", "1G" (powers of 1024); "file" or "0" (block sizes) = 0.
+std::optional<std::uint64_t> parse_size(std::string_view text);
+
+struct benchmark_case {
+    path_id path = path_id::sendfile;
+    transport transport_kind = transport::tcp4;
+    receive_mode receiver = receive_mode::discard;
+    cache_mode cache = cache_mode::warm;
+    std::uint64_t file_size = 0;
+    std::uint64_t block = 0;  // never 0 here: a whole-file block is the file size
+    int connections = 1;
+    // <path>/<transport>/<receiver>/<cache>/file:<bytes>/block:<bytes>/conns:<n>
+    std::string name() const;
+};
+
+// Every benchmark the options select, before paths the machine cannot run are taken out.
+// Combinations that can never work (a discard receiver on a Unix socket) are left out and
+// described in `left_out`.
+std::vector<benchmark_case> plan_benchmarks(const suite_options& options,
+                                            std::vector<std::string>& left_out);
+
+}  // namespace sfb::bench

@@ -1,0 +1,61 @@
+// The files the benchmarks send: one per size, created on first use in a chosen directory
+// (a real disk by default, so a cold page cache means disk reads), filled with the pattern of
+// pattern.h, synced so the page cache can drop them, and removed when the program ends,
+// also when it ends by SIGINT, SIGTERM or SIGHUP.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "unique_fd.h"
+
+namespace sfb::bench {
+
+class bench_file {
+  public:
+    bench_file(std::string path, unique_fd fd, std::uint64_t size)
+        : path_(std::move(path)), fd_(std::move(fd)), size_(size) {}
+    const std::string& path() const noexcept { return path_; }
+    int fd() const noexcept { return fd_.get(); }
+    std::uint64_t size() const noexcept { return size_; }
+    // Evicts the file from the page cache (posix_fadvise DONTNEED). Pages still mapped by a
+    // process stay; the mmap paths unmap first. Returns 0 or an errno value.
+    int drop_cache() const noexcept;
+    // The fraction (0..1) of the file's pages in the page cache now (mincore).
+    double resident_fraction() const noexcept;
+
+  private:
+    std::string path_;
+    unique_fd fd_;
+    std::uint64_t size_;
+};
+
+class file_store {
+  public:
+    // Files go to `directory`, named sfb-bench-<pid>-<size>.bin.
+    explicit file_store(std::string directory);
+    ~file_store();
+    file_store(const file_store&) = delete;
+    file_store& operator=(const file_store&) = delete;
+
+    // The file of `size` bytes, created on first use. Thread-safe: Google Benchmark's threads
+    // (--sfb_connections) ask for it at once. Returns nullptr with `error` set on failure.
+    const bench_file* get(std::uint64_t size, std::string& error);
+    // Removes every file created so far.
+    void remove_all() noexcept;
+    const std::string& directory() const noexcept { return directory_; }
+
+    // Removes the files of every store when SIGINT, SIGTERM or SIGHUP arrives, then lets the
+    // signal do what it would have done (so the exit status still says "killed by SIGINT").
+    static void install_signal_cleanup();
+
+  private:
+    std::string directory_;
+    std::mutex mutex_;
+    std::map<std::uint64_t, std::unique_ptr<bench_file>> files_;
+};
+
+}  // namespace sfb::bench
