@@ -239,6 +239,7 @@ TEST_P(RobustnessTest, SignalsDuringABlockedSend) {
     const std::array headers{as_buffer("begin:")};
     const std::array trailers{as_buffer(":end")};
 
+    int signals_sent = 0;
     std::atomic<bool> sending{true};
     std::atomic<bool> started{false};
     pthread_t sender_thread{};
@@ -261,7 +262,9 @@ TEST_P(RobustnessTest, SignalsDuringABlockedSend) {
         }
         // The sender thread is joined only after this loop ends, so its id stays valid.
         while (sending.load()) {
-            ::pthread_kill(sender_thread, SIGUSR1);
+            if (::pthread_kill(sender_thread, SIGUSR1) == 0) {
+                ++signals_sent;
+            }
             std::this_thread::sleep_for(std::chrono::milliseconds(1));
         }
     });
@@ -271,7 +274,10 @@ TEST_P(RobustnessTest, SignalsDuringABlockedSend) {
 
     EXPECT_EQ(r.error, 0) << std::strerror(r.error);
     EXPECT_EQ(r.bytes_sent, kSize + 10);
-    EXPECT_GE(signals_caught.load(), 10) << "the signals did not land during the send";
+    // Every signal interrupts the kernel's wait, but ThreadSanitizer runs the handler only at
+    // its next intercepted call and merges those pending, so the handler may count fewer.
+    EXPECT_GE(signals_sent, 10) << "the send ended before the signals could land";
+    EXPECT_GE(signals_caught.load(), 1) << "no signal reached the sending thread";
     out.reset();
     ASSERT_TRUE(receiver.wait_until_done());
     EXPECT_EQ(receiver.failure(), "");

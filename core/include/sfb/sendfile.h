@@ -89,11 +89,13 @@ SFB_API int64_t sfb_sendfile_simple(int out_fd, int in_fd, int64_t offset, uint6
 
 /* Capabilities of the backend this build uses natively. */
 enum {
-    SFB_CAP_NATIVE = 1 << 0,         /* a native sendfile call is compiled in */
-    SFB_CAP_HEADERS_NATIVE = 1 << 1, /* headers/trailers go out in the native call itself */
-    SFB_CAP_FLAGS = 1 << 2,          /* the SFB_NODISKIO... flags are honoured */
-    SFB_CAP_FILE_POSITION = 1 << 3,  /* SFB_USE_FILE_POSITION works natively */
-    SFB_CAP_EMULATION = 1 << 4       /* the emulation is available (always) */
+    SFB_CAP_NATIVE = 1 << 0, /* a native sendfile call is compiled in */
+    /* headers/trailers go out on the native path, not through the emulation: inside the
+       call on FreeBSD, macOS, Solaris and AIX; around it with MSG_MORE and TCP_CORK on Linux */
+    SFB_CAP_HEADERS_NATIVE = 1 << 1,
+    SFB_CAP_FLAGS = 1 << 2,         /* the SFB_NODISKIO... flags are honoured */
+    SFB_CAP_FILE_POSITION = 1 << 3, /* SFB_USE_FILE_POSITION works natively */
+    SFB_CAP_EMULATION = 1 << 4      /* the emulation is available (always) */
 };
 
 /* The native backend's name: "linux", "freebsd", "darwin", "solaris", "aix" or "emulated". */
