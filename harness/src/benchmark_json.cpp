@@ -1,0 +1,305 @@
+#include "benchmark_json.hpp"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <unistd.h>
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <set>
+#include <string_view>
+
+namespace sfb::harness {
+
+namespace {
+
+// Keys of a benchmark entry that are bookkeeping, not measurements; every other numeric key is
+// a counter (Google Benchmark writes counters as flat keys of the entry).
+const std::set<std::string, std::less<>> kNonCounterKeys = {
+    "family_index", "per_family_instance_index",
+    "repetitions",  "repetition_index",
+    "threads",      "iterations",
+    "real_time",    "cpu_time",
+    "rms",          "big_o",
+};
+
+std::string entry_label(const Json& entry, std::size_t index) {
+    if (entry.is_object() && entry.contains("name") && entry["name"].is_string()) {
+        return fmt::format("benchmark \"{}\" (entry {})", entry["name"].get<std::string>(), index);
+    }
+    return fmt::format("benchmark entry {}", index);
+}
+
+bool is_aggregate(const Json& entry) {
+    if (entry.contains("run_type") && entry["run_type"].is_string()) {
+        return entry["run_type"].get<std::string>() == "aggregate";
+    }
+    // Before run_type existed (Google Benchmark < 1.5) aggregates carried only this key.
+    return entry.contains("aggregate_name");
+}
+
+bool failed(const Json& entry, std::string& message) {
+    const bool error = entry.contains("error_occurred") && entry["error_occurred"].is_boolean() &&
+                       entry["error_occurred"].get<bool>();
+    const bool skipped =
+        entry.contains("skipped") && entry["skipped"].is_boolean() && entry["skipped"].get<bool>();
+    if (!error && !skipped) {
+        return false;
+    }
+    for (const char* key : {"error_message", "skip_message"}) {
+        if (entry.contains(key) && entry[key].is_string()) {
+            message = entry[key].get<std::string>();
+            return true;
+        }
+    }
+    message = error ? "error occurred" : "skipped";
+    return true;
+}
+
+double required_number(const Json& entry, std::size_t index, const char* key,
+                       const std::filesystem::path& file) {
+    if (!entry.contains(key)) {
+        throw InputError(file,
+                         fmt::format("{}: missing field \"{}\"", entry_label(entry, index), key));
+    }
+    if (!entry[key].is_number()) {
+        throw InputError(
+            file, fmt::format("{}: field \"{}\" is not a number", entry_label(entry, index), key));
+    }
+    return entry[key].get<double>();
+}
+
+}  // namespace
+
+InputError::InputError(const std::filesystem::path& file, const std::string& what)
+    : std::runtime_error(fmt::format("{}: {}", file.string(), what)) {}
+
+std::vector<double> BenchmarkSeries::values(const std::string& metric) const {
+    std::vector<double> result;
+    for (const auto& repetition : repetitions) {
+        if (auto it = repetition.find(metric); it != repetition.end()) {
+            result.push_back(it->second);
+        }
+    }
+    return result;
+}
+
+const BenchmarkSeries* ResultSet::find(const std::string& name) const {
+    auto it = index_.find(name);
+    return it == index_.end() ? nullptr : &benchmarks[it->second];
+}
+
+BenchmarkSeries& ResultSet::series(const std::string& name) {
+    auto [it, inserted] = index_.try_emplace(name, benchmarks.size());
+    if (inserted) {
+        BenchmarkSeries series;
+        series.name = name;
+        benchmarks.push_back(std::move(series));
+    }
+    return benchmarks[it->second];
+}
+
+double microseconds_per(const std::string& time_unit) {
+    if (time_unit == "ns") {
+        return 1e-3;
+    }
+    if (time_unit == "us") {
+        return 1.0;
+    }
+    if (time_unit == "ms") {
+        return 1e3;
+    }
+    if (time_unit == "s") {
+        return 1e6;
+    }
+    throw std::invalid_argument(fmt::format("unknown time unit \"{}\"", time_unit));
+}
+
+double from_microseconds(double us, const std::string& time_unit) {
+    return us / microseconds_per(time_unit);
+}
+
+Json read_json_file(const std::filesystem::path& file) {
+    // Plain POSIX reads, so a failing read reports its errno instead of looking like an
+    // empty file.
+    const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        throw InputError(file, fmt::format("cannot read: {}", std::strerror(errno)));
+    }
+    std::string text;
+    char buffer[65536];
+    for (;;) {
+        const ssize_t n = ::read(fd, buffer, sizeof buffer);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0) {
+            const int error = errno;
+            ::close(fd);
+            throw InputError(file, fmt::format("cannot read: {}", std::strerror(error)));
+        }
+        if (n == 0) {
+            break;
+        }
+        text.append(buffer, static_cast<std::size_t>(n));
+    }
+    ::close(fd);
+    if (text.find_first_not_of(" \t\r\n") == std::string::npos) {
+        throw InputError(file, "malformed JSON: the file is empty");
+    }
+    try {
+        return Json::parse(text);
+    } catch (const Json::parse_error& e) {
+        // e.what() reads "[json.exception.parse_error.101] parse error at line 3, column 1:
+        // ..."; the part after the bracket is what a user needs.
+        std::string_view what = e.what();
+        if (auto bracket = what.find("] "); bracket != std::string_view::npos) {
+            what.remove_prefix(bracket + 2);
+        }
+        throw InputError(file, fmt::format("malformed JSON: {}", what));
+    }
+}
+
+void add_benchmark_document(ResultSet& set, const Json& document,
+                            const std::filesystem::path& file) {
+    if (!document.is_object() || !document.contains("benchmarks") ||
+        !document["benchmarks"].is_array()) {
+        throw InputError(file,
+                         "not Google Benchmark output: no \"benchmarks\" array at the top level");
+    }
+    Json context = Json::object();
+    if (document.contains("context")) {
+        if (!document["context"].is_object()) {
+            throw InputError(file, "not Google Benchmark output: \"context\" is not an object");
+        }
+        context = document["context"];
+    }
+    const Json& entries = document["benchmarks"];
+    if (entries.empty()) {
+        throw InputError(file, "contains no benchmarks (the \"benchmarks\" array is empty)");
+    }
+
+    // Validate everything before touching `set`, so a bad file adds nothing.
+    struct Parsed {
+        std::string run_name;
+        std::string time_unit;
+        std::map<std::string, double> metrics;
+        bool failed = false;
+        std::string error;
+    };
+    std::vector<Parsed> parsed;
+    std::size_t aggregates = 0;
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+        const Json& entry = entries[i];
+        if (!entry.is_object()) {
+            throw InputError(file, fmt::format("benchmark entry {} is not an object", i));
+        }
+        if (!entry.contains("name") || !entry["name"].is_string()) {
+            throw InputError(file, fmt::format("benchmark entry {}: missing field \"name\"", i));
+        }
+        if (is_aggregate(entry)) {
+            ++aggregates;
+            continue;
+        }
+        Parsed p;
+        p.run_name = entry["name"].get<std::string>();
+        if (entry.contains("run_name") && entry["run_name"].is_string()) {
+            p.run_name = entry["run_name"].get<std::string>();
+        }
+        if (failed(entry, p.error)) {
+            p.failed = true;
+            parsed.push_back(std::move(p));
+            continue;
+        }
+        const double real_time = required_number(entry, i, "real_time", file);
+        const double cpu_time = required_number(entry, i, "cpu_time", file);
+        if (!entry.contains("time_unit") || !entry["time_unit"].is_string()) {
+            throw InputError(file,
+                             fmt::format("{}: missing field \"time_unit\"", entry_label(entry, i)));
+        }
+        p.time_unit = entry["time_unit"].get<std::string>();
+        double scale = 0;
+        try {
+            scale = microseconds_per(p.time_unit);
+        } catch (const std::invalid_argument&) {
+            throw InputError(file, fmt::format("{}: unknown time_unit \"{}\" (expected ns, us, "
+                                               "ms or s)",
+                                               entry_label(entry, i), p.time_unit));
+        }
+        p.metrics["real_time"] = real_time * scale;
+        p.metrics["cpu_time"] = cpu_time * scale;
+        for (const auto& [key, value] : entry.items()) {
+            if (value.is_number() && !kNonCounterKeys.contains(key)) {
+                p.metrics[key] = value.get<double>();
+            }
+        }
+        parsed.push_back(std::move(p));
+    }
+    if (parsed.empty()) {
+        throw InputError(file, fmt::format("holds only aggregates ({} entries), no per-repetition "
+                                           "results; rerun without "
+                                           "--benchmark_report_aggregates_only",
+                                           aggregates));
+    }
+
+    set.files.push_back(ResultFile{file, context});
+    for (auto& p : parsed) {
+        BenchmarkSeries& series = set.series(p.run_name);
+        if (series.first_file.empty()) {
+            series.first_file = file;
+        }
+        if (p.failed) {
+            series.errors.push_back(std::move(p.error));
+            continue;
+        }
+        if (series.time_unit.empty()) {
+            series.time_unit = p.time_unit;
+        }
+        series.repetitions.push_back(std::move(p.metrics));
+    }
+}
+
+std::vector<std::filesystem::path> expand_inputs(std::span<const std::filesystem::path> inputs) {
+    std::vector<std::filesystem::path> files;
+    for (const auto& input : inputs) {
+        std::error_code ec;
+        const auto status = std::filesystem::status(input, ec);
+        if (ec || !std::filesystem::exists(status)) {
+            throw InputError(input, "no such file or folder");
+        }
+        if (!std::filesystem::is_directory(status)) {
+            files.push_back(input);
+            continue;
+        }
+        std::vector<std::filesystem::path> found;
+        std::filesystem::recursive_directory_iterator it(input, ec);
+        if (ec) {
+            throw InputError(input, fmt::format("cannot read folder: {}", ec.message()));
+        }
+        for (; it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+            if (ec) {
+                throw InputError(input, fmt::format("cannot read folder: {}", ec.message()));
+            }
+            if (it->path().extension() == ".json" && !it->is_directory()) {
+                found.push_back(it->path());
+            }
+        }
+        if (found.empty()) {
+            throw InputError(input, "folder holds no .json files");
+        }
+        std::sort(found.begin(), found.end());
+        files.insert(files.end(), found.begin(), found.end());
+    }
+    return files;
+}
+
+ResultSet load_results(std::span<const std::filesystem::path> inputs) {
+    ResultSet set;
+    for (const auto& file : expand_inputs(inputs)) {
+        add_benchmark_document(set, read_json_file(file), file);
+    }
+    return set;
+}
+
+}  // namespace sfb::harness

@@ -1,0 +1,78 @@
+// Reading Google Benchmark JSON output, from bench_sendfile or from any other program.
+//
+// Only the per-repetition entries ("run_type": "iteration") are kept; aggregates (mean,
+// median, stddev, cv, big-O) are recomputed by whoever needs them from the repetitions.
+// Times are converted to microseconds whatever "time_unit" a file uses.
+#pragma once
+
+#include <cstddef>
+#include <filesystem>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace sfb::harness {
+
+using Json = nlohmann::ordered_json;
+
+// Bad input: the message names the file and what is wrong with it. Exit code 2.
+class InputError : public std::runtime_error {
+  public:
+    InputError(const std::filesystem::path& file, const std::string& what);
+    explicit InputError(const std::string& what) : std::runtime_error(what) {}
+};
+
+// One benchmark's repetitions, merged over every input file that holds it.
+struct BenchmarkSeries {
+    std::string name;  // "run_name": the name without an aggregate suffix
+    // One map per repetition: "real_time" and "cpu_time" in microseconds, then every counter
+    // (bytes_per_second, items_per_second and user counters) as written.
+    std::vector<std::map<std::string, double>> repetitions;
+    std::string time_unit;            // as written in the first file, for display
+    std::vector<std::string> errors;  // messages of repetitions that failed
+    std::filesystem::path first_file;
+
+    std::vector<double> values(const std::string& metric) const;
+};
+
+struct ResultFile {
+    std::filesystem::path path;
+    Json context;  // the "context" object, empty when absent
+};
+
+struct ResultSet {
+    std::vector<ResultFile> files;
+    std::vector<BenchmarkSeries> benchmarks;  // in order of first appearance
+
+    const BenchmarkSeries* find(const std::string& name) const;
+    BenchmarkSeries& series(const std::string& name);
+
+  private:
+    std::map<std::string, std::size_t> index_;
+};
+
+// Microseconds per unit for Google Benchmark's time units; throws std::invalid_argument for
+// anything else.
+double microseconds_per(const std::string& time_unit);
+// The inverse, for display: a value in microseconds expressed in time_unit.
+double from_microseconds(double us, const std::string& time_unit);
+
+// Reads and parses one JSON file. InputError when it cannot be read or is not valid JSON.
+Json read_json_file(const std::filesystem::path& file);
+
+// Adds the per-repetition entries of one parsed Google Benchmark document to `set`.
+// InputError when the document is not benchmark output or an entry lacks a field.
+void add_benchmark_document(ResultSet& set, const Json& document,
+                            const std::filesystem::path& file);
+
+// Expands files and folders (folders recursively, *.json only, sorted) into a file list.
+// InputError for a missing path or a folder without JSON files.
+std::vector<std::filesystem::path> expand_inputs(std::span<const std::filesystem::path> inputs);
+
+// expand_inputs + read_json_file + add_benchmark_document for each.
+ResultSet load_results(std::span<const std::filesystem::path> inputs);
+
+}  // namespace sfb::harness

@@ -1,0 +1,192 @@
+#include "cli.hpp"
+
+#include <fmt/format.h>
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cmath>
+
+namespace sfb::harness {
+
+std::optional<std::string> ParsedArgs::value(const std::string& name) const {
+    auto it = values.find(name);
+    if (it == values.end()) {
+        return std::nullopt;
+    }
+    return it->second;
+}
+
+ParsedArgs parse_args(std::span<const std::string> args, std::span<const OptionSpec> specs) {
+    ParsedArgs parsed;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const std::string& arg = args[i];
+        if (arg == "--") {
+            parsed.passthrough.assign(args.begin() + static_cast<std::ptrdiff_t>(i) + 1,
+                                      args.end());
+            break;
+        }
+        if (arg == "-h" || arg == "--help") {
+            parsed.help = true;
+            continue;
+        }
+        if (arg.size() < 2 || arg[0] != '-' || arg == "-") {
+            parsed.positional.push_back(arg);
+            continue;
+        }
+        if (arg[1] != '-') {
+            throw UsageError(fmt::format("unknown option \"{}\"", arg));
+        }
+        std::string name = arg.substr(2);
+        std::optional<std::string> inline_value;
+        if (auto eq = name.find('='); eq != std::string::npos) {
+            inline_value = name.substr(eq + 1);
+            name.resize(eq);
+        }
+        auto spec = std::find_if(specs.begin(), specs.end(),
+                                 [&](const OptionSpec& s) { return s.name == name; });
+        if (spec == specs.end()) {
+            throw UsageError(fmt::format("unknown option \"--{}\"", name));
+        }
+        if (spec->value_name.empty()) {
+            if (inline_value) {
+                throw UsageError(fmt::format("option \"--{}\" takes no value", name));
+            }
+            parsed.flags[name] = true;
+            continue;
+        }
+        if (inline_value) {
+            parsed.values[name] = *inline_value;
+        } else if (i + 1 < args.size()) {
+            parsed.values[name] = args[++i];
+        } else {
+            throw UsageError(
+                fmt::format("option \"--{}\" needs a value ({})", name, spec->value_name));
+        }
+    }
+    return parsed;
+}
+
+std::string format_help(const std::string& usage, const std::string& description,
+                        std::span<const OptionSpec> specs, const std::string& epilogue) {
+    std::string out = "usage: " + usage + "\n\n" + description + "\n";
+    if (!specs.empty()) {
+        out += "\noptions:\n";
+        for (const auto& spec : specs) {
+            std::string left = "  --" + spec.name;
+            if (!spec.value_name.empty()) {
+                left += " " + spec.value_name;
+            }
+            if (left.size() < 26) {
+                out += fmt::format("{:<26}{}\n", left, spec.help);
+            } else {
+                out += left + "\n" + std::string(26, ' ') + spec.help + "\n";
+            }
+        }
+        out += fmt::format("{:<26}{}\n", "  -h, --help", "show this help and exit");
+    }
+    if (!epilogue.empty()) {
+        out += "\n" + epilogue + "\n";
+    }
+    return out;
+}
+
+namespace {
+
+double parse_double(const std::string& option, const std::string& text) {
+    double value = 0;
+    const char* begin = text.data();
+    const char* end = begin + text.size();
+    auto [ptr, ec] = std::from_chars(begin, end, value);
+    if (ec != std::errc() || ptr != end || !std::isfinite(value)) {
+        throw UsageError(fmt::format("--{}: \"{}\" is not a number", option, text));
+    }
+    return value;
+}
+
+}  // namespace
+
+double parse_fraction(const std::string& option, const std::string& text) {
+    if (!text.empty() && text.back() == '%') {
+        const double percent = parse_double(option, text.substr(0, text.size() - 1));
+        if (percent < 0 || percent >= 100) {
+            throw UsageError(fmt::format("--{}: {} is outside 0%..100%", option, text));
+        }
+        return percent / 100;
+    }
+    const double value = parse_double(option, text);
+    if (value < 0 || value >= 1) {
+        throw UsageError(fmt::format(
+            "--{}: \"{}\" is ambiguous or out of range; write a percentage (\"5%\") or a "
+            "fraction below 1 (\"0.05\")",
+            option, text));
+    }
+    return value;
+}
+
+double parse_positive_double(const std::string& option, const std::string& text) {
+    const double value = parse_double(option, text);
+    if (value < 0) {
+        throw UsageError(fmt::format("--{}: \"{}\" must not be negative", option, text));
+    }
+    return value;
+}
+
+unsigned parse_count(const std::string& option, const std::string& text, unsigned minimum) {
+    unsigned value = 0;
+    const char* end = text.data() + text.size();
+    auto [ptr, ec] = std::from_chars(text.data(), end, value);
+    if (ec != std::errc() || ptr != end || text.empty()) {
+        throw UsageError(fmt::format("--{}: \"{}\" is not a whole number", option, text));
+    }
+    if (value < minimum) {
+        throw UsageError(fmt::format("--{}: {} is less than {}", option, value, minimum));
+    }
+    return value;
+}
+
+unsigned long long parse_bytes(const std::string& option, const std::string& text) {
+    unsigned long long value = 0;
+    const char* end = text.data() + text.size();
+    auto [ptr, ec] = std::from_chars(text.data(), end, value);
+    if (ec != std::errc() || text.empty()) {
+        throw UsageError(fmt::format("--{}: \"{}\" is not a byte count", option, text));
+    }
+    std::string suffix(ptr, end);
+    std::transform(suffix.begin(), suffix.end(), suffix.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (suffix.ends_with("ib")) {
+        suffix.resize(suffix.size() - 2);
+    } else if (suffix.size() > 1 && suffix.ends_with("b")) {
+        suffix.resize(suffix.size() - 1);
+    }
+    unsigned shift = 0;
+    if (suffix == "k") {
+        shift = 10;
+    } else if (suffix == "m") {
+        shift = 20;
+    } else if (suffix == "g") {
+        shift = 30;
+    } else if (!suffix.empty()) {
+        throw UsageError(
+            fmt::format("--{}: \"{}\" is not a byte count (e.g. 65536, 64K, 1M)", option, text));
+    }
+    return value << shift;
+}
+
+std::vector<std::string> split_list(const std::string& text) {
+    std::vector<std::string> out;
+    std::size_t start = 0;
+    while (start <= text.size()) {
+        std::size_t comma = text.find(',', start);
+        if (comma == std::string::npos) {
+            comma = text.size();
+        }
+        if (comma > start) {
+            out.push_back(text.substr(start, comma - start));
+        }
+        start = comma + 1;
+    }
+    return out;
+}
+
+}  // namespace sfb::harness

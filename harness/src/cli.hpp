@@ -1,0 +1,50 @@
+// A small command-line parser: --name=value, --name value, boolean --flag, positionals, and
+// everything after "--" passed through untouched (to the benchmark program).
+#pragma once
+
+#include <map>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace sfb::harness {
+
+// Wrong usage: unknown option, missing value, bad number. Exit code 2.
+class UsageError : public std::runtime_error {
+  public:
+    using std::runtime_error::runtime_error;
+};
+
+struct OptionSpec {
+    std::string name;        // without the leading dashes
+    std::string value_name;  // empty: a flag without a value
+    std::string help;
+};
+
+struct ParsedArgs {
+    std::map<std::string, std::string> values;  // options that take a value (the last one wins)
+    std::map<std::string, bool> flags;
+    std::vector<std::string> positional;
+    std::vector<std::string> passthrough;  // after "--"
+    bool help = false;
+
+    std::optional<std::string> value(const std::string& name) const;
+    bool flag(const std::string& name) const { return flags.contains(name); }
+};
+
+ParsedArgs parse_args(std::span<const std::string> args, std::span<const OptionSpec> specs);
+
+std::string format_help(const std::string& usage, const std::string& description,
+                        std::span<const OptionSpec> specs, const std::string& epilogue);
+
+// "5%" -> 0.05, "0.05" -> 0.05. A bare number of 1 or more is refused as ambiguous.
+double parse_fraction(const std::string& option, const std::string& text);
+double parse_positive_double(const std::string& option, const std::string& text);
+unsigned parse_count(const std::string& option, const std::string& text, unsigned minimum);
+// Byte counts: "65536", "64K", "64KiB", "1M", "1G" (powers of 1024).
+unsigned long long parse_bytes(const std::string& option, const std::string& text);
+std::vector<std::string> split_list(const std::string& text);
+
+}  // namespace sfb::harness

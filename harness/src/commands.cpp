@@ -1,0 +1,460 @@
+#include "commands.hpp"
+
+#include "bench_process.hpp"
+#include "benchmark_json.hpp"
+#include "cli.hpp"
+#include "compare.hpp"
+#include "store.hpp"
+#include "suite_report.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <set>
+#include <system_error>
+
+namespace sfb::harness {
+
+namespace {
+
+const char* const kExitCodes =
+    "exit codes:\n"
+    "  0  success (compare, ab: no regression)\n"
+    "  1  compare, ab: at least one benchmark regressed\n"
+    "  2  bad input or usage (the message names the file and what is wrong)\n"
+    "  3  the benchmark program failed, or a result could not be written";
+
+const std::vector<OptionSpec> kColourOptions = {
+    {"color", "auto|always|never", "colour in text output (auto: only on a terminal)"},
+};
+
+std::vector<OptionSpec> compare_option_specs() {
+    return {
+        {"alpha", "P", "significance level of the Mann-Whitney U test (default 0.05)"},
+        {"threshold", "PCT", "smallest change of the median that counts, e.g. 5% (default)"},
+        {"gate", "METRICS",
+         "comma-separated metrics whose regression fails (default real_time,cpu_time)"},
+        {"no-test", "", "show the changes only: no test, no verdict (exit 0)"},
+        {"format", "text|markdown|json", "output format (default text)"},
+        {"all-metrics", "", "text/markdown: show every counter, not only times and rates"},
+        {"summary", "FILE", "also append the Markdown report to FILE (e.g. $GITHUB_STEP_SUMMARY)"},
+        kColourOptions.front(),
+    };
+}
+
+bool use_colour(const ParsedArgs& args) {
+    const std::string mode = args.value("color").value_or("auto");
+    if (mode == "always") {
+        return true;
+    }
+    if (mode == "never") {
+        return false;
+    }
+    if (mode != "auto") {
+        throw UsageError(fmt::format("--color: \"{}\" is not auto, always or never", mode));
+    }
+    const char* term = std::getenv("TERM");
+    return ::isatty(STDOUT_FILENO) == 1 && std::getenv("NO_COLOR") == nullptr &&
+           !(term != nullptr && std::string(term) == "dumb");
+}
+
+OutputFormat output_format(const ParsedArgs& args) {
+    const std::string format = args.value("format").value_or("text");
+    if (format == "text") {
+        return OutputFormat::text;
+    }
+    if (format == "markdown" || format == "md") {
+        return OutputFormat::markdown;
+    }
+    if (format == "json") {
+        return OutputFormat::json;
+    }
+    throw UsageError(fmt::format("--format: \"{}\" is not text, markdown or json", format));
+}
+
+CompareOptions compare_options(const ParsedArgs& args) {
+    CompareOptions options;
+    if (auto alpha = args.value("alpha")) {
+        options.alpha = parse_fraction("alpha", *alpha);
+        if (options.alpha <= 0) {
+            throw UsageError("--alpha must be above 0");
+        }
+    }
+    if (auto threshold = args.value("threshold")) {
+        options.threshold = parse_fraction("threshold", *threshold);
+    }
+    if (auto gate = args.value("gate")) {
+        options.gate = split_list(*gate);
+        for (auto& metric : options.gate) {
+            if (metric == "MB/s" || metric == "mb_per_s") {
+                metric = "bytes_per_second";
+            }
+        }
+    }
+    options.run_test = !args.flag("no-test");
+    return options;
+}
+
+void print(const std::string& text) {
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    std::fflush(stdout);
+}
+
+int emit_comparison(const Comparison& comparison, const ParsedArgs& args) {
+    const OutputFormat format = output_format(args);
+    const bool all = args.flag("all-metrics");
+    switch (format) {
+        case OutputFormat::text:
+            print(render_text(comparison, use_colour(args), all));
+            break;
+        case OutputFormat::markdown:
+            print(render_markdown(comparison, all));
+            break;
+        case OutputFormat::json:
+            print(render_json(comparison));
+            break;
+    }
+    if (auto summary = args.value("summary")) {
+        std::ofstream out(*summary, std::ios::app);
+        out << render_markdown(comparison, all) << "\n";
+        if (!out) {
+            throw std::system_error(errno, std::generic_category(), "cannot write " + *summary);
+        }
+    }
+    return comparison.exit_code();
+}
+
+std::filesystem::path bench_from(const ParsedArgs& args, const char* option) {
+    std::filesystem::path bench = default_bench_path();
+    if (auto given = args.value(option)) {
+        bench = *given;
+    }
+    check_executable(bench);
+    return bench;
+}
+
+double warmup_from(const ParsedArgs& args) {
+    return args.value("warmup") ? parse_positive_double("warmup", *args.value("warmup")) : 0.1;
+}
+
+// --- run ---------------------------------------------------------------------------------
+
+const std::vector<OptionSpec> kRunOptions = {
+    {"bench", "PATH", "the benchmark program (default: bench_sendfile of this build tree)"},
+    {"repetitions", "N", "rounds, each one process running every benchmark once (default 9)"},
+    {"warmup", "SECONDS", "warm-up per benchmark and round (default 0.1)"},
+    {"results-dir", "DIR", "where results are stored (default: results)"},
+    {"no-store", "", "print the summary only, store nothing"},
+    {"output", "FILE", "also write the merged JSON to FILE"},
+    {"format", "text|markdown|json", "summary format (default text)"},
+    kColourOptions.front(),
+};
+
+int run_command(std::span<const std::string> argv) {
+    const ParsedArgs args = parse_args(argv, kRunOptions);
+    if (args.help) {
+        print(format_help(
+            "sfb run [options] [-- BENCHMARK ARGS...]",
+            "Runs bench_sendfile (or any Google Benchmark program given with --bench) N times,\n"
+            "each time every benchmark once in random order (--benchmark_enable_random_\n"
+            "interleaving) after a warm-up, shows progress, prints a summary per path, and\n"
+            "stores the merged Google Benchmark JSON as\n"
+            "  <results-dir>/<machine fingerprint>/<UTC YYYYmmddTHHMMSSZ>-<git commit>.json\n"
+            "atomically, never replacing an existing file. Arguments after -- go to the\n"
+            "program, e.g. -- --sfb_paths=read_send,sendfile --benchmark_min_time=0.05",
+            kRunOptions, kExitCodes));
+        return kExitOk;
+    }
+    if (!args.positional.empty()) {
+        throw UsageError(
+            fmt::format("run takes no operand (\"{}\"); program arguments go "
+                        "after --",
+                        args.positional.front()));
+    }
+    const unsigned repetitions =
+        args.value("repetitions") ? parse_count("repetitions", *args.value("repetitions"), 1) : 9;
+    const OutputFormat format = output_format(args);
+    const bool colour = use_colour(args);
+    const std::filesystem::path bench = bench_from(args, "bench");
+    RoundSettings settings{.warmup_seconds = warmup_from(args), .args = args.passthrough};
+
+    const auto started = std::chrono::system_clock::now();
+    const std::vector<std::string> names = list_benchmarks(bench, settings.args);
+    if (names.empty()) {
+        throw InputError(bench, "no benchmark matches the arguments given");
+    }
+    const std::set<std::string> name_set(names.begin(), names.end());
+    TemporaryFolder temporary;
+    Progress progress(names.size() * repetitions, ::isatty(STDERR_FILENO) == 1);
+    std::vector<Json> rounds;
+    for (unsigned round = 1; round <= repetitions; ++round) {
+        rounds.push_back(
+            run_round(bench, settings, temporary.path() / fmt::format("round-{}.json", round),
+                      name_set, [&](const std::string& name) {
+                          progress.step(fmt::format("round {}/{}: {}", round, repetitions, name));
+                      }));
+    }
+    progress.finish();
+
+    const Json merged = merge_rounds(rounds);
+    ResultSet set;
+    add_benchmark_document(set, merged, "merged result");
+    print(render_run_summary(set, format, colour));
+
+    const std::string content = merged.dump(2) + "\n";
+    if (auto output = args.value("output")) {
+        std::ofstream out(*output, std::ios::trunc);
+        out << content;
+        if (!out) {
+            throw std::system_error(errno, std::generic_category(), "cannot write " + *output);
+        }
+    }
+    if (!args.flag("no-store")) {
+        const Json& context = merged["context"];
+        const auto path = store_result(args.value("results-dir").value_or("results"),
+                                       machine_fingerprint(context),
+                                       result_stem(started, result_commit(context)), content);
+        std::fprintf(stderr, "stored %s\n", path.c_str());
+    }
+    return kExitOk;
+}
+
+// --- compare -----------------------------------------------------------------------------
+
+int compare_command(std::span<const std::string> argv) {
+    const auto specs = compare_option_specs();
+    const ParsedArgs args = parse_args(argv, specs);
+    if (args.help) {
+        print(format_help(
+            "sfb compare [options] BASE NEW",
+            "Compares two sets of Google Benchmark JSON results (each a file or a folder,\n"
+            "searched recursively for *.json; a folder's files are pooled). For every\n"
+            "benchmark in both: the medians over the repetitions of real time, CPU time,\n"
+            "MB/s and every counter, their relative change, and a two-sided Mann-Whitney U\n"
+            "test. A gating metric regressed when p < alpha AND it changed for the worse by at\n"
+            "least the threshold. Aggregate entries (mean, median, ...) are ignored; the test\n"
+            "needs per-repetition entries: at least 4 per side at alpha 0.05 (9 advised).\n"
+            "Fewer is an error (exit 2) unless --no-test is given. Benchmarks on one side\n"
+            "only are listed.",
+            specs, kExitCodes));
+        return kExitOk;
+    }
+    if (args.positional.size() != 2) {
+        throw UsageError(
+            "compare needs exactly two operands, BASE and NEW (see sfb compare "
+            "--help)");
+    }
+    const CompareOptions options = compare_options(args);
+    output_format(args);  // reject a bad --format before reading anything
+    use_colour(args);
+    const std::filesystem::path base_path = args.positional[0];
+    const std::filesystem::path new_path = args.positional[1];
+    const ResultSet base = load_results(std::span(&base_path, 1));
+    const ResultSet candidate = load_results(std::span(&new_path, 1));
+    return emit_comparison(
+        compare_results(base, candidate, options, base_path.string(), new_path.string()), args);
+}
+
+// --- report ------------------------------------------------------------------------------
+
+const std::vector<OptionSpec> kReportOptions = {
+    {"path", "NAMES", "only these paths (comma-separated); read_send is kept for speed-ups"},
+    {"file-size", "SIZES", "only these file sizes (e.g. 65536,1M,64M)"},
+    {"block-size", "SIZES", "only these block sizes (e.g. 64K)"},
+    {"format", "text|markdown|json", "output format (default text)"},
+    kColourOptions.front(),
+};
+
+int report_command(std::span<const std::string> argv) {
+    const ParsedArgs args = parse_args(argv, kReportOptions);
+    if (args.help) {
+        print(format_help(
+            "sfb report [options] [DIR|FILE...]",
+            "One table over stored results (default: the folder results): per configuration,\n"
+            "path and machine (machine_fingerprint), MB/s and CPU usec/pass as median with\n"
+            "interquartile range over all repetitions of all runs, and the speed-up over\n"
+            "read_send (median and IQR of the ratios of every repetition of the path to every\n"
+            "repetition of read_send on the same machine and configuration).",
+            kReportOptions, kExitCodes));
+        return kExitOk;
+    }
+    ReportFilters filters;
+    if (auto paths = args.value("path")) {
+        filters.paths = split_list(*paths);
+    }
+    if (auto sizes = args.value("file-size")) {
+        for (const auto& s : split_list(*sizes)) {
+            filters.file_sizes.push_back(parse_bytes("file-size", s));
+        }
+    }
+    if (auto sizes = args.value("block-size")) {
+        for (const auto& s : split_list(*sizes)) {
+            filters.block_sizes.push_back(parse_bytes("block-size", s));
+        }
+    }
+    std::vector<std::filesystem::path> inputs(args.positional.begin(), args.positional.end());
+    if (inputs.empty()) {
+        inputs.emplace_back("results");
+    }
+    print(render_report(inputs, filters, output_format(args), use_colour(args)));
+    return kExitOk;
+}
+
+// --- ab ----------------------------------------------------------------------------------
+
+std::vector<OptionSpec> ab_option_specs() {
+    std::vector<OptionSpec> specs = {
+        {"base", "PATH", "the base build's benchmark program (required)"},
+        {"candidate", "PATH", "the candidate build's benchmark program (required)"},
+        {"rounds", "N", "rounds; each runs both programs once, every benchmark once (default 9)"},
+        {"warmup", "SECONDS", "warm-up per benchmark and run (default 0.1)"},
+        {"save-base", "FILE", "also write the base's merged JSON to FILE"},
+        {"save-candidate", "FILE", "also write the candidate's merged JSON to FILE"},
+    };
+    const auto compare_specs = compare_option_specs();
+    specs.insert(specs.end(), compare_specs.begin(), compare_specs.end());
+    return specs;
+}
+
+void save_json(const ParsedArgs& args, const char* option, const Json& document) {
+    if (auto file = args.value(option)) {
+        std::ofstream out(*file, std::ios::trunc);
+        out << document.dump(2) << "\n";
+        if (!out) {
+            throw std::system_error(errno, std::generic_category(), "cannot write " + *file);
+        }
+    }
+}
+
+int ab_command(std::span<const std::string> argv) {
+    const auto specs = ab_option_specs();
+    const ParsedArgs args = parse_args(argv, specs);
+    if (args.help) {
+        print(format_help(
+            "sfb ab --base PROGRAM --candidate PROGRAM [options] [-- BENCHMARK ARGS...]",
+            "A/B regression gate for CI: runs two builds of the benchmark program on this\n"
+            "machine interleaved, round after round (A B, then B A, then A B, ...: the order\n"
+            "alternates so that a steady drift of the machine cancels out), each run doing\n"
+            "every benchmark once in random order, then compares base against candidate as\n"
+            "`sfb compare` does, with the same options, output and exit codes. Arguments after\n"
+            "-- go to both programs.",
+            specs, kExitCodes));
+        return kExitOk;
+    }
+    if (!args.positional.empty()) {
+        throw UsageError(
+            fmt::format("ab takes no operand (\"{}\"); program arguments go "
+                        "after --",
+                        args.positional.front()));
+    }
+    if (!args.value("base") || !args.value("candidate")) {
+        throw UsageError("ab needs --base PROGRAM and --candidate PROGRAM");
+    }
+    const CompareOptions options = compare_options(args);
+    output_format(args);
+    use_colour(args);
+    const unsigned rounds =
+        args.value("rounds") ? parse_count("rounds", *args.value("rounds"), 1) : 9;
+    const std::filesystem::path programs[2] = {bench_from(args, "base"),
+                                               bench_from(args, "candidate")};
+    const char* labels[2] = {"base", "candidate"};
+    RoundSettings settings{.warmup_seconds = warmup_from(args), .args = args.passthrough};
+
+    std::set<std::string> names[2];
+    for (int side = 0; side < 2; ++side) {
+        const auto listed = list_benchmarks(programs[side], settings.args);
+        if (listed.empty()) {
+            throw InputError(programs[side], "no benchmark matches the arguments given");
+        }
+        names[side].insert(listed.begin(), listed.end());
+    }
+    TemporaryFolder temporary;
+    Progress progress((names[0].size() + names[1].size()) * rounds, ::isatty(STDERR_FILENO) == 1);
+    std::vector<Json> outputs[2];
+    for (unsigned round = 1; round <= rounds; ++round) {
+        const int order[2] = {round % 2 == 1 ? 0 : 1, round % 2 == 1 ? 1 : 0};
+        for (int side : order) {
+            outputs[side].push_back(
+                run_round(programs[side], settings,
+                          temporary.path() / fmt::format("{}-{}.json", labels[side], round),
+                          names[side], [&](const std::string& name) {
+                              progress.step(fmt::format("round {}/{} {}: {}", round, rounds,
+                                                        labels[side], name));
+                          }));
+        }
+    }
+    progress.finish();
+
+    const Json merged_base = merge_rounds(outputs[0]);
+    const Json merged_candidate = merge_rounds(outputs[1]);
+    save_json(args, "save-base", merged_base);
+    save_json(args, "save-candidate", merged_candidate);
+    ResultSet base;
+    add_benchmark_document(base, merged_base, programs[0]);
+    ResultSet candidate;
+    add_benchmark_document(candidate, merged_candidate, programs[1]);
+    return emit_comparison(
+        compare_results(base, candidate, options, programs[0].string(), programs[1].string()),
+        args);
+}
+
+const char* const kTopHelp =
+    "usage: sfb COMMAND [options] [-- BENCHMARK ARGS...]\n"
+    "\n"
+    "Runs, stores and compares sendfile-bench results (and any Google Benchmark JSON).\n"
+    "\n"
+    "commands:\n"
+    "  run       run bench_sendfile with repetitions, show a summary, store the result\n"
+    "  compare   compare two results (files or folders); exit 1 on a regression\n"
+    "  report    one table over stored results across machines, kernels and OSes\n"
+    "  ab        run two builds interleaved and compare them: the CI regression gate\n"
+    "\n"
+    "`sfb COMMAND --help` describes each command.\n"
+    "\n";
+
+}  // namespace
+
+int sfb_main(std::span<const std::string> args) {
+    if (args.empty()) {
+        std::fprintf(stderr, "%s%s\n", kTopHelp, kExitCodes);
+        return kExitBadInput;
+    }
+    const std::string& command = args.front();
+    const auto rest = args.subspan(1);
+    try {
+        if (command == "-h" || command == "--help" || command == "help") {
+            print(std::string(kTopHelp) + kExitCodes + "\n");
+            return kExitOk;
+        }
+        if (command == "run") {
+            return run_command(rest);
+        }
+        if (command == "compare") {
+            return compare_command(rest);
+        }
+        if (command == "report") {
+            return report_command(rest);
+        }
+        if (command == "ab") {
+            return ab_command(rest);
+        }
+        throw UsageError(fmt::format("unknown command \"{}\" (run, compare, report, ab)", command));
+    } catch (const UsageError& e) {
+        std::fprintf(stderr, "sfb %s: %s\n", command.c_str(), e.what());
+        return kExitBadInput;
+    } catch (const InputError& e) {
+        std::fprintf(stderr, "sfb %s: %s\n", command.c_str(), e.what());
+        return kExitBadInput;
+    } catch (const BenchmarkFailure& e) {
+        std::fprintf(stderr, "sfb %s: %s\n", command.c_str(), e.what());
+        return kExitFailure;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "sfb %s: %s\n", command.c_str(), e.what());
+        return kExitFailure;
+    }
+}
+
+}  // namespace sfb::harness

@@ -1,0 +1,75 @@
+// Comparing two sets of benchmark results: per benchmark and metric, the change of the median,
+// a two-sided Mann-Whitney U test over the repetitions, and a verdict that needs both
+// significance (p < alpha) and size (|change| >= threshold).
+#pragma once
+
+#include "benchmark_json.hpp"
+#include "stats.hpp"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sfb::harness {
+
+struct CompareOptions {
+    double alpha = 0.05;
+    double threshold = 0.05;  // minimum relative change of the median, as a fraction
+    // Metrics whose regression is a regression of the benchmark (and exit code 1).
+    std::vector<std::string> gate = {"real_time", "cpu_time"};
+    bool run_test = true;  // false: show the changes only, no test, no verdict
+};
+
+// Times and most counters are better when lower; rates ("..._per_second") when higher.
+bool higher_is_better(const std::string& metric);
+
+enum class Outcome { unchanged, worse, better };
+
+struct MetricComparison {
+    std::string metric;
+    std::size_t base_count = 0;
+    std::size_t new_count = 0;
+    double base_median = 0;
+    double new_median = 0;
+    double change = 0;  // new / base - 1; NaN when the base median is 0 and the new one is not
+    std::optional<MannWhitneyResult> test;
+    bool gating = false;
+    Outcome outcome = Outcome::unchanged;
+};
+
+enum class Verdict { unchanged, regression, improvement, untested };
+
+struct BenchmarkComparison {
+    std::string name;
+    std::string time_unit;  // for display
+    std::vector<MetricComparison> metrics;
+    Verdict verdict = Verdict::unchanged;
+    std::vector<std::string> regressed;  // gating metrics that got worse
+    std::vector<std::string> improved;   // gating metrics that got better
+};
+
+struct Comparison {
+    CompareOptions options;
+    std::string base_label;
+    std::string new_label;
+    std::vector<BenchmarkComparison> benchmarks;
+    std::vector<std::string> only_base;
+    std::vector<std::string> only_new;
+    std::vector<std::string> failed;  // "name: side: message" for benchmarks that errored
+    std::vector<std::string> notes;
+
+    bool any_regression() const;
+    int exit_code() const { return any_regression() ? 1 : 0; }
+};
+
+// Throws InputError (exit code 2) when a benchmark present on both sides has too few
+// repetitions for the test to ever reach alpha, or when a gating metric exists nowhere.
+Comparison compare_results(const ResultSet& base, const ResultSet& candidate,
+                           const CompareOptions& options, const std::string& base_label,
+                           const std::string& new_label);
+
+std::string render_text(const Comparison& comparison, bool colour, bool all_metrics);
+std::string render_markdown(const Comparison& comparison, bool all_metrics);
+std::string render_json(const Comparison& comparison);
+
+}  // namespace sfb::harness

@@ -1,0 +1,39 @@
+// Descriptive statistics and the two-sided Mann-Whitney U test used by `sfb compare`.
+#pragma once
+
+#include <cstddef>
+#include <span>
+#include <vector>
+
+namespace sfb::harness {
+
+double median(std::span<const double> values);
+// Linear interpolation between order statistics (Hyndman & Fan type 7, the default of R and
+// numpy), q in [0, 1].
+double quantile(std::span<const double> values, double q);
+double mean(std::span<const double> values);
+// Sample standard deviation (n - 1 in the denominator), 0 for fewer than two values.
+double sample_stddev(std::span<const double> values);
+
+enum class MannWhitneyMethod { automatic, exact, asymptotic };
+
+struct MannWhitneyResult {
+    double u_base = 0;  // U statistic of the first sample: pairs (x, y) with x > y, ties 1/2
+    double p_value = 1;
+    bool exact = false;  // which distribution gave the p-value
+    bool ties = false;
+};
+
+// Two-sided Mann-Whitney U test of "x and y come from the same distribution".
+// automatic: the exact null distribution when there are no ties and both samples have at
+// most 50 values, otherwise the normal approximation with the tie correction of the variance
+// and a continuity correction of 0.5. Both samples must be non-empty.
+MannWhitneyResult mann_whitney_u(std::span<const double> x, std::span<const double> y,
+                                 MannWhitneyMethod method = MannWhitneyMethod::automatic);
+
+// The smallest two-sided p-value the test can give for samples of these sizes (all of one
+// sample below all of the other, no ties): 2 / C(n1 + n2, n1). When it is above alpha no
+// outcome can be significant, so the comparison needs more repetitions.
+double mann_whitney_min_p_value(std::size_t n1, std::size_t n2);
+
+}  // namespace sfb::harness

@@ -1,0 +1,159 @@
+#include "store.hpp"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+#include <cctype>
+#include <cerrno>
+#include <fstream>
+#include <system_error>
+
+namespace sfb::harness {
+
+namespace {
+
+[[noreturn]] void throw_errno(const std::string& what) {
+    throw std::system_error(errno, std::generic_category(), what);
+}
+
+std::string cpu_model() {
+    std::ifstream cpuinfo("/proc/cpuinfo");
+    std::string line;
+    while (std::getline(cpuinfo, line)) {
+        if (line.rfind("model name", 0) == 0) {
+            if (auto colon = line.find(':'); colon != std::string::npos) {
+                return line.substr(colon + 1);
+            }
+        }
+    }
+    return "unknown-cpu";
+}
+
+void write_all(int fd, const std::string& content, const std::string& path) {
+    std::size_t done = 0;
+    while (done < content.size()) {
+        const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
+        if (n < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            throw_errno("cannot write " + path);
+        }
+        done += static_cast<std::size_t>(n);
+    }
+}
+
+}  // namespace
+
+std::string slugify(std::string_view text) {
+    std::string out;
+    bool pending_dash = false;
+    for (char c : text) {
+        const auto u = static_cast<unsigned char>(c);
+        if (std::isalnum(u) && u < 128) {
+            if (pending_dash && !out.empty()) {
+                out += '-';
+            }
+            pending_dash = false;
+            out += static_cast<char>(std::tolower(u));
+        } else {
+            pending_dash = true;
+        }
+    }
+    return out.empty() ? "unknown" : out;
+}
+
+std::string local_machine_fingerprint() {
+    struct utsname names {};
+    std::string os = "unknown";
+    std::string release = "unknown";
+    if (::uname(&names) == 0) {
+        os = names.sysname;
+        release = names.release;
+    }
+    const long cpus = ::sysconf(_SC_NPROCESSORS_ONLN);
+    return slugify(fmt::format("{}-{}-{}-{}cpu", os, release, cpu_model(), cpus));
+}
+
+std::string machine_fingerprint(const Json& context) {
+    if (context.contains("machine_fingerprint") && context["machine_fingerprint"].is_string()) {
+        return slugify(context["machine_fingerprint"].get<std::string>());
+    }
+    return local_machine_fingerprint();
+}
+
+std::string result_commit(const Json& context) {
+    if (context.contains("sfb_git_commit") && context["sfb_git_commit"].is_string()) {
+        return slugify(context["sfb_git_commit"].get<std::string>());
+    }
+    return "unknown";
+}
+
+std::string result_stem(std::chrono::system_clock::time_point when, std::string_view commit) {
+    const std::time_t t = std::chrono::system_clock::to_time_t(when);
+    std::tm utc{};
+    ::gmtime_r(&t, &utc);
+    return fmt::format("{:04}{:02}{:02}T{:02}{:02}{:02}Z-{}", utc.tm_year + 1900, utc.tm_mon + 1,
+                       utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, commit);
+}
+
+std::filesystem::path store_result(const std::filesystem::path& results_dir,
+                                   const std::string& fingerprint, const std::string& stem,
+                                   const std::string& content) {
+    const std::filesystem::path folder = results_dir / fingerprint;
+    std::error_code ec;
+    std::filesystem::create_directories(folder, ec);
+    if (ec) {
+        throw std::system_error(ec, "cannot create " + folder.string());
+    }
+
+    std::string temporary = (folder / ("." + stem + ".json.tmp-XXXXXX")).string();
+    const int fd = ::mkstemp(temporary.data());
+    if (fd < 0) {
+        throw_errno("cannot create a temporary file in " + folder.string());
+    }
+    try {
+        write_all(fd, content, temporary);
+        if (::fsync(fd) != 0) {
+            throw_errno("cannot flush " + temporary);
+        }
+        // mkstemp creates 0600; results are ordinary data files.
+        if (::fchmod(fd, 0644) != 0) {
+            throw_errno("cannot set the mode of " + temporary);
+        }
+    } catch (...) {
+        ::close(fd);
+        ::unlink(temporary.c_str());
+        throw;
+    }
+    ::close(fd);
+
+    // link(2) publishes the complete file under its name in one step and, unlike rename(2),
+    // fails with EEXIST instead of replacing a result that is already there.
+    std::filesystem::path final_path;
+    for (unsigned attempt = 0;; ++attempt) {
+        const std::string name =
+            attempt == 0 ? stem + ".json" : fmt::format("{}-{}.json", stem, attempt);
+        final_path = folder / name;
+        if (::link(temporary.c_str(), final_path.c_str()) == 0) {
+            break;
+        }
+        if (errno != EEXIST || attempt > 10000) {
+            const int saved = errno;
+            ::unlink(temporary.c_str());
+            errno = saved;
+            throw_errno("cannot store " + final_path.string());
+        }
+    }
+    ::unlink(temporary.c_str());
+    // Make the new directory entry durable too.
+    if (const int dir = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY); dir >= 0) {
+        ::fsync(dir);
+        ::close(dir);
+    }
+    return final_path;
+}
+
+}  // namespace sfb::harness

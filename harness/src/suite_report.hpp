@@ -1,0 +1,58 @@
+// Tables about bench_sendfile's paths: the summary after `sfb run` and the cross-machine
+// `sfb report`. Names that do not follow bench_sendfile's pattern are shown as opaque names.
+#pragma once
+
+#include "benchmark_json.hpp"
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sfb::harness {
+
+// <path>/<transport>/<receiver>/<cache>/file:<bytes>/block:<bytes>/conns:<n>[/...]
+struct SuiteName {
+    std::string path;
+    std::string transport;
+    std::string receiver;
+    std::string cache;
+    std::uint64_t file_bytes = 0;
+    std::uint64_t block_bytes = 0;
+    unsigned connections = 0;
+    std::string suffix;  // what follows, e.g. "real_time"
+
+    // Everything but the path: the benchmarks of one configuration that paths are compared in.
+    std::string configuration() const;
+};
+
+std::optional<SuiteName> parse_suite_name(std::string_view name);
+
+// "64 MiB", "64 KiB", "1000 B".
+std::string format_bytes(std::uint64_t bytes);
+
+enum class OutputFormat { text, markdown, json };
+
+// Per benchmark, medians over the repetitions: MB/s, CPU usec/pass (sending thread), service
+// demand (usec of system-wide CPU per KiB) and the speed-up over read_send of the same
+// configuration (ratio of the MB/s medians).
+std::string render_run_summary(const ResultSet& set, OutputFormat format, bool colour);
+
+struct ReportFilters {
+    std::vector<std::string> paths;
+    std::vector<std::uint64_t> file_sizes;
+    std::vector<std::uint64_t> block_sizes;
+};
+
+// One row per machine, configuration and path over every result file under `inputs`, pooled
+// per machine (machine_fingerprint). Each value is the median with the interquartile range;
+// the speed-up over read_send is the median (and IQR) of all ratios between one repetition of
+// the path and one of read_send on the same machine and configuration. InputError for bad
+// files; an InputError too when the filters leave nothing.
+std::string render_report(std::span<const std::filesystem::path> inputs,
+                          const ReportFilters& filters, OutputFormat format, bool colour);
+
+}  // namespace sfb::harness

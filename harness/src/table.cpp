@@ -1,0 +1,152 @@
+#include "table.hpp"
+
+#include <fmt/format.h>
+#include <algorithm>
+#include <cmath>
+
+namespace sfb::harness {
+
+namespace {
+
+const char* escape_for(Style style) {
+    switch (style) {
+        case Style::bad:
+            return "\033[1;31m";
+        case Style::good:
+            return "\033[32m";
+        case Style::dim:
+            return "\033[2m";
+        case Style::bold:
+            return "\033[1m";
+        case Style::plain:
+            break;
+    }
+    return "";
+}
+
+std::string markdown_escape(const std::string& text) {
+    std::string out;
+    for (char c : text) {
+        if (c == '|') {
+            out += '\\';
+        }
+        out += c;
+    }
+    return out;
+}
+
+}  // namespace
+
+void Table::add_row(std::vector<Cell> row) {
+    row.resize(columns_.size());
+    rows_.push_back(std::move(row));
+}
+
+std::string Table::text(bool colour) const {
+    std::vector<std::size_t> widths;
+    for (const auto& column : columns_) {
+        widths.push_back(column.header.size());
+    }
+    for (const auto& row : rows_) {
+        for (std::size_t i = 0; i < row.size(); ++i) {
+            widths[i] = std::max(widths[i], row[i].text.size());
+        }
+    }
+    auto line = [&](const std::vector<Cell>& cells) {
+        std::string out;
+        for (std::size_t i = 0; i < cells.size(); ++i) {
+            const bool last = i + 1 == cells.size();
+            const std::size_t pad = widths[i] - cells[i].text.size();
+            std::string body = cells[i].text;
+            if (colour && cells[i].style != Style::plain) {
+                body = escape_for(cells[i].style) + body + "\033[0m";
+            }
+            if (columns_[i].align == Align::right) {
+                out += std::string(pad, ' ') + body;
+            } else {
+                out += body;
+                if (!last) {
+                    out += std::string(pad, ' ');
+                }
+            }
+            if (!last) {
+                out += "  ";
+            }
+        }
+        return out + "\n";
+    };
+    std::vector<Cell> header;
+    for (const auto& column : columns_) {
+        header.emplace_back(column.header, Style::bold);
+    }
+    std::string out = line(header);
+    std::size_t total = 0;
+    for (std::size_t w : widths) {
+        total += w + 2;
+    }
+    out += std::string(total > 2 ? total - 2 : total, '-') + "\n";
+    for (const auto& row : rows_) {
+        out += line(row);
+    }
+    return out;
+}
+
+std::string Table::markdown() const {
+    std::string out = "|";
+    for (const auto& column : columns_) {
+        out += " " + markdown_escape(column.header) + " |";
+    }
+    out += "\n|";
+    for (const auto& column : columns_) {
+        out += column.align == Align::right ? " ---: |" : " --- |";
+    }
+    out += "\n";
+    for (const auto& row : rows_) {
+        out += "|";
+        for (const auto& cell : row) {
+            std::string text = markdown_escape(cell.text);
+            if (!text.empty() && (cell.style == Style::bad || cell.style == Style::bold)) {
+                text = "**" + text + "**";
+            }
+            out += " " + text + " |";
+        }
+        out += "\n";
+    }
+    return out;
+}
+
+std::string format_number(double value) {
+    if (!std::isfinite(value)) {
+        return "n/a";
+    }
+    const double magnitude = std::fabs(value);
+    if (magnitude >= 1000 || magnitude == 0) {
+        return fmt::format("{:.0f}", value);
+    }
+    if (magnitude >= 100) {
+        return fmt::format("{:.1f}", value);
+    }
+    if (magnitude >= 10) {
+        return fmt::format("{:.2f}", value);
+    }
+    if (magnitude >= 1) {
+        return fmt::format("{:.3f}", value);
+    }
+    return fmt::format("{:.3g}", value);
+}
+
+std::string format_percent(double fraction) {
+    if (!std::isfinite(fraction)) {
+        return "n/a";
+    }
+    return fmt::format("{:+.1f}%", fraction * 100);
+}
+
+std::string format_p_value(double p) {
+    if (p < 0.0001) {
+        return "<0.0001";
+    }
+    return fmt::format("{:.4f}", p);
+}
+
+}  // namespace sfb::harness

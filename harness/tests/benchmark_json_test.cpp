@@ -1,0 +1,168 @@
+#include "benchmark_json.hpp"
+
+#include "test_support.hpp"
+
+#include <gtest/gtest.h>
+#include <cctype>
+#include <ostream>
+
+namespace sfb::harness {
+namespace {
+
+using testing::data;
+
+const std::string kSendfile = "sendfile/tcp4/copy/warm/file:1048576/block:65536/conns:1/real_time";
+const std::string kReadSend = "read_send/tcp4/copy/warm/file:1048576/block:65536/conns:1/real_time";
+
+ResultSet load(const std::string& name) {
+    const std::filesystem::path p = data(name);
+    return load_results(std::span(&p, 1));
+}
+
+// The message of the InputError that loading `name` throws.
+std::string load_error(const std::string& name) {
+    try {
+        load(name);
+    } catch (const InputError& e) {
+        return e.what();
+    }
+    ADD_FAILURE() << name << " loaded without an error";
+    return "";
+}
+
+TEST(BenchmarkJson, KeepsRepetitionsAndIgnoresAggregates) {
+    const ResultSet set = load("sfb_base.json");
+    ASSERT_EQ(set.benchmarks.size(), 2u);
+    EXPECT_EQ(set.benchmarks[0].name, kReadSend);
+    EXPECT_EQ(set.benchmarks[1].name, kSendfile);
+    const BenchmarkSeries* sendfile = set.find(kSendfile);
+    ASSERT_NE(sendfile, nullptr);
+    EXPECT_EQ(sendfile->repetitions.size(), 9u);  // the 3 aggregates are not repetitions
+    EXPECT_EQ(sendfile->time_unit, "us");
+    const auto cpu = sendfile->values("cpu_time");
+    ASSERT_EQ(cpu.size(), 9u);
+    EXPECT_DOUBLE_EQ(cpu.front(), 100.0);
+    // Counters are kept; bookkeeping keys are not.
+    EXPECT_EQ(sendfile->values("syscalls_per_pass").size(), 9u);
+    EXPECT_EQ(sendfile->values("bytes_per_second").size(), 9u);
+    EXPECT_TRUE(sendfile->values("iterations").empty());
+    EXPECT_TRUE(sendfile->values("repetition_index").empty());
+    ASSERT_EQ(set.files.size(), 1u);
+    EXPECT_EQ(set.files[0].context["machine_fingerprint"], "linux-6-1-0-test-cpu-2cpu");
+}
+
+TEST(BenchmarkJson, ConvertsTimeUnitsToMicroseconds) {
+    const ResultSet us = load("sfb_base.json");
+    const ResultSet ns = load("sfb_base_in_ns.json");
+    const auto a = us.find(kSendfile)->values("real_time");
+    const auto b = ns.find(kSendfile)->values("real_time");
+    ASSERT_EQ(a.size(), b.size());
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        EXPECT_NEAR(a[i], b[i], 1e-9);
+    }
+    EXPECT_EQ(ns.find(kSendfile)->time_unit, "ns");
+    EXPECT_DOUBLE_EQ(microseconds_per("ms"), 1000);
+    EXPECT_DOUBLE_EQ(microseconds_per("s"), 1e6);
+    EXPECT_DOUBLE_EQ(from_microseconds(2.5, "ns"), 2500);
+    EXPECT_THROW(microseconds_per("min"), std::invalid_argument);
+}
+
+TEST(BenchmarkJson, FailedRunsAreRecordedNotMeasured) {
+    const ResultSet set = load("sfb_failed.json");
+    const BenchmarkSeries* sendfile = set.find(kSendfile);
+    ASSERT_NE(sendfile, nullptr);
+    EXPECT_TRUE(sendfile->repetitions.empty());
+    ASSERT_EQ(sendfile->errors.size(), 1u);
+    EXPECT_EQ(sendfile->errors[0], "sendfile: connection reset by peer");
+}
+
+TEST(BenchmarkJson, FoldersArePooledRecursively) {
+    testing::ScratchFolder folder;
+    std::filesystem::create_directories(folder.path() / "machine");
+    std::filesystem::copy_file(data("sfb_base.json"), folder.path() / "a.json");
+    std::filesystem::copy_file(data("sfb_same.json"), folder.path() / "machine" / "b.json");
+    std::filesystem::copy_file(data("empty_folder/README.txt"), folder.path() / "notes.txt");
+    const std::filesystem::path p = folder.path();
+    const ResultSet set = load_results(std::span(&p, 1));
+    EXPECT_EQ(set.files.size(), 2u);
+    EXPECT_EQ(set.find(kSendfile)->repetitions.size(), 18u);
+}
+
+TEST(BenchmarkJson, AnyGoogleBenchmarkProgramIsAccepted) {
+    // Written by a real run of harness/tests/foreign_benchmark.cpp (see its comment).
+    const ResultSet set = load("foreign_program.json");
+    ASSERT_FALSE(set.benchmarks.empty());
+    for (const auto& b : set.benchmarks) {
+        EXPECT_GE(b.repetitions.size(), 5u) << b.name;
+    }
+    EXPECT_NE(set.find("BM_SortVector/1024"), nullptr);
+}
+
+struct BadCase {
+    const char* file;
+    const char* message;
+};
+
+// gtest prints parameters into the test names ctest sees; print the file name, not bytes.
+void PrintTo(const BadCase& c, std::ostream* os) {
+    *os << c.file;
+}
+
+class BadInput : public ::testing::TestWithParam<BadCase> {};
+
+TEST_P(BadInput, OneClearMessageNamingTheFile) {
+    const std::string message = load_error(GetParam().file);
+    EXPECT_NE(message.find(data(GetParam().file).string()), std::string::npos) << message;
+    EXPECT_NE(message.find(GetParam().message), std::string::npos) << message;
+    EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Fixtures, BadInput,
+    ::testing::Values(BadCase{"bad_malformed.json", "malformed JSON: parse error at line 2"},
+                      BadCase{"bad_empty_file.json", "malformed JSON: the file is empty"},
+                      BadCase{"bad_not_benchmark_output.json", "not Google Benchmark output"},
+                      BadCase{"bad_top_level_array.json", "not Google Benchmark output"},
+                      BadCase{"bad_empty_benchmarks.json", "contains no benchmarks"},
+                      BadCase{"bad_missing_real_time.json", "missing field \"real_time\""},
+                      BadCase{"bad_missing_time_unit.json", "missing field \"time_unit\""},
+                      BadCase{"bad_missing_name.json", "benchmark entry 0: missing field \"name\""},
+                      BadCase{"bad_cpu_time_not_a_number.json",
+                              "field \"cpu_time\" is not a number"},
+                      BadCase{"bad_unknown_time_unit.json", "unknown time_unit \"fortnights\""},
+                      BadCase{"bad_aggregates_only.json", "holds only aggregates"},
+                      BadCase{"empty_folder", "folder holds no .json files"},
+                      BadCase{"no_such_file.json", "no such file or folder"}),
+    [](const ::testing::TestParamInfo<BadCase>& param_info) {
+        std::string name;
+        for (const char* c = param_info.param.file; *c != '\0'; ++c) {
+            name += std::isalnum(static_cast<unsigned char>(*c)) ? *c : '_';
+        }
+        return name;
+    });
+
+TEST(BenchmarkJson, UnreadableFile) {
+    // /proc/self/mem exists but reading its first page fails (EIO): a real unreadable file
+    // even for root, for whom permission bits do not stop reading.
+    const std::filesystem::path p = "/proc/self/mem";
+    try {
+        load_results(std::span(&p, 1));
+        FAIL() << "no error";
+    } catch (const InputError& e) {
+        EXPECT_NE(std::string(e.what()).find("/proc/self/mem: cannot read"), std::string::npos)
+            << e.what();
+    }
+}
+
+TEST(BenchmarkJson, BadFileAddsNothing) {
+    ResultSet set;
+    const Json good = read_json_file(data("sfb_base.json"));
+    add_benchmark_document(set, good, "good.json");
+    const Json bad = read_json_file(data("bad_missing_real_time.json"));
+    EXPECT_THROW(add_benchmark_document(set, bad, "bad.json"), InputError);
+    EXPECT_EQ(set.files.size(), 1u);
+    EXPECT_EQ(set.find(kSendfile)->repetitions.size(), 9u);
+}
+
+}  // namespace
+}  // namespace sfb::harness

@@ -1,0 +1,200 @@
+#include "compare.hpp"
+
+#include "test_support.hpp"
+
+#include <gtest/gtest.h>
+
+namespace sfb::harness {
+namespace {
+
+using testing::data;
+
+const std::string kSendfile = "sendfile/tcp4/copy/warm/file:1048576/block:65536/conns:1/real_time";
+const std::string kReadSend = "read_send/tcp4/copy/warm/file:1048576/block:65536/conns:1/real_time";
+
+ResultSet load(const std::string& name) {
+    const std::filesystem::path p = data(name);
+    return load_results(std::span(&p, 1));
+}
+
+Comparison compare_files(const std::string& base, const std::string& candidate,
+                         const CompareOptions& options = {}) {
+    return compare_results(load(base), load(candidate), options, base, candidate);
+}
+
+const BenchmarkComparison& find(const Comparison& c, const std::string& name) {
+    for (const auto& b : c.benchmarks) {
+        if (b.name == name) {
+            return b;
+        }
+    }
+    throw std::runtime_error("benchmark not compared: " + name);
+}
+
+const MetricComparison& metric(const BenchmarkComparison& b, const std::string& name) {
+    for (const auto& m : b.metrics) {
+        if (m.metric == name) {
+            return m;
+        }
+    }
+    throw std::runtime_error("metric not compared: " + name);
+}
+
+TEST(Compare, SameDistributionIsNoRegression) {
+    const Comparison c = compare_files("sfb_base.json", "sfb_same.json");
+    EXPECT_EQ(c.benchmarks.size(), 2u);
+    EXPECT_FALSE(c.any_regression());
+    EXPECT_EQ(c.exit_code(), 0);
+    for (const auto& b : c.benchmarks) {
+        EXPECT_EQ(b.verdict, Verdict::unchanged) << b.name;
+    }
+}
+
+TEST(Compare, RegressionOfOnePathOnly) {
+    const Comparison c = compare_files("sfb_base.json", "sfb_sendfile_regressed.json");
+    EXPECT_EQ(c.exit_code(), 1);
+    const auto& sendfile = find(c, kSendfile);
+    EXPECT_EQ(sendfile.verdict, Verdict::regression);
+    EXPECT_EQ(sendfile.regressed, (std::vector<std::string>{"real_time", "cpu_time"}));
+    const auto& cpu = metric(sendfile, "cpu_time");
+    EXPECT_NEAR(cpu.change, 0.20, 1e-9);
+    ASSERT_TRUE(cpu.test.has_value());
+    EXPECT_TRUE(cpu.test->exact);
+    // Every new value is above every base value: the smallest p for 9 + 9, 2 / C(18, 9).
+    EXPECT_NEAR(cpu.test->p_value, 2.0 / 48620, 1e-12);
+    EXPECT_EQ(cpu.outcome, Outcome::worse);
+    // MB/s fell by about 9%: worse, but it is not a gating metric by default.
+    const auto& rate = metric(sendfile, "bytes_per_second");
+    EXPECT_EQ(rate.outcome, Outcome::worse);
+    EXPECT_FALSE(rate.gating);
+    EXPECT_EQ(find(c, kReadSend).verdict, Verdict::unchanged);
+}
+
+TEST(Compare, ThresholdKeepsSmallSignificantChangesOut) {
+    // sendfile's real time rose 10%, its CPU time 20%: with a 15% threshold only the CPU time
+    // counts, with 25% nothing does.
+    CompareOptions options;
+    options.threshold = 0.15;
+    Comparison c = compare_files("sfb_base.json", "sfb_sendfile_regressed.json", options);
+    EXPECT_EQ(find(c, kSendfile).regressed, (std::vector<std::string>{"cpu_time"}));
+    options.threshold = 0.25;
+    c = compare_files("sfb_base.json", "sfb_sendfile_regressed.json", options);
+    EXPECT_EQ(c.exit_code(), 0);
+}
+
+TEST(Compare, AlphaIsRespected) {
+    // read_send moved by about +0.25% in every repetition; even with a zero threshold the
+    // shift is not significant at alpha 0.05 but the p-value is what it is.
+    CompareOptions options;
+    options.threshold = 0;
+    const Comparison c = compare_files("sfb_base.json", "sfb_sendfile_regressed.json", options);
+    const auto& real = metric(find(c, kReadSend), "real_time");
+    ASSERT_TRUE(real.test.has_value());
+    EXPECT_GT(real.test->p_value, 0.05);
+    EXPECT_EQ(real.outcome, Outcome::unchanged);
+}
+
+TEST(Compare, ImprovementIsNotARegression) {
+    const Comparison c = compare_files("sfb_base.json", "sfb_read_send_improved.json");
+    EXPECT_EQ(c.exit_code(), 0);
+    EXPECT_EQ(find(c, kReadSend).verdict, Verdict::improvement);
+    EXPECT_EQ(metric(find(c, kReadSend), "bytes_per_second").outcome, Outcome::better);
+}
+
+TEST(Compare, GateOnThroughput) {
+    CompareOptions options;
+    options.gate = {"bytes_per_second"};
+    const Comparison c = compare_files("sfb_base.json", "sfb_sendfile_regressed.json", options);
+    EXPECT_EQ(find(c, kSendfile).regressed, (std::vector<std::string>{"bytes_per_second"}));
+}
+
+TEST(Compare, GateOnAMissingMetricIsBadInput) {
+    CompareOptions options;
+    options.gate = {"items_per_second"};
+    EXPECT_THROW(compare_files("sfb_base.json", "sfb_same.json", options), InputError);
+}
+
+TEST(Compare, TimeUnitsAreConverted) {
+    const Comparison c = compare_files("sfb_base_in_ns.json", "sfb_base.json");
+    EXPECT_EQ(c.exit_code(), 0);
+    EXPECT_NEAR(metric(find(c, kSendfile), "real_time").change, 0, 1e-12);
+}
+
+TEST(Compare, OneSidedBenchmarksAreListed) {
+    const Comparison c = compare_files("sfb_base.json", "sfb_one_sided.json");
+    EXPECT_EQ(c.only_base, (std::vector<std::string>{kSendfile}));
+    ASSERT_EQ(c.only_new.size(), 1u);
+    EXPECT_EQ(c.only_new[0].rfind("splice/", 0), 0u);
+    const std::string text = render_text(c, false, false);
+    EXPECT_NE(text.find("only in base (sfb_base.json): " + kSendfile), std::string::npos);
+    EXPECT_NE(text.find("only in new (sfb_one_sided.json): splice/"), std::string::npos);
+}
+
+TEST(Compare, FailedBenchmarksAreListed) {
+    const Comparison c = compare_files("sfb_base.json", "sfb_failed.json");
+    ASSERT_EQ(c.failed.size(), 1u);
+    EXPECT_NE(c.failed[0].find("connection reset by peer"), std::string::npos);
+    EXPECT_EQ(c.benchmarks.size(), 1u);
+}
+
+TEST(Compare, TooFewRepetitionsIsBadInputUnlessNoTest) {
+    try {
+        compare_files("sfb_single_repetition.json", "sfb_single_repetition.json");
+        FAIL() << "no error";
+    } catch (const InputError& e) {
+        const std::string message = e.what();
+        EXPECT_NE(message.find("too few repetitions"), std::string::npos) << message;
+        EXPECT_NE(message.find("at least 4"), std::string::npos) << message;
+        EXPECT_NE(message.find("sfb_single_repetition.json"), std::string::npos) << message;
+    }
+    // Three per side: the smallest possible p is 0.1, still too few at alpha 0.05 ...
+    EXPECT_THROW(compare_files("sfb_three_repetitions.json", "sfb_three_repetitions.json"),
+                 InputError);
+    // Three against nine can: 2 / C(12, 3) < 0.05.
+    EXPECT_NO_THROW(compare_files("sfb_three_repetitions.json", "sfb_base.json"));
+    // ... but enough at alpha 0.15.
+    CompareOptions loose;
+    loose.alpha = 0.15;
+    EXPECT_NO_THROW(
+        compare_files("sfb_three_repetitions.json", "sfb_three_repetitions.json", loose));
+    CompareOptions untested;
+    untested.run_test = false;
+    const Comparison c =
+        compare_files("sfb_single_repetition.json", "sfb_single_repetition.json", untested);
+    EXPECT_EQ(c.exit_code(), 0);
+    EXPECT_EQ(c.benchmarks[0].verdict, Verdict::untested);
+}
+
+TEST(Compare, DirectionOfMetrics) {
+    EXPECT_TRUE(higher_is_better("bytes_per_second"));
+    EXPECT_TRUE(higher_is_better("items_per_second"));
+    EXPECT_FALSE(higher_is_better("real_time"));
+    EXPECT_FALSE(higher_is_better("service_demand_us_per_kib"));
+}
+
+TEST(Compare, RenderedFormats) {
+    const Comparison c = compare_files("sfb_base.json", "sfb_sendfile_regressed.json");
+    const std::string text = render_text(c, false, false);
+    EXPECT_NE(text.find("REGRESSION (real_time,cpu_time)"), std::string::npos) << text;
+    EXPECT_EQ(text.find("\033["), std::string::npos) << "colour without a terminal";
+    EXPECT_NE(render_text(c, true, false).find("\033[1;31m"), std::string::npos);
+    EXPECT_EQ(text.find("syscalls_per_pass"), std::string::npos);
+    EXPECT_NE(render_text(c, false, true).find("syscalls_per_pass"), std::string::npos);
+
+    const std::string markdown = render_markdown(c, false);
+    EXPECT_NE(markdown.find("**Regression detected.**"), std::string::npos);
+    EXPECT_NE(markdown.find("| Benchmark | Metric |"), std::string::npos);
+
+    const Json json = Json::parse(render_json(c));
+    EXPECT_TRUE(json["regression"].get<bool>());
+    ASSERT_EQ(json["benchmarks"].size(), 2u);
+    const Json& sendfile = json["benchmarks"][1];
+    EXPECT_EQ(sendfile["name"], kSendfile);
+    EXPECT_EQ(sendfile["verdict"], "regression");
+    EXPECT_EQ(sendfile["metrics"]["cpu_time"]["outcome"], "worse");
+    EXPECT_EQ(sendfile["metrics"]["cpu_time"]["unit"], "us");
+    EXPECT_NEAR(sendfile["metrics"]["cpu_time"]["change"].get<double>(), 0.2, 1e-9);
+}
+
+}  // namespace
+}  // namespace sfb::harness

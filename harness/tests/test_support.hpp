@@ -1,0 +1,40 @@
+// Helpers shared by the harness tests.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace sfb::harness::testing {
+
+inline std::filesystem::path data(const std::string& name) {
+    return std::filesystem::path(SFB_TEST_DATA) / name;
+}
+
+// A fresh, empty folder for one test, removed afterwards.
+class ScratchFolder {
+  public:
+    ScratchFolder();
+    ~ScratchFolder();
+    ScratchFolder(const ScratchFolder&) = delete;
+    ScratchFolder& operator=(const ScratchFolder&) = delete;
+    const std::filesystem::path& path() const { return path_; }
+
+  private:
+    std::filesystem::path path_;
+};
+
+// Every regular file under `folder` with its content, sorted by path.
+std::vector<std::pair<std::string, std::string>> snapshot(const std::filesystem::path& folder);
+
+struct CommandResult {
+    int status = -1;
+    std::string out;
+    std::string err;
+};
+
+// Runs the sfb executable under test with these arguments, in `cwd`.
+CommandResult run_sfb(const std::vector<std::string>& args,
+                      const std::filesystem::path& cwd = std::filesystem::current_path());
+
+}  // namespace sfb::harness::testing
