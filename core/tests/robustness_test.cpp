@@ -329,7 +329,7 @@ TEST_P(RobustnessTest, ReceiverClosesMidTransfer) {
 // Invalid descriptors: -1 and a descriptor just closed, on either side.
 TEST_P(RobustnessTest, InvalidDescriptors) {
     int pair[2];
-    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair), 0);
+    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, pair), 0);
     unique_fd sock(pair[0]);
     unique_fd peer(pair[1]);
     unique_fd in = open_file(dir_.write_file("data", "abc"));
@@ -358,12 +358,12 @@ TEST_P(RobustnessTest, InputThatIsNotARegularFile) {
     unique_fd directory(::open(dir_.path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     ASSERT_TRUE(directory);
     int pipe_fds[2];
-    ASSERT_EQ(::pipe2(pipe_fds, O_CLOEXEC), 0);
+    ASSERT_EQ(::pipe(pipe_fds), 0);
     unique_fd pipe_read(pipe_fds[0]);
     unique_fd pipe_write(pipe_fds[1]);
     ASSERT_EQ(::write(pipe_write.get(), "pipe data", 9), 9);
     int pair[2];
-    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair), 0);
+    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, pair), 0);
     unique_fd sock_a(pair[0]);
     unique_fd sock_b(pair[1]);
     ASSERT_EQ(::write(sock_b.get(), "sock data", 9), 9);
@@ -391,9 +391,9 @@ TEST_P(RobustnessTest, SocketThatIsNotConnectedAsOutput) {
     const default_sigpipe sigpipe_kills;
     loopback_receiver receiver;
     unique_fd connected = receiver.connect_sender();
-    unique_fd listening(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    unique_fd listening(::socket(AF_INET, SOCK_STREAM, 0));
     ASSERT_EQ(::listen(listening.get(), 1), 0);  // binds an ephemeral port on any address
-    unique_fd unconnected(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    unique_fd unconnected(::socket(AF_INET, SOCK_STREAM, 0));
     unique_fd in = open_file(dir_.write_file("data", "abcdef"));
     const std::array headers{as_buffer("header")};
     for (const int out_fd : {listening.get(), unconnected.get()}) {
@@ -562,7 +562,7 @@ TEST(Example, SendFileProgram) {
     const std::string file = pattern(0, 300000);
     const auto path = dir.write_file("data", file);
     int pair[2];
-    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair), 0);
+    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, pair), 0);
     unique_fd child_end(pair[0]);
     unique_fd our_end(pair[1]);
 

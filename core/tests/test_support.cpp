@@ -121,18 +121,21 @@ int poll_one(int fd, short events, int wake_fd, std::chrono::milliseconds timeou
 loopback_receiver::loopback_receiver(receiver_options options)
     : options_(options), paused_(options.start_paused) {
     int pipe_fds[2];
-    if (::pipe2(pipe_fds, O_CLOEXEC | O_NONBLOCK) != 0) {
-        throw std::system_error(errno, std::generic_category(), "pipe2");
+    if (::pipe(pipe_fds) != 0) {
+        throw std::system_error(errno, std::generic_category(), "pipe");
     }
     wake_read_.reset(pipe_fds[0]);
     wake_write_.reset(pipe_fds[1]);
+    for (const int fd : pipe_fds) {
+        ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+    }
 
     // The readiness handshake: the thread makes the listening socket itself and reports its
     // port (or why it could not) before the constructor returns.
     std::promise<std::uint16_t> ready;
     auto port = ready.get_future();
     thread_ = std::thread([this, ready = std::move(ready)]() mutable {
-        unique_fd listener(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+        unique_fd listener(::socket(AF_INET, SOCK_STREAM, 0));
         sockaddr_in addr{};
         addr.sin_family = AF_INET;
         addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -173,7 +176,7 @@ loopback_receiver::~loopback_receiver() {
 }
 
 unique_fd loopback_receiver::connect_sender(int sndbuf) const {
-    unique_fd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    unique_fd fd(::socket(AF_INET, SOCK_STREAM, 0));
     if (!fd) {
         throw std::system_error(errno, std::generic_category(), "socket");
     }
@@ -262,7 +265,7 @@ void loopback_receiver::run(int listener_fd) {
         finish("no connection arrived in time");
         return;
     }
-    unique_fd conn(::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
+    unique_fd conn(::accept(listener.get(), nullptr, nullptr));
     if (!conn) {
         finish(std::string("accept: ") + std::strerror(errno));
         return;
