@@ -37,6 +37,8 @@ std::vector<OptionSpec> compare_option_specs() {
         {"threshold", "PCT", "smallest change of the median that counts, e.g. 5% (default)"},
         {"gate", "METRICS",
          "comma-separated metrics whose regression fails (default real_time,cpu_time)"},
+        {"correction", "holm|none",
+         "multiple-testing correction over all gating tests (default holm)"},
         {"no-test", "", "show the changes only: no test, no verdict (exit 0)"},
         {"format", "text|markdown|json", "output format (default text)"},
         {"all-metrics", "", "text/markdown: show every counter, not only times and rates"},
@@ -95,6 +97,11 @@ CompareOptions compare_options(const ParsedArgs& args) {
         }
     }
     options.run_test = !args.flag("no-test");
+    const std::string correction = args.value("correction").value_or("holm");
+    if (correction != "holm" && correction != "none") {
+        throw UsageError(fmt::format("--correction: \"{}\" is not holm or none", correction));
+    }
+    options.holm = correction == "holm";
     return options;
 }
 
@@ -234,11 +241,13 @@ int compare_command(std::span<const std::string> argv) {
             "searched recursively for *.json; a folder's files are pooled). For every\n"
             "benchmark in both: the medians over the repetitions of real time, CPU time,\n"
             "MB/s and every counter, their relative change, and a two-sided Mann-Whitney U\n"
-            "test. A gating metric regressed when p < alpha AND it changed for the worse by at\n"
-            "least the threshold. Aggregate entries (mean, median, ...) are ignored; the test\n"
-            "needs per-repetition entries: at least 4 per side at alpha 0.05 (9 advised).\n"
-            "Fewer is an error (exit 2) unless --no-test is given. Benchmarks on one side\n"
-            "only are listed.",
+            "test. A gating metric regressed when its p-value, Holm-adjusted over all gating\n"
+            "tests of the comparison, is below alpha AND it changed for the worse by at least\n"
+            "the threshold. Aggregate entries (mean, median, ...) are ignored; the test needs\n"
+            "per-repetition entries: enough that the smallest possible adjusted p-value is\n"
+            "below alpha (9 per side suits up to ~1000 gating tests at alpha 0.05). Fewer is\n"
+            "an error (exit 2) unless --no-test is given. Benchmarks on one side only are\n"
+            "listed.",
             specs, kExitCodes));
         return kExitOk;
     }

@@ -100,6 +100,7 @@ Table comparison_table(const Comparison& c, bool all_metrics) {
                  {"New", Align::right},
                  {"Change", Align::right},
                  {"p", Align::right},
+                 {"p gate", Align::right},
                  {"Verdict"}});
     for (const auto& b : c.benchmarks) {
         bool first = true;
@@ -124,6 +125,7 @@ Table comparison_table(const Comparison& c, bool all_metrics) {
                            display_value(m, m.base_median, b.time_unit),
                            display_value(m, m.new_median, b.time_unit),
                            Cell(format_percent(m.change), change_style), p,
+                           m.gating && m.test ? format_p_value(m.p_gate) : "",
                            first ? Cell(verdict_text(b), verdict_style(b.verdict)) : Cell("")});
             first = false;
         }
@@ -148,7 +150,7 @@ std::string summary_line(const Comparison& c) {
     }
     return fmt::format(
         "{} benchmarks compared: {} regressed, {} improved, {} without a significant change "
-        "(gate: {}; a change counts when p < {} and |change| >= {}).",
+        "(gate: {}; a change counts when p gate < {} and |change| >= {}).",
         c.benchmarks.size(), regressions, improvements,
         c.benchmarks.size() - regressions - improvements, gate, c.options.alpha,
         format_percent(c.options.threshold).substr(1));
@@ -197,6 +199,14 @@ Comparison compare_results(const ResultSet& base, const ResultSet& candidate,
     c.new_label = new_label;
     std::set<std::string> gate_seen;
 
+    // First the medians and the tests of every benchmark and metric ...
+    struct Sizes {
+        std::size_t base;
+        std::size_t candidate;
+        const BenchmarkSeries* base_series;
+        const BenchmarkSeries* new_series;
+    };
+    std::vector<Sizes> sizes;
     for (const auto& b : base.benchmarks) {
         const BenchmarkSeries* n = candidate.find(b.name);
         if (n == nullptr) {
@@ -212,23 +222,7 @@ Comparison compare_results(const ResultSet& base, const ResultSet& candidate,
         if (b.repetitions.empty() || n->repetitions.empty()) {
             continue;  // failed on one side: listed above, nothing to compare
         }
-        if (options.run_test) {
-            const std::size_t n1 = b.repetitions.size();
-            const std::size_t n2 = n->repetitions.size();
-            if (mann_whitney_min_p_value(n1, n2) >= options.alpha) {
-                std::size_t needed = 1;
-                while (mann_whitney_min_p_value(needed, needed) >= options.alpha) {
-                    ++needed;
-                }
-                throw InputError(fmt::format(
-                    "too few repetitions for the Mann-Whitney U test: \"{}\" has {} in {} ({}) "
-                    "and {} in {} ({}); at alpha {} the test needs at least {} on each side "
-                    "(run the benchmark with --benchmark_repetitions=9, or pass --no-test to "
-                    "see the changes without a verdict)",
-                    b.name, n1, base_label, b.first_file.string(), n2, new_label,
-                    n->first_file.string(), options.alpha, needed));
-            }
-        }
+        sizes.push_back({b.repetitions.size(), n->repetitions.size(), &b, n});
 
         BenchmarkComparison bc;
         bc.name = b.name;
@@ -254,27 +248,9 @@ Comparison compare_results(const ResultSet& base, const ResultSet& candidate,
             }
             if (options.run_test) {
                 m.test = mann_whitney_u(x, y);
-                const bool significant = m.test->p_value < options.alpha;
-                const bool large = std::isnan(m.change) || std::fabs(m.change) >= options.threshold;
-                if (significant && large && m.new_median != m.base_median) {
-                    const bool increased = m.new_median > m.base_median;
-                    m.outcome =
-                        increased == higher_is_better(metric) ? Outcome::better : Outcome::worse;
-                }
-                if (m.gating && m.outcome == Outcome::worse) {
-                    bc.regressed.push_back(metric);
-                } else if (m.gating && m.outcome == Outcome::better) {
-                    bc.improved.push_back(metric);
-                }
+                m.p_gate = m.test->p_value;
             }
             bc.metrics.push_back(std::move(m));
-        }
-        if (!options.run_test) {
-            bc.verdict = Verdict::untested;
-        } else if (!bc.regressed.empty()) {
-            bc.verdict = Verdict::regression;
-        } else if (!bc.improved.empty()) {
-            bc.verdict = Verdict::improvement;
         }
         c.benchmarks.push_back(std::move(bc));
     }
@@ -293,6 +269,82 @@ Comparison compare_results(const ResultSet& base, const ResultSet& candidate,
                 fmt::format("gate metric \"{}\" appears in no benchmark of both "
                             "{} and {}",
                             g, base_label, new_label));
+        }
+    }
+
+    // ... then the correction for testing many gating metrics at once: the gate answers "did
+    // anything regress?", so Holm's step-down method keeps the chance of any false alarm
+    // below alpha however many benchmarks there are (Holm 1979). The adjusted p-value of the
+    // k-th smallest of m p-values is max over j <= k of (m - j) * p_(j), capped at 1.
+    std::vector<MetricComparison*> family;
+    for (auto& bc : c.benchmarks) {
+        for (auto& m : bc.metrics) {
+            if (m.gating && m.test) {
+                family.push_back(&m);
+            }
+        }
+    }
+    if (options.run_test && options.holm && !family.empty()) {
+        std::stable_sort(family.begin(), family.end(), [](const auto* a, const auto* b) {
+            return a->test->p_value < b->test->p_value;
+        });
+        double running = 0;
+        for (std::size_t j = 0; j < family.size(); ++j) {
+            const double scaled = static_cast<double>(family.size() - j) * family[j]->test->p_value;
+            running = std::max(running, std::min(1.0, scaled));
+            family[j]->p_gate = running;
+        }
+    }
+    c.gating_tests = family.size();
+
+    // A test that cannot reach alpha whatever the data is no test: refuse to pass silently.
+    if (options.run_test) {
+        const double factor =
+            options.holm ? static_cast<double>(std::max<std::size_t>(family.size(), 1)) : 1.0;
+        for (const auto& s : sizes) {
+            if (mann_whitney_min_p_value(s.base, s.candidate) * factor < options.alpha) {
+                continue;
+            }
+            std::size_t needed = 1;
+            while (mann_whitney_min_p_value(needed, needed) * factor >= options.alpha) {
+                ++needed;
+            }
+            throw InputError(fmt::format(
+                "too few repetitions for the Mann-Whitney U test: \"{}\" has {} in {} ({}) "
+                "and {} in {} ({}); at alpha {}{} the test needs at least {} on each side "
+                "(more repetitions or rounds, or --no-test to see the changes without a "
+                "verdict)",
+                s.base_series->name, s.base, base_label, s.base_series->first_file.string(),
+                s.candidate, new_label, s.new_series->first_file.string(), options.alpha,
+                options.holm ? fmt::format(" over {} gating tests (Holm)", family.size()) : "",
+                needed));
+        }
+    }
+
+    for (auto& bc : c.benchmarks) {
+        for (auto& m : bc.metrics) {
+            if (!m.test) {
+                continue;
+            }
+            const bool significant = m.p_gate < options.alpha;
+            const bool large = std::isnan(m.change) || std::fabs(m.change) >= options.threshold;
+            if (significant && large && m.new_median != m.base_median) {
+                const bool increased = m.new_median > m.base_median;
+                m.outcome =
+                    increased == higher_is_better(m.metric) ? Outcome::better : Outcome::worse;
+            }
+            if (m.gating && m.outcome == Outcome::worse) {
+                bc.regressed.push_back(m.metric);
+            } else if (m.gating && m.outcome == Outcome::better) {
+                bc.improved.push_back(m.metric);
+            }
+        }
+        if (!options.run_test) {
+            bc.verdict = Verdict::untested;
+        } else if (!bc.regressed.empty()) {
+            bc.verdict = Verdict::regression;
+        } else if (!bc.improved.empty()) {
+            bc.verdict = Verdict::improvement;
         }
     }
 
@@ -318,7 +370,11 @@ Comparison compare_results(const ResultSet& base, const ResultSet& candidate,
 
 std::string render_text(const Comparison& c, bool colour, bool all_metrics) {
     std::string out = comparison_table(c, all_metrics).text(colour);
-    out += "(* gating metric; medians over repetitions; p: two-sided Mann-Whitney U, e = exact)\n";
+    out +=
+        "(* gating metric; medians over repetitions; p: two-sided Mann-Whitney U, e = exact;\n"
+        " p gate: what the gate uses, " +
+        std::string(c.options.holm ? "Holm-adjusted over all gating tests)\n"
+                                   : "not adjusted (--correction none))\n");
     for (const auto& line : footer_lines(c)) {
         out += line + "\n";
     }
@@ -348,6 +404,8 @@ std::string render_json(const Comparison& c) {
     out["threshold"] = c.options.threshold;
     out["gate"] = c.options.gate;
     out["tested"] = c.options.run_test;
+    out["correction"] = c.options.holm ? "holm" : "none";
+    out["gating_tests"] = c.gating_tests;
     out["regression"] = c.any_regression();
     Json benchmarks = Json::array();
     for (const auto& b : c.benchmarks) {
@@ -372,6 +430,7 @@ std::string render_json(const Comparison& c) {
                 jm["p_value"] = json_number(m.test->p_value);
                 jm["u"] = m.test->u_base;
                 jm["exact"] = m.test->exact;
+                jm["p_gate"] = json_number(m.p_gate);
             }
             jm["gating"] = m.gating;
             const char* outcomes[] = {"unchanged", "worse", "better"};

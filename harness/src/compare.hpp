@@ -18,6 +18,8 @@ struct CompareOptions {
     // Metrics whose regression is a regression of the benchmark (and exit code 1).
     std::vector<std::string> gate = {"real_time", "cpu_time"};
     bool run_test = true;  // false: show the changes only, no test, no verdict
+    // Holm's correction of the gating metrics' p-values for testing many at once.
+    bool holm = true;
 };
 
 // Times and most counters are better when lower; rates ("..._per_second") when higher.
@@ -33,6 +35,9 @@ struct MetricComparison {
     double new_median = 0;
     double change = 0;  // new / base - 1; NaN when the base median is 0 and the new one is not
     std::optional<MannWhitneyResult> test;
+    // The p-value the verdict uses: for gating metrics Holm-adjusted over every gating test of
+    // the comparison (unless switched off), for the others the test's own.
+    double p_gate = 1;
     bool gating = false;
     Outcome outcome = Outcome::unchanged;
 };
@@ -57,6 +62,7 @@ struct Comparison {
     std::vector<std::string> only_new;
     std::vector<std::string> failed;  // "name: side: message" for benchmarks that errored
     std::vector<std::string> notes;
+    std::size_t gating_tests = 0;  // size of the family Holm's correction is over
 
     bool any_regression() const;
     int exit_code() const { return any_regression() ? 1 : 0; }

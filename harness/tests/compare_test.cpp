@@ -144,7 +144,9 @@ TEST(Compare, TooFewRepetitionsIsBadInputUnlessNoTest) {
     } catch (const InputError& e) {
         const std::string message = e.what();
         EXPECT_NE(message.find("too few repetitions"), std::string::npos) << message;
-        EXPECT_NE(message.find("at least 4"), std::string::npos) << message;
+        // 2 benchmarks x 2 gating metrics: Holm multiplies the smallest p by 4, so 5 per side
+        // (smallest p 2 / 252) are needed; 4 per side (2 / 70) would do without the correction.
+        EXPECT_NE(message.find("at least 5"), std::string::npos) << message;
         EXPECT_NE(message.find("sfb_single_repetition.json"), std::string::npos) << message;
     }
     // Three per side: the smallest possible p is 0.1, still too few at alpha 0.05 ...
@@ -152,9 +154,10 @@ TEST(Compare, TooFewRepetitionsIsBadInputUnlessNoTest) {
                  InputError);
     // Three against nine can: 2 / C(12, 3) < 0.05.
     EXPECT_NO_THROW(compare_files("sfb_three_repetitions.json", "sfb_base.json"));
-    // ... but enough at alpha 0.15.
+    // ... but enough at alpha 0.15 without the correction.
     CompareOptions loose;
     loose.alpha = 0.15;
+    loose.holm = false;
     EXPECT_NO_THROW(
         compare_files("sfb_three_repetitions.json", "sfb_three_repetitions.json", loose));
     CompareOptions untested;
@@ -163,6 +166,28 @@ TEST(Compare, TooFewRepetitionsIsBadInputUnlessNoTest) {
         compare_files("sfb_single_repetition.json", "sfb_single_repetition.json", untested);
     EXPECT_EQ(c.exit_code(), 0);
     EXPECT_EQ(c.benchmarks[0].verdict, Verdict::untested);
+}
+
+TEST(Compare, HolmAdjustsTheGatingPValues) {
+    const Comparison c = compare_files("sfb_base.json", "sfb_sendfile_regressed.json");
+    EXPECT_EQ(c.gating_tests, 4u);  // 2 benchmarks x (real_time, cpu_time)
+    const auto& cpu = metric(find(c, kSendfile), "cpu_time");
+    // The two sendfile tests share the smallest p (2 / 48620): (4 - 0) * p, then the running
+    // maximum of (4 - 1) * p and 4 * p.
+    EXPECT_NEAR(cpu.p_gate, 4 * 2.0 / 48620, 1e-12);
+    // Non-gating metrics keep their own p-value.
+    const auto& rate = metric(find(c, kSendfile), "bytes_per_second");
+    EXPECT_DOUBLE_EQ(rate.p_gate, rate.test->p_value);
+    // The read_send p-values are adjusted upwards and never below their raw values.
+    const auto& real = metric(find(c, kReadSend), "real_time");
+    EXPECT_GE(real.p_gate, real.test->p_value);
+    EXPECT_LE(real.p_gate, 1.0);
+
+    CompareOptions none;
+    none.holm = false;
+    const Comparison raw = compare_files("sfb_base.json", "sfb_sendfile_regressed.json", none);
+    const auto& raw_cpu = metric(find(raw, kSendfile), "cpu_time");
+    EXPECT_DOUBLE_EQ(raw_cpu.p_gate, raw_cpu.test->p_value);
 }
 
 TEST(Compare, DirectionOfMetrics) {

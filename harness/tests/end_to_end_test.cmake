@@ -18,9 +18,9 @@ endfunction()
 
 # Small and quick: two paths, one 1 MiB file, short measuring time.
 set(bench_args --sfb_paths=read_send,sendfile --sfb_file_sizes=1048576
-    --sfb_block_sizes=65536 --benchmark_min_time=0.02)
+    --sfb_block_sizes=65536 --sfb_receiver=discard --benchmark_min_time=0.02)
 
-sfb_expect("0" "${SFB}" run --bench "${BENCH}" --repetitions 5 --warmup 0.02
+sfb_expect("0" "${SFB}" run --bench "${BENCH}" --repetitions 7 --warmup 0.02
     --results-dir results -- ${bench_args})
 if(NOT last_out MATCHES "sendfile" OR NOT last_out MATCHES "read_send")
     message(FATAL_ERROR "summary lacks the paths:\n${last_out}")
@@ -39,7 +39,7 @@ file(WRITE "${WORK}/slow_sendfile.sh"
     "#!/bin/sh\nexec \"${BENCH}\" --sfb_inject_cpu_us=sendfile:2000 \"$@\"\n")
 file(CHMOD "${WORK}/slow_sendfile.sh" PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE)
 sfb_expect("1" "${SFB}" ab --base "${BENCH}" --candidate "${WORK}/slow_sendfile.sh"
-    --rounds 5 --warmup 0.02 --format json -- ${bench_args})
+    --rounds 7 --warmup 0.02 --format json -- ${bench_args})
 string(JSON n LENGTH "${last_out}" benchmarks)
 math(EXPR last "${n} - 1")
 foreach(i RANGE ${last})
