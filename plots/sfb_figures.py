@@ -26,7 +26,14 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
-from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator, NullLocator  # noqa: E402
+from matplotlib.ticker import (  # noqa: E402
+    FixedLocator,
+    FuncFormatter,
+    LogLocator,
+    MaxNLocator,
+    NullFormatter,
+    NullLocator,
+)
 
 import sfb_results as sr  # noqa: E402
 
@@ -206,10 +213,24 @@ def by_path(measurements) -> dict:
     return {p: grouped[p] for p in sr.path_order(grouped)}
 
 
-def finish_axes(ax, ylabel: str, blocks) -> None:
+def finish_axes(ax, ylabel: str, blocks, log_y: bool) -> None:
+    """Block-size x axis; y from 0, or logarithmic when the values span decades (small
+    blocks are often 10-100x slower than large ones, and a linear axis flattens them)."""
     block_axis(ax, blocks)
     ax.set_ylabel(ylabel)
-    ax.set_ylim(bottom=0)
+    if log_y:
+        log_y_axis(ax)
+    else:
+        ax.set_ylim(bottom=0)
+
+
+def log_y_axis(ax) -> None:
+    """Log y axis labelled 1, 2, 5, 10, 20, ... in plain numbers: decades alone leave most
+    figures with one or two labels."""
+    ax.set_yscale("log")
+    ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.yaxis.set_minor_formatter(NullFormatter())
 
 
 def legend_below(fig, ncol: int) -> None:
@@ -239,12 +260,13 @@ def legend_below(fig, ncol: int) -> None:
 # ---- per-run figures ------------------------------------------------------------------------
 
 
-def throughput_figure(run: sr.Run, group: sr.Group, measurements):
+def throughput_figure(run: sr.Run, group: sr.Group, measurements, log_y=False):
     fig, axes = new_figure(1, 1, 3.9)
     ax = axes[0][0]
     series = by_path(measurements)
     plot_metric(ax, series, "mb_per_s", path_look, emphasise=("sendfile",))
-    finish_axes(ax, "Throughput (MB/s, $10^6$ bytes/s)", [m.key.block_bytes for m in measurements])
+    finish_axes(ax, "Throughput (MB/s, $10^6$ bytes/s)", [m.key.block_bytes for m in measurements],
+                log_y)
     ax.set_xlabel("Bytes per call (block size, log scale)")
     legend_below(fig, 3)
     draw_header(fig, Header(
@@ -254,17 +276,17 @@ def throughput_figure(run: sr.Run, group: sr.Group, measurements):
     return fig
 
 
-def cpu_figure(run: sr.Run, group: sr.Group, measurements):
+def cpu_figure(run: sr.Run, group: sr.Group, measurements, log_y=False):
     fig, axes = new_figure(2, 1, 2.7, panel_titles=True)
     series = by_path(measurements)
     top, bottom = axes[0][0], axes[1][0]
     blocks = [m.key.block_bytes for m in measurements]
     plot_metric(top, series, "cpu_us", path_look, emphasise=("sendfile",))
-    finish_axes(top, "Sender CPU\n(usec per pass)", blocks)
+    finish_axes(top, "Sender CPU\n(usec per pass)", blocks, log_y)
     top.set_title("Sending thread's CPU time per pass (whole file sent once)", loc="left")
     if plot_metric(bottom, series, "service_demand_us_per_kib", path_look,
                    emphasise=("sendfile",)):
-        finish_axes(bottom, "Service demand\n(usec CPU per KiB)", blocks)
+        finish_axes(bottom, "Service demand\n(usec CPU per KiB)", blocks, log_y)
     else:
         block_axis(bottom, blocks)
         bottom.text(0.5, 0.5, "no service_demand_us_per_kib counter in this run",
@@ -294,7 +316,7 @@ def speedup_series(measurements, base: dict):
     )
 
 
-def speedup_figure(run: sr.Run, group: sr.Group, measurements, baseline: str):
+def speedup_figure(run: sr.Run, group: sr.Group, measurements, baseline: str, log_y=False):
     """None when the group has no baseline measurements or no other path."""
     base = {m.key.block_bytes: m for m in measurements
             if m.key.path == baseline and m.has("mb_per_s")}
@@ -324,7 +346,9 @@ def speedup_figure(run: sr.Run, group: sr.Group, measurements, baseline: str):
     if not drawn:
         plt.close(fig)
         return None
-    finish_axes(ax, f"Speed-up over {baseline}\n(ratio of MB/s)", blocks)
+    finish_axes(ax, f"Speed-up over {baseline}\n(ratio of MB/s)", blocks, log_y)
+    if log_y:
+        ax.set_yscale("log", base=2)  # 0.5x, 1x, 2x, 4x: halving and doubling look alike
     ax.set_xlabel("Bytes per call (block size, log scale)")
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}x"))
     legend_below(fig, 3)
@@ -339,7 +363,8 @@ def speedup_figure(run: sr.Run, group: sr.Group, measurements, baseline: str):
 # ---- across machines ------------------------------------------------------------------------
 
 
-def machines_figure(entries, group: sr.Group, paths, which_runs: str, baseline: str):
+def machines_figure(entries, group: sr.Group, paths, which_runs: str, baseline: str,
+                    log_y=False):
     """entries: list of (legend label, Run, measurements of this group). One panel per path
     (MB/s, shared y axis) and, when sendfile and the baseline are both drawn, one more with
     sendfile's speed-up over the baseline on each machine: the number a kernel change moves."""
@@ -396,7 +421,10 @@ def machines_figure(entries, group: sr.Group, paths, which_runs: str, baseline: 
         flat[index].set_visible(False)
     # Once, after every panel is drawn: fixing the shared limits earlier would cut off the
     # panels drawn later.
-    flat[0].set_ylim(bottom=0)
+    if log_y:
+        log_y_axis(flat[0])
+    else:
+        flat[0].set_ylim(bottom=0)
     legend_below(fig, 1)
     all_ms = [m for _, _, ms in entries for m in ms]
     draw_header(fig, Header(

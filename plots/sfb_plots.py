@@ -89,6 +89,8 @@ def build_parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=text, description=text)
         add_common(p, results_help)
         add_filters(p)
+        p.add_argument("--log-y", action="store_true",
+                       help="logarithmic y axis, for values that span decades")
         if name in ("speedup", "machines", "all"):
             p.add_argument("--baseline", default="read_send", metavar="PATH",
                            help="path the speed-up is relative to (default: read_send)")
@@ -148,11 +150,11 @@ def plan_per_run(figure: str, runs, keep: sr.Filter, args, outputs, figs) -> int
         for group in sorted({k.group for k in selected}):
             ms = [m for k, m in selected.items() if k.group == group]
             if figure == "throughput":
-                fig = figs.throughput_figure(run, group, ms)
+                fig = figs.throughput_figure(run, group, ms, args.log_y)
             elif figure == "cpu":
-                fig = figs.cpu_figure(run, group, ms)
+                fig = figs.cpu_figure(run, group, ms, args.log_y)
             else:
-                fig = figs.speedup_figure(run, group, ms, args.baseline)
+                fig = figs.speedup_figure(run, group, ms, args.baseline, args.log_y)
                 if fig is None:
                     warn(f"{run.source}: no speed-up figure for {group.describe()}: needs "
                          f"{args.baseline} and at least one other path")
@@ -196,7 +198,8 @@ def plan_machines(runs, keep: sr.Filter, args, outputs, figs) -> int:
             paths = [p for p in ("read_send", "sendfile") if p in present] or sr.path_order(
                 present)[:2]
         which = "one line per result file" if args.all_runs else "newest run of each machine"
-        outputs.add(figs.machines_figure(entries, group, paths, which, args.baseline),
+        outputs.add(figs.machines_figure(entries, group, paths, which, args.baseline,
+                                         args.log_y),
                     f"machines-{group.slug()}")
         count += 1
     return count

@@ -238,16 +238,26 @@ class Rendering(unittest.TestCase):
             for path in written:
                 (check_png if path.suffix == ".png" else check_svg)(self, path)
 
-    def test_real_bench_sendfile_output_when_present(self):
+    def test_real_bench_sendfile_output(self):
+        """The parser against what bench_sendfile really writes (see data/README.md)."""
         real = sorted((DATA / "real").rglob("*.json"))
-        if not real:
-            self.skipTest("no real bench_sendfile fixture under data/real")
+        self.assertTrue(real, "the real bench_sendfile fixture is missing from data/real")
         for path in real:
             run = sr.load_file(path)
             self.assertTrue(run.measurements, path)
-            self.assertTrue(run.ctx("machine_fingerprint"), path)
-            result = run_plots("all", path, "-o", self.out / path.stem)
+            for key in ("machine_fingerprint", "kernel_release", "cpu_model", "os"):
+                self.assertTrue(run.ctx(key), f"{path}: context key {key} missing")
+            for m in run.measurements.values():
+                self.assertEqual(m.source, "iterations")
+                self.assertGreater(m.repetitions(), 1)
+                for metric in ("mb_per_s", "cpu_us", "service_demand_us_per_kib",
+                               "syscalls_per_pass", "pass_bytes"):
+                    self.assertTrue(m.has(metric), f"{path}: {m.key}: no {metric}")
+            result = run_plots("all", path, "-o", self.out / path.stem, "--log-y")
             self.assertEqual(result.returncode, 0, result.stderr)
+            for written in result.stdout.splitlines():
+                written = Path(written)
+                (check_png if written.suffix == ".png" else check_svg)(self, written)
 
     def test_svg_is_deterministic(self):
         source = next(SYNTHETIC.rglob("*2cpu/*.json"))
