@@ -52,23 +52,28 @@ int put_all(int socket, const unsigned char* data, std::size_t size, bool use_se
 }
 
 // read_write and read_send: the file is read() into a buffer of one block, which is then
-// written with write() or send() — pysendfile's comparison baseline.
+// written with write() or send() — pysendfile's comparison baseline. read() advances the
+// file position, which belongs to the open file description, so each connection opens the
+// file itself, as a server does per request: with a shared descriptor, parallel connections
+// (--sfb_connections) would steal each other's bytes.
 class buffered_path final : public send_path {
   public:
     buffered_path(int socket, const bench_file& file, std::uint64_t block, bool use_send)
         : send_path(socket, file, block),
+          own_fd_(::open(file.path().c_str(), O_RDONLY | O_CLOEXEC)),
           buffer_(static_cast<std::size_t>(std::min(block, file.size()))),
           use_send_(use_send) {}
+    bool ok() const noexcept { return static_cast<bool>(own_fd_); }
 
     pass_outcome send_pass() override {
         pass_outcome out;
-        if (::lseek(file_.fd(), 0, SEEK_SET) < 0) {
+        if (::lseek(own_fd_.get(), 0, SEEK_SET) < 0) {
             return fail(out, errno, "lseek");
         }
         while (out.file_bytes < file_.size()) {
             const auto want =
                 static_cast<std::size_t>(next_block(block_, out.file_bytes, file_.size()));
-            const ssize_t n = ::read(file_.fd(), buffer_.data(), want);
+            const ssize_t n = ::read(own_fd_.get(), buffer_.data(), want);
             if (n < 0) {
                 if (errno == EINTR) {
                     continue;
@@ -89,6 +94,7 @@ class buffered_path final : public send_path {
     }
 
   private:
+    unique_fd own_fd_;
     std::vector<unsigned char> buffer_;
     bool use_send_;
 };
@@ -427,8 +433,15 @@ std::unique_ptr<send_path> make_send_path(path_id p, int socket, const bench_fil
                                           std::uint64_t block, std::string& error) {
     switch (p) {
         case path_id::read_write:
-        case path_id::read_send:
-            return std::make_unique<buffered_path>(socket, file, block, p == path_id::read_send);
+        case path_id::read_send: {
+            auto path =
+                std::make_unique<buffered_path>(socket, file, block, p == path_id::read_send);
+            if (!path->ok()) {
+                error = "open " + file.path() + ": " + std::strerror(errno);
+                return nullptr;
+            }
+            return path;
+        }
         case path_id::sendfile:
         case path_id::sendfile_emulated:
             return std::make_unique<core_path>(socket, file, block,
