@@ -68,24 +68,24 @@ ParsedArgs parse_args(std::span<const std::string> args, std::span<const OptionS
 
 std::string format_help(const std::string& usage, const std::string& description,
                         std::span<const OptionSpec> specs, const std::string& epilogue) {
-    std::string out = "usage: " + usage + "\n\n" + description + "\n";
+    std::string out = fmt::format("usage: {}\n\n{}\n", usage, description);
     if (!specs.empty()) {
         out += "\noptions:\n";
         for (const auto& spec : specs) {
-            std::string left = "  --" + spec.name;
+            std::string left = fmt::format("  --{}", spec.name);
             if (!spec.value_name.empty()) {
-                left += " " + spec.value_name;
+                left += fmt::format(" {}", spec.value_name);
             }
             if (left.size() < 26) {
                 out += fmt::format("{:<26}{}\n", left, spec.help);
             } else {
-                out += left + "\n" + std::string(26, ' ') + spec.help + "\n";
+                out += fmt::format("{}\n{:26}{}\n", left, "", spec.help);
             }
         }
         out += fmt::format("{:<26}{}\n", "  -h, --help", "show this help and exit");
     }
     if (!epilogue.empty()) {
-        out += "\n" + epilogue + "\n";
+        out += fmt::format("\n{}\n", epilogue);
     }
     return out;
 }

@@ -53,7 +53,7 @@ std::string verdict_text(const BenchmarkComparison& b) {
             for (const auto& m : b.regressed) {
                 names += (names.empty() ? "" : ",") + m;
             }
-            return "REGRESSION (" + names + ")";
+            return fmt::format("REGRESSION ({})", names);
         }
         case Verdict::improvement:
             return "improvement";
@@ -78,10 +78,10 @@ Style verdict_style(Verdict v) {
 
 std::string display_value(const MetricComparison& m, double value, const std::string& unit) {
     if (is_time(m.metric)) {
-        return format_number(from_microseconds(value, unit)) + " " + unit;
+        return fmt::format("{} {}", format_number(from_microseconds(value, unit)), unit);
     }
     if (m.metric == "bytes_per_second") {
-        return format_number(value / 1e6) + " MB/s";
+        return fmt::format("{} MB/s", format_number(value / 1e6));
     }
     return format_number(value);
 }
@@ -370,15 +370,14 @@ Comparison compare_results(const ResultSet& base, const ResultSet& candidate,
 
 std::string render_text(const Comparison& c, bool colour, bool all_metrics) {
     std::string out = comparison_table(c, all_metrics).text(colour);
-    out +=
+    out += fmt::format(
         "(* gating metric; medians over repetitions; p: two-sided Mann-Whitney U, e = exact;\n"
-        " p gate: what the gate uses, " +
-        std::string(c.options.holm ? "Holm-adjusted over all gating tests)\n"
-                                   : "not adjusted (--correction none))\n");
+        " p gate: what the gate uses, {})\n",
+        c.options.holm ? "Holm-adjusted over all gating tests" : "not adjusted");
     for (const auto& line : footer_lines(c)) {
-        out += line + "\n";
+        out += fmt::format("{}\n", line);
     }
-    out += summary_line(c) + "\n";
+    out += fmt::format("{}\n", summary_line(c));
     return out;
 }
 
@@ -386,13 +385,14 @@ std::string render_markdown(const Comparison& c, bool all_metrics) {
     std::string out = fmt::format("### sfb compare: {} vs {}\n\n", c.base_label, c.new_label);
     out += c.any_regression() ? "**Regression detected.**\n\n" : "No regression.\n\n";
     out += comparison_table(c, all_metrics).markdown();
-    out +=
+    out += fmt::format(
         "\n\\* gating metric; medians over repetitions; p: two-sided Mann-Whitney U "
-        "(e = exact)\n\n";
+        "(e = exact); p gate: {}\n\n",
+        c.options.holm ? "Holm-adjusted over all gating tests" : "not adjusted");
     for (const auto& line : footer_lines(c)) {
-        out += "- " + line + "\n";
+        out += fmt::format("- {}\n", line);
     }
-    out += "\n" + summary_line(c) + "\n";
+    out += fmt::format("\n{}\n", summary_line(c));
     return out;
 }
 

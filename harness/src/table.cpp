@@ -59,7 +59,7 @@ std::string Table::text(bool colour) const {
             const std::size_t pad = widths[i] - cells[i].text.size();
             std::string body = cells[i].text;
             if (colour && cells[i].style != Style::plain) {
-                body = escape_for(cells[i].style) + body + "\033[0m";
+                body = fmt::format("{}{}\033[0m", escape_for(cells[i].style), body);
             }
             if (columns_[i].align == Align::right) {
                 out += std::string(pad, ' ') + body;
@@ -94,7 +94,7 @@ std::string Table::text(bool colour) const {
 std::string Table::markdown() const {
     std::string out = "|";
     for (const auto& column : columns_) {
-        out += " " + markdown_escape(column.header) + " |";
+        out += fmt::format(" {} |", markdown_escape(column.header));
     }
     out += "\n|";
     for (const auto& column : columns_) {
@@ -106,9 +106,9 @@ std::string Table::markdown() const {
         for (const auto& cell : row) {
             std::string text = markdown_escape(cell.text);
             if (!text.empty() && (cell.style == Style::bad || cell.style == Style::bold)) {
-                text = "**" + text + "**";
+                text = fmt::format("**{}**", text);
             }
-            out += " " + text + " |";
+            out += fmt::format(" {} |", text);
         }
         out += "\n";
     }
