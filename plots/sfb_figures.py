@@ -470,7 +470,13 @@ def compare_figure(c: sr.Comparison):
     fig.subplots_adjust(top=1 - header_in / height, bottom=(0.75 + footer_in) / height,
                         left=0.27, right=0.72, wspace=0.16)
     y = list(range(n))
-    changes = []
+    # The bars share one scale; a few huge changes would flatten the rest and the threshold
+    # lines, so the axis stops at 4x the threshold (at least 20%) and longer bars are cut
+    # there, marked with an arrowhead. The text beside each bar keeps the exact change.
+    threshold = 0.0 if math.isnan(c.threshold) else c.threshold
+    finite = [abs(r.change) * 100 for r in rows if not math.isnan(r.change)]
+    limit = min(max(finite + [threshold * 100 * 1.5, 1.0]), max(threshold * 100 * 4, 20.0))
+    clipped = False
     for i, row in enumerate(rows):
         colour = OUTCOME_COLOURS.get(row.outcome, "#9a9a9a")
         left.plot([row.base * scale, row.new * scale], [i, i], color="#bbbbbb", linewidth=2,
@@ -478,8 +484,12 @@ def compare_figure(c: sr.Comparison):
         if math.isnan(row.change):
             text = "n/a"
         else:
-            changes.append(row.change * 100)
-            right.barh(i, row.change * 100, color=colour, height=0.62, zorder=2)
+            width = max(-limit, min(limit, row.change * 100))
+            right.barh(i, width, color=colour, height=0.62, zorder=2)
+            if width != row.change * 100:
+                clipped = True
+                right.plot(width, i, marker=">" if width > 0 else "<", color=colour,
+                           markersize=9, zorder=3, clip_on=False)
             text = f"{row.change * 100:+.1f}%"
         if not math.isnan(row.p_value):
             text += f" p={row.p_value:.2g}"
@@ -509,9 +519,7 @@ def compare_figure(c: sr.Comparison):
         left.xaxis.set_major_locator(MaxNLocator(4))
     left.set_xlabel(f"median, {unit}")
     left.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=2, borderaxespad=0.2)
-    threshold = 0.0 if math.isnan(c.threshold) else c.threshold
-    span = max([abs(v) for v in changes] + [threshold * 100 * 1.5, 1.0])
-    right.set_xlim(-span * 1.15, span * 1.15)
+    right.set_xlim(-limit * 1.15, limit * 1.15)
     right.axvline(0, color="#222222", linewidth=1)
     if threshold > 0:
         for sign in (-1, 1):
@@ -519,7 +527,8 @@ def compare_figure(c: sr.Comparison):
         right.text(threshold * 100, -0.5, f" threshold {threshold:.0%}", va="bottom",
                    fontsize=7.5, color="#444444")
     worse_side = "left" if c.higher_is_better() else "right"
-    right.set_xlabel(f"new vs base (%)\n{worse_side} is worse")
+    right.set_xlabel(f"new vs base (%)\n{worse_side} is worse"
+                     + (f"; cut at \u00b1{limit:.0f}%" if clipped else ""))
     right.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:+.0f}%"))
     right.grid(axis="y", visible=False)
     left.grid(axis="y", visible=False)
@@ -527,19 +536,30 @@ def compare_figure(c: sr.Comparison):
     for row in rows:
         counts[row.verdict] = counts.get(row.verdict, 0) + 1
     test = "two-sided Mann-Whitney U"
+    if c.correction and c.correction != "none":
+        test += f" ({c.correction.capitalize()}-adjusted p)"
     if not math.isnan(c.alpha):
         test += f", alpha {c.alpha:g}"
     if threshold > 0:
         test += f", threshold {threshold:.0%}"
     if c.gate:
-        test += f"; verdicts gate on {', '.join(c.gate)}"
+        test += f"; gate: {', '.join(c.gate)}"
     summary = "verdicts: " + ", ".join(f"{v} {counts[v]}" for v in sorted(counts))
     if footer:
         fig.text(0.01, 0.12 / height, "\n".join(footer), fontsize=8, color="#444444",
                  va="bottom")
     draw_header(fig, Header(f"Base vs new: {title}",
-                            (f"{c.base_label} -> {c.new_label}; {test}", summary)))
+                            (f"{short_label(c.base_label)} -> {short_label(c.new_label)}",
+                             f"{summary}; {test}")))
     return fig
+
+
+def short_label(label: str) -> str:
+    """The last two parts of a file or folder path (results/<machine>/<run>.json keeps the
+    run's date and commit), at most 60 characters."""
+    parts = [p for p in label.split("/") if p]
+    text = "/".join(parts[-2:]) if len(parts) > 2 else label
+    return text if len(text) <= 60 else "..." + text[-57:]
 
 
 def short_names(names):

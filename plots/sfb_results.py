@@ -345,6 +345,9 @@ def load_file(path: Path) -> Run:
     if not data.strip():
         raise InputError(f"{path}: empty file (expected Google Benchmark JSON)")
     try:
+        # Python's json accepts the bare NaN that Google Benchmark 1.7.1 writes as the cv of
+        # a counter that is 0 in every repetition (bytes_verified without --sfb_verify); only
+        # cv aggregates carry it, and those are not read.
         document = json.loads(data.decode("utf-8"))
     except UnicodeDecodeError:
         raise InputError(f"{path}: not UTF-8 text (expected Google Benchmark JSON)") from None
@@ -443,7 +446,7 @@ class CompareRow:
     base: float  # median over the base repetitions
     new: float
     change: float  # new / base - 1; NaN when the harness could not compute it
-    p_value: float  # NaN when no test was run
+    p_value: float  # what the verdict used (Holm-adjusted "p_gate" when given); NaN: no test
     outcome: str  # this metric: "worse", "better" or "unchanged"
     verdict: str  # the benchmark's: "regression", "improvement", "unchanged" or "untested"
 
@@ -456,6 +459,7 @@ class Comparison:
     new_label: str
     alpha: float
     threshold: float
+    correction: str  # multiple-testing correction of the p-values ("holm", "none" or "")
     gate: list
     rows: list
     only_base: list
@@ -502,7 +506,7 @@ def parse_compare(document: object, source: Path, metric: str) -> Comparison:
             base=base,
             new=new,
             change=_finite_or_nan(m.get("change")),
-            p_value=_finite_or_nan(m.get("p_value")),
+            p_value=_finite_or_nan(m.get("p_gate", m.get("p_value"))),
             outcome=str(m.get("outcome", "unchanged")),
             verdict=str(item.get("verdict", "unchanged")),
         ))
@@ -520,6 +524,7 @@ def parse_compare(document: object, source: Path, metric: str) -> Comparison:
         new_label=str(document["new"]),
         alpha=_finite_or_nan(document.get("alpha")),
         threshold=_finite_or_nan(document.get("threshold")),
+        correction=str(document.get("correction", "")),
         gate=strings("gate"),
         rows=rows,
         only_base=strings("only_in_base"),

@@ -170,6 +170,17 @@ class ResultParsing(unittest.TestCase):
         self.assertTrue(sr.load_compare(COMPARE / "synthetic-compare.json",
                                         "bytes_per_second").higher_is_better())
 
+    def test_real_compare_output(self):
+        c = sr.load_compare(COMPARE / "real-compare.json", "cpu_time")
+        self.assertEqual(c.correction, "holm")
+        verdicts = {r.name.split("/")[0] + r.name.split("/")[5]: r.verdict for r in c.rows}
+        self.assertEqual(verdicts["sendfileblock:65536"], "regression")
+        self.assertEqual(verdicts["sendfileblock:1048576"], "regression")
+        self.assertEqual(verdicts["spliceblock:65536"], "unchanged")
+        doc = json.loads((COMPARE / "real-compare.json").read_text())
+        # The p-value drawn is the one the verdict used: Holm-adjusted.
+        self.assertEqual(c.rows[0].p_value, doc["benchmarks"][0]["metrics"]["cpu_time"]["p_gate"])
+
     def test_newest_run_per_machine(self):
         sys.path.insert(0, str(PLOTS))
         import sfb_plots
@@ -228,15 +239,16 @@ class Rendering(unittest.TestCase):
         self.assert_rendered(result, ["machines-tcp4-discard-warm-8MiB-1conn"])
 
     def test_compare_figure(self):
-        for metric in ("real_time", "cpu_time", "bytes_per_second"):
-            result = run_plots("compare", COMPARE / "synthetic-compare.json", "-o",
-                               self.out / metric, "--metric", metric)
-            self.assertEqual(result.returncode, 0, result.stderr)
-            written = [Path(p) for p in result.stdout.splitlines()]
-            self.assertEqual(written, [self.out / metric / f"compare-{metric}.{ext}"
-                                       for ext in ("png", "svg")])
-            for path in written:
-                (check_png if path.suffix == ".png" else check_svg)(self, path)
+        for source in ("synthetic-compare.json", "real-compare.json"):
+            for metric in ("real_time", "cpu_time", "bytes_per_second"):
+                out = self.out / source / metric
+                result = run_plots("compare", COMPARE / source, "-o", out, "--metric", metric)
+                self.assertEqual(result.returncode, 0, result.stderr)
+                written = [Path(p) for p in result.stdout.splitlines()]
+                self.assertEqual(written, [out / f"compare-{metric}.{ext}"
+                                           for ext in ("png", "svg")])
+                for path in written:
+                    (check_png if path.suffix == ".png" else check_svg)(self, path)
 
     def test_real_bench_sendfile_output(self):
         """The parser against what bench_sendfile really writes (see data/README.md)."""
