@@ -25,7 +25,8 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
+import matplotlib.patheffects as patheffects  # noqa: E402  (the backend must be chosen first)
+import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.ticker import (  # noqa: E402
     FixedLocator,
     FuncFormatter,
@@ -159,13 +160,14 @@ def block_axis(ax, blocks) -> None:
         ax.set_xlim(ticks[0] / 1.4, ticks[-1] * 1.4)
 
 
-def spread_note(measurements) -> str:
+def spread_note(measurements, shape: str = "line") -> str:
     counts = sorted({m.repetitions() for m in measurements if m.source == "iterations"})
     fallback = sorted({m.source for m in measurements if m.source != "iterations"})
     parts = []
     if counts and counts[-1] > 1:
         reps = str(counts[0]) if len(counts) == 1 else f"{counts[0]}-{counts[-1]}"
-        parts.append(f"line: median of {reps} repetitions, band: min-max")
+        spread = "band" if shape == "line" else "whiskers"
+        parts.append(f"{shape}: median of {reps} repetitions, {spread}: min-max")
     elif counts:
         parts.append("one repetition (no spread to show)")
     if fallback:
@@ -260,7 +262,74 @@ def legend_below(fig, ncol: int) -> None:
 # ---- per-run figures ------------------------------------------------------------------------
 
 
+@dataclass
+class Bar:
+    label: str
+    colour: str
+    mid: float
+    low: float
+    high: float
+    emphasise: bool = False
+
+
+def single_block(measurements):
+    """The block size when the group was measured at one only (a line needs two)."""
+    blocks = {m.key.block_bytes for m in measurements}
+    return blocks.pop() if len(blocks) == 1 else None
+
+
+def bar_panel_height(count: int) -> float:
+    return max(1.6, 0.34 * count + 0.5)
+
+
+def draw_bars(ax, bars, xlabel: str, value_format: str, log_x=False) -> None:
+    """Horizontal bars, first at the top, with the min-max range of the repetitions as an
+    error bar and the median written after it. For groups measured at one block size."""
+    y = list(range(len(bars)))
+    ax.barh(y, [b.mid for b in bars], color=[b.colour for b in bars], height=0.66, zorder=2)
+    whiskers = ax.errorbar([b.mid for b in bars], y,
+                           xerr=[[b.mid - b.low for b in bars], [b.high - b.mid for b in bars]],
+                           fmt="none", ecolor="#222222", elinewidth=1, capsize=3, zorder=3)
+    # A white outline keeps the whiskers visible on the dark bars (msg_zerocopy is black).
+    outline = [patheffects.withStroke(linewidth=3, foreground="white")]
+    for artist in whiskers.lines[1] + whiskers.lines[2]:
+        artist.set_path_effects(outline)
+    for yi, b in zip(y, bars):
+        ax.annotate(value_format.format(b.mid), (b.high, yi), textcoords="offset points",
+                    xytext=(5, 0), va="center", fontsize=8.5,
+                    fontweight="bold" if b.emphasise else "normal")
+    ax.set_yticks(y)
+    ax.set_yticklabels([b.label for b in bars])
+    for tick, b in zip(ax.get_yticklabels(), bars):
+        if b.emphasise:
+            tick.set_fontweight("bold")
+    ax.set_ylim(len(bars) - 0.5, -0.6)
+    ax.grid(axis="y", visible=False)
+    if log_x:
+        ax.set_xscale("log")
+    else:
+        ax.set_xlim(0, max(b.high for b in bars) * 1.18 if bars else 1)
+    ax.set_xlabel(xlabel)
+
+
+def metric_bars(series, metric: str) -> list:
+    return [Bar(display_label(path, ms), path_look(path)[0], ms[0].median(metric),
+                ms[0].low(metric), ms[0].high(metric), path == "sendfile")
+            for path, ms in series.items() if ms[0].has(metric)]
+
+
 def throughput_figure(run: sr.Run, group: sr.Group, measurements, log_y=False):
+    block = single_block(measurements)
+    if block is not None:
+        bars = metric_bars(by_path(measurements), "mb_per_s")
+        fig, axes = new_figure(1, 1, bar_panel_height(len(bars)))
+        fig.subplots_adjust(left=0.24)
+        draw_bars(axes[0][0], bars, "Throughput (MB/s, $10^6$ bytes/s)", "{:,.0f}", log_y)
+        draw_header(fig, Header(
+            f"Throughput at {sr.format_bytes(block)} per call",
+            (f"{group.describe()}; {spread_note(measurements, 'bar')}", run_subtitle(run)),
+        ))
+        return fig
     fig, axes = new_figure(1, 1, 3.9)
     ax = axes[0][0]
     series = by_path(measurements)
@@ -277,6 +346,28 @@ def throughput_figure(run: sr.Run, group: sr.Group, measurements, log_y=False):
 
 
 def cpu_figure(run: sr.Run, group: sr.Group, measurements, log_y=False):
+    block = single_block(measurements)
+    if block is not None:
+        series = by_path(measurements)
+        bars = metric_bars(series, "cpu_us")
+        fig, axes = new_figure(1, 2, bar_panel_height(len(bars)), sharex=False, sharey=True,
+                               panel_titles=True)
+        fig.subplots_adjust(left=0.24, wspace=0.35)
+        left, right = axes[0]
+        draw_bars(left, bars, "usec per pass", "{:,.0f}", log_y)
+        left.set_title("Sender CPU per pass", loc="left")
+        demand = metric_bars(series, "service_demand_us_per_kib")
+        if demand and len(demand) == len(bars):
+            draw_bars(right, demand, "usec CPU per KiB", "{:.3g}", log_y)
+        else:
+            right.text(0.5, 0.5, "no service demand\nin this run", transform=right.transAxes,
+                       ha="center", va="center", color="#666666")
+        right.set_title("Service demand (system-wide)", loc="left")
+        draw_header(fig, Header(
+            f"CPU cost at {sr.format_bytes(block)} per call (lower is better)",
+            (f"{group.describe()}; {spread_note(measurements, 'bar')}", run_subtitle(run)),
+        ))
+        return fig
     fig, axes = new_figure(2, 1, 2.7, panel_titles=True)
     series = by_path(measurements)
     top, bottom = axes[0][0], axes[1][0]
@@ -323,6 +414,29 @@ def speedup_figure(run: sr.Run, group: sr.Group, measurements, baseline: str, lo
     others = {p: ms for p, ms in by_path(measurements).items() if p != baseline}
     if not base or not others:
         return None
+    block = single_block(measurements)
+    if block is not None:
+        bars = []
+        for path, ms in others.items():
+            x, mid, lo, hi = speedup_series(ms, base)
+            if x:
+                bars.append(Bar(display_label(path, ms), path_look(path)[0], mid[0], lo[0],
+                                hi[0], path == "sendfile"))
+        if not bars:
+            return None
+        fig, axes = new_figure(1, 1, bar_panel_height(len(bars)))
+        fig.subplots_adjust(left=0.24)
+        ax = axes[0][0]
+        draw_bars(ax, bars, f"Speed-up over {baseline} (ratio of MB/s; right of the dashed "
+                  "1x line is faster)", "{:.2f}x", log_y)
+        ax.axvline(1.0, color="#222222", linewidth=1.2, linestyle="--", zorder=4)
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}x"))
+        draw_header(fig, Header(
+            f"Speed-up over {baseline} at {sr.format_bytes(block)} per call",
+            (f"{group.describe()}; bar: ratio of medians, whiskers: extremes of the "
+             "repetitions", run_subtitle(run)),
+        ))
+        return fig
     fig, axes = new_figure(1, 1, 3.9)
     ax = axes[0][0]
     ax.axhline(1.0, color="#222222", linewidth=1.2, linestyle="--",

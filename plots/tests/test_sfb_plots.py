@@ -233,6 +233,26 @@ class Rendering(unittest.TestCase):
             for path in written:
                 (check_png if path.suffix == ".png" else check_svg)(self, path)
 
+    def test_other_shapes_of_input(self):
+        """One block size (bars instead of lines), aggregates only, one repetition only."""
+        doc = json.loads(next(SYNTHETIC.rglob("*2cpu/*.json")).read_text())
+        shapes = {
+            "one-block": lambda b: "/block:65536/" in b["name"],
+            "aggregates-only": lambda b: b.get("run_type") == "aggregate",
+            "one-repetition": lambda b: (b.get("run_type") == "iteration"
+                                         and b.get("repetition_index") == 0),
+        }
+        for shape, keep in shapes.items():
+            source = self.out / f"{shape}.json"
+            source.write_text(json.dumps(dict(doc, benchmarks=[
+                b for b in doc["benchmarks"] if keep(b)])))
+            result = run_plots("all", source, "-o", self.out / shape, "--receiver", "discard")
+            self.assertEqual(result.returncode, 0, f"{shape}: {result.stderr}")
+            written = [Path(p) for p in result.stdout.splitlines()]
+            self.assertEqual(len(written), 8, f"{shape}: {written}")
+            for path in written:
+                (check_png if path.suffix == ".png" else check_svg)(self, path)
+
     def test_machines_side_by_side(self):
         result = run_plots("machines", SYNTHETIC, "-o", self.out, "--receiver", "discard",
                            "--path", "read_send,sendfile", "--path", "splice")
