@@ -68,7 +68,7 @@ TemporaryFolder::~TemporaryFolder() {
 }
 
 int run_program(const std::vector<std::string>& argv,
-                const std::function<void(const std::string&)>& on_line) {
+                const std::function<void(const std::string&)>& on_line, bool capture_stderr) {
     int pipe_fds[2];
     if (::pipe2(pipe_fds, O_CLOEXEC) != 0) {
         throw BenchmarkFailure(fmt::format("cannot create a pipe: {}", std::strerror(errno)));
@@ -76,6 +76,9 @@ int run_program(const std::vector<std::string>& argv,
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDOUT_FILENO);
+    if (capture_stderr) {
+        posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDERR_FILENO);
+    }
     std::vector<char*> c_argv;
     for (const auto& arg : argv) {
         c_argv.push_back(const_cast<char*>(arg.c_str()));
@@ -180,18 +183,30 @@ Json run_round(const std::filesystem::path& program, const RoundSettings& settin
     argv.emplace_back("--benchmark_format=console");
     argv.emplace_back("--benchmark_color=false");
 
+    // The program's standard error joins its standard output: Google Benchmark writes its
+    // context header there every round, which would bury the progress line; it is shown when
+    // the program fails, or always with `verbose`.
     std::vector<std::string> last_lines;
-    const int status = run_program(argv, [&](const std::string& line) {
-        last_lines.push_back(line);
-        if (last_lines.size() > 20) {
-            last_lines.erase(last_lines.begin());
-        }
-        // Console result lines start with the benchmark's name, padded with spaces.
-        const std::string first = line.substr(0, line.find(' '));
-        if (names.contains(first)) {
-            on_done(first);
-        }
-    });
+    std::set<std::string> reported;
+    const int status = run_program(
+        argv,
+        [&](const std::string& line) {
+            if (settings.verbose) {
+                std::fprintf(stderr, "%s\n", line.c_str());
+            }
+            last_lines.push_back(line);
+            if (last_lines.size() > 20) {
+                last_lines.erase(last_lines.begin());
+            }
+            // Console result lines start with the benchmark's name, padded with spaces.
+            // Repetitions passed through (--benchmark_repetitions) print one line each: count a
+            // benchmark once per round.
+            const std::string first = line.substr(0, line.find(' '));
+            if (names.contains(first) && reported.insert(first).second) {
+                on_done(first);
+            }
+        },
+        true);
     if (status != 0) {
         std::string tail;
         for (const auto& l : last_lines) {

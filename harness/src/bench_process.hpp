@@ -42,11 +42,12 @@ class TemporaryFolder {
 };
 
 // Runs argv (argv[0] a path, or a name looked up in PATH), calling on_line for every line the
-// program writes to its standard output; its standard error goes to ours. Returns the exit
-// status as the shell reports it (128 + signal when killed). Throws BenchmarkFailure when the
-// program cannot be started.
+// program writes to its standard output, and to its standard error too with capture_stderr
+// (otherwise that goes to ours). Returns the exit status as the shell reports it (128 +
+// signal when killed). Throws BenchmarkFailure when the program cannot be started.
 int run_program(const std::vector<std::string>& argv,
-                const std::function<void(const std::string&)>& on_line);
+                const std::function<void(const std::string&)>& on_line,
+                bool capture_stderr = false);
 
 // bench_sendfile next to this executable in the build tree: <dir of sfb>/../benchmarks/.
 std::filesystem::path default_bench_path();
@@ -60,6 +61,7 @@ std::vector<std::string> list_benchmarks(const std::filesystem::path& program,
 struct RoundSettings {
     double warmup_seconds = 0.1;    // --benchmark_min_warmup_time, per benchmark and round
     std::vector<std::string> args;  // passed through to the program
+    bool verbose = false;           // echo everything the program prints
 };
 
 // One round: every benchmark once, in random order. on_done(name) is called as each benchmark

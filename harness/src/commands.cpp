@@ -4,6 +4,7 @@
 #include "benchmark_json.hpp"
 #include "cli.hpp"
 #include "compare.hpp"
+#include "stats.hpp"
 #include "store.hpp"
 #include "suite_report.hpp"
 
@@ -155,6 +156,7 @@ const std::vector<OptionSpec> kRunOptions = {
     {"warmup", "SECONDS", "warm-up per benchmark and round (default 0.1)"},
     {"results-dir", "DIR", "where results are stored (default: results)"},
     {"no-store", "", "print the summary only, store nothing"},
+    {"verbose", "", "show everything the benchmark program prints"},
     {"output", "FILE", "also write the merged JSON to FILE"},
     {"format", "text|markdown|json", "summary format (default text)"},
     kColourOptions.front(),
@@ -186,7 +188,9 @@ int run_command(std::span<const std::string> argv) {
     const OutputFormat format = output_format(args);
     const bool colour = use_colour(args);
     const std::filesystem::path bench = bench_from(args, "bench");
-    RoundSettings settings{.warmup_seconds = warmup_from(args), .args = args.passthrough};
+    RoundSettings settings{.warmup_seconds = warmup_from(args),
+                           .args = args.passthrough,
+                           .verbose = args.flag("verbose")};
 
     const auto started = std::chrono::system_clock::now();
     const std::vector<std::string> names = list_benchmarks(bench, settings.args);
@@ -320,6 +324,7 @@ std::vector<OptionSpec> ab_option_specs() {
         {"candidate", "PATH", "the candidate build's benchmark program (required)"},
         {"rounds", "N", "rounds; each runs both programs once, every benchmark once (default 9)"},
         {"warmup", "SECONDS", "warm-up per benchmark and run (default 0.1)"},
+        {"verbose", "", "show everything the benchmark programs print"},
         {"save-base", "FILE", "also write the base's merged JSON to FILE"},
         {"save-candidate", "FILE", "also write the candidate's merged JSON to FILE"},
     };
@@ -367,10 +372,20 @@ int ab_command(std::span<const std::string> argv) {
     use_colour(args);
     const unsigned rounds =
         args.value("rounds") ? parse_count("rounds", *args.value("rounds"), 1) : 9;
+    // Fail before spending minutes on runs that no test could judge (the full check, with
+    // the multiple-testing correction, follows once the number of benchmarks is known).
+    if (options.run_test && mann_whitney_min_p_value(rounds, rounds) >= options.alpha) {
+        throw UsageError(
+            fmt::format("--rounds {} is too few for the Mann-Whitney U test at alpha "
+                        "{}; use 9 or more, or --no-test",
+                        rounds, options.alpha));
+    }
     const std::filesystem::path programs[2] = {bench_from(args, "base"),
                                                bench_from(args, "candidate")};
     const char* labels[2] = {"base", "candidate"};
-    RoundSettings settings{.warmup_seconds = warmup_from(args), .args = args.passthrough};
+    RoundSettings settings{.warmup_seconds = warmup_from(args),
+                           .args = args.passthrough,
+                           .verbose = args.flag("verbose")};
 
     std::set<std::string> names[2];
     for (int side = 0; side < 2; ++side) {
