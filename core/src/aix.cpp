@@ -28,7 +28,8 @@
 //   each call sends the file rather than a cached copy; the SFB_* OS flags are FreeBSD's and
 //   unsupported here (no SFB_CAP_FLAGS).
 // - SIGPIPE: send_file() takes no MSG_NOSIGNAL, so SIGPIPE is blocked in the calling thread for
-//   the duration of the call and one raised meanwhile is consumed; the caller sees EPIPE.
+//   the duration of the call and one raised meanwhile is consumed (sigpipe_guard in
+//   backend_common.h); the caller sees EPIPE.
 #if defined(SFB_FOREIGN_CHECK)
 #define SFB_FOREIGN_AIX 1
 #include "foreign_decls.h"
@@ -37,11 +38,6 @@
 #include <sys/types.h>
 #endif
 
-#include <pthread.h>
-
-#include <csignal>
-#include <ctime>
-
 #include <algorithm>
 #include <array>
 #include <cerrno>
@@ -49,138 +45,20 @@
 #include <cstdint>
 
 #include "backend.h"
+#include "backend_common.h"
 
 namespace sfb::detail {
 
 namespace {
 
-// At most this many bytes per call, headers included; file_bytes is 64 bits, but a count that
-// fits 31 bits keeps every conversion exact on 32-bit builds.
-constexpr std::uint64_t kMaxPerCall = 0x7ffff000;
-
 // sf_parms has room for one header buffer; a small one rides in the call.
 constexpr std::size_t kMaxNativeHeaders = 1;
-constexpr std::uint64_t kMaxNativeHeaderBytes = 64 * 1024;
 
-// The header bytes still owed, kept so that they go out in the same call as the file's first
-// bytes.
-class pending_headers {
-  public:
-    pending_headers() = default;
-
-    static bool fit(std::span<const sfb_buffer> headers) {
-        if (headers.size() > kMaxNativeHeaders) {
-            return false;
-        }
-        std::uint64_t total = 0;
-        for (const sfb_buffer& b : headers) {
-            total += b.size;
-        }
-        return total <= kMaxNativeHeaderBytes;
-    }
-
-    explicit pending_headers(std::span<const sfb_buffer> headers) {
-        for (const sfb_buffer& b : headers) {
-            if (b.size > 0) {
-                buffers_[count_++] = b;
-                bytes_ += b.size;
-            }
-        }
-    }
-
-    std::span<const sfb_buffer> rest() const { return {buffers_.data() + first_, count_ - first_}; }
-    std::uint64_t bytes() const { return bytes_; }
-
-    // Takes `moved` bytes that went out (headers come first) off the headers; returns how many
-    // of them were header bytes.
-    std::uint64_t consume(std::uint64_t moved) {
-        const std::uint64_t taken = std::min(moved, bytes_);
-        bytes_ -= taken;
-        std::uint64_t left = taken;
-        while (left > 0) {
-            sfb_buffer& b = buffers_[first_];
-            const auto part = static_cast<std::size_t>(std::min<std::uint64_t>(left, b.size));
-            b.data = static_cast<const char*>(b.data) + part;
-            b.size -= part;
-            left -= part;
-            if (b.size == 0) {
-                ++first_;
-            }
-        }
-        return taken;
-    }
-
-  private:
-    std::array<sfb_buffer, kMaxNativeHeaders> buffers_{};
-    std::size_t first_ = 0;
-    std::size_t count_ = 0;
-    std::uint64_t bytes_ = 0;
-};
-
-// Keeps SIGPIPE from this thread while it lives: the signal is blocked, and one raised by the
-// calls made meanwhile is consumed before the old mask comes back, so the caller gets EPIPE
-// instead (unless SIGPIPE was already blocked or pending, which is the program's own business).
-class sigpipe_suppressed {
-  public:
-    sigpipe_suppressed() {
-        sigemptyset(&pipe_);
-        sigaddset(&pipe_, SIGPIPE);
-        sigset_t pending;
-        sigemptyset(&pending);
-        already_pending_ = ::sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE) == 1;
-        blocked_ = ::pthread_sigmask(SIG_BLOCK, &pipe_, &old_) == 0;
-    }
-    sigpipe_suppressed(const sigpipe_suppressed&) = delete;
-    sigpipe_suppressed& operator=(const sigpipe_suppressed&) = delete;
-
-    ~sigpipe_suppressed() {
-        if (!blocked_) {
-            return;
-        }
-        if (!already_pending_ && sigismember(&old_, SIGPIPE) == 0) {
-            sigset_t pending;
-            sigemptyset(&pending);
-            if (::sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE) == 1) {
-                const timespec no_wait{};
-                while (::sigtimedwait(&pipe_, nullptr, &no_wait) < 0 && errno == EINTR) {
-                }
-            }
-        }
-        (void)::pthread_sigmask(SIG_SETMASK, &old_, nullptr);
-    }
-
-  private:
-    sigset_t pipe_{};
-    sigset_t old_{};
-    bool already_pending_ = false;
-    bool blocked_ = false;
-};
-
-off_t file_offset(const checked_request& req, const sfb_result& out) {
-    return static_cast<off_t>(req.offset + static_cast<std::int64_t>(out.file_bytes));
-}
-
-// The kernel refused the descriptors. Before any byte went out the dispatcher sends the whole
-// request through the emulation; after some did, the rest goes through it here.
-int finish_emulated(const checked_request& req, int error, const pending_headers& headers,
-                    sfb_result& out) {
-    if (out.bytes_sent == 0) {
-        return error;
-    }
-    if (int e = send_buffers(req.out_fd, headers.rest(), true, out.bytes_sent); e != 0) {
-        return e;
-    }
-    const std::uint64_t before = out.file_bytes;
-    const int e =
-        emulated_file_range(req.out_fd, req.in_fd, file_offset(req, out), false,
-                            req.nbytes - out.file_bytes, !req.trailers.empty(), out.file_bytes);
-    out.bytes_sent += out.file_bytes - before;
-    return e;
-}
+using pending = pending_headers<kMaxNativeHeaders>;
 
 // Sends the headers in `headers` and the file part; returns 0, ENODATA at an early end of the
 // file, or an errno value, with every byte that went out counted in `out`.
-int send_file_range(const checked_request& req, pending_headers headers, sfb_result& out) {
+int send_file_range(const checked_request& req, pending headers, sfb_result& out) {
     while (out.file_bytes < req.nbytes) {
         const std::uint64_t want =
             std::min(req.nbytes - out.file_bytes, kMaxPerCall - headers.bytes());
@@ -204,8 +82,7 @@ int send_file_range(const checked_request& req, pending_headers headers, sfb_res
         if (error == EAFNOSUPPORT || error == EPROTOTYPE) {
             error = EOPNOTSUPP;  // not a TCP socket: the dispatcher's word for a refusal
         }
-        out.file_bytes += moved - headers.consume(moved);
-        out.bytes_sent += moved;
+        headers.account(moved, out);
         switch (error) {
             case 0:
                 if (moved == 0) {
@@ -220,7 +97,7 @@ int send_file_range(const checked_request& req, pending_headers headers, sfb_res
             case ENOSYS:
             case ENOTSOCK:
             case EOPNOTSUPP:
-                return finish_emulated(req, error, headers, out);
+                return finish_emulated(req, error, headers.rest(), out);
             default:
                 return error;
         }
@@ -239,20 +116,10 @@ int native_capabilities() {
 }
 
 sfb_result native_send(const checked_request& req) {
-    const sigpipe_suppressed no_sigpipe;
-    sfb_result out{};
-    out.used_native = 1;
-    if (req.nbytes > 0 && pending_headers::fit(req.headers)) {
-        out.error = send_file_range(req, pending_headers(req.headers), out);
-    } else {
-        out.error = send_buffers(req.out_fd, req.headers, true, out.bytes_sent);
-        if (out.error == 0) {
-            out.error = send_file_range(req, pending_headers(), out);
-        }
-    }
-    if (out.error == 0) {
-        out.error = send_buffers(req.out_fd, req.trailers, false, out.bytes_sent);
-    }
+    sigpipe_guard sigpipe;
+    const sfb_result out =
+        send_headers_file_trailers<pending>(req, pending::fit(req.headers), send_file_range);
+    sigpipe.release(out.error);
     return out;
 }
 

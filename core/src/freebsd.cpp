@@ -45,19 +45,15 @@
 #include <cstddef>
 
 #include "backend.h"
+#include "backend_common.h"
 
 namespace sfb::detail {
 
 namespace {
 
-// One call moves at most this many bytes, headers included; the kernel has no smaller limit,
-// and a count that fits 31 bits is safe for every off_t and size_t involved.
-constexpr std::uint64_t kMaxPerCall = 0x7ffff000;
-
-// Headers ride in the call only when they are few and small (an HTTP response head, say);
-// others go out with sendmsg() first, which costs one system call and nothing else.
+// Up to this many header buffers ride in the call (an HTTP response head, say); a request with
+// more sends them with sendmsg() first.
 constexpr std::size_t kMaxNativeHeaders = 64;
-constexpr std::uint64_t kMaxNativeHeaderBytes = 64 * 1024;
 
 #if defined(__DragonFly__)
 constexpr bool kHeadersInCall = false;
@@ -84,87 +80,11 @@ int os_flags(int /*flags*/) {
 }
 #endif
 
-// The header bytes still owed, kept so that they go out in the same call as the file's first
-// bytes (one segment for a small response).
-class pending_headers {
-  public:
-    pending_headers() = default;
-
-    static bool fit(std::span<const sfb_buffer> headers) {
-        if (!kHeadersInCall || headers.size() > kMaxNativeHeaders) {
-            return false;
-        }
-        std::uint64_t total = 0;
-        for (const sfb_buffer& b : headers) {
-            total += b.size;
-        }
-        return total <= kMaxNativeHeaderBytes;
-    }
-
-    explicit pending_headers(std::span<const sfb_buffer> headers) {
-        for (const sfb_buffer& b : headers) {
-            if (b.size > 0) {
-                buffers_[count_++] = b;
-                bytes_ += b.size;
-            }
-        }
-    }
-
-    std::span<const sfb_buffer> rest() const { return {buffers_.data() + first_, count_ - first_}; }
-    std::uint64_t bytes() const { return bytes_; }
-
-    // Takes `moved` bytes that went out (headers come first) off the headers; returns how many
-    // of them were header bytes.
-    std::uint64_t consume(std::uint64_t moved) {
-        const std::uint64_t taken = std::min(moved, bytes_);
-        bytes_ -= taken;
-        std::uint64_t left = taken;
-        while (left > 0) {
-            sfb_buffer& b = buffers_[first_];
-            const auto part = static_cast<std::size_t>(std::min<std::uint64_t>(left, b.size));
-            b.data = static_cast<const char*>(b.data) + part;
-            b.size -= part;
-            left -= part;
-            if (b.size == 0) {
-                ++first_;
-            }
-        }
-        return taken;
-    }
-
-  private:
-    std::array<sfb_buffer, kMaxNativeHeaders> buffers_{};
-    std::size_t first_ = 0;
-    std::size_t count_ = 0;
-    std::uint64_t bytes_ = 0;
-};
-
-off_t file_offset(const checked_request& req, const sfb_result& out) {
-    return static_cast<off_t>(req.offset + static_cast<std::int64_t>(out.file_bytes));
-}
-
-// The kernel refused the descriptors. Before any byte went out the dispatcher sends the whole
-// request through the emulation; after some did (headers sent with sendmsg()), the rest goes
-// through it here, as in linux.cpp.
-int finish_emulated(const checked_request& req, int error, const pending_headers& headers,
-                    sfb_result& out) {
-    if (out.bytes_sent == 0) {
-        return error;
-    }
-    if (int e = send_buffers(req.out_fd, headers.rest(), true, out.bytes_sent); e != 0) {
-        return e;
-    }
-    const std::uint64_t before = out.file_bytes;
-    const int e =
-        emulated_file_range(req.out_fd, req.in_fd, file_offset(req, out), false,
-                            req.nbytes - out.file_bytes, !req.trailers.empty(), out.file_bytes);
-    out.bytes_sent += out.file_bytes - before;
-    return e;
-}
+using pending = pending_headers<kMaxNativeHeaders>;
 
 // Sends the headers in `headers` and the file part; returns 0, ENODATA at an early end of the
 // file, or an errno value, with every byte that went out counted in `out`.
-int send_file_range(const checked_request& req, pending_headers headers, sfb_result& out) {
+int send_file_range(const checked_request& req, pending headers, sfb_result& out) {
     const int flags = os_flags(req.flags);
     while (out.file_bytes < req.nbytes) {
         const std::uint64_t want =
@@ -182,8 +102,7 @@ int send_file_range(const checked_request& req, pending_headers headers, sfb_res
                        rest.empty() ? nullptr : &hdtr, &sbytes, flags);
         const int error = rc == 0 ? 0 : errno;
         const auto moved = static_cast<std::uint64_t>(sbytes);
-        out.file_bytes += moved - headers.consume(moved);
-        out.bytes_sent += moved;
+        headers.account(moved, out);
         switch (error) {
             case 0:
                 if (moved == 0) {
@@ -199,7 +118,7 @@ int send_file_range(const checked_request& req, pending_headers headers, sfb_res
             case ENOSYS:
             case ENOTSOCK:
             case EOPNOTSUPP:
-                return finish_emulated(req, error, headers, out);
+                return finish_emulated(req, error, headers.rest(), out);
             default:
                 return error;
         }
@@ -219,20 +138,8 @@ int native_capabilities() {
 }
 
 sfb_result native_send(const checked_request& req) {
-    sfb_result out{};
-    out.used_native = 1;
-    if (req.nbytes > 0 && pending_headers::fit(req.headers)) {
-        out.error = send_file_range(req, pending_headers(req.headers), out);
-    } else {
-        out.error = send_buffers(req.out_fd, req.headers, true, out.bytes_sent);
-        if (out.error == 0) {
-            out.error = send_file_range(req, pending_headers(), out);
-        }
-    }
-    if (out.error == 0) {
-        out.error = send_buffers(req.out_fd, req.trailers, false, out.bytes_sent);
-    }
-    return out;
+    return send_headers_file_trailers<pending>(req, kHeadersInCall && pending::fit(req.headers),
+                                               send_file_range);
 }
 
 }  // namespace sfb::detail

@@ -20,32 +20,24 @@
 //   EPIPE (sk_stream_error() in net/core/stream.c), which kills a process that kept the
 //   default action. The call therefore runs with SIGPIPE blocked in the calling thread, and
 //   a SIGPIPE it raised itself is taken off the pending set with sigtimedwait() before the
-//   mask is restored. nginx instead ignores SIGPIPE process-wide, which a library may not do.
+//   mask is restored (sigpipe_guard, shared with Solaris and AIX in backend_common.h).
 // - MSG_MORE and TCP_CORK hold a partial segment back; when the call ends early the held
 //   bytes are pushed out, else they wait for the kernel's 200 ms cork timeout.
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <pthread.h>
-#include <signal.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
-#include <ctime>
 
 #include "backend.h"
+#include "backend_common.h"
 
 namespace sfb::detail {
 
 namespace {
-
-constexpr std::uint64_t kMaxPerCall = 0x7ffff000;
-
-bool refused_by_native(int error) {
-    return error == EINVAL || error == ENOSYS || error == ENOTSOCK || error == EOPNOTSUPP;
-}
 
 // Corks the socket for the file and trailers, unless the caller corked it already (then the
 // caller's cork is left alone, and so is its release). Best effort: only TCP has a cork, and
@@ -75,46 +67,6 @@ class cork_guard {
   private:
     int fd_;
     bool owned_ = false;
-};
-
-bool sigpipe_pending() {
-    sigset_t pending;
-    return ::sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE) == 1;
-}
-
-// Keeps a SIGPIPE raised by sendfile(2) from reaching the process (see the quirks above).
-// A SIGPIPE that was already pending before the call (the caller blocked it) is left alone.
-class sigpipe_guard {
-  public:
-    sigpipe_guard() {
-        sigemptyset(&pipe_);
-        sigaddset(&pipe_, SIGPIPE);
-        sigset_t old;
-        blocked_here_ =
-            ::pthread_sigmask(SIG_BLOCK, &pipe_, &old) == 0 && sigismember(&old, SIGPIPE) == 0;
-        pending_before_ = !blocked_here_ && sigpipe_pending();
-    }
-    sigpipe_guard(const sigpipe_guard&) = delete;
-    sigpipe_guard& operator=(const sigpipe_guard&) = delete;
-
-    // Consumes a SIGPIPE the call raised; only a failed call can have raised one.
-    void release(int error) {
-        if (error != 0 && !pending_before_ && sigpipe_pending()) {
-            const timespec no_wait{};
-            while (::sigtimedwait(&pipe_, nullptr, &no_wait) < 0 && errno == EINTR) {
-            }
-        }
-        if (blocked_here_) {
-            (void)::pthread_sigmask(SIG_UNBLOCK, &pipe_, nullptr);
-            blocked_here_ = false;
-        }
-    }
-    ~sigpipe_guard() { release(0); }
-
-  private:
-    sigset_t pipe_{};
-    bool blocked_here_ = false;
-    bool pending_before_ = false;
 };
 
 // Moves the file part; returns 0, ENODATA at an early end of file, or an errno value.

@@ -1,0 +1,65 @@
+// The pieces backend_common.h describes.
+#include "backend_common.h"
+
+#include <pthread.h>
+
+#include <cerrno>
+#include <ctime>
+
+namespace sfb::detail {
+
+bool refused_by_native(int error) {
+    return error == EINVAL || error == ENOSYS || error == ENOTSOCK || error == EOPNOTSUPP;
+}
+
+off_t file_offset(const checked_request& req, const sfb_result& out) {
+    return static_cast<off_t>(req.offset + static_cast<std::int64_t>(out.file_bytes));
+}
+
+int finish_emulated(const checked_request& req, int error,
+                    std::span<const sfb_buffer> unsent_headers, sfb_result& out) {
+    if (out.bytes_sent == 0) {
+        return error;
+    }
+    if (int e = send_buffers(req.out_fd, unsent_headers, true, out.bytes_sent); e != 0) {
+        return e;
+    }
+    const std::uint64_t before = out.file_bytes;
+    const int e =
+        emulated_file_range(req.out_fd, req.in_fd, file_offset(req, out), false,
+                            req.nbytes - out.file_bytes, !req.trailers.empty(), out.file_bytes);
+    out.bytes_sent += out.file_bytes - before;
+    return e;
+}
+
+namespace {
+
+bool sigpipe_pending() {
+    sigset_t pending;
+    return ::sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE) == 1;
+}
+
+}  // namespace
+
+sigpipe_guard::sigpipe_guard() {
+    sigemptyset(&pipe_);
+    sigaddset(&pipe_, SIGPIPE);
+    sigset_t old;
+    blocked_here_ =
+        ::pthread_sigmask(SIG_BLOCK, &pipe_, &old) == 0 && sigismember(&old, SIGPIPE) == 0;
+    pending_before_ = !blocked_here_ && sigpipe_pending();
+}
+
+void sigpipe_guard::release(int error) {
+    if (error != 0 && !pending_before_ && sigpipe_pending()) {
+        const timespec no_wait{};
+        while (::sigtimedwait(&pipe_, nullptr, &no_wait) < 0 && errno == EINTR) {
+        }
+    }
+    if (blocked_here_) {
+        (void)::pthread_sigmask(SIG_UNBLOCK, &pipe_, nullptr);
+        blocked_here_ = false;
+    }
+}
+
+}  // namespace sfb::detail

@@ -1,0 +1,159 @@
+// What the native backends share, so that each backend file holds only its own system call and
+// its kernel's quirks:
+// - the per-call byte limit and the rule for a call that refused the descriptors;
+// - for the systems whose call takes headers (FreeBSD, DragonFly, macOS, Solaris, AIX): the
+//   bookkeeping of header bytes still owed, the order headers / file / trailers go out in, and
+//   the finish through the emulation when the kernel refuses after some bytes went out;
+// - for the systems whose call has no MSG_NOSIGNAL and no SO_NOSIGPIPE (Linux, Solaris, AIX):
+//   a guard that keeps a SIGPIPE raised by the call from reaching the process.
+#pragma once
+
+#include <signal.h>
+#include <sys/types.h>
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "backend.h"
+
+namespace sfb::detail {
+
+// One call moves at most this many bytes, headers included: Linux's MAX_RW_COUNT, and on the
+// other systems a count that fits 31 bits keeps every off_t, size_t and ssize_t conversion
+// exact, 32-bit builds included.
+inline constexpr std::uint64_t kMaxPerCall = 0x7ffff000;
+
+// Headers ride in the call only when they are small (an HTTP response head, say); larger ones
+// go out with sendmsg() first, which costs one system call and nothing else.
+inline constexpr std::uint64_t kMaxNativeHeaderBytes = 64 * 1024;
+
+// Whether `error` from the native call means "these descriptors are not for me" rather than a
+// failure of the transfer: the emulation can then do the job (libuv's, nginx's and CPython's
+// rule).
+bool refused_by_native(int error);
+
+// The header bytes still owed, kept so that they go out in the same call as the file's first
+// bytes (one segment for a small response). `Capacity` is how many buffers the system's call
+// takes (sf_hdtr iovecs, sendfilev entries, AIX's single header_data).
+template <std::size_t Capacity>
+class pending_headers {
+  public:
+    pending_headers() = default;
+
+    // Whether `headers` can ride in the call at all.
+    static bool fit(std::span<const sfb_buffer> headers) {
+        if (headers.size() > Capacity) {
+            return false;
+        }
+        std::uint64_t total = 0;
+        for (const sfb_buffer& b : headers) {
+            total += b.size;
+        }
+        return total <= kMaxNativeHeaderBytes;
+    }
+
+    explicit pending_headers(std::span<const sfb_buffer> headers) {
+        for (const sfb_buffer& b : headers) {
+            if (b.size > 0) {
+                buffers_[count_++] = b;
+                bytes_ += b.size;
+            }
+        }
+    }
+
+    std::span<const sfb_buffer> rest() const { return {buffers_.data() + first_, count_ - first_}; }
+    std::uint64_t bytes() const { return bytes_; }
+
+    // Takes `moved` bytes that went out (headers come first) off the headers; returns how many
+    // of them were header bytes.
+    std::uint64_t consume(std::uint64_t moved) {
+        const std::uint64_t taken = std::min(moved, bytes_);
+        bytes_ -= taken;
+        std::uint64_t left = taken;
+        while (left > 0) {
+            sfb_buffer& b = buffers_[first_];
+            const auto part = static_cast<std::size_t>(std::min<std::uint64_t>(left, b.size));
+            b.data = static_cast<const char*>(b.data) + part;
+            b.size -= part;
+            left -= part;
+            if (b.size == 0) {
+                ++first_;
+            }
+        }
+        return taken;
+    }
+
+    // Counts `moved` bytes that one call put on the socket, headers first, in `out`.
+    void account(std::uint64_t moved, sfb_result& out) {
+        out.file_bytes += moved - consume(moved);
+        out.bytes_sent += moved;
+    }
+
+  private:
+    std::array<sfb_buffer, Capacity> buffers_{};
+    std::size_t first_ = 0;
+    std::size_t count_ = 0;
+    std::uint64_t bytes_ = 0;
+};
+
+// Where in the file the next call starts, after the file bytes `out` already counts.
+off_t file_offset(const checked_request& req, const sfb_result& out);
+
+// The kernel refused the descriptors with `error`. Before any byte went out that is returned
+// as it is and the dispatcher sends the whole request through the emulation; after some did
+// (headers sent with sendmsg()), the headers still owed and the rest of the file go through
+// the emulation here, and the result is that of the emulation.
+int finish_emulated(const checked_request& req, int error,
+                    std::span<const sfb_buffer> unsent_headers, sfb_result& out);
+
+// Sends a whole request in the order every backend with headers in its call follows: when
+// `headers_ride` the headers go to `send_file_range` to ride in its calls with the file's
+// first bytes, else they go out with sendmsg() first; trailers go out with sendmsg() once the
+// file part is complete, so a file that ended early is never followed by its trailer.
+// `send_file_range(req, Headers, out)` moves the file part, counting every byte in `out`, and
+// returns 0, ENODATA or an errno value.
+template <class Headers, class FileRange>
+sfb_result send_headers_file_trailers(const checked_request& req, bool headers_ride,
+                                      FileRange send_file_range) {
+    sfb_result out{};
+    out.used_native = 1;
+    if (req.nbytes > 0 && headers_ride) {
+        out.error = send_file_range(req, Headers(req.headers), out);
+    } else {
+        out.error = send_buffers(req.out_fd, req.headers, true, out.bytes_sent);
+        if (out.error == 0) {
+            out.error = send_file_range(req, Headers(), out);
+        }
+    }
+    if (out.error == 0) {
+        out.error = send_buffers(req.out_fd, req.trailers, false, out.bytes_sent);
+    }
+    return out;
+}
+
+// Keeps a SIGPIPE raised by the calls made while it lives from reaching the process: SIGPIPE
+// is blocked in the calling thread, and one the calls raised is taken off the pending set with
+// sigtimedwait() before the mask is restored, so the caller sees EPIPE instead. A SIGPIPE that
+// was already pending before (the caller had blocked it) is left alone. nginx instead ignores
+// SIGPIPE process-wide, which a library may not do.
+class sigpipe_guard {
+  public:
+    sigpipe_guard();
+    sigpipe_guard(const sigpipe_guard&) = delete;
+    sigpipe_guard& operator=(const sigpipe_guard&) = delete;
+    ~sigpipe_guard() { release(0); }
+
+    // Ends the guard; `error` is how the guarded calls ended, and only a failure can have
+    // raised SIGPIPE, so only then is a pending one consumed.
+    void release(int error);
+
+  private:
+    sigset_t pipe_{};
+    bool blocked_here_ = false;
+    bool pending_before_ = false;
+};
+
+}  // namespace sfb::detail
