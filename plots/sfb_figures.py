@@ -180,6 +180,18 @@ def run_subtitle(run: sr.Run) -> str:
     return f"{run.machine_label()}  |  {run.run_label()}"
 
 
+def draw_spread(ax, colour, x, mid, lo, hi, alpha) -> None:
+    """The min-max range: a band along a line, or a whisker at a lone point (a path measured
+    at one block size inside a group that has more)."""
+    if not any(h > low for h, low in zip(hi, lo)):
+        return
+    if len(x) == 1:
+        ax.errorbar(x, mid, yerr=[[mid[0] - lo[0]], [hi[0] - mid[0]]], fmt="none",
+                    ecolor=colour, elinewidth=1.2, capsize=4)
+    else:
+        ax.fill_between(x, lo, hi, color=colour, alpha=alpha, linewidth=0)
+
+
 def plot_metric(ax, series, metric: str, looks, emphasise=()) -> bool:
     """Draws one line per label: median with a min-max band. series: label -> measurements."""
     drawn = False
@@ -192,8 +204,7 @@ def plot_metric(ax, series, metric: str, looks, emphasise=()) -> bool:
         lo = [m.low(metric) for m in points]
         hi = [m.high(metric) for m in points]
         look = looks(label)
-        if any(h > low for h, low in zip(hi, lo)):
-            ax.fill_between(x, lo, hi, color=look[0], alpha=0.18, linewidth=0)
+        draw_spread(ax, look[0], x, mid, lo, hi, 0.18)
         ax.plot(x, mid, label=display_label(label, measurements),
                 **line_kwargs(look, label in emphasise))
         drawn = True
@@ -448,8 +459,7 @@ def speedup_figure(run: sr.Run, group: sr.Group, measurements, baseline: str, lo
         if not x:
             continue
         look = path_look(path)
-        if any(h > low for h, low in zip(hi, lo)):
-            ax.fill_between(x, lo, hi, color=look[0], alpha=0.15, linewidth=0)
+        draw_spread(ax, look[0], x, mid, lo, hi, 0.15)
         ax.plot(x, mid, label=display_label(path, ms),
                 **line_kwargs(look, path == "sendfile"))
         if path == "sendfile":
@@ -517,8 +527,7 @@ def machines_figure(entries, group: sr.Group, paths, which_runs: str, baseline: 
             if not x:
                 continue
             look = looks[label]
-            if any(h > low for h, low in zip(hi, lo)):
-                ax.fill_between(x, lo, hi, color=look[0], alpha=0.18, linewidth=0)
+            draw_spread(ax, look[0], x, mid, lo, hi, 0.18)
             ax.plot(x, mid, **line_kwargs(look))
         ax.set_ylim(bottom=0)
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}x"))
