@@ -208,6 +208,97 @@ TEST_P(RobustnessTest, SparseFileAbove4GiB) {
     }
 }
 
+// pysendfile's test 14 used a 2.5 GB file: over 2 GiB, where a signed 32-bit count or offset
+// breaks. Sparse here, with pattern bytes across the 2 GiB mark and at the end.
+constexpr off_t kOver2GiB = off_t{5} << 29;
+constexpr std::size_t kTailCheck = 64 * 1024;
+
+unique_fd over_2gib_file(const temp_dir& dir) {
+    constexpr off_t kTwo = off_t{2} << 30;
+    constexpr off_t kTail = kOver2GiB - off_t{kTailCheck};
+    unique_fd file = sparse_file(dir, "over2gib", kOver2GiB);
+    write_at(file.get(), pattern(static_cast<std::uint64_t>(kTwo) - 512, 1024), kTwo - 512);
+    write_at(file.get(), pattern(static_cast<std::uint64_t>(kTail), kTailCheck), kTail);
+    return file;
+}
+
+// Test 14 as pysendfile ran it: the whole file in 64 KiB calls, counted at the receiver.
+TEST_P(RobustnessTest, Over2GiBIn64KiBCalls) {
+    unique_fd in = over_2gib_file(dir_);
+    receiver_options options;
+    options.store = false;
+    options.keep_last = kTailCheck;
+    options.read_size = 1024 * 1024;
+    loopback_receiver receiver(options);
+    unique_fd out = receiver.connect_sender();
+    std::int64_t offset = 0;
+    for (;;) {
+        request req;
+        req.out_fd = out.get();
+        req.in_fd = in.get();
+        req.offset = offset;
+        req.nbytes = 64 * 1024;
+        req.flags = backend_flags();
+        const result r = send_file(req);
+        offset += static_cast<std::int64_t>(r.file_bytes);
+        if (r.error == ENODATA) {
+            break;
+        }
+        ASSERT_EQ(r.error, 0) << "at offset " << offset;
+    }
+    EXPECT_EQ(offset, kOver2GiB);
+    out.reset();
+    ASSERT_TRUE(receiver.wait_until_done(std::chrono::milliseconds(50000)));
+    EXPECT_EQ(receiver.bytes_received(), static_cast<std::uint64_t>(kOver2GiB));
+    EXPECT_TRUE(receiver.received() ==
+                pattern(static_cast<std::uint64_t>(kOver2GiB) - kTailCheck, kTailCheck));
+}
+
+// The same file in one call: more than one sendfile(2) may move (0x7ffff000 bytes), so the
+// library must loop inside the call; then the trailer. The bytes around 2 GiB are checked
+// with a second, small call from just below the mark.
+TEST_P(RobustnessTest, Over2GiBInOneCall) {
+    unique_fd in = over_2gib_file(dir_);
+    {
+        receiver_options options;
+        options.store = false;
+        options.keep_last = kTailCheck + 3;
+        options.read_size = 1024 * 1024;
+        loopback_receiver receiver(options);
+        unique_fd out = receiver.connect_sender();
+        const std::array trailers{as_buffer("END")};
+        request req;
+        req.out_fd = out.get();
+        req.in_fd = in.get();
+        req.trailers = trailers;
+        req.flags = backend_flags();
+        const result r = send_file(req);
+        EXPECT_EQ(r.error, 0);
+        EXPECT_EQ(r.file_bytes, static_cast<std::uint64_t>(kOver2GiB));
+        EXPECT_EQ(r.bytes_sent, static_cast<std::uint64_t>(kOver2GiB) + 3);
+        out.reset();
+        ASSERT_TRUE(receiver.wait_until_done(std::chrono::milliseconds(50000)));
+        EXPECT_EQ(receiver.bytes_received(), static_cast<std::uint64_t>(kOver2GiB) + 3);
+        EXPECT_TRUE(receiver.received() ==
+                    pattern(static_cast<std::uint64_t>(kOver2GiB) - kTailCheck, kTailCheck) +
+                        "END");
+    }
+    {
+        loopback_receiver receiver;
+        unique_fd out = receiver.connect_sender();
+        request req;
+        req.out_fd = out.get();
+        req.in_fd = in.get();
+        req.offset = (std::int64_t{2} << 30) - 512;
+        req.nbytes = 1024;
+        req.flags = backend_flags();
+        EXPECT_EQ(send_file(req).error, 0);
+        out.reset();
+        ASSERT_TRUE(receiver.wait_until_done());
+        EXPECT_TRUE(receiver.received() == pattern((std::uint64_t{2} << 30) - 512, 1024));
+    }
+}
+
 std::atomic<int> signals_caught{0};
 static_assert(std::atomic<int>::is_always_lock_free, "used from a signal handler");
 
@@ -421,21 +512,24 @@ TEST_P(RobustnessTest, FileShorterThanNbytes) {
     unique_fd out = receiver.connect_sender();
     const std::array headers{as_buffer("HEAD")};
     const std::array trailers{as_buffer("TAIL")};
-    request req;
-    req.out_fd = out.get();
-    req.in_fd = in.get();
-    req.offset = 1000;
-    req.nbytes = 500000;
-    req.headers = headers;
-    req.trailers = trailers;
-    req.flags = backend_flags();
-    const result r = send_file(req);
-    EXPECT_EQ(r.error, ENODATA);
-    EXPECT_EQ(r.file_bytes, file.size() - 1000);
-    EXPECT_EQ(r.bytes_sent, 4 + file.size() - 1000);
+    for (const std::uint64_t nbytes : {std::uint64_t{500000}, UINT64_MAX}) {
+        request req;
+        req.out_fd = out.get();
+        req.in_fd = in.get();
+        req.offset = 1000;
+        req.nbytes = nbytes;
+        req.headers = headers;
+        req.trailers = trailers;
+        req.flags = backend_flags();
+        const result r = send_file(req);
+        EXPECT_EQ(r.error, ENODATA) << "nbytes " << nbytes;
+        EXPECT_EQ(r.file_bytes, file.size() - 1000);
+        EXPECT_EQ(r.bytes_sent, 4 + file.size() - 1000);
+    }
     out.reset();
     ASSERT_TRUE(receiver.wait_until_done());
-    EXPECT_TRUE(receiver.received() == "HEAD" + file.substr(1000));
+    const std::string once = "HEAD" + file.substr(1000);
+    EXPECT_TRUE(receiver.received() == once + once);
 }
 
 // Four threads send different files over different connections at once, in 64 KiB calls;

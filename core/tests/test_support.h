@@ -71,7 +71,8 @@ unique_fd open_file(const std::filesystem::path& path, int flags = 0);
 inline constexpr std::chrono::milliseconds kIoTimeout{20000};
 
 struct receiver_options {
-    bool store = true;  // keep every byte for content checks, else only count
+    bool store = true;          // keep every byte for content checks, else only count
+    std::size_t keep_last = 0;  // with store = false: keep the last this many bytes
     std::size_t read_size = 64 * 1024;
     std::chrono::microseconds pause_per_read{0};  // > 0: a slow reader
     // Close the connection once this many bytes arrived, with unread data left behind, so
@@ -103,7 +104,7 @@ class loopback_receiver {
     bool wait_for_bytes(std::uint64_t bytes, std::chrono::milliseconds timeout = kIoTimeout);
 
     std::uint64_t bytes_received() const;
-    std::string received() const;  // the stored bytes (with store = true)
+    std::string received() const;  // the stored bytes (store = true, or the last keep_last)
     std::string failure() const;   // what went wrong inside the thread; empty if nothing
 
   private:
