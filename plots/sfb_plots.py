@@ -6,7 +6,8 @@ python3-matplotlib package (apt-get install python3-matplotlib); the shebang nam
 interpreter on purpose, since a python3 found first on PATH (pyenv, a virtualenv) may lack it.
 
 Exit status: 0 when every figure was written, 2 on bad input or usage (the message names the
-file), 1 when the figures could not be written. On any failure no image is left behind.
+file), 1 when the figures could not be made (matplotlib missing, output not writable). On any
+failure no image is left behind.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import sfb_results as sr  # noqa: E402
 
-EXIT_OK, EXIT_WRITE_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_OK, EXIT_CANNOT_DRAW, EXIT_BAD_INPUT = 0, 1, 2
 FIGURES = ("throughput", "cpu", "speedup", "machines")
 
 
@@ -40,7 +41,13 @@ Each figure is written once per benchmark group (transport, receiver, cache, fil
 connections) as OUT/<figure>-<group>.png and .svg; with several runs, the per-run figures go
 to OUT/<machine fingerprint>/<result file name>/. Narrow the groups with the filters.
 
-exit status: 0 figures written, 1 figures could not be written, 2 bad input or usage.
+examples:
+  /usr/bin/python3 plots/sfb_plots.py all results --out figures
+  /usr/bin/python3 plots/sfb_plots.py speedup results/<machine> --out figures --receiver discard
+  /usr/bin/python3 plots/sfb_plots.py compare compare.json --out figures --metric cpu_time
+
+exit status: 0 figures written, 1 figures could not be made (no matplotlib, output not
+writable), 2 bad input or usage.
 """
 
 
@@ -218,7 +225,7 @@ def main(argv=None) -> int:
         print(f"sfb_plots.py: error: matplotlib is missing for {sys.executable} ({error}); "
               "on Debian/Ubuntu: apt-get install python3-matplotlib, then run "
               "/usr/bin/python3 plots/sfb_plots.py", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return EXIT_CANNOT_DRAW
 
     outputs = figs.Outputs(args.out, formats)
     try:
@@ -233,13 +240,15 @@ def main(argv=None) -> int:
             for run in runs:
                 for name, message in run.failed:
                     warn(f"{run.source}: {name} failed and is left out: {message}")
-            matching = [run for run in runs if sr.select(run, keep)]
+            matching = []
+            for run in runs:
+                if sr.select(run, keep):
+                    matching.append(run)
+                else:
+                    warn(f"{run.source}: no benchmarks match {keep.describe()}; left out")
             if not matching:
                 sources = ", ".join(str(r.source) for r in runs)
                 raise sr.InputError(f"no benchmarks match {keep.describe()} in {sources}")
-            for run in runs:
-                if run not in matching:
-                    warn(f"{run.source}: no benchmarks match {keep.describe()}; left out")
             kinds = FIGURES if args.figure == "all" else (args.figure,)
             total = 0
             for kind in kinds:
@@ -261,7 +270,7 @@ def main(argv=None) -> int:
     except OSError as error:
         outputs.abort()
         print(f"sfb_plots.py: error: cannot write figures to {args.out}: {error}", file=sys.stderr)
-        return EXIT_WRITE_FAILED
+        return EXIT_CANNOT_DRAW
     except BaseException:
         outputs.abort()
         raise
