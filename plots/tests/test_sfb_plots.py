@@ -411,6 +411,18 @@ class BadInput(unittest.TestCase):
         self.assertIn("cannot write figures", result.stderr)
         self.assertEqual(images_under(self.out), [blocker])
 
+    def test_without_matplotlib(self):
+        source = next(SYNTHETIC.rglob("*2cpu/*.json"))
+        # None in sys.modules makes the import fail as if the package were not installed.
+        hide = ("import runpy, sys; sys.modules['matplotlib'] = None; "
+                f"sys.argv = ['sfb_plots.py', 'all', {str(source)!r}, '-o', {str(self.out)!r}]; "
+                f"runpy.run_path({str(SCRIPT)!r}, run_name='__main__')")
+        result = subprocess.run([PYTHON, "-c", hide], capture_output=True, text=True,
+                                timeout=120)
+        self.assertEqual(result.returncode, 1, result.stderr)
+        self.assertIn("python3-matplotlib", result.stderr)
+        self.assertEqual(images_under(self.out), [])
+
     def test_usage_errors(self):
         source = next(SYNTHETIC.rglob("*2cpu/*.json"))
         self.assert_rejected(["all", source, "-o", self.out, "--formats", "gif"], "--formats")
