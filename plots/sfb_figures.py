@@ -720,6 +720,11 @@ class Outputs:
         self.pending = []  # (temporary path, final path)
         self.created_dirs = []
         self.names = set()
+        # mkstemp makes its files private (0600); the images get the mode any new file
+        # would get, so they are readable like the rest of the checkout.
+        umask = os.umask(0)
+        os.umask(umask)
+        self.file_mode = 0o666 & ~umask
 
     def _mkdir(self, folder: Path) -> None:
         missing = []
@@ -750,6 +755,7 @@ class Outputs:
                 metadata = {"Date": None} if fmt == "svg" else {}
                 fig.savefig(tmp, format=fmt, dpi=DPI, bbox_inches="tight", pad_inches=0.12,
                             metadata=metadata)
+                os.chmod(tmp, self.file_mode)
         finally:
             plt.close(fig)
 

@@ -31,6 +31,8 @@ sys.path.insert(0, str(PLOTS))
 import sfb_results as sr  # noqa: E402
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+CURRENT_UMASK = os.umask(0)
+os.umask(CURRENT_UMASK)
 MIN_IMAGE_BYTES = 8000
 
 
@@ -209,6 +211,8 @@ class Rendering(unittest.TestCase):
         for path in written:
             self.assertTrue(path.is_file(), path)
             (check_png if path.suffix == ".png" else check_svg)(self, path)
+        for path in written:
+            self.assertEqual(path.stat().st_mode & 0o777, 0o666 & ~CURRENT_UMASK, path)
         # Nothing else, in particular no temporary file, is left in the folder.
         self.assertEqual(images_under(self.out), sorted(written))
         return written
