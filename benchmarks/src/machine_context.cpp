@@ -7,6 +7,7 @@
 
 #include <cctype>
 #include <climits>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -75,6 +76,28 @@ std::string unescape_mount_path(const std::string& text) {
         }
     }
     return out;
+}
+
+// Whether the kernel accounts softirq time apart from the task it interrupted
+// (CONFIG_IRQ_TIME_ACCOUNTING). Without it, the loopback receive processing that runs in
+// softirq on the sender's CPU is charged to the sending thread, i.e. to cpu_time.
+std::string irq_time_accounting() {
+    std::FILE* config = ::popen("zcat /proc/config.gz 2>/dev/null", "r");
+    if (config == nullptr) {
+        return "unknown";
+    }
+    std::string verdict = "unknown (no /proc/config.gz)";
+    char line[256];
+    while (std::fgets(line, sizeof line, config) != nullptr) {
+        const std::string text = line;
+        if (text.rfind("CONFIG_IRQ_TIME_ACCOUNTING=y", 0) == 0) {
+            verdict = "on";
+        } else if (text.rfind("# CONFIG_IRQ_TIME_ACCOUNTING is not set", 0) == 0) {
+            verdict = "off";
+        }
+    }
+    ::pclose(config);
+    return verdict;
 }
 
 }  // namespace
@@ -163,6 +186,7 @@ context_entries machine_context() {
         {"tcp_rmem", read_line("/proc/sys/net/ipv4/tcp_rmem")},
         {"tcp_wmem", read_line("/proc/sys/net/ipv4/tcp_wmem")},
         {"tcp_congestion_control", read_line("/proc/sys/net/ipv4/tcp_congestion_control")},
+        {"irq_time_accounting", irq_time_accounting()},
         {"machine_fingerprint", machine_fingerprint(os, release, model, count)},
     };
 }
