@@ -1,8 +1,9 @@
 // Declarations of the other systems' sendfile interfaces, written from their manual pages, so
 // that the FreeBSD, macOS, Solaris and AIX backends compile on Linux. nginx does the same for
 // Solaris's sendfilev (NGX_TEST_BUILD_SOLARIS_SENDFILEV). Only the SFB_FOREIGN_CHECK build
-// (CMake option SFB_FOREIGN_BACKENDS_CHECK) includes this header; its objects are never linked
-// or run, so nothing declared here is defined anywhere.
+// (CMake option SFB_FOREIGN_BACKENDS_CHECK) includes this header. The calls declared here are
+// defined nowhere in the library: core/tests/foreign defines each of them, one per test
+// program, as a simulation of that system's call on Linux, and links it with its backend.
 //
 // A backend names its system by defining one SFB_FOREIGN_<OS> macro before including this
 // header, and gets the names spelt as that system's own headers spell them (global scope, C
