@@ -4,8 +4,10 @@
 #include "syscall_count.h"
 
 #include <poll.h>
+#include <signal.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <cstddef>
@@ -40,6 +42,11 @@ ssize_t __real_splice(int fd_in, loff_t* off_in, int fd_out, loff_t* off_out, si
 int __real_poll(struct pollfd* fds, nfds_t nfds, int timeout);
 off64_t __real_lseek64(int fd, off64_t offset, int whence);
 int __real_setsockopt(int fd, int level, int name, const void* value, socklen_t length);
+int __real_getsockopt(int fd, int level, int name, void* value, socklen_t* length);
+int __real_fstat64(int fd, struct stat64* status);
+int __real_pthread_sigmask(int how, const sigset_t* set, sigset_t* old);
+int __real_sigpending(sigset_t* set);
+int __real_sigtimedwait(const sigset_t* set, siginfo_t* info, const struct timespec* timeout);
 
 ssize_t __wrap_read(int fd, void* buf, size_t count) {
     count_syscall();
@@ -85,5 +92,25 @@ off64_t __wrap_lseek64(int fd, off64_t offset, int whence) {
 int __wrap_setsockopt(int fd, int level, int name, const void* value, socklen_t length) {
     count_syscall();
     return __real_setsockopt(fd, level, name, value, length);
+}
+int __wrap_getsockopt(int fd, int level, int name, void* value, socklen_t* length) {
+    count_syscall();
+    return __real_getsockopt(fd, level, name, value, length);
+}
+int __wrap_fstat64(int fd, struct stat64* status) {
+    count_syscall();
+    return __real_fstat64(fd, status);
+}
+int __wrap_pthread_sigmask(int how, const sigset_t* set, sigset_t* old) {
+    count_syscall();
+    return __real_pthread_sigmask(how, set, old);
+}
+int __wrap_sigpending(sigset_t* set) {
+    count_syscall();
+    return __real_sigpending(set);
+}
+int __wrap_sigtimedwait(const sigset_t* set, siginfo_t* info, const struct timespec* timeout) {
+    count_syscall();
+    return __real_sigtimedwait(set, info, timeout);
 }
 }
