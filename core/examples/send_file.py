@@ -18,7 +18,7 @@ class Request(ctypes.Structure):
                 ("offset", ctypes.c_int64), ("nbytes", ctypes.c_uint64),
                 ("headers", ctypes.POINTER(Buffer)), ("header_count", ctypes.c_size_t),
                 ("trailers", ctypes.POINTER(Buffer)), ("trailer_count", ctypes.c_size_t),
-                ("flags", ctypes.c_int)]
+                ("flags", ctypes.c_int), ("already_sent", ctypes.c_uint64)]
 
 
 class Result(ctypes.Structure):

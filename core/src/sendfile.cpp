@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <span>
+#include <vector>
 
 #include "backend.h"
 
@@ -107,6 +108,9 @@ int check_request(const sfb_request& in, checked_request& out) {
     if (nbytes == 0) {
         nbytes = static_cast<std::uint64_t>(in_st.st_size - start);
     }
+    if (in.already_sent > 0 && use_position) {
+        return EINVAL;
+    }
     out = checked_request{in.out_fd,
                           in.in_fd,
                           start,
@@ -115,6 +119,53 @@ int check_request(const sfb_request& in, checked_request& out) {
                           std::span(in.headers, in.header_count),
                           std::span(in.trailers, in.trailer_count),
                           in.flags};
+    return 0;
+}
+
+std::uint64_t total_size(std::span<const sfb_buffer> buffers) {
+    std::uint64_t total = 0;
+    for (const sfb_buffer& b : buffers) {
+        total += b.size;
+    }
+    return total;
+}
+
+// Drops the first `skip` bytes of `buffers`, copying them into `storage` only when a buffer
+// is cut in the middle; returns how many of `skip` were left over past the buffers' end.
+std::uint64_t skip_buffers(std::span<const sfb_buffer>& buffers, std::uint64_t skip,
+                           std::vector<sfb_buffer>& storage) {
+    std::size_t whole = 0;
+    while (whole < buffers.size() && skip >= buffers[whole].size) {
+        skip -= buffers[whole].size;
+        ++whole;
+    }
+    buffers = buffers.subspan(whole);
+    if (skip == 0 || buffers.empty()) {
+        return skip;
+    }
+    storage.assign(buffers.begin(), buffers.end());
+    storage.front().data = static_cast<const char*>(storage.front().data) + skip;
+    storage.front().size -= static_cast<std::size_t>(skip);
+    buffers = storage;
+    return 0;
+}
+
+// Narrows `req` to what is left after `already_sent` bytes of it went out in earlier calls.
+int apply_already_sent(std::uint64_t already_sent, checked_request& req,
+                       std::vector<sfb_buffer>& header_storage,
+                       std::vector<sfb_buffer>& trailer_storage) {
+    if (already_sent == 0) {
+        return 0;
+    }
+    if (already_sent > total_size(req.headers) + req.nbytes + total_size(req.trailers)) {
+        return EINVAL;
+    }
+    std::uint64_t left = skip_buffers(req.headers, already_sent, header_storage);
+    const std::uint64_t file_skip = left < req.nbytes ? left : req.nbytes;
+    req.offset += static_cast<std::int64_t>(file_skip);
+    req.nbytes -= file_skip;
+    left -= file_skip;
+    skip_buffers(req.trailers, left, trailer_storage);
     return 0;
 }
 
@@ -135,7 +186,13 @@ extern "C" int sfb_sendfile(const sfb_request* request, sfb_result* result) {
     }
     *result = sfb_result{};
     checked_request req{};
+    std::vector<sfb_buffer> header_storage;
+    std::vector<sfb_buffer> trailer_storage;
     result->error = request == nullptr ? EINVAL : check_request(*request, req);
+    if (result->error == 0) {
+        result->error =
+            apply_already_sent(request->already_sent, req, header_storage, trailer_storage);
+    }
     if (result->error == 0) {
         suppress_sigpipe(req.out_fd);
         const bool native_can =

@@ -114,7 +114,8 @@ static void check_layout(void) {
     CHECK(offsetof(struct sfb_request, trailers) == 40);
     CHECK(offsetof(struct sfb_request, trailer_count) == 48);
     CHECK(offsetof(struct sfb_request, flags) == 56);
-    CHECK(sizeof(struct sfb_request) == 64);
+    CHECK(offsetof(struct sfb_request, already_sent) == 64);
+    CHECK(sizeof(struct sfb_request) == 72);
     CHECK(offsetof(struct sfb_result, file_bytes) == 8);
     CHECK(offsetof(struct sfb_result, error) == 16);
     CHECK(offsetof(struct sfb_result, used_native) == 20);

@@ -186,6 +186,67 @@ TEST_P(SendfileTest, HeadersAndTrailersTogether) {
                 "GET /x HTTP/1.0\r\n\r\n" + file.substr(1000, 200000) + "--end");
 }
 
+// `already_sent` resumes a request anywhere: inside a header, inside the file part, at the
+// very end of the file part (nbytes 0 must not mean "the whole file again" there), inside a
+// trailer, and at the end (nothing left to send).
+TEST_P(SendfileTest, AlreadySentResumesAnywhere) {
+    const std::string file = pattern(0, 100000);
+    unique_fd in = open_file(dir_.write_file("data", file));
+    const std::array headers{as_buffer("HEAD"), as_buffer("ER|")};
+    const std::array trailers{as_buffer("|TRAIL"), as_buffer("ER")};
+    // nbytes 90000 from offset 10, then nbytes 0: to the end of the file (99990 bytes).
+    for (const std::uint64_t file_part : {std::uint64_t{90000}, std::uint64_t{99990}}) {
+        const std::string whole = "HEADER|" + file.substr(10, file_part) + "|TRAILER";
+        for (const std::uint64_t skip :
+             {std::uint64_t{2}, std::uint64_t{7}, std::uint64_t{5000}, 7 + file_part,
+              7 + file_part + 3, std::uint64_t{whole.size()}}) {
+            loopback_receiver receiver;
+            unique_fd out = receiver.connect_sender();
+            request req;
+            req.out_fd = out.get();
+            req.in_fd = in.get();
+            req.offset = 10;
+            req.nbytes = file_part == 90000 ? 90000 : 0;
+            req.headers = headers;
+            req.trailers = trailers;
+            req.flags = backend_flags();
+            req.already_sent = skip;
+            const result r = send_file(req);
+            out.reset();
+            ASSERT_TRUE(receiver.wait_until_done());
+            const std::string where =
+                "file part " + std::to_string(file_part) + ", skip " + std::to_string(skip);
+            EXPECT_EQ(r.error, 0) << where;
+            EXPECT_EQ(r.bytes_sent, whole.size() - skip) << where;
+            EXPECT_TRUE(receiver.received() == whole.substr(skip)) << where;
+        }
+    }
+}
+
+// More than the request holds, or a resume of a request that moves the file position, is a
+// caller's mistake: EINVAL, nothing sent.
+TEST_P(SendfileTest, AlreadySentOutOfRange) {
+    unique_fd in = open_file(dir_.write_file("data", "abcdefg"));
+    const std::array headers{as_buffer("hh")};
+    unique_fd out = receiver_.connect_sender();
+    request req;
+    req.out_fd = out.get();
+    req.in_fd = in.get();
+    req.headers = headers;
+    req.flags = backend_flags();
+    req.already_sent = 2 + 7 + 1;
+    result r = send_file(req);
+    EXPECT_EQ(r.error, EINVAL);
+    EXPECT_EQ(r.bytes_sent, 0U);
+    req.already_sent = 1;
+    req.flags |= SFB_USE_FILE_POSITION;
+    r = send_file(req);
+    EXPECT_EQ(r.error, EINVAL);
+    out.reset();
+    ASSERT_TRUE(receiver_.wait_until_done());
+    EXPECT_EQ(receiver_.received(), "");
+}
+
 // More header buffers than one sendmsg() batch holds (the library batches 64 at a time).
 TEST_P(SendfileTest, ManyHeaderAndTrailerBuffers) {
     std::vector<std::string> parts;

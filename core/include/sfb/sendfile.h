@@ -58,13 +58,20 @@ struct sfb_request {
     const struct sfb_buffer* trailers; /* sent after the file data; may be NULL */
     size_t trailer_count;
     int flags; /* SFB_* flags above, or 0 */
+    /* Bytes of this same request that earlier calls already sent (the sum of their
+       `bytes_sent`); the call sends only the rest, wherever it starts (in the headers, the
+       file part or the trailers). This is how a caller resumes after EAGAIN: keep the request
+       as it is, add up `bytes_sent`, call again. More than the request's total is EINVAL, and
+       so is a non-zero value with SFB_USE_FILE_POSITION (the position already moved). */
+    uint64_t already_sent;
 };
 
 struct sfb_result {
     uint64_t bytes_sent; /* every byte that went out: headers + file + trailers */
     uint64_t file_bytes; /* of those, the bytes that came from the file */
     /* 0 on success, else an errno value. EAGAIN: a non-blocking socket is full, `bytes_sent`
-       went out, call again for the rest. ENODATA: the file ended before `nbytes` bytes were
+       went out, call again for the rest (see `already_sent`). Both counts are this call's
+       alone. ENODATA: the file ended before `nbytes` bytes were
        sent; the headers and the file bytes that existed went out and the trailers did not,
        so a framing protocol never sees a trailer after missing data. An `offset` past the
        end of the file is ENODATA before anything is sent. EBADF: a descriptor is not open,

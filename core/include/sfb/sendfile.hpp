@@ -21,13 +21,15 @@ struct request {
     std::span<const buffer> headers{};
     std::span<const buffer> trailers{};
     int flags = 0;
+    std::uint64_t already_sent = 0;
 };
 
 // Sends headers, file bytes and trailers; never throws, the outcome is in the result.
 inline result send_file(const request& req) {
     const sfb_request c{req.out_fd,          req.in_fd,           req.offset,
                         req.nbytes,          req.headers.data(),  req.headers.size(),
-                        req.trailers.data(), req.trailers.size(), req.flags};
+                        req.trailers.data(), req.trailers.size(), req.flags,
+                        req.already_sent};
     result out{};
     sfb_sendfile(&c, &out);
     return out;
