@@ -48,3 +48,24 @@ endif()
 # A result compared with itself never regresses.
 sfb_expect("0" "${SFB}" compare "${first}" "${first}")
 sfb_expect("0" "${SFB}" report results)
+
+# Repetitions passed through to the program: each round then holds two per benchmark; progress
+# still counts each benchmark once per round, and the merged file numbers all four.
+sfb_expect("0" "${SFB}" run --bench "${BENCH}" --repetitions 2 --warmup 0 --no-store
+    --output merged.json -- --benchmark_min_time=0.01 --benchmark_repetitions=2)
+if(NOT last_err MATCHES "\\[6/6," OR last_err MATCHES "\\[7/")
+    message(FATAL_ERROR "progress should count 3 benchmarks x 2 rounds:\n${last_err}")
+endif()
+file(READ "${WORK}/merged.json" merged)
+string(JSON reps GET "${merged}" benchmarks 0 repetitions)
+string(JSON last_index GET "${merged}" benchmarks 3 repetition_index)
+string(JSON aggregate GET "${merged}" benchmarks 4 aggregate_name)
+if(NOT reps EQUAL 4 OR NOT last_index EQUAL 3 OR NOT aggregate STREQUAL "mean")
+    message(FATAL_ERROR "merged repetitions are not numbered 0..3 with aggregates after:\n"
+                        "${merged}")
+endif()
+file(GLOB_RECURSE stored_after RELATIVE "${WORK}" "${WORK}/results/*.json")
+list(LENGTH stored_after count_after)
+if(NOT count_after EQUAL 2)
+    message(FATAL_ERROR "--no-store stored something: ${stored_after}")
+endif()
