@@ -301,7 +301,7 @@ int main(int argc, char** argv) {
         std::cerr << "bench_sendfile: skipped " << line << "\n";
     }
 
-    static file_store files(options.directory);
+    static file_store files(options.directory, static_cast<std::size_t>(options.write_chunk));
     file_store::install_signal_cleanup();
     int registered = 0;
     for (const auto& bc : cases) {
@@ -327,6 +327,7 @@ int main(int argc, char** argv) {
     benchmark::AddCustomContext("receiver", join_names(options.receivers, receive_mode_name));
     benchmark::AddCustomContext("file_dir", options.directory);
     benchmark::AddCustomContext("file_fs", file_fs);
+    benchmark::AddCustomContext("file_write_chunk", std::to_string(options.write_chunk));
     benchmark::AddCustomContext("page_cache", join_names(options.caches, [](cache_mode c) {
                                     return c == cache_mode::warm
                                                ? "warm"

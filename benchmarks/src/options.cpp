@@ -151,6 +151,14 @@ bool parse_flag(std::string_view name, std::string_view value, suite_options& op
         (name == "sndbuf" ? options.sndbuf : options.rcvbuf) = static_cast<int>(*size);
         return true;
     }
+    if (name == "write_chunk") {
+        const auto size = parse_size(value);
+        if (!size || *size < 512 || *size > (256ULL << 20)) {
+            return bad("a write size from 512 bytes to 256M");
+        }
+        options.write_chunk = *size;
+        return true;
+    }
     if (name == "inject_cpu_us") {
         const auto colon = value.find(':');
         const auto path = parse_path(value.substr(0, colon));
@@ -262,6 +270,8 @@ Suite flags (lists are comma-separated; sizes take K, M, G suffixes, powers of 1
   --sfb_cache=LIST         warm, cold (posix_fadvise DONTNEED before every pass, untimed)
                            (default: warm)
   --sfb_dir=DIR            where the files go (default: /var/tmp; /dev/shm for tmpfs)
+  --sfb_write_chunk=BYTES  pwrite() size that creates the files (default: 1M); small writes
+                           leave small page-cache folios (see README)
   --sfb_full               the full sweep: files 4K..1G, blocks 4K..whole file (x4 steps)
   --sfb_verify             check every received byte against the file (slower)
   --sfb_pin=S,R            pin connection i's sender to CPU S+i, its receiver to R+i

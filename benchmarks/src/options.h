@@ -24,6 +24,7 @@ struct suite_options {
     std::vector<cache_mode> caches{cache_mode::warm};
     std::vector<int> connections{1};
     std::string directory = "/var/tmp";
+    std::uint64_t write_chunk = 1 << 20;  // pwrite() size that fills the files
     bool full = false;
     bool verify = false;
     int sender_cpu = -1;

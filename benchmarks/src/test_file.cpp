@@ -65,12 +65,12 @@ extern "C" void remove_files_and_reraise(int signo) {
     ::raise(signo);
 }
 
-int write_pattern_file(int fd, std::uint64_t size) {
-    constexpr std::size_t kChunk = 1 << 20;
-    std::vector<unsigned char> chunk(kChunk);
+int write_pattern_file(int fd, std::uint64_t size, std::size_t chunk_bytes) {
+    std::vector<unsigned char> chunk(chunk_bytes);
     std::uint64_t done = 0;
     while (done < size) {
-        const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(kChunk, size - done));
+        const auto want =
+            static_cast<std::size_t>(std::min<std::uint64_t>(chunk_bytes, size - done));
         fill_pattern(done, std::span(chunk.data(), want));
         std::size_t put = 0;
         while (put < want) {
@@ -118,7 +118,8 @@ double bench_file::resident_fraction() const noexcept {
     return fraction;
 }
 
-file_store::file_store(std::string directory) : directory_(std::move(directory)) {}
+file_store::file_store(std::string directory, std::size_t write_chunk)
+    : directory_(std::move(directory)), write_chunk_(write_chunk) {}
 
 file_store::~file_store() {
     remove_all();
@@ -142,7 +143,7 @@ const bench_file* file_store::get(std::uint64_t size, std::string& error) {
         unregister_cleanup(path);
         return nullptr;
     }
-    if (const int err = write_pattern_file(fd.get(), size); err != 0) {
+    if (const int err = write_pattern_file(fd.get(), size, write_chunk_); err != 0) {
         error = "cannot write " + path + ": " + std::strerror(err);
         ::unlink(path.c_str());
         unregister_cleanup(path);

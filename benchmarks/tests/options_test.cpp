@@ -38,7 +38,8 @@ TEST(parse_suite_flags, TakesItsFlagsOutAndLeavesGooglesAlone) {
                        "--sfb_file_sizes=4K,1M", "--sfb_block_sizes=4K,file", "--sfb_verify",
                        "--sfb_pin=0,1", "--sfb_connections=1,2", "--sfb_transport=unix",
                        "--sfb_cache=cold", "--sfb_sndbuf=64K", "--sfb_nodelay", "--sfb_cork",
-                       "--sfb_inject_cpu_us=sendfile:50", "--benchmark_repetitions=3"});
+                       "--sfb_inject_cpu_us=sendfile:50", "--sfb_write_chunk=4K",
+                       "--benchmark_repetitions=3"});
     suite_options options;
     std::string error;
     ASSERT_TRUE(parse_suite_flags(args.argc, args.pointers.data(), options, error)) << error;
@@ -60,13 +61,14 @@ TEST(parse_suite_flags, TakesItsFlagsOutAndLeavesGooglesAlone) {
     EXPECT_TRUE(options.nodelay);
     EXPECT_TRUE(options.cork);
     EXPECT_EQ(options.inject_cpu_us.at(path_id::sendfile), 50.0);
+    EXPECT_EQ(options.write_chunk, 4096U);
 }
 
 TEST(parse_suite_flags, RefusesWhatItCannotHonour) {
     for (const char* bad :
          {"--sfb_nonsense=1", "--sfb_paths=sendfile,teleport", "--sfb_file_sizes=0", "--sfb_pin=1",
           "--sfb_connections=0", "--sfb_receiver=maybe", "--sfb_inject_cpu_us=sendfile",
-          "--sfb_verify=perhaps"}) {
+          "--sfb_verify=perhaps", "--sfb_write_chunk=1"}) {
         argv_builder args({"bench", bad});
         suite_options options;
         std::string error;

@@ -36,6 +36,20 @@ TEST(file_store, CreatesEachSizeOnceWithThePattern) {
     EXPECT_EQ(content, expected);
 }
 
+TEST(file_store, SmallWriteChunksGiveTheSameContent) {
+    temp_dir dir;
+    file_store files(dir.path(), 4096);
+    std::string error;
+    const bench_file* file = files.get(100'001, error);
+    ASSERT_NE(file, nullptr) << error;
+    std::vector<unsigned char> content(static_cast<std::size_t>(file->size()));
+    ASSERT_EQ(::pread(file->fd(), content.data(), content.size(), 0),
+              static_cast<ssize_t>(content.size()));
+    std::vector<unsigned char> expected(content.size());
+    fill_pattern(0, expected);
+    EXPECT_EQ(content, expected);
+}
+
 TEST(file_store, RemovesItsFilesWhenDestroyed) {
     temp_dir dir;
     {
