@@ -12,6 +12,7 @@
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace sfb::harness {
@@ -59,6 +60,11 @@ struct ResultSet {
 double microseconds_per(const std::string& time_unit);
 // The inverse, for display: a value in microseconds expressed in time_unit.
 double from_microseconds(double us, const std::string& time_unit);
+
+// Google Benchmark writes non-finite doubles as the bare words NaN, Infinity and -Infinity
+// (JSON has no such numbers); outside strings they become null, which the reader then treats
+// as "no value" (a counter is skipped, a missing time is an error).
+std::string replace_non_finite_numbers(std::string_view text);
 
 // Reads and parses one JSON file. InputError when it cannot be read or is not valid JSON.
 Json read_json_file(const std::filesystem::path& file);

@@ -98,6 +98,21 @@ TEST(BenchmarkJson, AnyGoogleBenchmarkProgramIsAccepted) {
     EXPECT_NE(set.find("BM_SortVector/1024"), nullptr);
 }
 
+TEST(BenchmarkJson, NonFiniteNumbersAsGoogleBenchmarkWritesThem) {
+    EXPECT_EQ(replace_non_finite_numbers(R"({"a": NaN, "b": -Infinity, "c": "NaN", "d": 1})"),
+              R"({"a": null, "b": null, "c": "NaN", "d": 1})");
+    EXPECT_EQ(replace_non_finite_numbers(R"({"s": "say \"NaN\"", "x": Infinity})"),
+              R"({"s": "say \"NaN\"", "x": null})");
+    const ResultSet set = load("sfb_non_finite_counters.json");
+    const BenchmarkSeries* sendfile = set.find(kSendfile);
+    ASSERT_NE(sendfile, nullptr);
+    EXPECT_EQ(sendfile->repetitions.size(), 9u);
+    EXPECT_TRUE(sendfile->values("zerocopy_copied").empty());
+    EXPECT_TRUE(sendfile->values("ratio").empty());
+    EXPECT_EQ(sendfile->values("cpu_time").size(), 9u);
+    EXPECT_EQ(set.files[0].context["note"], "NaN and Infinity inside strings stay as they are");
+}
+
 struct BadCase {
     const char* file;
     const char* message;

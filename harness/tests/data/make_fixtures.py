@@ -88,3 +88,11 @@ write("bad_empty_file.json", None, raw="")
 os.makedirs(os.path.join(D, "empty_folder"), exist_ok=True)
 with open(os.path.join(D, "empty_folder", "README.txt"), "w") as f:
     f.write("A folder with no .json file in it, for the empty-folder test.\n")
+# Non-finite counters written the way Google Benchmark writes them: bare NaN / Infinity.
+d = json.loads(json.dumps(base))
+for e in d["benchmarks"]:
+    if e["run_type"] == "iteration":
+        e["zerocopy_copied"] = float("nan")
+        e["ratio"] = float("inf")
+d["context"]["note"] = "NaN and Infinity inside strings stay as they are"
+write("sfb_non_finite_counters.json", d)
