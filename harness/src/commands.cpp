@@ -40,6 +40,9 @@ std::vector<OptionSpec> compare_option_specs() {
          "comma-separated metrics whose regression fails (default real_time,cpu_time)"},
         {"correction", "holm|none",
          "multiple-testing correction over all gating tests (default holm)"},
+        {"paired", "",
+         "pair repetition i of BASE with repetition i of NEW (rounds of sfb ab) and use the "
+         "Wilcoxon signed-rank test"},
         {"no-test", "", "show the changes only: no test, no verdict (exit 0)"},
         {"format", "text|markdown|json", "output format (default text)"},
         {"all-metrics", "", "text/markdown: show every counter, not only times and rates"},
@@ -103,6 +106,7 @@ CompareOptions compare_options(const ParsedArgs& args) {
         throw UsageError(fmt::format("--correction: \"{}\" is not holm or none", correction));
     }
     options.holm = correction == "holm";
+    options.paired = args.flag("paired");
     return options;
 }
 
@@ -374,7 +378,9 @@ int ab_command(std::span<const std::string> argv) {
         args.value("rounds") ? parse_count("rounds", *args.value("rounds"), 1) : 9;
     // Fail before spending minutes on runs that no test could judge (the full check, with
     // the multiple-testing correction, follows once the number of benchmarks is known).
-    if (options.run_test && mann_whitney_min_p_value(rounds, rounds) >= options.alpha) {
+    const double smallest_p =
+        options.paired ? wilcoxon_min_p_value(rounds) : mann_whitney_min_p_value(rounds, rounds);
+    if (options.run_test && smallest_p >= options.alpha) {
         throw UsageError(
             fmt::format("--rounds {} is too few for the Mann-Whitney U test at alpha "
                         "{}; use 9 or more, or --no-test",

@@ -173,6 +173,10 @@ std::vector<std::string> footer_lines(const Comparison& c) {
     return lines;
 }
 
+const char* test_name(const Comparison& c) {
+    return c.options.paired ? "Wilcoxon signed-rank over paired rounds" : "Mann-Whitney U";
+}
+
 Json json_number(double value) {
     return std::isfinite(value) ? Json(value) : Json(nullptr);
 }
@@ -222,6 +226,14 @@ Comparison compare_results(const ResultSet& base, const ResultSet& candidate,
         if (b.repetitions.empty() || n->repetitions.empty()) {
             continue;  // failed on one side: listed above, nothing to compare
         }
+        if (options.run_test && options.paired && b.repetitions.size() != n->repetitions.size()) {
+            throw InputError(fmt::format(
+                "a paired comparison needs the same number of repetitions on both sides, "
+                "repetition i of one matched with repetition i of the other (as sfb ab writes "
+                "them): \"{}\" has {} in {} ({}) and {} in {} ({})",
+                b.name, b.repetitions.size(), base_label, b.first_file.string(),
+                n->repetitions.size(), new_label, n->first_file.string()));
+        }
         sizes.push_back({b.repetitions.size(), n->repetitions.size(), &b, n});
 
         BenchmarkComparison bc;
@@ -246,8 +258,25 @@ Comparison compare_results(const ResultSet& base, const ResultSet& candidate,
             if (m.gating) {
                 gate_seen.insert(metric);
             }
-            if (options.run_test) {
-                m.test = mann_whitney_u(x, y);
+            if (options.run_test && options.paired) {
+                // Repetition i of one side ran in the same round as repetition i of the other.
+                std::vector<double> px;
+                std::vector<double> py;
+                for (std::size_t i = 0; i < b.repetitions.size(); ++i) {
+                    auto xi = b.repetitions[i].find(metric);
+                    auto yi = n->repetitions[i].find(metric);
+                    if (xi != b.repetitions[i].end() && yi != n->repetitions[i].end()) {
+                        px.push_back(xi->second);
+                        py.push_back(yi->second);
+                    }
+                }
+                const WilcoxonResult w = wilcoxon_signed_rank(px, py);
+                m.test = TestResult{w.w_plus, w.p_value, w.exact};
+            } else if (options.run_test) {
+                const MannWhitneyResult u = mann_whitney_u(x, y);
+                m.test = TestResult{u.u_base, u.p_value, u.exact};
+            }
+            if (m.test) {
                 m.p_gate = m.test->p_value;
             }
             bc.metrics.push_back(std::move(m));
@@ -301,21 +330,26 @@ Comparison compare_results(const ResultSet& base, const ResultSet& candidate,
     if (options.run_test) {
         const double factor =
             options.holm ? static_cast<double>(std::max<std::size_t>(family.size(), 1)) : 1.0;
+        auto min_p = [&](std::size_t n1, std::size_t n2) {
+            return options.paired ? wilcoxon_min_p_value(std::min(n1, n2))
+                                  : mann_whitney_min_p_value(n1, n2);
+        };
         for (const auto& s : sizes) {
-            if (mann_whitney_min_p_value(s.base, s.candidate) * factor < options.alpha) {
+            if (min_p(s.base, s.candidate) * factor < options.alpha) {
                 continue;
             }
             std::size_t needed = 1;
-            while (mann_whitney_min_p_value(needed, needed) * factor >= options.alpha) {
+            while (min_p(needed, needed) * factor >= options.alpha) {
                 ++needed;
             }
             throw InputError(fmt::format(
-                "too few repetitions for the Mann-Whitney U test: \"{}\" has {} in {} ({}) "
+                "too few repetitions for the {} test: \"{}\" has {} in {} ({}) "
                 "and {} in {} ({}); at alpha {}{} the test needs at least {} on each side "
                 "(more repetitions or rounds, or --no-test to see the changes without a "
                 "verdict)",
-                s.base_series->name, s.base, base_label, s.base_series->first_file.string(),
-                s.candidate, new_label, s.new_series->first_file.string(), options.alpha,
+                options.paired ? "Wilcoxon signed-rank" : "Mann-Whitney U", s.base_series->name,
+                s.base, base_label, s.base_series->first_file.string(), s.candidate, new_label,
+                s.new_series->first_file.string(), options.alpha,
                 options.holm ? fmt::format(" over {} gating tests (Holm)", family.size()) : "",
                 needed));
         }
@@ -371,9 +405,9 @@ Comparison compare_results(const ResultSet& base, const ResultSet& candidate,
 std::string render_text(const Comparison& c, bool colour, bool all_metrics) {
     std::string out = comparison_table(c, all_metrics).text(colour);
     out += fmt::format(
-        "(* gating metric; medians over repetitions; p: two-sided Mann-Whitney U, e = exact;\n"
+        "(* gating metric; medians over repetitions; p: two-sided {}, e = exact;\n"
         " p gate: what the gate uses, {})\n",
-        c.options.holm ? "Holm-adjusted over all gating tests" : "not adjusted");
+        test_name(c), c.options.holm ? "Holm-adjusted over all gating tests" : "not adjusted");
     for (const auto& line : footer_lines(c)) {
         out += fmt::format("{}\n", line);
     }
@@ -386,9 +420,9 @@ std::string render_markdown(const Comparison& c, bool all_metrics) {
     out += c.any_regression() ? "**Regression detected.**\n\n" : "No regression.\n\n";
     out += comparison_table(c, all_metrics).markdown();
     out += fmt::format(
-        "\n\\* gating metric; medians over repetitions; p: two-sided Mann-Whitney U "
+        "\n\\* gating metric; medians over repetitions; p: two-sided {} "
         "(e = exact); p gate: {}\n\n",
-        c.options.holm ? "Holm-adjusted over all gating tests" : "not adjusted");
+        test_name(c), c.options.holm ? "Holm-adjusted over all gating tests" : "not adjusted");
     for (const auto& line : footer_lines(c)) {
         out += fmt::format("- {}\n", line);
     }
@@ -405,6 +439,7 @@ std::string render_json(const Comparison& c) {
     out["gate"] = c.options.gate;
     out["tested"] = c.options.run_test;
     out["correction"] = c.options.holm ? "holm" : "none";
+    out["test"] = c.options.paired ? "wilcoxon-signed-rank" : "mann-whitney-u";
     out["gating_tests"] = c.gating_tests;
     out["regression"] = c.any_regression();
     Json benchmarks = Json::array();
@@ -428,7 +463,7 @@ std::string render_json(const Comparison& c) {
             jm["new_repetitions"] = m.new_count;
             if (m.test) {
                 jm["p_value"] = json_number(m.test->p_value);
-                jm["u"] = m.test->u_base;
+                jm[c.options.paired ? "w_plus" : "u"] = m.test->statistic;
                 jm["exact"] = m.test->exact;
                 jm["p_gate"] = json_number(m.p_gate);
             }

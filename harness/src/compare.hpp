@@ -20,12 +20,23 @@ struct CompareOptions {
     bool run_test = true;  // false: show the changes only, no test, no verdict
     // Holm's correction of the gating metrics' p-values for testing many at once.
     bool holm = true;
+    // Pair repetition i of the base with repetition i of the new side (the rounds of `sfb ab`)
+    // and use the Wilcoxon signed-rank test instead of the Mann-Whitney U test.
+    bool paired = false;
 };
 
 // Times and most counters are better when lower; rates ("..._per_second") when higher.
 bool higher_is_better(const std::string& metric);
 
 enum class Outcome { unchanged, worse, better };
+
+// The outcome of whichever test ran: Mann-Whitney U (statistic U of the base sample) or, with
+// CompareOptions::paired, Wilcoxon signed-rank (statistic W+ of new - base).
+struct TestResult {
+    double statistic = 0;
+    double p_value = 1;
+    bool exact = false;
+};
 
 struct MetricComparison {
     std::string metric;
@@ -34,7 +45,7 @@ struct MetricComparison {
     double base_median = 0;
     double new_median = 0;
     double change = 0;  // new / base - 1; NaN when the base median is 0 and the new one is not
-    std::optional<MannWhitneyResult> test;
+    std::optional<TestResult> test;
     // The p-value the verdict uses: for gating metrics Holm-adjusted over every gating test of
     // the comparison (unless switched off), for the others the test's own.
     double p_gate = 1;

@@ -162,6 +162,91 @@ MannWhitneyResult mann_whitney_u(std::span<const double> x, std::span<const doub
     return result;
 }
 
+WilcoxonResult wilcoxon_signed_rank(std::span<const double> base, std::span<const double> candidate,
+                                    MannWhitneyMethod method) {
+    if (base.size() != candidate.size()) {
+        throw std::invalid_argument("Wilcoxon signed-rank test needs samples of equal size");
+    }
+    std::vector<double> differences;
+    bool zeros = false;
+    for (std::size_t i = 0; i < base.size(); ++i) {
+        const double d = candidate[i] - base[i];
+        if (d == 0) {
+            zeros = true;
+        } else {
+            differences.push_back(d);
+        }
+    }
+    WilcoxonResult result;
+    const std::size_t n = differences.size();
+    result.pairs = n;
+    if (n == 0) {
+        return result;
+    }
+    std::sort(differences.begin(), differences.end(),
+              [](double a, double b) { return std::fabs(a) < std::fabs(b); });
+    double tie_term = 0;
+    for (std::size_t start = 0; start < n;) {
+        std::size_t end = start + 1;
+        while (end < n && std::fabs(differences[end]) == std::fabs(differences[start])) {
+            ++end;
+        }
+        const double average_rank = static_cast<double>(start + end + 1) / 2.0;
+        for (std::size_t k = start; k < end; ++k) {
+            if (differences[k] > 0) {
+                result.w_plus += average_rank;
+            }
+        }
+        const auto t = static_cast<double>(end - start);
+        tie_term += t * t * t - t;
+        start = end;
+    }
+    result.ties = tie_term > 0;
+    const double dn = static_cast<double>(n);
+    const double total = dn * (dn + 1) / 2;
+    const double smaller = std::min(result.w_plus, total - result.w_plus);
+
+    if (method == MannWhitneyMethod::automatic) {
+        method = (!result.ties && !zeros && n <= 50) ? MannWhitneyMethod::exact
+                                                     : MannWhitneyMethod::asymptotic;
+    }
+    if (method == MannWhitneyMethod::exact) {
+        // Under the null hypothesis each rank 1..n is positive with probability 1/2,
+        // independently: the distribution of W+ by dynamic programming over the ranks.
+        const auto max_sum = static_cast<std::size_t>(total);
+        std::vector<double> dist(max_sum + 1, 0.0);
+        dist[0] = 1.0;
+        for (std::size_t rank = 1; rank <= n; ++rank) {
+            for (std::size_t sum = max_sum; sum + 1 > 0; --sum) {
+                const double without = dist[sum] * 0.5;
+                const double with = sum >= rank ? dist[sum - rank] * 0.5 : 0.0;
+                dist[sum] = without + with;
+            }
+        }
+        const auto upto = static_cast<std::size_t>(std::floor(smaller));
+        double lower_tail = 0;
+        for (std::size_t k = 0; k <= upto; ++k) {
+            lower_tail += dist[k];
+        }
+        result.p_value = std::min(1.0, 2.0 * lower_tail);
+        result.exact = true;
+        return result;
+    }
+    const double mean_w = dn * (dn + 1) / 4;
+    const double variance = dn * (dn + 1) * (2 * dn + 1) / 24 - tie_term / 48;
+    if (variance <= 0) {
+        result.p_value = 1.0;
+        return result;
+    }
+    const double z = (smaller - mean_w) / std::sqrt(variance);
+    result.p_value = std::clamp(2.0 * normal_sf(-z), 0.0, 1.0);
+    return result;
+}
+
+double wilcoxon_min_p_value(std::size_t pairs) {
+    return std::min(1.0, 2.0 / std::pow(2.0, static_cast<double>(pairs)));
+}
+
 double mann_whitney_min_p_value(std::size_t n1, std::size_t n2) {
     // C(n1 + n2, n1) computed in floating point; it only needs to be compared with alpha.
     double combinations = 1;

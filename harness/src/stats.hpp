@@ -36,4 +36,23 @@ MannWhitneyResult mann_whitney_u(std::span<const double> x, std::span<const doub
 // outcome can be significant, so the comparison needs more repetitions.
 double mann_whitney_min_p_value(std::size_t n1, std::size_t n2);
 
+struct WilcoxonResult {
+    double w_plus = 0;      // sum of the ranks of the positive differences (candidate - base)
+    std::size_t pairs = 0;  // pairs with a non-zero difference (zeros are dropped)
+    double p_value = 1;
+    bool exact = false;
+    bool ties = false;  // ties among the absolute differences
+};
+
+// Two-sided Wilcoxon signed-rank test of "the differences candidate[i] - base[i] are
+// symmetric around 0", for paired samples of equal size. Zero differences are dropped
+// (Wilcoxon's own rule). automatic: the exact null distribution when no absolute differences
+// tie, none were zero and at most 50 pairs remain; otherwise the normal approximation with
+// the tie correction of the variance and no continuity correction. No pairs left: p = 1.
+WilcoxonResult wilcoxon_signed_rank(std::span<const double> base, std::span<const double> candidate,
+                                    MannWhitneyMethod method = MannWhitneyMethod::automatic);
+
+// The smallest two-sided p-value the signed-rank test can give for n pairs: 2 / 2^n.
+double wilcoxon_min_p_value(std::size_t pairs);
+
 }  // namespace sfb::harness

@@ -3,6 +3,7 @@
 #include "test_support.hpp"
 
 #include <gtest/gtest.h>
+#include <cmath>
 
 namespace sfb::harness {
 namespace {
@@ -188,6 +189,30 @@ TEST(Compare, HolmAdjustsTheGatingPValues) {
     const Comparison raw = compare_files("sfb_base.json", "sfb_sendfile_regressed.json", none);
     const auto& raw_cpu = metric(find(raw, kSendfile), "cpu_time");
     EXPECT_DOUBLE_EQ(raw_cpu.p_gate, raw_cpu.test->p_value);
+}
+
+TEST(Compare, PairedRoundsUseWilcoxon) {
+    CompareOptions paired;
+    paired.paired = true;
+    // sfb_sendfile_regressed.json scales every sendfile repetition of the base by 1.2 (CPU):
+    // all 9 paired differences are positive, p = 2 / 2^9, Holm over 4 tests.
+    const Comparison c = compare_files("sfb_base.json", "sfb_sendfile_regressed.json", paired);
+    EXPECT_EQ(c.exit_code(), 1);
+    const auto& cpu = metric(find(c, kSendfile), "cpu_time");
+    ASSERT_TRUE(cpu.test.has_value());
+    EXPECT_NEAR(cpu.test->p_value, 2.0 / 512, 1e-12);
+    EXPECT_DOUBLE_EQ(cpu.test->statistic, 45);
+    // read_send moved by the same tiny amount in every round (+1 us real, -0.4 us CPU): nine
+    // tied differences, normal approximation z = -3, p = erfc(3 / sqrt 2) = 0.0027, the
+    // smallest of the four, so Holm gives 4 x 0.0027 to every test here. Significant, but
+    // far below the 5% threshold: no verdict for read_send.
+    const double tied = std::erfc(3 / std::sqrt(2.0));
+    EXPECT_NEAR(metric(find(c, kReadSend), "real_time").test->p_value, tied, 1e-12);
+    EXPECT_NEAR(cpu.p_gate, 4 * tied, 1e-12);
+    EXPECT_EQ(find(c, kReadSend).verdict, Verdict::unchanged);
+    EXPECT_EQ(Json::parse(render_json(c))["test"], "wilcoxon-signed-rank");
+    // Sides of different sizes cannot be paired.
+    EXPECT_THROW(compare_files("sfb_three_repetitions.json", "sfb_base.json", paired), InputError);
 }
 
 TEST(Compare, DirectionOfMetrics) {

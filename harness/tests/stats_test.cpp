@@ -9,6 +9,7 @@
 #include "stats.hpp"
 
 #include <gtest/gtest.h>
+#include <algorithm>
 #include <vector>
 
 namespace sfb::harness {
@@ -154,6 +155,57 @@ TEST(MannWhitney, MinimumPValue) {
     EXPECT_NEAR(mann_whitney_min_p_value(9, 9), 2.0 / 48620, 1e-15);
     EXPECT_NEAR(mann_whitney_min_p_value(5, 5), mann_whitney_u(cases()[0].x, cases()[0].y).p_value,
                 1e-15);
+}
+
+// References: scipy.stats.wilcoxon(candidate, base, method="exact" or "approx") of SciPy
+// 1.10.1 (zero_method="wilcox", correction=False: its defaults).
+TEST(Wilcoxon, ExactMatchesReference) {
+    const std::vector<double> a = {110.2, 87.22, 102.09, 97.16, 97.74, 98.92, 89.9, 98.84, 95.67};
+    const std::vector<double> b = {119.85, 90.67, 104.38, 99.6, 99.4, 99.81, 92.12, 102.8, 98.19};
+    auto r = wilcoxon_signed_rank(a, b);
+    EXPECT_TRUE(r.exact);
+    EXPECT_DOUBLE_EQ(r.w_plus, 45);  // every difference positive
+    EXPECT_NEAR(r.p_value, 0.00390625, 1e-12);
+    r = wilcoxon_signed_rank(a, b, MannWhitneyMethod::asymptotic);
+    EXPECT_NEAR(r.p_value, 0.007685794055213263, 1e-12);
+
+    const std::vector<double> a3 = {50.137, 55.439, 54.899, 47.959, 48.808, 47.89,  52.279,
+                                    49.776, 52.988, 42.611, 56.266, 49.614, 52.722, 49.454,
+                                    48.484, 51.852, 53.298, 49.19,  49.389, 52.743};
+    const std::vector<double> b3 = {46.026, 49.396, 54.584, 44.447, 41.547, 43.948, 49.376,
+                                    44.696, 47.011, 41.221, 57.458, 47.415, 48.991, 49.109,
+                                    49.136, 49.452, 53.432, 50.819, 47.268, 48.802};
+    r = wilcoxon_signed_rank(a3, b3);
+    EXPECT_TRUE(r.exact);
+    EXPECT_DOUBLE_EQ(std::min(r.w_plus, 210 - r.w_plus), 17);
+    EXPECT_NEAR(r.p_value, 0.0003948211669921875, 1e-12);
+    r = wilcoxon_signed_rank(a3, b3, MannWhitneyMethod::asymptotic);
+    EXPECT_NEAR(r.p_value, 0.0010188290449538871, 1e-12);
+
+    const std::vector<double> five = {1, 2, 3, 4, 5};
+    const std::vector<double> doubled = {2, 4, 6, 8, 10};
+    EXPECT_NEAR(wilcoxon_signed_rank(five, doubled).p_value, 0.0625, 1e-12);
+}
+
+TEST(Wilcoxon, ZerosAndTiesUseTheApproximation) {
+    const std::vector<double> x = {10, 12, 11, 13, 10, 12, 14, 11, 10, 13, 12, 11, 15, 9};
+    const std::vector<double> y = {11, 12, 13, 12, 11, 13, 14, 13, 12, 13, 14, 12, 13, 10};
+    const auto r = wilcoxon_signed_rank(x, y);
+    EXPECT_FALSE(r.exact);
+    EXPECT_TRUE(r.ties);
+    EXPECT_EQ(r.pairs, 11u);  // three zero differences dropped
+    EXPECT_DOUBLE_EQ(std::min(r.w_plus, 66 - r.w_plus), 12.5);
+    EXPECT_NEAR(r.p_value, 0.060886840039593826, 1e-12);
+}
+
+TEST(Wilcoxon, DegenerateCases) {
+    const std::vector<double> same = {1, 2, 3};
+    EXPECT_DOUBLE_EQ(wilcoxon_signed_rank(same, same).p_value, 1.0);
+    EXPECT_EQ(wilcoxon_signed_rank(same, same).pairs, 0u);
+    const std::vector<double> shorter = {1, 2};
+    EXPECT_THROW(wilcoxon_signed_rank(same, shorter), std::invalid_argument);
+    EXPECT_NEAR(wilcoxon_min_p_value(9), 2.0 / 512, 1e-15);
+    EXPECT_DOUBLE_EQ(wilcoxon_min_p_value(1), 1.0);
 }
 
 TEST(Descriptive, QuantilesMatchNumpy) {
