@@ -284,6 +284,8 @@ Suite flags (lists are comma-separated; sizes take K, M, G suffixes, powers of 1
   --sfb_inject_cpu_us=PATH:USEC
                            test hook: burn USEC of sender CPU per pass in PATH only
 
+bench_sendfile runs with --benchmark_min_time=0.3 unless the command line says otherwise.
+
 Google Benchmark flags:
 )";
 }
