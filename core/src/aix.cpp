@@ -115,7 +115,7 @@ int native_capabilities() {
 }
 
 sfb_result native_send(const checked_request& req) {
-    sigpipe_guard sigpipe;
+    sigpipe_guard sigpipe(req.flags);
     const sfb_result out =
         send_headers_file_trailers<pending>(req, pending::fit(req.headers), send_file_range);
     sigpipe.release(out.error);

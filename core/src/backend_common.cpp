@@ -41,7 +41,11 @@ bool sigpipe_pending() {
 
 }  // namespace
 
-sigpipe_guard::sigpipe_guard() {
+sigpipe_guard::sigpipe_guard(int request_flags)
+    : active_((request_flags & SFB_SIGPIPE_IGNORED) == 0) {
+    if (!active_) {
+        return;
+    }
     sigemptyset(&pipe_);
     sigaddset(&pipe_, SIGPIPE);
     sigset_t old;
@@ -51,6 +55,9 @@ sigpipe_guard::sigpipe_guard() {
 }
 
 void sigpipe_guard::release(int error) {
+    if (!active_) {
+        return;
+    }
     if (error != 0 && !pending_before_ && sigpipe_pending()) {
         const timespec no_wait{};
         while (::sigtimedwait(&pipe_, nullptr, &no_wait) < 0 && errno == EINTR) {

@@ -115,7 +115,7 @@ sfb_result native_send(const checked_request& req) {
     }
     {
         const cork_guard cork(req.out_fd, trailers_follow);
-        sigpipe_guard sigpipe;
+        sigpipe_guard sigpipe(req.flags);
         out.error = send_file_range(req, trailers_follow, out.file_bytes);
         sigpipe.release(out.error);
         out.bytes_sent += out.file_bytes;

@@ -501,6 +501,48 @@ TEST_P(RobustnessTest, ReceiverClosesMidTransfer) {
     EXPECT_EQ(header_only.bytes_sent, 0U);
 }
 
+// SFB_SIGPIPE_IGNORED: the caller keeps SIGPIPE blocked itself, so the library skips its
+// guard. The peer going away is still EPIPE/ECONNRESET; on Linux's native call the SIGPIPE the
+// kernel raised stays pending for the caller (the guard would have consumed it), which shows
+// the guard really was skipped. The emulation never raises one (MSG_NOSIGNAL).
+TEST_P(RobustnessTest, SigpipeIgnoredFlagSkipsTheGuard) {
+    sigset_t pipe_set;
+    sigemptyset(&pipe_set);
+    sigaddset(&pipe_set, SIGPIPE);
+    sigset_t old_mask;
+    ASSERT_EQ(::pthread_sigmask(SIG_BLOCK, &pipe_set, &old_mask), 0);
+    unique_fd in = sparse_file(dir_, "big", 16 * 1024 * 1024);
+    receiver_options options;
+    options.store = false;
+    options.close_after = 64 * 1024;
+    options.rcvbuf = kSmallBuffer;
+    loopback_receiver receiver(options);
+    unique_fd out = receiver.connect_sender(kSmallBuffer);
+    request req;
+    req.out_fd = out.get();
+    req.in_fd = in.get();
+    req.nbytes = 16 * 1024 * 1024;
+    req.flags = backend_flags() | SFB_SIGPIPE_IGNORED;
+    const result r = send_file(req);
+    EXPECT_TRUE(peer_gone(r.error)) << std::strerror(r.error);
+    EXPECT_LT(r.bytes_sent, req.nbytes);
+    sigset_t pending;
+    ASSERT_EQ(::sigpending(&pending), 0);
+    const bool raised = sigismember(&pending, SIGPIPE) == 1;
+    if (raised) {
+        const timespec no_wait{};
+        EXPECT_EQ(::sigtimedwait(&pipe_set, nullptr, &no_wait), SIGPIPE);
+    }
+    ASSERT_EQ(::pthread_sigmask(SIG_SETMASK, &old_mask, nullptr), 0);
+    if (GetParam() == backend::native && r.error == EPIPE) {
+        EXPECT_TRUE(raised) << "the native call raised no SIGPIPE, or the library consumed it";
+    }
+    if (GetParam() == backend::emulated) {
+        EXPECT_FALSE(raised) << "the emulation raised SIGPIPE despite MSG_NOSIGNAL";
+    }
+    ASSERT_TRUE(receiver.wait_until_done());
+}
+
 // Invalid descriptors: -1 and a descriptor just closed, on either side.
 TEST_P(RobustnessTest, InvalidDescriptors) {
     int pair[2];

@@ -577,7 +577,7 @@ TEST_P(SendfileTest, OsFlagsWithoutSupport) {
 TEST_P(SendfileTest, UnknownFlags) {
     unique_fd in = open_file(dir_.write_file("data", "abc"));
     unique_fd out = receiver_.connect_sender();
-    for (const int flag : {1 << 2, 1 << 7, 1 << 12, 1 << 30, -1}) {
+    for (const int flag : {1 << 3, 1 << 7, 1 << 12, 1 << 30, -1}) {
         request req;
         req.out_fd = out.get();
         req.in_fd = in.get();

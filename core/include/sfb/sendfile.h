@@ -40,6 +40,11 @@ enum {
     /* Send from, and advance, the file's current position; `offset` is ignored. Backends
        that cannot do this natively (all but Linux) use the emulation for such a call. */
     SFB_USE_FILE_POSITION = 1 << 1,
+    /* The caller promises SIGPIPE cannot kill it: ignored process-wide or blocked in this
+       thread (as nginx and most servers do). The call then skips its own SIGPIPE guard on
+       Linux, Solaris and AIX, whose native calls raise SIGPIPE: two system calls fewer per
+       call. A caller that breaks the promise is killed by SIGPIPE when the peer goes away. */
+    SFB_SIGPIPE_IGNORED = 1 << 2,
     /* FreeBSD/DragonFly sendfile(2) flags; on any other backend they fail with ENOTSUP. */
     SFB_NODISKIO = 1 << 8,
     SFB_MNOWAIT = 1 << 9,
