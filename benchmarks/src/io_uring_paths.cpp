@@ -188,29 +188,12 @@ class uring_send_path final : public send_path {
     bool zero_copy_;
 };
 
-std::size_t pipe_max_size() {
-    std::ifstream in("/proc/sys/fs/pipe-max-size");
-    std::size_t size = 0;
-    return (in >> size) ? size : std::size_t{1} << 20;
-}
-
 // io_uring_splice: file -> pipe -> socket as linked IORING_OP_SPLICE pairs.
 class uring_splice_path final : public send_path {
   public:
     uring_splice_path(int socket, const bench_file& file, std::uint64_t block)
         : send_path(socket, file, block) {
-        int fds[2];
-        if (::pipe2(fds, O_CLOEXEC) != 0) {
-            pipe_error_ = errno;
-            return;
-        }
-        pipe_read_.reset(fds[0]);
-        pipe_write_.reset(fds[1]);
-        const auto wanted = static_cast<int>(
-            std::clamp<std::uint64_t>(std::min(block, file.size()), 64 * 1024, pipe_max_size()));
-        const int size = ::fcntl(pipe_write_.get(), F_SETPIPE_SZ, wanted);
-        pipe_size_ =
-            static_cast<std::uint64_t>(size > 0 ? size : ::fcntl(pipe_write_.get(), F_GETPIPE_SZ));
+        pipe_error_ = open_splice_pipe(block, file.size(), pipe_read_, pipe_write_, pipe_size_);
     }
     int setup_error() const noexcept { return ring_.error() != 0 ? ring_.error() : pipe_error_; }
 
@@ -238,7 +221,8 @@ class uring_splice_path final : public send_path {
             unsigned pairs = 0;
             io_uring_sqe* last = nullptr;
             for (std::uint64_t at = read_from_file; pairs < kDepth / 2 && at < size; ++pairs) {
-                const std::uint64_t length = std::min({block_, size - at, pipe_size_});
+                const std::uint64_t length =
+                    std::min({block_, size - at, std::uint64_t{pipe_size_}});
                 const bool more = at + length < size;
                 io_uring_sqe* in = io_uring_get_sqe(ring_.get());
                 io_uring_prep_splice(in, file_.fd(), static_cast<std::int64_t>(at),
@@ -316,7 +300,7 @@ class uring_splice_path final : public send_path {
     unique_fd pipe_read_;
     unique_fd pipe_write_;
     int pipe_error_ = 0;
-    std::uint64_t pipe_size_ = 0;
+    std::size_t pipe_size_ = 0;
 };
 
 int io_uring_disabled_setting() {

@@ -161,12 +161,6 @@ class mmap_path final : public send_path {
     file_mapping mapping_;
 };
 
-std::size_t pipe_max_size() {
-    std::ifstream in("/proc/sys/fs/pipe-max-size");
-    std::size_t size = 0;
-    return (in >> size) ? size : std::size_t{1} << 20;
-}
-
 // splice: file -> pipe -> socket, the zero-copy route that sendfile itself takes inside the
 // kernel since Linux 2.6.23, done by hand: one splice into the pipe per block (capped at the
 // pipe's size, which is raised to the block size up to /proc/sys/fs/pipe-max-size), then
@@ -175,18 +169,10 @@ class splice_path final : public send_path {
   public:
     splice_path(int socket, const bench_file& file, std::uint64_t block, std::string& error)
         : send_path(socket, file, block) {
-        int fds[2];
-        if (::pipe2(fds, O_CLOEXEC) != 0) {
-            error = std::string("pipe2: ") + std::strerror(errno);
-            return;
+        if (const int e = open_splice_pipe(block, file.size(), pipe_read_, pipe_write_, pipe_size_);
+            e != 0) {
+            error = std::string("pipe2: ") + std::strerror(e);
         }
-        pipe_read_.reset(fds[0]);
-        pipe_write_.reset(fds[1]);
-        const auto wanted = static_cast<int>(
-            std::clamp<std::uint64_t>(std::min(block, file.size()), 64 * 1024, pipe_max_size()));
-        const int size = ::fcntl(pipe_write_.get(), F_SETPIPE_SZ, wanted);
-        pipe_size_ =
-            static_cast<std::size_t>(size > 0 ? size : ::fcntl(pipe_write_.get(), F_GETPIPE_SZ));
     }
     bool ok() const noexcept { return static_cast<bool>(pipe_write_); }
 
@@ -366,6 +352,24 @@ std::optional<path_id> parse_path(std::string_view name) noexcept {
 
 bool is_zero_copy(path_id p) noexcept {
     return p == path_id::msg_zerocopy || p == path_id::io_uring_send_zc;
+}
+
+int open_splice_pipe(std::uint64_t block, std::uint64_t file_size, unique_fd& read_end,
+                     unique_fd& write_end, std::size_t& size) {
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) != 0) {
+        return errno;
+    }
+    read_end.reset(fds[0]);
+    write_end.reset(fds[1]);
+    std::ifstream limit("/proc/sys/fs/pipe-max-size");
+    std::size_t read_limit = 0;
+    const std::size_t max_size = (limit >> read_limit) ? read_limit : std::size_t{1} << 20;
+    const auto wanted = static_cast<int>(
+        std::clamp<std::uint64_t>(std::min(block, file_size), 64 * 1024, max_size));
+    const int granted = ::fcntl(write_end.get(), F_SETPIPE_SZ, wanted);
+    size = static_cast<std::size_t>(granted > 0 ? granted : ::fcntl(write_end.get(), F_GETPIPE_SZ));
+    return 0;
 }
 
 file_mapping::file_mapping(const bench_file& file) : file_(file) {

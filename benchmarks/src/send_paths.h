@@ -15,6 +15,7 @@
 
 #include "loopback.h"
 #include "test_file.h"
+#include "unique_fd.h"
 
 namespace sfb::bench {
 
@@ -87,6 +88,12 @@ std::unique_ptr<send_path> make_send_path(path_id p, int socket, const bench_fil
 path_availability probe_io_uring_path(path_id p, transport t);
 std::unique_ptr<send_path> make_io_uring_path(path_id p, int socket, const bench_file& file,
                                               std::uint64_t block, std::string& error);
+
+// Opens the pipe of the splice paths, sized for `block` bytes of a `file_size` file: at least
+// 64 KiB, at most /proc/sys/fs/pipe-max-size. Returns 0 or pipe2()'s errno; `size` is the size
+// the kernel granted.
+int open_splice_pipe(std::uint64_t block, std::uint64_t file_size, unique_fd& read_end,
+                     unique_fd& write_end, std::size_t& size);
 
 // A read-only shared mapping of the whole file, remapped around a cold-cache drop.
 class file_mapping {
