@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <climits>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -21,6 +22,42 @@ extern char** environ;
 namespace sfb::harness {
 
 namespace {
+
+// Ctrl-C (or SIGTERM, SIGHUP) during a run: the signal is recorded, the running benchmark
+// program is asked to stop, and run_program() then throws, so the stack unwinds and every
+// temporary folder is removed; nothing is stored. Without this the default action killed sfb
+// on the spot and left its temporary folder behind.
+volatile std::sig_atomic_t g_stop_signal = 0;
+volatile std::sig_atomic_t g_child = 0;
+
+extern "C" void on_stop_signal(int signal_number) {
+    g_stop_signal = signal_number;
+    const auto child = static_cast<pid_t>(g_child);
+    if (child > 0) {
+        ::kill(child, SIGTERM);
+    }
+}
+
+void install_stop_handlers() {
+    static const bool installed = [] {
+        struct sigaction action {};
+        action.sa_handler = on_stop_signal;
+        sigemptyset(&action.sa_mask);
+        for (const int signal_number : {SIGINT, SIGTERM, SIGHUP}) {
+            ::sigaction(signal_number, &action, nullptr);
+        }
+        return true;
+    }();
+    (void)installed;
+}
+
+void throw_if_stopped() {
+    if (g_stop_signal != 0) {
+        throw BenchmarkFailure(
+            fmt::format("interrupted by {}: the run was abandoned, nothing was stored",
+                        ::strsignal(static_cast<int>(g_stop_signal))));
+    }
+}
 
 std::string format_duration(std::chrono::steady_clock::duration d) {
     const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(d).count();
@@ -69,6 +106,8 @@ TemporaryFolder::~TemporaryFolder() {
 
 int run_program(const std::vector<std::string>& argv,
                 const std::function<void(const std::string&)>& on_line, bool capture_stderr) {
+    install_stop_handlers();
+    throw_if_stopped();
     int pipe_fds[2];
     if (::pipe2(pipe_fds, O_CLOEXEC) != 0) {
         throw BenchmarkFailure(fmt::format("cannot create a pipe: {}", std::strerror(errno)));
@@ -95,6 +134,10 @@ int run_program(const std::vector<std::string>& argv,
             fmt::format("cannot start {}: {}", argv[0], std::strerror(spawn_error)));
     }
 
+    g_child = static_cast<std::sig_atomic_t>(pid);
+    if (g_stop_signal != 0) {
+        ::kill(pid, SIGTERM);  // the signal came between the check above and the spawn
+    }
     std::string pending;
     char buffer[4096];
     for (;;) {
@@ -124,6 +167,8 @@ int run_program(const std::vector<std::string>& argv,
                 fmt::format("waiting for {}: {}", argv[0], std::strerror(errno)));
         }
     }
+    g_child = 0;
+    throw_if_stopped();
     if (WIFSIGNALED(status)) {
         return 128 + WTERMSIG(status);
     }
