@@ -82,23 +82,8 @@ int send_file_range(const checked_request& req, pending headers, sfb_result& out
             error = EOPNOTSUPP;  // not a TCP socket: the dispatcher's word for a refusal
         }
         headers.account(moved, out);
-        switch (error) {
-            case 0:
-                if (moved == 0) {
-                    return ENODATA;  // the file ended before nbytes
-                }
-                break;
-            case EINTR:
-                break;  // what moved is counted; go on from there
-            case EAGAIN:
-                return error;
-            case EINVAL:
-            case ENOSYS:
-            case ENOTSOCK:
-            case EOPNOTSUPP:
-                return finish_emulated(req, error, headers.rest(), out);
-            default:
-                return error;
+        if (const int next = after_call(req, error, moved, headers.rest(), out); next != kGoOn) {
+            return next;
         }
     }
     return 0;

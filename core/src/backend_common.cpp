@@ -41,6 +41,23 @@ bool sigpipe_pending() {
 
 }  // namespace
 
+int after_call(const checked_request& req, int error, std::uint64_t moved,
+               std::span<const sfb_buffer> unsent_headers, sfb_result& out) {
+    switch (error) {
+        case 0:
+            return moved == 0 ? ENODATA : kGoOn;  // 0 moved: the file ended before nbytes
+        case EINTR:
+            return kGoOn;  // what moved is counted; go on from there
+        case EINVAL:
+        case ENOSYS:
+        case ENOTSOCK:
+        case EOPNOTSUPP:
+            return finish_emulated(req, error, unsent_headers, out);
+        default:
+            return error;
+    }
+}
+
 sigpipe_guard::sigpipe_guard(int request_flags)
     : active_((request_flags & SFB_SIGPIPE_IGNORED) == 0) {
     if (!active_) {

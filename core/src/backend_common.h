@@ -109,6 +109,17 @@ off_t file_offset(const checked_request& req, const sfb_result& out);
 int finish_emulated(const checked_request& req, int error,
                     std::span<const sfb_buffer> unsent_headers, sfb_result& out);
 
+// The errno rule every backend applies after one call of its OS's function, in one switch
+// (nginx's habit), after the backend counted the `moved` bytes in `out` and mapped its kernel's
+// own words for a refusal to EOPNOTSUPP: success with nothing moved is the end of the file
+// (ENODATA); EINTR makes the next call; a refusal (EINVAL, ENOSYS, ENOTSOCK, EOPNOTSUPP) goes
+// to finish_emulated(); anything else (EAGAIN, FreeBSD's EBUSY under SF_NODISKIO, EPIPE...)
+// ends the call with its partial counts. Returns kGoOn to make the next call, else what the
+// backend's file loop returns.
+constexpr int kGoOn = -1;
+int after_call(const checked_request& req, int error, std::uint64_t moved,
+               std::span<const sfb_buffer> unsent_headers, sfb_result& out);
+
 // Sends a whole request in the order every backend with headers in its call follows: when
 // `headers_ride` the headers go to `send_file_range` to ride in its calls with the file's
 // first bytes, else they go out with sendmsg() first; trailers go out with sendmsg() once the

@@ -89,29 +89,13 @@ int send_file_range(const checked_request& req, pending headers, sfb_result& out
         }
         const std::uint64_t moved = xferred;
         headers.account(moved, out);
-        switch (error) {
-            case 0:
-                if (moved == 0) {
-                    return ENODATA;  // the file ended before nbytes
-                }
-                break;
-            case EINTR:
-                break;  // what moved is counted; go on from there
-            case EAGAIN:
-                return error;
-            case EINVAL:
-                if (at_end_of_file(req.in_fd, file_offset(req, out))) {
-                    // The whole vector was refused, headers included: they still go first.
-                    const int e = send_buffers(req.out_fd, headers.rest(), false, out.bytes_sent);
-                    return e != 0 ? e : ENODATA;
-                }
-                return finish_emulated(req, error, headers.rest(), out);
-            case ENOSYS:
-            case ENOTSOCK:
-            case EOPNOTSUPP:
-                return finish_emulated(req, error, headers.rest(), out);
-            default:
-                return error;
+        if (error == EINVAL && at_end_of_file(req.in_fd, file_offset(req, out))) {
+            // The whole vector was refused, headers included: they still go first.
+            const int e = send_buffers(req.out_fd, headers.rest(), false, out.bytes_sent);
+            return e != 0 ? e : ENODATA;
+        }
+        if (const int next = after_call(req, error, moved, headers.rest(), out); next != kGoOn) {
+            return next;
         }
     }
     return 0;
