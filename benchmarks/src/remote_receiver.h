@@ -1,0 +1,87 @@
+// The sending side of a run against sfb-sink (--sfb_remote=HOST:PORT): the control connection
+// that holds the session open for the whole run, and, per benchmark connection, a data
+// connection whose receiver is the sink. The protocol is sink/src/protocol.h.
+#pragma once
+
+#include <sys/socket.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "loopback.h"
+#include "machine_context.h"
+#include "pass_receiver.h"
+#include "protocol.h"
+#include "unique_fd.h"
+
+namespace sfb::bench {
+
+class remote_receiver final : public pass_receiver {
+  public:
+    // `socket` stays owned by the caller (it is the sending socket) and must outlive this.
+    explicit remote_receiver(int socket) : socket_(socket), reader_(socket) {}
+
+    bool wait_for_total(std::uint64_t total, std::chrono::milliseconds stall) override;
+    bool finish(std::chrono::milliseconds stall) override;
+    std::uint64_t bytes_received() const noexcept override { return last_.received; }
+    std::uint64_t bytes_verified() const noexcept override { return last_.verified; }
+    double cpu_us() const noexcept override {
+        return static_cast<double>(last_.thread_cpu_ns) / 1e3;
+    }
+    std::string error() const override { return error_; }
+    std::optional<host_cpu_us> receiver_host_cpu() const override {
+        return host_cpu_us{static_cast<double>(last_.host_busy_us),
+                           static_cast<double>(last_.host_softirq_us)};
+    }
+
+  private:
+    // Reads one line from the sink; false with error_ set unless it is a report or FAIL.
+    bool next_report(std::chrono::milliseconds stall, sink::pass_report& report, bool& end);
+
+    int socket_;
+    sink::line_reader reader_;
+    sink::pass_report last_{};
+    std::string error_;
+};
+
+// A data connection: the connected sending socket and the sink's receiver behind it.
+struct remote_connection {
+    unique_fd sender;
+    std::unique_ptr<remote_receiver> receiver;
+};
+
+class remote_sink {
+  public:
+    // Resolves HOST:PORT ("[ADDR]:PORT" for an IPv6 literal), opens the control connection,
+    // presents `token` and reads the receiving host's context. nullptr with `error` set when
+    // the sink cannot be reached, refuses, is busy or does not speak the protocol.
+    static std::unique_ptr<remote_sink> connect(std::string_view host_port, std::string_view token,
+                                                std::string& error);
+
+    // Opens one data connection in this session.
+    remote_connection open_data(const socket_options& sockets, const receiver_config& receiver,
+                                std::string& error) const;
+
+    bool ipv6() const noexcept { return address_.ss_family == AF_INET6; }
+    const std::string& address_text() const noexcept { return text_; }
+    // The sink's context, keys already prefixed with receiver_, then the sender's side of the
+    // route (transport_interface, transport_mtu, ...).
+    const context_entries& context() const noexcept { return context_; }
+
+  private:
+    remote_sink() = default;
+    unique_fd control_;
+    sockaddr_storage address_{};
+    socklen_t address_length_ = 0;
+    std::string text_;
+    std::string session_;
+    context_entries context_;
+};
+
+// The transport_* context keys for connected socket `fd` (interface, MTU, path MTU, driver,
+// offloads of the sender's side of the route).
+context_entries transport_context(int fd);
+
+}  // namespace sfb::bench

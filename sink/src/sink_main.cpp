@@ -1,0 +1,148 @@
+// sfb-sink: the receiving end of bench_sendfile --sfb_remote on another host. See
+// sink/README.md for the protocol, the safety rules and how to run it.
+//
+// Exit status: 0 after SIGINT or SIGTERM (a clean stop), 1 when it cannot listen, 2 for a bad
+// command line.
+#include <signal.h>
+#include <sys/signalfd.h>
+
+#include <charconv>
+#include <cstring>
+#include <iostream>
+#include <string>
+#include <string_view>
+
+#include "protocol.h"
+#include "sink_server.h"
+
+namespace {
+
+constexpr const char* usage = R"(usage: sfb-sink --listen ADDR:PORT [--token TOKEN] [options]
+
+Receives the data connections of bench_sendfile --sfb_remote=ADDR:PORT and reports, per pass,
+the bytes counted (and verified), its receiving thread's CPU time and this host's system CPU.
+It never writes what it receives anywhere.
+
+  --listen ADDR:PORT         the one address to listen on ([ADDR]:PORT for IPv6; PORT 0
+                             picks a free port); a wildcard address is refused
+  --token TOKEN              the token senders must present (--sfb_token); up to 128
+                             characters from [A-Za-z0-9._-]. On a non-loopback address
+                             without --token, a random token is generated and printed.
+  --handshake-timeout SEC    a connection silent this long before its handshake is refused
+                             (default 5)
+  --idle-timeout SEC         a data connection silent this long is closed (default 60)
+  --max-connections N        connections served at once, handshakes included (default 16)
+  --help                     this text
+
+One session (one bench_sendfile run) at a time; others are answered BUSY. Every refusal is
+logged on stderr with its reason. Ctrl-C (SIGINT) or SIGTERM stops it cleanly.
+Exit status: 0 stopped by a signal, 1 cannot listen, 2 bad command line.
+)";
+
+bool parse_seconds(std::string_view text, std::chrono::milliseconds& out) {
+    unsigned value = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (text.empty() || ec != std::errc{} || end != text.data() + text.size() || value == 0 ||
+        value > 86400) {
+        return false;
+    }
+    out = std::chrono::seconds(value);
+    return true;
+}
+
+int bad_usage(const std::string& message) {
+    std::cerr << "sfb-sink: " << message << " (try --help)\n";
+    return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    sfb::sink::sink_options options;
+    std::string listen;
+    for (int i = 1; i < argc; ++i) {
+        const std::string_view arg = argv[i];
+        if (arg == "--help" || arg == "-h") {
+            std::cout << usage;
+            return 0;
+        }
+        if (i + 1 >= argc) {
+            return bad_usage(arg.starts_with("--") ? std::string(arg) + " needs a value"
+                                                   : "unexpected argument " + std::string(arg));
+        }
+        const std::string_view value = argv[++i];
+        if (arg == "--listen") {
+            listen = value;
+        } else if (arg == "--token") {
+            if (!sfb::sink::valid_token(value)) {
+                return bad_usage("--token: expected 1 to 128 characters from [A-Za-z0-9._-]");
+            }
+            options.token = value;
+        } else if (arg == "--handshake-timeout") {
+            if (!parse_seconds(value, options.handshake_timeout)) {
+                return bad_usage("--handshake-timeout: expected seconds from 1 to 86400");
+            }
+        } else if (arg == "--idle-timeout") {
+            if (!parse_seconds(value, options.idle_timeout)) {
+                return bad_usage("--idle-timeout: expected seconds from 1 to 86400");
+            }
+        } else if (arg == "--max-connections") {
+            unsigned count = 0;
+            const auto [end, ec] =
+                std::from_chars(value.data(), value.data() + value.size(), count);
+            if (ec != std::errc{} || end != value.data() + value.size() || count < 2 ||
+                count > 1024) {
+                return bad_usage("--max-connections: expected 2 to 1024");
+            }
+            options.max_connections = count;
+        } else {
+            return bad_usage("unknown option " + std::string(arg));
+        }
+    }
+    const auto colon = listen.rfind(':');
+    if (listen.empty() || colon == std::string::npos || colon == 0 || colon + 1 == listen.size()) {
+        return bad_usage("--listen ADDR:PORT is required");
+    }
+    options.host = listen.substr(0, colon);
+    options.port = listen.substr(colon + 1);
+    if (options.host.size() >= 2 && options.host.front() == '[' && options.host.back() == ']') {
+        options.host = options.host.substr(1, options.host.size() - 2);
+    }
+
+    // The signals go to a signalfd that the serving loop polls, so no thread is interrupted
+    // at an arbitrary point; the mask is set before any thread starts so every thread has it.
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGTERM);
+    sigset_t ignored;
+    sigemptyset(&ignored);
+    sigaddset(&ignored, SIGPIPE);
+    ::pthread_sigmask(SIG_BLOCK, &ignored, nullptr);
+    if (::pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr) != 0) {
+        std::cerr << "sfb-sink: cannot block SIGINT and SIGTERM\n";
+        return 1;
+    }
+    const sfb::bench::unique_fd stop(::signalfd(-1, &stop_signals, SFD_CLOEXEC));
+    if (!stop) {
+        std::cerr << "sfb-sink: signalfd: " << std::strerror(errno) << "\n";
+        return 1;
+    }
+
+    sfb::sink::sink_server server;
+    std::string error;
+    if (!server.listen(options, error)) {
+        std::cerr << "sfb-sink: " << error << "\n";
+        return 1;
+    }
+    std::cout << "sfb-sink: listening on " << server.bound() << " (protocol "
+              << sfb::sink::protocol_version << ")\n";
+    if (server.token_generated()) {
+        std::cout << "sfb-sink: generated token " << server.token()
+                  << " (bench_sendfile --sfb_token=" << server.token() << ")\n";
+    }
+    std::cout.flush();
+    server.serve(stop.get());
+    std::cout << "sfb-sink: stopped\n";
+    return 0;
+}
