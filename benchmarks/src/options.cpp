@@ -290,13 +290,6 @@ Google Benchmark flags:
 )";
 }
 
-std::string benchmark_case::name() const {
-    return std::string(path_name(path)) + "/" + std::string(transport_name(transport_kind)) + "/" +
-           std::string(receive_mode_name(receiver)) + "/" +
-           (cache == cache_mode::warm ? "warm" : "cold") + "/file:" + std::to_string(file_size) +
-           "/block:" + std::to_string(block) + "/conns:" + std::to_string(connections);
-}
-
 std::vector<benchmark_case> plan_benchmarks(const suite_options& options,
                                             std::vector<std::string>& left_out) {
     const std::vector<path_id> paths =

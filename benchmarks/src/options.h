@@ -9,9 +9,9 @@
 #include <string_view>
 #include <vector>
 
+#include "benchmark_case.h"
 #include "loopback.h"
 #include "send_paths.h"
-#include "send_session.h"
 
 namespace sfb::bench {
 
@@ -46,18 +46,6 @@ std::string suite_usage();
 
 // "4096", "64K", "64KiB", "1M", "1G" (powers of 1024); "file" or "0" (block sizes) = 0.
 std::optional<std::uint64_t> parse_size(std::string_view text);
-
-struct benchmark_case {
-    path_id path = path_id::sendfile;
-    transport transport_kind = transport::tcp4;
-    receive_mode receiver = receive_mode::discard;
-    cache_mode cache = cache_mode::warm;
-    std::uint64_t file_size = 0;
-    std::uint64_t block = 0;  // never 0 here: a whole-file block is the file size
-    int connections = 1;
-    // <path>/<transport>/<receiver>/<cache>/file:<bytes>/block:<bytes>/conns:<n>
-    std::string name() const;
-};
 
 // Every benchmark the options select, before paths the machine cannot run are taken out.
 // Combinations that can never work (a discard receiver on a Unix socket) are left out and

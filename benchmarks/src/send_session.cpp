@@ -15,13 +15,13 @@ namespace sfb::bench {
 std::unique_ptr<send_session> send_session::open(const session_config& config,
                                                  const bench_file& file, std::string& error) {
     std::unique_ptr<send_session> session(new send_session(config, file));
-    connection pair = connect_loopback(config.transport_kind, config.sockets, error);
+    connection pair = connect_loopback(config.bench.transport_kind, config.sockets, error);
     if (!pair.sender) {
         return nullptr;
     }
     session->sender_ = std::move(pair.sender);
     receiver_config receiver{};
-    receiver.mode = config.receiver;
+    receiver.mode = config.bench.receiver;
     receiver.pass_bytes = file.size();
     receiver.verify = config.verify;
     receiver.cpu = config.receiver_cpu;
@@ -30,7 +30,8 @@ std::unique_ptr<send_session> send_session::open(const session_config& config,
         error = failed;
         return nullptr;
     }
-    session->path_ = make_send_path(config.path, session->sender_.get(), file, config.block, error);
+    session->path_ =
+        make_send_path(config.bench.path, session->sender_.get(), file, config.bench.block, error);
     if (!session->path_) {
         return nullptr;
     }
@@ -63,7 +64,7 @@ bool send_session::set_cork(bool on) {
 bool send_session::run_pass() {
     const std::uint64_t pass = totals_.passes + 1;
     const std::uint64_t calls_before = thread_syscalls();
-    const bool cork = config_.cork && is_tcp(config_.transport_kind);
+    const bool cork = config_.cork && is_tcp(config_.bench.transport_kind);
     if (cork && !set_cork(true)) {
         return false;
     }

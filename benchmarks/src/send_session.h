@@ -12,20 +12,15 @@
 #include <memory>
 #include <string>
 
+#include "benchmark_case.h"
 #include "loopback.h"
 #include "send_paths.h"
 #include "test_file.h"
 
 namespace sfb::bench {
 
-enum class cache_mode { warm, cold };
-
 struct session_config {
-    path_id path = path_id::sendfile;
-    transport transport_kind = transport::tcp4;
-    receive_mode receiver = receive_mode::discard;
-    cache_mode cache = cache_mode::warm;
-    std::uint64_t block = 64 * 1024;
+    benchmark_case bench;  // path, transport, receiver, cache, block (file size: the file's)
     bool verify = false;
     int receiver_cpu = -1;
     socket_options sockets{};

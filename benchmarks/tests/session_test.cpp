@@ -38,10 +38,10 @@ TEST_P(every_path, DeliversEveryByteOfEveryPassVerified) {
     const bench_file* file = files.get(kSize, error);
     ASSERT_NE(file, nullptr) << error;
     session_config config{};
-    config.path = path;
-    config.transport_kind = kind;
-    config.receiver = receive_mode::copy;
-    config.block = 16 * 1024;
+    config.bench.path = path;
+    config.bench.transport_kind = kind;
+    config.bench.receiver = receive_mode::copy;
+    config.bench.block = 16 * 1024;
     config.verify = true;
     config.stall = 5s;
     auto session = send_session::open(config, *file, error);
@@ -177,8 +177,8 @@ TEST(send_session, ColdCacheDropEvictsTheFile) {
     ASSERT_NE(file, nullptr) << error;
     for (const path_id path : {path_id::read_send, path_id::mmap_send}) {
         session_config config{};
-        config.path = path;
-        config.cache = cache_mode::cold;
+        config.bench.path = path;
+        config.bench.cache = cache_mode::cold;
         auto session = send_session::open(config, *file, error);
         ASSERT_TRUE(session) << error;
         ASSERT_TRUE(session->run_pass()) << session->error();

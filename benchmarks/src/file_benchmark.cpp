@@ -1,0 +1,221 @@
+#include "file_benchmark.h"
+
+#include <pthread.h>
+#include <sched.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <memory>
+#include <string>
+
+#include "cpu_meter.h"
+#include "send_session.h"
+
+namespace sfb::bench {
+
+namespace {
+
+// Pins the calling thread for one benchmark run and restores its old mask afterwards:
+// Google Benchmark runs thread 0 on the main thread, which must not stay pinned.
+class affinity_guard {
+  public:
+    explicit affinity_guard(int cpu) {
+        if (cpu < 0) {
+            return;
+        }
+        if (::pthread_getaffinity_np(::pthread_self(), sizeof saved_, &saved_) != 0) {
+            error_ = "pthread_getaffinity_np failed";
+            return;
+        }
+        cpu_set_t set;
+        CPU_ZERO(&set);
+        CPU_SET(static_cast<unsigned>(cpu), &set);
+        if (const int err = ::pthread_setaffinity_np(::pthread_self(), sizeof set, &set);
+            err != 0) {
+            error_ =
+                "cannot pin the sender to CPU " + std::to_string(cpu) + ": " + std::strerror(err);
+            return;
+        }
+        pinned_ = true;
+    }
+    ~affinity_guard() {
+        if (pinned_) {
+            ::pthread_setaffinity_np(::pthread_self(), sizeof saved_, &saved_);
+        }
+    }
+    affinity_guard(const affinity_guard&) = delete;
+    affinity_guard& operator=(const affinity_guard&) = delete;
+    const std::string& error() const noexcept { return error_; }
+
+  private:
+    cpu_set_t saved_{};
+    bool pinned_ = false;
+    std::string error_;
+};
+
+session_config config_for(const benchmark_case& bc, const suite_options& options, int connection) {
+    session_config config{};
+    config.bench = bc;
+    config.verify = options.verify;
+    config.receiver_cpu = cpu_for(options.receiver_cpu, connection);
+    config.sockets = {options.sndbuf, options.rcvbuf, options.nodelay};
+    config.cork = options.cork;
+    if (const auto inject = options.inject_cpu_us.find(bc.path);
+        inject != options.inject_cpu_us.end()) {
+        config.inject_cpu_us = inject->second;
+    }
+    return config;
+}
+
+// Opens the connection's session and sends the untimed warm-up pass, which fills the page
+// cache, opens the TCP window, grows the socket buffers and faults in the mmap paths' mapping.
+// Returns nullptr with `error` set on failure.
+std::unique_ptr<send_session> open_warm_session(const benchmark_case& bc,
+                                                const suite_options& options, file_store& files,
+                                                int connection, std::string& error) {
+    const bench_file* file = files.get(bc.file_size, error);
+    if (file == nullptr) {
+        return nullptr;
+    }
+    auto session = send_session::open(config_for(bc, options, connection), *file, error);
+    if (session && !session->run_pass()) {
+        error = "warm-up " + session->error();
+        return nullptr;
+    }
+    return session;
+}
+
+// What a session had counted when the timed passes began; the counters are differences.
+struct session_snapshot {
+    session_totals totals{};
+    std::uint64_t received = 0;
+    std::uint64_t verified = 0;
+    double receiver_cpu_us = 0.0;
+
+    static session_snapshot of(const send_session& session) {
+        return {session.totals(), session.bytes_received(), session.bytes_verified(),
+                session.receiver_cpu_us()};
+    }
+};
+
+// Drops the file from the page cache before a cold pass, with the timers (Google's and the
+// system-wide meter) stopped. False after SkipWithError.
+bool drop_cache_untimed(benchmark::State& state, send_session& session, system_cpu_meter* system) {
+    state.PauseTiming();
+    if (system != nullptr) {
+        system->stop();
+    }
+    if (!session.drop_cache()) {
+        state.SkipWithError(session.error().c_str());
+        return false;
+    }
+    if (system != nullptr) {
+        system->start();
+    }
+    state.ResumeTiming();
+    return true;
+}
+
+// Google's timed loop: one pass per iteration. `system` (thread 0 only) counts system-wide CPU
+// from the first iteration, after Google's start barrier, so every connection is set up.
+// Returns the session's counts at the first iteration. Google never enters the loop when the
+// run was skipped before it, so `session` is used only when it exists.
+session_snapshot timed_passes(benchmark::State& state, send_session* session, cache_mode cache,
+                              system_cpu_meter* system) {
+    session_snapshot start{};
+    bool first = true;
+    while (state.KeepRunning()) {
+        if (first) {
+            first = false;
+            state.PauseTiming();
+            if (system != nullptr) {
+                system->start();
+            }
+            start = session_snapshot::of(*session);
+            state.ResumeTiming();
+        }
+        if (cache == cache_mode::cold && !drop_cache_untimed(state, *session, system)) {
+            continue;
+        }
+        if (!session->run_pass()) {
+            state.SkipWithError(session->error().c_str());
+        }
+    }
+    return start;
+}
+
+// The per-pass counters of a finished run. `system` is null on every connection but the
+// first, and when /proc/stat could not be read.
+void set_counters(benchmark::State& state, const benchmark_case& bc, const session_snapshot& start,
+                  const session_snapshot& end, const system_cpu_meter* system) {
+    using benchmark::Counter;
+    // kAvgIterations divides by the iterations of all threads together: per pass.
+    const auto per_pass = [&](const char* name, double total) {
+        state.counters[name] = Counter(total, Counter::kAvgIterations);
+    };
+    const auto delta = [](std::uint64_t to, std::uint64_t from) {
+        return static_cast<double>(to - from);
+    };
+    const double pass_kib = static_cast<double>(bc.file_size) / 1024.0;
+    const double busy = system != nullptr ? system->busy_us() : 0.0;
+    per_pass("receiver_cpu_us", end.receiver_cpu_us - start.receiver_cpu_us);
+    per_pass("system_cpu_us", busy);
+    per_pass("softirq_us", system != nullptr ? system->softirq_us() : 0.0);
+    per_pass("service_demand_us_per_kib", busy / pass_kib);
+    per_pass("syscalls_per_pass", delta(end.totals.syscalls, start.totals.syscalls));
+    per_pass("bytes_received", delta(end.received, start.received));
+    per_pass("bytes_verified", delta(end.verified, start.verified));
+    state.counters["pass_bytes"] = Counter(static_cast<double>(bc.file_size), Counter::kAvgThreads);
+    if (is_zero_copy(bc.path)) {
+        const auto completions =
+            delta(end.totals.zerocopy_completions, start.totals.zerocopy_completions);
+        const auto copied = delta(end.totals.zerocopy_copied, start.totals.zerocopy_copied);
+        state.counters["zerocopy_copied"] =
+            Counter(completions == 0 ? 0.0 : copied / completions, Counter::kAvgThreads);
+    }
+    state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(bc.file_size));
+}
+
+}  // namespace
+
+int cpu_for(int first, int connection) {
+    if (first < 0) {
+        return -1;
+    }
+    const auto cpus = static_cast<int>(::sysconf(_SC_NPROCESSORS_ONLN));
+    return (first + connection) % cpus;
+}
+
+void run_file_benchmark(benchmark::State& state, const benchmark_case& bc,
+                        const suite_options& options, file_store& files) {
+    const int connection = state.thread_index();
+    const affinity_guard pin(cpu_for(options.sender_cpu, connection));
+    std::string error = pin.error();
+    std::unique_ptr<send_session> session;
+    if (error.empty()) {
+        session = open_warm_session(bc, options, files, connection, error);
+    }
+    if (!error.empty()) {
+        state.SkipWithError(error.c_str());
+    }
+    const bool counts_system = connection == 0;
+    system_cpu_meter system;
+    const session_snapshot start =
+        timed_passes(state, session.get(), bc.cache, counts_system ? &system : nullptr);
+    if (counts_system) {
+        system.stop();
+    }
+    if (!session) {
+        return;
+    }
+    const session_snapshot end = session_snapshot::of(*session);
+    if (!session->finish() && !state.error_occurred()) {
+        state.SkipWithError(session->error().c_str());
+    }
+    if (state.error_occurred()) {
+        return;
+    }
+    set_counters(state, bc, start, end, counts_system && system.valid() ? &system : nullptr);
+}
+
+}  // namespace sfb::bench

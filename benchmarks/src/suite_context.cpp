@@ -1,0 +1,69 @@
+#include "suite_context.h"
+
+#include <string_view>
+#include <vector>
+
+namespace sfb::bench {
+
+namespace {
+
+std::string join(const std::vector<std::string>& items, const char* separator) {
+    std::string out;
+    for (const auto& item : items) {
+        if (!out.empty()) {
+            out += separator;
+        }
+        out += item;
+    }
+    return out;
+}
+
+template <typename T, typename Namer>
+std::string join_names(const std::vector<T>& items, Namer name) {
+    std::vector<std::string> names;
+    for (const auto& item : items) {
+        names.emplace_back(name(item));
+    }
+    return join(names, ",");
+}
+
+std::string pinning(const suite_options& options) {
+    if (options.sender_cpu < 0) {
+        return "none";
+    }
+    return "sender " + std::to_string(options.sender_cpu) + ", receiver " +
+           std::to_string(options.receiver_cpu) + " (+connection index)";
+}
+
+std::string socket_options_text(const suite_options& options) {
+    return "sndbuf=" + (options.sndbuf > 0 ? std::to_string(options.sndbuf) : "auto") +
+           " rcvbuf=" + (options.rcvbuf > 0 ? std::to_string(options.rcvbuf) : "auto") +
+           " nodelay=" + (options.nodelay ? "on" : "off") +
+           " cork=" + (options.cork ? "on" : "off");
+}
+
+}  // namespace
+
+context_entries suite_context(const suite_options& options, const std::string& file_fs,
+                              const suite_plan& plan) {
+    const auto page_cache = [](cache_mode c) -> std::string_view {
+        return c == cache_mode::warm ? "warm" : "cold (posix_fadvise DONTNEED before each pass)";
+    };
+    return {
+        {"transport", join_names(options.transports, transport_name)},
+        {"receiver", join_names(options.receivers, receive_mode_name)},
+        {"file_dir", options.directory},
+        {"file_fs", file_fs},
+        {"file_write_chunk", std::to_string(options.write_chunk)},
+        {"page_cache", join_names(options.caches, page_cache)},
+        {"paths_available", join(plan.available, ",")},
+        {"paths_skipped", join(plan.skipped, "; ")},
+        {"connections", join_names(options.connections, [](int n) { return std::to_string(n); })},
+        {"pinning", pinning(options)},
+        {"verify", options.verify ? "on" : "off"},
+        {"socket_options", socket_options_text(options)},
+        {"sfb_flags", options.flags_given},
+    };
+}
+
+}  // namespace sfb::bench
