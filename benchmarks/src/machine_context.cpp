@@ -1,11 +1,11 @@
 #include "machine_context.h"
 
 #include <gnu/libc-version.h>
+#include <sfb/fingerprint.h>
 #include <sfb/sendfile.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include <cctype>
 #include <climits>
 #include <cstdio>
 #include <cstdlib>
@@ -35,18 +35,12 @@ std::string read_line(const char* path, const char* missing = "unavailable") {
     return line;
 }
 
-std::string cpu_model() {
-    std::ifstream in("/proc/cpuinfo");
-    std::string line;
-    while (std::getline(in, line)) {
-        if (line.rfind("model name", 0) == 0) {
-            const auto colon = line.find(':');
-            auto model = line.substr(colon + 1);
-            model.erase(0, model.find_first_not_of(' '));
-            return model;
-        }
-    }
-    return "unknown";
+// The whole of a /proc file ("" if unreadable).
+std::string read_text(const char* path) {
+    std::ifstream in(path);
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
 }
 
 std::string os_release() {
@@ -102,30 +96,11 @@ std::string irq_time_accounting() {
 
 }  // namespace
 
-std::string machine_fingerprint(std::string_view os, std::string_view kernel_release,
-                                std::string_view cpu_model, std::string_view cpu_count) {
-    std::string raw;
-    raw.append(os).append("-").append(kernel_release).append("-").append(cpu_model).append("-");
-    raw.append(cpu_count).append("cpu");
-    std::string out;
-    bool in_run = false;
-    for (const char c : raw) {
-        const auto u = static_cast<unsigned char>(c);
-        if (std::isalnum(u) != 0) {
-            out += static_cast<char>(std::tolower(u));
-            in_run = false;
-        } else if (!in_run) {
-            out += '-';
-            in_run = true;
-        }
-    }
-    while (!out.empty() && out.front() == '-') {
-        out.erase(0, 1);
-    }
-    while (!out.empty() && out.back() == '-') {
-        out.pop_back();
-    }
-    return out;
+std::string fingerprint_from_proc(std::string_view os, std::string_view kernel_release,
+                                  std::string_view proc_cpuinfo, long online_cpus) {
+    return machine_fingerprint(os, kernel_release,
+                               sfb::format::cpu_model_from_cpuinfo(proc_cpuinfo),
+                               std::to_string(online_cpus));
 }
 
 std::string file_system_of(const std::string& directory) {
@@ -168,8 +143,8 @@ context_entries machine_context() {
     ::uname(&names);
     const std::string os = names.sysname;
     const std::string release = names.release;
-    const std::string model = cpu_model();
-    const std::string count = std::to_string(::sysconf(_SC_NPROCESSORS_ONLN));
+    const std::string cpuinfo = read_text("/proc/cpuinfo");
+    const long online_cpus = ::sysconf(_SC_NPROCESSORS_ONLN);
     return {
         {"sfb_version", sfb_version()},
         {"sfb_git_commit", SFB_GIT_COMMIT},
@@ -178,8 +153,8 @@ context_entries machine_context() {
         {"os_release", os_release()},
         {"kernel_release", release},
         {"libc", std::string("glibc ") + gnu_get_libc_version()},
-        {"cpu_model", model},
-        {"cpu_count", count},
+        {"cpu_model", sfb::format::cpu_model_from_cpuinfo(cpuinfo)},
+        {"cpu_count", std::to_string(online_cpus)},
         {"cpu_governor", read_line("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor",
                                    "unavailable (no cpufreq)")},
         {"loopback_mtu", read_line("/sys/class/net/lo/mtu")},
@@ -187,7 +162,7 @@ context_entries machine_context() {
         {"tcp_wmem", read_line("/proc/sys/net/ipv4/tcp_wmem")},
         {"tcp_congestion_control", read_line("/proc/sys/net/ipv4/tcp_congestion_control")},
         {"irq_time_accounting", irq_time_accounting()},
-        {"machine_fingerprint", machine_fingerprint(os, release, model, count)},
+        {"machine_fingerprint", fingerprint_from_proc(os, release, cpuinfo, online_cpus)},
     };
 }
 

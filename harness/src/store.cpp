@@ -2,12 +2,13 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <sfb/fingerprint.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
-#include <cctype>
 #include <cerrno>
 #include <fstream>
+#include <sstream>
 #include <system_error>
 
 namespace sfb::harness {
@@ -18,17 +19,11 @@ namespace {
     throw std::system_error(errno, std::generic_category(), what);
 }
 
-std::string cpu_model() {
-    std::ifstream cpuinfo("/proc/cpuinfo");
-    std::string line;
-    while (std::getline(cpuinfo, line)) {
-        if (line.rfind("model name", 0) == 0) {
-            if (auto colon = line.find(':'); colon != std::string::npos) {
-                return line.substr(colon + 1);
-            }
-        }
-    }
-    return "unknown-cpu";
+std::string read_text(const char* path) {
+    std::ifstream in(path);
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
 }
 
 void write_all(int fd, const std::string& content, const std::string& path) {
@@ -48,33 +43,27 @@ void write_all(int fd, const std::string& content, const std::string& path) {
 }  // namespace
 
 std::string slugify(std::string_view text) {
-    std::string out;
-    bool pending_dash = false;
-    for (char c : text) {
-        const auto u = static_cast<unsigned char>(c);
-        if (std::isalnum(u) && u < 128) {
-            if (pending_dash && !out.empty()) {
-                out += '-';
-            }
-            pending_dash = false;
-            out += static_cast<char>(std::tolower(u));
-        } else {
-            pending_dash = true;
-        }
-    }
-    return out.empty() ? "unknown" : out;
+    std::string out = sfb::format::fingerprint_slug(text);
+    return out.empty() ? std::string(sfb::format::unknown_value) : out;
+}
+
+std::string fingerprint_from_proc(std::string_view os, std::string_view kernel_release,
+                                  std::string_view proc_cpuinfo, long online_cpus) {
+    return slugify(sfb::format::machine_fingerprint(
+        os, kernel_release, sfb::format::cpu_model_from_cpuinfo(proc_cpuinfo),
+        std::to_string(online_cpus)));
 }
 
 std::string local_machine_fingerprint() {
     struct utsname names {};
-    std::string os = "unknown";
-    std::string release = "unknown";
+    std::string os(sfb::format::unknown_value);
+    std::string release(sfb::format::unknown_value);
     if (::uname(&names) == 0) {
         os = names.sysname;
         release = names.release;
     }
-    const long cpus = ::sysconf(_SC_NPROCESSORS_ONLN);
-    return slugify(fmt::format("{}-{}-{}-{}cpu", os, release, cpu_model(), cpus));
+    return fingerprint_from_proc(os, release, read_text("/proc/cpuinfo"),
+                                 ::sysconf(_SC_NPROCESSORS_ONLN));
 }
 
 std::string machine_fingerprint(const Json& context) {

@@ -15,8 +15,13 @@ namespace sfb::harness {
 // trailing '-'.
 std::string slugify(std::string_view text);
 
-// "<os>-<kernel release>-<cpu model>-<N>cpu" of this machine, slugified: the same recipe as
-// bench_sendfile's "machine_fingerprint" context key, for output of other programs.
+// The machine fingerprint (format/contract.json's recipe, the one bench_sendfile writes as its
+// "machine_fingerprint" context key) for uname's `os` and `kernel_release`, the text of
+// /proc/cpuinfo and sysconf(_SC_NPROCESSORS_ONLN).
+std::string fingerprint_from_proc(std::string_view os, std::string_view kernel_release,
+                                  std::string_view proc_cpuinfo, long online_cpus);
+
+// fingerprint_from_proc() of this machine, for output of other programs.
 std::string local_machine_fingerprint();
 
 // The context's "machine_fingerprint" (slugified again, so it is a safe folder name), or
