@@ -12,6 +12,7 @@ packages=(
     libbenchmark-dev libgtest-dev libgmock-dev libfmt-dev nlohmann-json3-dev liburing-dev
     python3 python3-matplotlib
     iperf3 clang-format
+    qemu-system-x86 busybox-static cpio
 )
 
 usage() {

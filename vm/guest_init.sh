@@ -1,0 +1,112 @@
+#!/bin/busybox sh
+# PID 1 of a guest booted by vm/sfb-vm.sh. It brings up what the suite needs (proc, sys, dev,
+# loopback, the modules listed in /sfb/modules), then either only says it is alive (the KVM
+# probe boot, "sfb.probe" on the kernel command line) or runs the core's tests and the suite,
+# and writes everything under /out as a tar archive onto the output disk (the virtio disk with
+# serial "sfb-out"). The console only carries progress: lines starting "sfb-guest: ", which
+# the host shows, and kernel messages, which the host keeps for error reports.
+# Configuration comes from files written by the host into the initramfs: /sfb/config
+# (shell variables), /sfb/modules (modules in load order), /sfb/tests (one test per line:
+# name, then the command), /sfb/bench_args (one argument per line).
+
+/bin/busybox --install -s /bin
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mount -t tmpfs tmpfs /tmp
+export TMPDIR=/tmp
+
+say() { echo "sfb-guest: $*"; }
+# poweroff -f as PID 1 makes the kernel power the machine off, and qemu exits. Should init
+# ever return, the kernel panics and panic=-1 with qemu's -no-reboot ends qemu too.
+halt_guest() {
+    sync
+    poweroff -f
+    sleep 5
+}
+
+if grep -q 'sfb.probe' /proc/cmdline; then
+    echo "SFB-PROBE-OK"
+    halt_guest
+fi
+
+. /sfb/config
+
+while read -r module; do
+    if ! insmod "/lib/modules/sfb/$module.ko" 2>/tmp/insmod.err; then
+        say "module $module did not load: $(cat /tmp/insmod.err)"
+    fi
+done </sfb/modules
+ip link set lo up
+
+# The output disk, found by the serial number the host gave it (its vdX name depends on the
+# order the devices were probed in).
+out_dev=
+data_dev=
+for block in /sys/block/vd*; do
+    [ -e "$block/serial" ] || continue
+    case "$(cat "$block/serial")" in
+        sfb-out) out_dev=/dev/${block##*/} ;;
+        sfb-data) data_dev=/dev/${block##*/} ;;
+    esac
+done
+if [ -z "$out_dev" ]; then
+    say "error: no output disk (is virtio_blk missing from this kernel?)"
+    halt_guest
+fi
+say "SFB-READY $(uname -r)"
+
+{
+    echo "kernel_release=$(uname -r)"
+    echo "guest_cpus=$(grep -c '^processor' /proc/cpuinfo)"
+    echo "guest_memory_kib=$(sed -n 's/^MemTotal: *\([0-9]*\).*/\1/p' /proc/meminfo)"
+    if grep -q '^tls ' /proc/modules || [ -d /sys/module/tls ]; then
+        echo "tls_module=loaded"
+    else
+        echo "tls_module=missing"
+    fi
+} >/out/guest.env
+
+mkdir -p /data
+if [ "$SFB_FILE_ON" = ext4 ]; then
+    if [ -z "$data_dev" ] || ! mount -t ext4 "$data_dev" /data 2>/tmp/mount.err; then
+        say "error: cannot mount the ext4 data disk: $(cat /tmp/mount.err 2>/dev/null)"
+        echo "data disk not mounted" >/out/error.txt
+    fi
+else
+    mount -t tmpfs -o "size=$SFB_TMPFS_SIZE" tmpfs /data
+fi
+
+if [ "$SFB_TESTS" = 1 ] && [ ! -e /out/error.txt ]; then
+    mkdir -p /out/tests
+    while read -r name command; do
+        say "test $name: running"
+        start=$(date +%s)
+        # shellcheck disable=SC2086 # the command line is split on purpose
+        (cd /tmp && $command) >"/out/tests/$name.log" 2>&1
+        rc=$?
+        echo "$name $rc $(($(date +%s) - start))" >>/out/tests.txt
+        say "test $name: exit $rc"
+    done </sfb/tests
+fi
+
+if [ ! -e /out/error.txt ] && [ "${SFB_NO_BENCH:-0}" != 1 ]; then
+    set --
+    while IFS= read -r arg; do
+        set -- "$@" "$arg"
+    done </sfb/bench_args
+    say "suite: $SFB_ROUNDS rounds"
+    # stdout (the summary) to a file, stderr (progress, errors) through the pipe to the console.
+    (
+        "$SFB_HARNESS" run --bench "$SFB_BENCH" --repetitions "$SFB_ROUNDS" \
+            --warmup "$SFB_WARMUP" --no-store --output /out/run.json --color never \
+            -- --sfb_dir=/data "$@" 2>&1 >/out/summary.txt
+        echo $? >/out/run.rc
+    ) | tee /out/harness.err | sed 's/^/sfb-guest: /'
+fi
+
+dmesg >/out/dmesg.txt
+say "writing results"
+tar -cf "$out_dev" -C /out .
+halt_guest

@@ -1,0 +1,407 @@
+#!/usr/bin/env bash
+# Boots one kernel under qemu with a small initramfs and runs the suite (and optionally the
+# core's tests) inside it; `sfb kernels` calls this once per kernel. See vm/README.md.
+#
+#   vm/sfb-vm.sh --kernel SPEC --out DIR --build BUILD_DIR [options] [-- BENCH ARGS...]
+#
+# SPEC: a kernel image (bzImage/vmlinuz), optionally IMAGE:MODULES_DIR (a lib/modules/<release>
+# folder), or a Debian kernel package name or glob (linux-image-6.1.0-*-cloud-amd64), which is
+# downloaded with apt-get and unpacked with dpkg-deb into the cache, never installed.
+# Writes into DIR: run.json (the merged rounds, as `sfb run --output` writes them), vm.env
+# (key=value: accelerator, qemu version, timings...), guest.env, tests.txt, tests/*.log,
+# console.log. Exit codes: 0 done; 2 bad SPEC or usage; 3 the guest did not boot, panicked,
+# timed out or the suite failed inside it; 130 interrupted (qemu stopped, temporaries removed).
+set -euo pipefail
+
+usage() {
+    sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
+    cat <<'EOF'
+options:
+  --cpus N              vCPUs (default 2)
+  --memory M            guest memory, qemu syntax (default 2G)
+  --accel auto|kvm|tcg  auto: KVM when a short probe boot succeeds, TCG otherwise (default)
+  --tests               also run the core's tests inside the guest
+  --file-on tmpfs|ext4  where the benchmark's files live in the guest (default tmpfs)
+  --rounds N            rounds of the suite (default 3)
+  --warmup SECONDS      warm-up per benchmark and round (default 0.1)
+  --cache DIR           downloaded kernels (default ${XDG_CACHE_HOME:-~/.cache}/sfb-kernels)
+  --timeout SECONDS     the whole guest run, boot included (default 900)
+  --boot-timeout S      from qemu's start until the guest's init runs (default 120)
+  --no-bench            boot, run the tests (if --tests) and stop, without the suite
+EOF
+}
+
+die() {
+    echo "sfb-vm: kernel '$spec': $1" >&2
+    exit "${2:-3}"
+}
+
+spec=
+out=
+build=
+cpus=2
+memory=2G
+accel=auto
+tests=0
+file_on=tmpfs
+rounds=3
+warmup=0.1
+cache=${XDG_CACHE_HOME:-$HOME/.cache}/sfb-kernels
+timeout_s=900
+boot_timeout=120
+bench=1
+bench_args=()
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --kernel) spec=${2-}; shift ;;
+        --out) out=${2-}; shift ;;
+        --build) build=${2-}; shift ;;
+        --cpus) cpus=${2-}; shift ;;
+        --memory) memory=${2-}; shift ;;
+        --accel) accel=${2-}; shift ;;
+        --tests) tests=1 ;;
+        --file-on) file_on=${2-}; shift ;;
+        --rounds) rounds=${2-}; shift ;;
+        --warmup) warmup=${2-}; shift ;;
+        --cache) cache=${2-}; shift ;;
+        --timeout) timeout_s=${2-}; shift ;;
+        --boot-timeout) boot_timeout=${2-}; shift ;;
+        --no-bench) bench=0 ;;
+        -h | --help) usage; exit 0 ;;
+        --) shift; bench_args=("$@"); break ;;
+        *) echo "sfb-vm: unknown argument '$1' (try --help)" >&2; exit 2 ;;
+    esac
+    shift
+done
+[ -n "$spec" ] || { echo "sfb-vm: --kernel SPEC is required" >&2; exit 2; }
+[ -n "$out" ] || die "--out DIR is required" 2
+[ -n "$build" ] || die "--build BUILD_DIR is required" 2
+case "$accel" in auto | kvm | tcg) ;; *) die "--accel must be auto, kvm or tcg" 2 ;; esac
+case "$file_on" in tmpfs | ext4) ;; *) die "--file-on must be tmpfs or ext4" 2 ;; esac
+for number in "$cpus" "$rounds" "$timeout_s" "$boot_timeout"; do
+    [[ "$number" =~ ^[1-9][0-9]*$ ]] || die "'$number' is not a positive whole number" 2
+done
+for tool in qemu-system-x86_64 cpio busybox; do
+    command -v "$tool" >/dev/null ||
+        die "$tool is missing (Debian: qemu-system-x86, cpio, busybox-static; ./bootstrap.sh --deps-only)" 2
+done
+here=$(cd "$(dirname "$0")" && pwd)
+build=$(cd "$build" && pwd) || die "no build folder '$build'" 2
+harness_bin=$build/harness/sfb
+bench_bin=$build/benchmarks/bench_sendfile
+core_tests=$build/core/tests/sfb_core_tests
+c_abi_test=$build/core/tests/sfb_c_abi_test
+for program in "$harness_bin" "$bench_bin"; do
+    [ -x "$program" ] || die "$program is not built" 2
+done
+mkdir -p "$out"
+
+# Everything temporary lives in one folder, removed on every way out; qemu, if running, is
+# stopped first. Ctrl-C (SIGINT), SIGTERM and SIGHUP end the run with 130.
+work=$(mktemp -d "${TMPDIR:-/tmp}/sfb-vm.XXXXXX")
+qemu_pid=
+cleanup() {
+    if [ -n "$qemu_pid" ] && kill -0 "$qemu_pid" 2>/dev/null; then
+        kill "$qemu_pid" 2>/dev/null || true
+        wait "$qemu_pid" 2>/dev/null || true
+    fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'echo "sfb-vm: kernel '"'"'$spec'"'"': interrupted; guest stopped, temporary files removed" >&2; exit 130' INT TERM HUP
+
+# --- the kernel: an image file, or a Debian package unpacked into the cache ----------------
+
+image=
+modules=
+resolve_package() {
+    local glob=$1 name
+    command -v apt-cache >/dev/null || die "not a file, and apt-cache is missing to look it up as a Debian package" 2
+    # apt-cache pkgnames reads the local package lists only: one prefix query, no registry scan.
+    name=$(apt-cache pkgnames "${glob%%[*?[]*}" 2>/dev/null | while read -r candidate; do
+        # shellcheck disable=SC2254 # the SPEC is a glob on purpose
+        case "$candidate" in $glob) echo "$candidate" ;; esac
+    done | grep -v -e '-dbg$' -e '-unsigned$' | sort -V | tail -n 1) || true
+    [ -n "$name" ] || die "no file by that name, and no Debian package matches it (apt-get update?)" 2
+    echo "$name"
+}
+
+unpack_package() {
+    local package=$1 deb tree=$cache/$1
+    if [ ! -e "$tree/.unpacked" ]; then
+        mkdir -p "$cache"
+        echo "sfb-vm: kernel '$spec': downloading $package" >&2
+        (cd "$work" && apt-get download -q "$package" >"$work/apt.log" 2>&1) ||
+            die "apt-get download $package failed: $(tail -n 2 "$work/apt.log")" 2
+        deb=$(echo "$work"/*.deb)
+        rm -rf "$cache/.$package.tmp"
+        dpkg-deb -x "$deb" "$cache/.$package.tmp" || die "cannot unpack $deb" 3
+        touch "$cache/.$package.tmp/.unpacked"
+        rm -rf "$tree"
+        mv "$cache/.$package.tmp" "$tree"
+    fi
+    image=$(find "$tree/boot" -name 'vmlinuz-*' | head -n 1)
+    [ -n "$image" ] || die "package $package has no boot/vmlinuz-*" 3
+    modules=$(find "$tree/lib/modules" -mindepth 1 -maxdepth 1 -type d | head -n 1)
+}
+
+if [[ "$spec" == */* || -e "$spec" || "$spec" == *:* ]]; then
+    image=${spec%%:*}
+    [[ "$spec" == *:* ]] && modules=${spec#*:}
+    [ -f "$image" ] || die "no such kernel image file" 2
+    if [ -z "$modules" ]; then
+        # An unpacked package or an installed kernel: boot/vmlinuz-R beside lib/modules/R.
+        release=${image##*/vmlinuz-}
+        candidate=$(dirname "$image")/../lib/modules/$release
+        [ "$release" != "$image" ] && [ -d "$candidate" ] && modules=$candidate
+    fi
+    [ -z "$modules" ] || [ -d "$modules" ] || die "no such modules folder '$modules'" 2
+    kernel_source="image $image"
+else
+    [[ "$spec" =~ ^[a-z0-9][a-z0-9.+*?_-]*$ ]] || die "neither a file nor a Debian package name" 2
+    package=$(resolve_package "$spec")
+    unpack_package "$package"
+    kernel_source="debian package $package"
+fi
+echo "sfb-vm: kernel '$spec': $kernel_source" >&2
+
+# --- modules: what the guest needs, with their dependencies, decompressed -----------------
+
+# Required for the output disk; tls and the AES-GCM pieces unlock the kTLS paths, optional.
+required_modules=(virtio_pci virtio_blk)
+optional_modules=(tls aesni_intel gcm ghash_generic ctr)
+declare -A module_file=() loaded=()
+module_order=()
+index_modules() {
+    local file base
+    while IFS= read -r file; do
+        base=${file##*/}
+        base=${base%%.ko*}
+        module_file[${base//-/_}]=$file
+    done < <(find "$modules" -name '*.ko' -o -name '*.ko.xz' -o -name '*.ko.zst' -o -name '*.ko.gz')
+}
+is_builtin() {
+    [ -n "$modules" ] && [ -f "$modules/modules.builtin" ] &&
+        sed 's#.*/##; s#\.ko$##; s#-#_#g' "$modules/modules.builtin" | grep -qx "$1"
+}
+decompress() {
+    case "$1" in
+        *.xz) xz -dc "$1" ;;
+        *.zst) zstd -dcq "$1" ;;
+        *.gz) gzip -dc "$1" ;;
+        *) cat "$1" ;;
+    esac
+}
+add_module() {
+    local name=${1//-/_} file depends dep
+    [ -z "${loaded[$name]:-}" ] || return 0
+    is_builtin "$name" && return 0
+    file=${module_file[$name]:-}
+    [ -n "$file" ] || return 1
+    loaded[$name]=1
+    decompress "$file" >"$work/modules.tmp" || die "cannot decompress $file" 3
+    depends=$(tr '\0' '\n' <"$work/modules.tmp" | sed -n 's/^depends=//p' | head -n 1)
+    for dep in ${depends//,/ }; do
+        add_module "$dep" || die "module $name needs $dep, which is missing" 3
+    done
+    decompress "$file" >"$stage/lib/modules/sfb/$name.ko"
+    module_order+=("$name")
+}
+
+stage=$work/initramfs
+mkdir -p "$stage"/{bin,dev,proc,sys,tmp,out,data,sfb,lib/modules/sfb}
+if [ -n "$modules" ]; then
+    index_modules
+fi
+for name in "${required_modules[@]}"; do
+    add_module "$name" || die "module $name is neither built in nor in '${modules:-no modules folder}'" 2
+done
+missing_optional=()
+for name in "${optional_modules[@]}"; do
+    add_module "$name" || missing_optional+=("$name")
+done
+printf '%s\n' "${module_order[@]}" >"$stage/sfb/modules"
+
+# --- the initramfs: busybox, the programs at their own absolute paths, their libraries -----
+
+copy_with_libraries() {
+    local program=$1 library
+    mkdir -p "$stage$(dirname "$program")"
+    cp -L "$program" "$stage$program"
+    # ldd lines: "name => /path (addr)" or "/path (addr)"; vdso has no path.
+    for library in $(ldd "$program" | sed -n 's/.*=> \(\/[^ ]*\).*/\1/p; s/^[[:space:]]*\(\/[^ ]*\) .*/\1/p'); do
+        if [ ! -e "$stage$library" ]; then
+            mkdir -p "$stage$(dirname "$library")"
+            cp -L "$library" "$stage$library"
+        fi
+    done
+}
+cp "$(command -v busybox)" "$stage/bin/busybox"
+cp "$here/guest_init.sh" "$stage/init"
+chmod 755 "$stage/init"
+copy_with_libraries "$harness_bin"
+copy_with_libraries "$bench_bin"
+: >"$stage/sfb/tests"
+if [ "$tests" = 1 ]; then
+    for program in "$core_tests" "$c_abi_test" "$build/core/examples/send_file"; do
+        [ -x "$program" ] || die "--tests: $program is not built" 2
+        copy_with_libraries "$program"
+    done
+    # The four Over2GiB cases move 2 GiB each through a >2 GiB file: about a minute on the host
+    # and tens of minutes under TCG, and the file would not fit the guest's memory. Every other
+    # case runs (see vm/README.md).
+    echo "sfb_core_tests $core_tests --gtest_filter=-*Over2GiB*" >>"$stage/sfb/tests"
+    echo "sfb_c_abi_test $c_abi_test" >>"$stage/sfb/tests"
+fi
+printf '%s\n' "${bench_args[@]}" >"$stage/sfb/bench_args"
+[ "$bench" = 1 ] || echo "SFB_NO_BENCH=1" >>"$stage/sfb/config"
+cat >>"$stage/sfb/config" <<EOF
+SFB_HARNESS=$harness_bin
+SFB_BENCH=$bench_bin
+SFB_ROUNDS=$rounds
+SFB_WARMUP=$warmup
+SFB_TESTS=$tests
+SFB_FILE_ON=$file_on
+SFB_TMPFS_SIZE=50%
+EOF
+(cd "$stage" && find . -print0 | cpio --null -o -H newc --quiet) >"$work/initrd.cpio"
+
+truncate -s 64M "$work/out.img"
+disks=(-drive "file=$work/out.img,format=raw,if=none,id=out"
+    -device "virtio-blk-pci,drive=out,serial=sfb-out")
+if [ "$file_on" = ext4 ]; then
+    truncate -s 4G "$work/data.img"
+    mkfs.ext4 -q -F "$work/data.img"
+    disks+=(-drive "file=$work/data.img,format=raw,if=none,id=data,cache=none"
+        -device "virtio-blk-pci,drive=data,serial=sfb-data")
+fi
+
+# --- boot -------------------------------------------------------------------------------------
+
+qemu_version=$(qemu-system-x86_64 --version | sed -n '1s/^QEMU emulator version \([^ ]*\).*/\1/p')
+cmdline="console=ttyS0 panic=-1 quiet loglevel=3 rdinit=/init"
+
+seconds_since() {
+    awk -v now="$EPOCHREALTIME" -v then="$1" 'BEGIN { printf "%.1f", now - then }'
+}
+
+# boot NAME ACCEL CPU TIMEOUT EXTRA_CMDLINE: runs qemu in the background, its console in
+# $work/NAME.console; sets qemu_pid.
+start_qemu() {
+    local name=$1 accelerator=$2 cpu=$3 extra=$4
+    qemu-system-x86_64 -accel "$accelerator" -cpu "$cpu" -smp "$cpus" -m "$memory" \
+        -kernel "$image" -initrd "$work/initrd.cpio" -append "$cmdline $extra" \
+        -display none -serial "file:$work/$name.console" -monitor none -no-reboot -nic none \
+        "${disks[@]}" </dev/null >"$work/$name.qemu" 2>&1 &
+    qemu_pid=$!
+}
+stop_qemu() {
+    kill "$qemu_pid" 2>/dev/null || true
+    wait "$qemu_pid" 2>/dev/null || true
+    qemu_pid=
+}
+
+# A probe boot that prints one line and powers off: a KVM that hangs (as on some nested
+# hosts) or refuses costs 20 s at most instead of the whole run.
+probe_kvm() {
+    [ -r /dev/kvm ] && [ -w /dev/kvm ] || return 1
+    start_qemu probe kvm host sfb.probe
+    local waited=0
+    while kill -0 "$qemu_pid" 2>/dev/null && [ $waited -lt 40 ]; do
+        grep -q SFB-PROBE-OK "$work/probe.console" 2>/dev/null && break
+        sleep 0.5
+        waited=$((waited + 1))
+    done
+    local ok=1
+    grep -q SFB-PROBE-OK "$work/probe.console" 2>/dev/null && ok=0
+    stop_qemu
+    return $ok
+}
+case "$accel" in
+    auto)
+        if probe_kvm; then accel=kvm; else accel=tcg; fi
+        ;;
+    kvm)
+        probe_kvm || die "--accel kvm: a KVM probe boot failed or hung within 20 s" 3
+        ;;
+esac
+# TCG's "max" is every feature TCG emulates (AES-NI and PCLMUL included, which kTLS uses);
+# KVM passes the host's CPU through.
+cpu_model=max
+[ "$accel" = kvm ] && cpu_model=host
+echo "sfb-vm: kernel '$spec': booting under $accel ($cpus vCPUs, $memory)" >&2
+
+started=$EPOCHREALTIME
+start_qemu guest "$accel" "$cpu_model" ""
+console=$work/guest.console
+shown=0
+boot_s=
+deadline_boot=$(($(date +%s) + boot_timeout))
+deadline=$(($(date +%s) + timeout_s))
+while kill -0 "$qemu_pid" 2>/dev/null; do
+    sleep 0.5
+    if [ -z "$boot_s" ] && grep -q 'sfb-guest: SFB-READY' "$console" 2>/dev/null; then
+        boot_s=$(seconds_since "$started")
+        echo "sfb-vm: kernel '$spec': booted $(sed -n 's/.*SFB-READY //p' "$console" | tr -d '\r') in ${boot_s} s" >&2
+    fi
+    # The guest's own progress lines, as they come.
+    lines=$(wc -l <"$console" 2>/dev/null || echo 0)
+    if [ "$lines" -gt "$shown" ]; then
+        sed -n "$((shown + 1)),${lines}p" "$console" | tr -d '\r' |
+            sed -n "s/^sfb-guest: \(.*\)/sfb-vm: kernel '${spec//\//\\/}': \1/p" | grep -v SFB-READY >&2 || true
+        shown=$lines
+    fi
+    now=$(date +%s)
+    if [ -z "$boot_s" ] && [ "$now" -ge "$deadline_boot" ]; then
+        cp "$console" "$out/console.log" 2>/dev/null || true
+        stop_qemu
+        die "did not boot within $boot_timeout s (no init); last console lines:
+$(tail -n 15 "$out/console.log" 2>/dev/null)" 3
+    fi
+    if [ "$now" -ge "$deadline" ]; then
+        cp "$console" "$out/console.log"
+        stop_qemu
+        die "the guest ran past --timeout $timeout_s s and was stopped" 3
+    fi
+done
+wait "$qemu_pid" && qemu_rc=0 || qemu_rc=$?
+qemu_pid=
+total_s=$(seconds_since "$started")
+tr -d '\r' <"$console" >"$out/console.log" 2>/dev/null || : >"$out/console.log"
+
+if [ -z "$boot_s" ]; then
+    if [ ! -s "$out/console.log" ] && [ "$qemu_rc" != 0 ]; then
+        die "qemu could not start it (exit $qemu_rc): $(head -c 400 "$work/guest.qemu")" 3
+    fi
+    if grep -q 'Kernel panic' "$out/console.log"; then
+        die "the kernel panicked: $(grep -m 1 'Kernel panic' "$out/console.log")" 3
+    fi
+    die "the guest stopped before its init ran (qemu exit $qemu_rc); last console lines:
+$(tail -n 15 "$out/console.log")" 3
+fi
+
+tar -xf "$work/out.img" -C "$out" 2>/dev/null ||
+    die "the guest wrote no results (it stopped early); last console lines:
+$(tail -n 15 "$out/console.log")" 3
+[ ! -e "$out/error.txt" ] || die "inside the guest: $(cat "$out/error.txt")" 3
+
+cat >"$out/vm.env" <<EOF
+vm_accel=$accel
+vm_host_kernel=$(uname -r)
+vm_qemu_version=$qemu_version
+vm_cpus=$cpus
+vm_memory=$memory
+vm_cpu_model=$cpu_model
+vm_kernel_source=$kernel_source
+vm_file_on=$file_on
+vm_missing_modules=${missing_optional[*]:-}
+boot_seconds=$boot_s
+total_seconds=$total_s
+EOF
+
+if [ "$bench" = 1 ]; then
+    run_rc=$(cat "$out/run.rc" 2>/dev/null || echo none)
+    [ "$run_rc" = 0 ] && [ -s "$out/run.json" ] ||
+        die "the suite failed inside the guest (exit $run_rc): $(tail -n 5 "$out/harness.err" 2>/dev/null)" 3
+fi
+echo "sfb-vm: kernel '$spec': done in ${total_s} s (boot ${boot_s} s)" >&2
