@@ -34,7 +34,9 @@ std::vector<regime> find_regimes(std::span<const double> samples, const regime_r
     std::sort(sorted.begin(), sorted.end());
     const auto share =
         static_cast<std::size_t>(std::ceil(rule.min_share * static_cast<double>(sorted.size())));
-    const std::size_t min_count = std::max<std::size_t>(2, share);
+    // At least 3 a side: with fewer, one wide gap among a handful of samples from a single
+    // continuous spread is too likely.
+    const std::size_t min_count = std::max<std::size_t>(3, share);
     const double min_gap = rule.min_relative_gap * std::fabs(sorted_quantile(sorted, 0.5));
     const std::size_t n = sorted.size();
     // Every gap that qualifies, widest first.

@@ -4,12 +4,12 @@
 // the receiver's thread or in the sender's softirq, the threads on one CPU or on two): its
 // samples then form two clusters, and their mean or median describes neither. This finds such
 // clusters with a rule simple enough to state. Sort the samples. A gap between two neighbours
-// splits them when at least `min_share` of the samples lie on each side, the gap is at least
-// `min_relative_gap` of the overall median, AND it is at least `gap_to_spread` times as wide
-// as the spread next to it: the range of the min_share samples just below it, or of those
-// just above it, whichever is wider. The widest such gaps are cut first, as long as every
-// cluster keeps min_share of the samples, up to `max_regimes` clusters. A tail of outliers
-// (under min_share) or a wide but continuous spread is never a regime.
+// splits them when at least `min_share` of the samples (and at least 3) lie on each side, the gap
+// is at least `min_relative_gap` of the overall median, AND it is at least `gap_to_spread` times as
+// wide as the spread next to it: the range of the min_share samples just below it, or of those just
+// above it, whichever is wider. The widest such gaps are cut first, as long as every cluster keeps
+// min_share of the samples, up to `max_regimes` clusters. A tail of outliers (under min_share) or a
+// wide but continuous spread is never a regime.
 //
 // This file is dependency-free on purpose: bench_sendfile compiles it too, to flag its own
 // per-pass samples, so both programs apply the same rule.

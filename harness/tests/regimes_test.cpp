@@ -76,8 +76,10 @@ TEST(Regimes, EmptyAndTinyInputs) {
     EXPECT_TRUE(find_regimes({}).empty());
     const std::vector<double> one = {5};
     EXPECT_EQ(find_regimes(one).size(), 1U);
-    const std::vector<double> three = {1, 100, 10000};
-    EXPECT_EQ(find_regimes(three).size(), 1U);  // no side can hold 2 samples
+    const std::vector<double> five = {1, 2, 3, 10000, 10001};
+    EXPECT_EQ(find_regimes(five).size(), 1U);  // no split leaves 3 samples on each side
+    const std::vector<double> six = {1, 2, 3, 10000, 10001, 10002};
+    EXPECT_EQ(find_regimes(six).size(), 2U);
 }
 
 TEST(RoundsDisagree, ComparesBetweenAndWithinSpread) {
