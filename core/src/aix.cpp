@@ -55,9 +55,11 @@ constexpr std::size_t kMaxNativeHeaders = 1;
 
 using pending = pending_headers<kMaxNativeHeaders>;
 
-// Sends the headers in `headers` and the file part; returns 0, ENODATA at an early end of the
+// Sends the headers in `riding` and the file part; returns 0, ENODATA at an early end of the
 // file, or an errno value, with every byte that went out counted in `out`.
-int send_file_range(const checked_request& req, pending headers, sfb_result& out) {
+int send_file_range(const checked_request& req, std::span<const sfb_buffer> riding,
+                    sfb_result& out) {
+    pending headers(riding);
     while (out.file_bytes < req.nbytes) {
         const std::uint64_t want =
             std::min(req.nbytes - out.file_bytes, kMaxPerCall - headers.bytes());
@@ -102,7 +104,7 @@ int native_capabilities() {
 sfb_result native_send(const checked_request& req) {
     sigpipe_guard sigpipe(req.flags);
     const sfb_result out =
-        send_headers_file_trailers<pending>(req, pending::fit(req.headers), send_file_range);
+        send_headers_file_trailers(req, pending::fit(req.headers), send_file_range);
     sigpipe.release(out.error);
     return out;
 }

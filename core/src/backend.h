@@ -4,7 +4,10 @@
 #pragma once
 
 #include <sfb/sendfile.h>
+#include <sys/uio.h>
 
+#include <cerrno>
+#include <cstddef>
 #include <cstdint>
 #include <span>
 
@@ -28,6 +31,13 @@ struct checked_request {
 const char* native_backend_name();
 int native_capabilities();
 
+// Whether `error` from the native call means "these descriptors are not for me" rather than a
+// failure of the transfer: EINVAL, ENOSYS, ENOTSOCK or EOPNOTSUPP. Before any byte went out
+// the emulation then sends the request instead (libuv's, nginx's and CPython's rule). The one
+// place this rule is written: the dispatcher (sendfile.cpp) and after_call()
+// (backend_common.h) both ask it.
+bool refused_by_native(int error);
+
 // Sends the whole request with the OS's own call. Returns an error of EINVAL, ENOSYS,
 // ENOTSOCK or EOPNOTSUPP with nothing sent when the call refuses these descriptors; the
 // dispatcher then falls back to the emulation.
@@ -37,6 +47,36 @@ sfb_result native_send(const checked_request& req);
 sfb_result emulated_send(const checked_request& req);
 
 // Building blocks shared by the backends (emulated.cpp).
+
+// Calls `call` again for as long as it fails with EINTR (returns a negative value with errno
+// EINTR); returns its last result. Every system call loop of the library retries through it.
+template <class Call>
+auto retry_on_eintr(Call call) {
+    for (;;) {
+        const auto r = call();
+        if (r >= 0 || errno != EINTR) {
+            return r;
+        }
+    }
+}
+
+// Fills `iov` with the non-empty buffers of `buffers`, leaving out the first `skip` bytes of
+// buffers[0]; stops when `iov` is full. Returns how many entries it filled. The one place a
+// buffer list becomes iovecs: sendmsg() in the emulation, sf_hdtr on FreeBSD and macOS.
+inline std::size_t fill_iovecs(std::span<const sfb_buffer> buffers, std::size_t skip,
+                               std::span<iovec> iov) {
+    std::size_t count = 0;
+    for (std::size_t i = 0; i < buffers.size() && count < iov.size(); ++i) {
+        const std::size_t start = i == 0 ? skip : 0;
+        if (buffers[i].size == start) {
+            continue;
+        }
+        iov[count].iov_base = const_cast<char*>(static_cast<const char*>(buffers[i].data) + start);
+        iov[count].iov_len = buffers[i].size - start;
+        ++count;
+    }
+    return count;
+}
 
 // Sends every byte of `buffers` with sendmsg(), retrying EINTR and short sends, adding what
 // went out to `sent`. `more` asks for MSG_MORE where the OS has it (more data follows).

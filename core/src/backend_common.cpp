@@ -25,8 +25,10 @@ int finish_emulated(const checked_request& req, int error,
         return e;
     }
     const std::uint64_t before = out.file_bytes;
+    // With the file position (Linux), the kernel advanced it past what its calls moved, so the
+    // emulation goes on from there.
     const int e =
-        emulated_file_range(req.out_fd, req.in_fd, file_offset(req, out), false,
+        emulated_file_range(req.out_fd, req.in_fd, file_offset(req, out), req.use_file_position,
                             req.nbytes - out.file_bytes, !req.trailers.empty(), out.file_bytes);
     out.bytes_sent += out.file_bytes - before;
     return e;
@@ -43,16 +45,14 @@ bool sigpipe_pending() {
 
 int after_call(const checked_request& req, int error, std::uint64_t moved,
                std::span<const sfb_buffer> unsent_headers, sfb_result& out) {
+    if (refused_by_native(error)) {
+        return finish_emulated(req, error, unsent_headers, out);
+    }
     switch (error) {
         case 0:
             return moved == 0 ? ENODATA : kGoOn;  // 0 moved: the file ended before nbytes
         case EINTR:
             return kGoOn;  // what moved is counted; go on from there
-        case EINVAL:
-        case ENOSYS:
-        case ENOTSOCK:
-        case EOPNOTSUPP:
-            return finish_emulated(req, error, unsent_headers, out);
         default:
             return error;
     }
@@ -77,8 +77,7 @@ void sigpipe_guard::release(int error) {
     }
     if (error != 0 && !pending_before_ && sigpipe_pending()) {
         const timespec no_wait{};
-        while (::sigtimedwait(&pipe_, nullptr, &no_wait) < 0 && errno == EINTR) {
-        }
+        (void)retry_on_eintr([&] { return ::sigtimedwait(&pipe_, nullptr, &no_wait); });
     }
     if (blocked_here_) {
         (void)::pthread_sigmask(SIG_UNBLOCK, &pipe_, nullptr);

@@ -1,6 +1,7 @@
 // What the native backends share, so that each backend file holds only its own system call and
 // its kernel's quirks:
-// - the per-call byte limit and the rule for a call that refused the descriptors;
+// - the per-call byte limit and what to do after each call (after_call(): one errno switch for
+//   every backend, Linux's included);
 // - for the systems whose call takes headers (FreeBSD, DragonFly, macOS, Solaris, AIX): the
 //   bookkeeping of header bytes still owed, the order headers / file / trailers go out in, and
 //   the finish through the emulation when the kernel refuses after some bytes went out;
@@ -29,11 +30,6 @@ inline constexpr std::uint64_t kMaxPerCall = 0x7ffff000;
 // Headers ride in the call only when they are small (an HTTP response head, say); larger ones
 // go out with sendmsg() first, which costs one system call and nothing else.
 inline constexpr std::uint64_t kMaxNativeHeaderBytes = 64 * 1024;
-
-// Whether `error` from the native call means "these descriptors are not for me" rather than a
-// failure of the transfer: the emulation can then do the job (libuv's, nginx's and CPython's
-// rule).
-bool refused_by_native(int error);
 
 // The header bytes still owed, kept so that they go out in the same call as the file's first
 // bytes (one segment for a small response). `Capacity` is how many buffers the system's call
@@ -105,38 +101,40 @@ off_t file_offset(const checked_request& req, const sfb_result& out);
 // The kernel refused the descriptors with `error`. Before any byte went out that is returned
 // as it is and the dispatcher sends the whole request through the emulation; after some did
 // (headers sent with sendmsg()), the headers still owed and the rest of the file go through
-// the emulation here, and the result is that of the emulation.
+// the emulation here; the result keeps used_native 1, since the native call was tried on the
+// request after part of it went out.
 int finish_emulated(const checked_request& req, int error,
                     std::span<const sfb_buffer> unsent_headers, sfb_result& out);
 
 // The errno rule every backend applies after one call of its OS's function, in one switch
 // (nginx's habit), after the backend counted the `moved` bytes in `out` and mapped its kernel's
 // own words for a refusal to EOPNOTSUPP: success with nothing moved is the end of the file
-// (ENODATA); EINTR makes the next call; a refusal (EINVAL, ENOSYS, ENOTSOCK, EOPNOTSUPP) goes
-// to finish_emulated(); anything else (EAGAIN, FreeBSD's EBUSY under SF_NODISKIO, EPIPE...)
+// (ENODATA); EINTR makes the next call; a refusal (refused_by_native() in backend.h) goes to
+// finish_emulated(); anything else (EAGAIN, FreeBSD's EBUSY under SF_NODISKIO, EPIPE...)
 // ends the call with its partial counts. Returns kGoOn to make the next call, else what the
 // backend's file loop returns.
 constexpr int kGoOn = -1;
 int after_call(const checked_request& req, int error, std::uint64_t moved,
                std::span<const sfb_buffer> unsent_headers, sfb_result& out);
 
-// Sends a whole request in the order every backend with headers in its call follows: when
-// `headers_ride` the headers go to `send_file_range` to ride in its calls with the file's
-// first bytes, else they go out with sendmsg() first; trailers go out with sendmsg() once the
-// file part is complete, so a file that ended early is never followed by its trailer.
-// `send_file_range(req, Headers, out)` moves the file part, counting every byte in `out`, and
-// returns 0, ENODATA or an errno value.
-template <class Headers, class FileRange>
+// Sends a whole request in the order every backend follows: when `headers_ride` the headers
+// go to `send_file_range` to ride in its calls with the file's first bytes, else they go out
+// with sendmsg() first (with MSG_MORE when more follows); trailers go out with sendmsg() once
+// the file part is complete, so a file that ended early is never followed by its trailer.
+// `send_file_range(req, riding_headers, out)` moves the file part and the headers it was
+// given, counting every byte in `out`, and returns 0, ENODATA or an errno value.
+template <class FileRange>
 sfb_result send_headers_file_trailers(const checked_request& req, bool headers_ride,
                                       FileRange send_file_range) {
     sfb_result out{};
     out.used_native = 1;
     if (req.nbytes > 0 && headers_ride) {
-        out.error = send_file_range(req, Headers(req.headers), out);
+        out.error = send_file_range(req, req.headers, out);
     } else {
-        out.error = send_buffers(req.out_fd, req.headers, true, out.bytes_sent);
+        const bool more = req.nbytes > 0 || !req.trailers.empty();
+        out.error = send_buffers(req.out_fd, req.headers, more, out.bytes_sent);
         if (out.error == 0) {
-            out.error = send_file_range(req, Headers(), out);
+            out.error = send_file_range(req, std::span<const sfb_buffer>{}, out);
         }
     }
     if (out.error == 0) {

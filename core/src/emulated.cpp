@@ -62,28 +62,16 @@ int send_buffers(int fd, std::span<const sfb_buffer> buffers, bool more, std::ui
     std::size_t skip = 0;  // bytes of buffers[index] that already went out
     while (index < buffers.size()) {
         std::array<iovec, kIovBatch> iov{};
-        std::size_t count = 0;
-        for (std::size_t i = index; i < buffers.size() && count < iov.size(); ++i) {
-            const std::size_t start = (i == index) ? skip : 0;
-            if (buffers[i].size == start) {
-                continue;
-            }
-            iov[count].iov_base =
-                const_cast<char*>(static_cast<const char*>(buffers[i].data) + start);
-            iov[count].iov_len = buffers[i].size - start;
-            ++count;
-        }
+        const std::size_t count = fill_iovecs(buffers.subspan(index), skip, iov);
         if (count == 0) {
             return 0;  // only empty buffers were left
         }
         msghdr msg{};
         msg.msg_iov = iov.data();
         msg.msg_iovlen = count;
-        const ssize_t n = ::sendmsg(fd, &msg, no_sigpipe_flag() | more_flag(more));
+        const ssize_t n = retry_on_eintr(
+            [&] { return ::sendmsg(fd, &msg, no_sigpipe_flag() | more_flag(more)); });
         if (n < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
             return errno;
         }
         sent += static_cast<std::uint64_t>(n);
@@ -115,11 +103,9 @@ int emulated_file_range(int out_fd, int in_fd, std::int64_t offset, bool use_fil
     int error = 0;
     while (done < count) {
         const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(count - done, kChunk));
-        const ssize_t got = ::pread(in_fd, chunk.data(), want, static_cast<off_t>(offset));
+        const ssize_t got = retry_on_eintr(
+            [&] { return ::pread(in_fd, chunk.data(), want, static_cast<off_t>(offset)); });
         if (got < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
             error = errno;
             break;
         }
@@ -130,13 +116,11 @@ int emulated_file_range(int out_fd, int in_fd, std::int64_t offset, bool use_fil
         std::size_t put = 0;
         while (put < static_cast<std::size_t>(got)) {
             const bool last = done + static_cast<std::uint64_t>(got) >= count;
-            const ssize_t n =
-                ::send(out_fd, chunk.data() + put, static_cast<std::size_t>(got) - put,
-                       no_sigpipe_flag() | more_flag(more || !last));
+            const ssize_t n = retry_on_eintr([&] {
+                return ::send(out_fd, chunk.data() + put, static_cast<std::size_t>(got) - put,
+                              no_sigpipe_flag() | more_flag(more || !last));
+            });
             if (n < 0) {
-                if (errno == EINTR) {
-                    continue;
-                }
                 error = errno;
                 break;
             }

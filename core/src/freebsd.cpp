@@ -82,24 +82,22 @@ int os_flags(int /*flags*/) {
 
 using pending = pending_headers<kMaxNativeHeaders>;
 
-// Sends the headers in `headers` and the file part; returns 0, ENODATA at an early end of the
+// Sends the headers in `riding` and the file part; returns 0, ENODATA at an early end of the
 // file, or an errno value, with every byte that went out counted in `out`.
-int send_file_range(const checked_request& req, pending headers, sfb_result& out) {
+int send_file_range(const checked_request& req, std::span<const sfb_buffer> riding,
+                    sfb_result& out) {
+    pending headers(riding);
     const int flags = os_flags(req.flags);
     while (out.file_bytes < req.nbytes) {
         const std::uint64_t want =
             std::min(req.nbytes - out.file_bytes, kMaxPerCall - headers.bytes());
         std::array<iovec, kMaxNativeHeaders> iov{};
-        const std::span<const sfb_buffer> rest = headers.rest();
-        for (std::size_t i = 0; i < rest.size(); ++i) {
-            iov[i].iov_base = const_cast<void*>(rest[i].data);
-            iov[i].iov_len = rest[i].size;
-        }
-        sf_hdtr hdtr{iov.data(), static_cast<int>(rest.size()), nullptr, 0};
+        const std::size_t count = fill_iovecs(headers.rest(), 0, iov);
+        sf_hdtr hdtr{iov.data(), static_cast<int>(count), nullptr, 0};
         off_t sbytes = 0;
         const int rc =
             ::sendfile(req.in_fd, req.out_fd, file_offset(req, out), static_cast<std::size_t>(want),
-                       rest.empty() ? nullptr : &hdtr, &sbytes, flags);
+                       count == 0 ? nullptr : &hdtr, &sbytes, flags);
         const int error = rc == 0 ? 0 : errno;
         const auto moved = static_cast<std::uint64_t>(sbytes);
         headers.account(moved, out);
@@ -122,8 +120,8 @@ int native_capabilities() {
 }
 
 sfb_result native_send(const checked_request& req) {
-    return send_headers_file_trailers<pending>(req, kHeadersInCall && pending::fit(req.headers),
-                                               send_file_range);
+    return send_headers_file_trailers(req, kHeadersInCall && pending::fit(req.headers),
+                                      send_file_range);
 }
 
 }  // namespace sfb::detail

@@ -11,8 +11,10 @@
 // - A NULL offset pointer sends from the file position and advances it; a non-NULL one
 //   leaves the position alone. Both are used.
 // - A return of 0 while bytes are still owed means the file is shorter than asked (ENODATA).
-// - EINVAL/ENOSYS: the descriptors are not ones sendfile can join (an in_fd that cannot be
-//   mmap'ed, say); the rest of the file then goes through the emulation.
+// - EINVAL/ENOSYS: the descriptors are not ones sendfile can join (an in_fd whose file system
+//   has no splice_read, such as /proc/self/status); before any byte went out the dispatcher
+//   sends the request through the emulation (used_native 0), after headers went out the rest
+//   goes through it here (after_call() in backend_common.h, as for every backend).
 // - The out descriptor may be any file since Linux 2.6.33; the dispatcher insists on a
 //   socket so that every backend behaves alike.
 // - sendfile(2) has no MSG_NOSIGNAL: when the peer is gone (or out_fd is a listening or
@@ -69,27 +71,24 @@ class cork_guard {
     bool owned_ = false;
 };
 
-// Moves the file part; returns 0, ENODATA at an early end of file, or an errno value.
-int send_file_range(const checked_request& req, bool more, std::uint64_t& sent) {
+// Moves the file part (Linux's call takes no headers: `riding` is always empty, they went out
+// with sendmsg() before), counting every byte in `out`; returns 0, ENODATA at an early end of
+// the file, or an errno value. After each call, after_call() decides as for every backend.
+int send_file_range(const checked_request& req, std::span<const sfb_buffer> /*riding*/,
+                    sfb_result& out) {
     off_t offset = static_cast<off_t>(req.offset);
-    while (sent < req.nbytes) {
-        const auto want = static_cast<std::size_t>(std::min(req.nbytes - sent, kMaxPerCall));
+    while (out.file_bytes < req.nbytes) {
+        const auto want =
+            static_cast<std::size_t>(std::min(req.nbytes - out.file_bytes, kMaxPerCall));
         const ssize_t n =
             ::sendfile(req.out_fd, req.in_fd, req.use_file_position ? nullptr : &offset, want);
-        if (n < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            if (sent == 0 && refused_by_native(errno)) {
-                return emulated_file_range(req.out_fd, req.in_fd, req.offset, req.use_file_position,
-                                           req.nbytes, more, sent);
-            }
-            return errno;
+        const int error = n < 0 ? errno : 0;
+        const std::uint64_t moved = n < 0 ? 0 : static_cast<std::uint64_t>(n);
+        out.file_bytes += moved;
+        out.bytes_sent += moved;
+        if (const int next = after_call(req, error, moved, {}, out); next != kGoOn) {
+            return next;
         }
-        if (n == 0) {
-            return ENODATA;
-        }
-        sent += static_cast<std::uint64_t>(n);
     }
     return 0;
 }
@@ -105,24 +104,12 @@ int native_capabilities() {
 }
 
 sfb_result native_send(const checked_request& req) {
-    sfb_result out{};
-    out.used_native = 1;
-    const bool trailers_follow = !req.trailers.empty();
-    out.error =
-        send_buffers(req.out_fd, req.headers, req.nbytes > 0 || trailers_follow, out.bytes_sent);
-    if (out.error != 0) {
-        return out;
-    }
-    {
-        const cork_guard cork(req.out_fd, trailers_follow);
-        sigpipe_guard sigpipe(req.flags);
-        out.error = send_file_range(req, trailers_follow, out.file_bytes);
-        sigpipe.release(out.error);
-        out.bytes_sent += out.file_bytes;
-        if (out.error == 0) {
-            out.error = send_buffers(req.out_fd, req.trailers, false, out.bytes_sent);
-        }
-    }
+    // Corked only when trailers follow, and the SIGPIPE guard only without SFB_SIGPIPE_IGNORED:
+    // a block of a file alone costs one sendfile(2) and nothing else.
+    const cork_guard cork(req.out_fd, !req.trailers.empty());
+    sigpipe_guard sigpipe(req.flags);
+    const sfb_result out = send_headers_file_trailers(req, false, send_file_range);
+    sigpipe.release(out.error);
     if (out.error != 0 && out.bytes_sent > 0) {
         push_held_bytes(req.out_fd);
     }
