@@ -157,6 +157,7 @@ struct context_key_spec {
 struct segment_spec {
     std::string_view name;
     std::string_view prefix;  // written before the value, e.g. \"file:\"; empty for most
+    std::string_view values;  // the table the value is from (\"paths\", ...), or \"bytes\", \"count\"
 };
 
 ")
@@ -193,8 +194,9 @@ set(names "")
 foreach(i RANGE ${last})
     sfb_get(name name segments ${i} name)
     sfb_get(prefix name segments ${i} prefix)
+    sfb_get(values name segments ${i} values)
     sfb_check_identifier("name segment" "${name}")
-    string(APPEND body "    segment_spec{\"${name}\", \"${prefix}\"},\n")
+    string(APPEND body "    segment_spec{\"${name}\", \"${prefix}\", \"${values}\"},\n")
     string(APPEND names "inline constexpr std::string_view ${name} = \"${name}\";\n")
 endforeach()
 string(APPEND text "// The segments of a benchmark name, in order.
@@ -206,6 +208,8 @@ sfb_table(text paths path_spec path_name name summary oldest_linux zero_copy)
 sfb_table(text transports name_spec transport_name name summary)
 sfb_table(text receivers name_spec receiver_name name summary)
 sfb_table(text caches name_spec cache_name name summary)
+string(APPEND text "// Google Benchmark's fields of a benchmark entry, apart from the measures.\n")
+sfb_table(text benchmark_fields name_spec field_name name summary)
 string(APPEND text "// Google Benchmark's own per-pass numbers (fields of every benchmark entry).\n")
 sfb_table(text measures counter_spec measure_name name unit meaning better)
 string(APPEND text "// The suite's counters: flat numeric keys of every benchmark entry, all per pass.\n")

@@ -1,7 +1,10 @@
-// Checks a bench_sendfile JSON result against the contract the harness and plots rely on:
-// every context key, every available path present as a family, every counter on every
-// benchmark, byte counts equal to the file size, no benchmark in error, and (with
-// --no-files-in DIR) no benchmark file left behind. Exit status 0 when all hold.
+// Checks a bench_sendfile JSON result against the result format's contract
+// (format/contract.json, through the generated <sfb/format_contract.h>): every name follows
+// the grammar with values from the contract's tables, every context key and every counter is
+// in the contract and every one the suite writes is there, the machine fingerprint follows the
+// recipe, byte counts equal the file size, no benchmark is in error, and (with
+// --no-files-in DIR) no benchmark file is left behind. Exit status 0 when all hold, 1 when one
+// does not, 2 for bad arguments.
 //
 //   check_bench_json RESULT.json [--verified] [--all-paths] [--no-files-in DIR]
 //
@@ -9,18 +12,25 @@
 // --all-paths: the run selected every path, so each must be available or skipped with a
 // reason in paths_skipped.
 #include <dirent.h>
+#include <sfb/fingerprint.h>
+#include <sfb/format_contract.h>
 
+#include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
-#include <regex>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace {
+
+namespace contract = sfb::format;
 
 int failures = 0;
 
@@ -42,128 +52,254 @@ std::vector<std::string> split(const std::string& text, char separator) {
     return items;
 }
 
-const std::vector<std::string> kPaths{
-    "read_write", "read_send",    "sendfile",      "sendfile_emulated", "mmap_send",
-    "splice",     "msg_zerocopy", "io_uring_send", "io_uring_send_zc",  "io_uring_splice"};
+template <typename Table>
+bool names_contain(const Table& table, std::string_view name) {
+    return std::any_of(table.begin(), table.end(),
+                       [&](const auto& entry) { return entry.name == name; });
+}
 
-const std::vector<std::string> kContextKeys{"sfb_version",
-                                            "sfb_git_commit",
-                                            "os",
-                                            "kernel_release",
-                                            "libc",
-                                            "cpu_model",
-                                            "cpu_count",
-                                            "cpu_governor",
-                                            "loopback_mtu",
-                                            "tcp_rmem",
-                                            "tcp_wmem",
-                                            "tcp_congestion_control",
-                                            "transport",
-                                            "receiver",
-                                            "file_dir",
-                                            "file_fs",
-                                            "page_cache",
-                                            "paths_available",
-                                            "paths_skipped",
-                                            "machine_fingerprint"};
+std::optional<std::uint64_t> parse_number(std::string_view text) {
+    std::uint64_t value = 0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (text.empty() || error != std::errc{} || end != text.data() + text.size()) {
+        return std::nullopt;
+    }
+    return value;
+}
 
-const std::vector<std::string> kCounters{
-    "receiver_cpu_us",   "system_cpu_us",  "softirq_us",     "service_demand_us_per_kib",
-    "syscalls_per_pass", "bytes_received", "bytes_verified", "pass_bytes"};
+// Whether `value` is one the segment's `values` allows: a name from the contract's table, or
+// a number.
+bool segment_value_ok(const contract::segment_spec& segment, std::string_view value) {
+    if (segment.values == "paths") {
+        return names_contain(contract::paths, value);
+    }
+    if (segment.values == "transports") {
+        return names_contain(contract::transports, value);
+    }
+    if (segment.values == "receivers") {
+        return names_contain(contract::receivers, value);
+    }
+    if (segment.values == "caches") {
+        return names_contain(contract::caches, value);
+    }
+    return parse_number(value).has_value();
+}
 
-bool is_zero_copy(const std::string& path) {
-    return path == "msg_zerocopy" || path == "io_uring_send_zc";
+// A benchmark name split by the contract's grammar: one value per name segment, and the
+// thread count Google Benchmark appended (0 when it did not).
+struct parsed_name {
+    std::vector<std::string> values;
+    std::uint64_t threads = 0;
+};
+
+std::optional<parsed_name> parse_name(const std::string& name, std::string& why) {
+    const std::string separator(contract::name_separator);
+    std::vector<std::string> parts;
+    std::size_t start = 0;
+    for (std::size_t end; (end = name.find(separator, start)) != std::string::npos;
+         start = end + separator.size()) {
+        parts.push_back(name.substr(start, end - start));
+    }
+    parts.push_back(name.substr(start));
+    const std::size_t segments = contract::name_segments.size();
+    if (parts.size() < segments + 1 || parts.size() > segments + 2 ||
+        parts[segments] != contract::real_time_suffix) {
+        why = "expected " + std::to_string(segments) + " segments, then " +
+              std::string(contract::real_time_suffix);
+        return std::nullopt;
+    }
+    parsed_name parsed;
+    for (std::size_t i = 0; i < segments; ++i) {
+        const auto& segment = contract::name_segments[i];
+        const std::string& part = parts[i];
+        if (part.rfind(segment.prefix, 0) != 0 ||
+            !segment_value_ok(segment, std::string_view(part).substr(segment.prefix.size()))) {
+            why = "segment " + std::string(segment.name) + " is '" + part + "'";
+            return std::nullopt;
+        }
+        parsed.values.push_back(part.substr(segment.prefix.size()));
+    }
+    if (parts.size() == segments + 2) {
+        const std::string& part = parts.back();
+        const auto threads =
+            part.rfind(contract::threads_prefix, 0) == 0
+                ? parse_number(std::string_view(part).substr(contract::threads_prefix.size()))
+                : std::nullopt;
+        if (!threads) {
+            why = "'" + part + "' after " + std::string(contract::real_time_suffix);
+            return std::nullopt;
+        }
+        parsed.threads = *threads;
+    }
+    return parsed;
+}
+
+std::size_t segment_index(std::string_view name) {
+    for (std::size_t i = 0; i < contract::name_segments.size(); ++i) {
+        if (contract::name_segments[i].name == name) {
+            return i;
+        }
+    }
+    return contract::name_segments.size();
+}
+
+std::string context_string(const nlohmann::json& context, std::string_view key) {
+    const auto found = context.find(std::string(key));
+    return found != context.end() && found->is_string() ? found->get<std::string>() : "";
 }
 
 void check_context(const nlohmann::json& context, bool all_paths,
                    std::set<std::string>& available) {
-    for (const auto& key : kContextKeys) {
-        if (!context.contains(key) || !context[key].is_string()) {
-            fail("context lacks the string key " + key);
+    for (const auto& spec : contract::context_keys) {
+        const std::string key(spec.key);
+        // The harness's keys are in files sfb wrote, never in bench_sendfile's own output.
+        if (spec.source == "harness") {
+            continue;
+        }
+        if (!context.contains(key)) {
+            fail("context lacks the key " + key + " (" + std::string(spec.source) + ")");
+        } else if (spec.source == "suite" && !context[key].is_string()) {
+            fail("context key " + key + " is not a string");
+        }
+    }
+    for (const auto& item : context.items()) {
+        const bool known = std::any_of(contract::context_keys.begin(), contract::context_keys.end(),
+                                       [&](const auto& spec) { return spec.key == item.key(); });
+        if (!known) {
+            fail("context key " + item.key() + " is not in format/contract.json");
         }
     }
     if (failures > 0) {
         return;
     }
-    if (!std::regex_match(context["machine_fingerprint"].get<std::string>(),
-                          std::regex("^[a-z0-9]+(-[a-z0-9]+)*-[0-9]+cpu$"))) {
-        fail("machine_fingerprint is not a slug: " +
-             context["machine_fingerprint"].get<std::string>());
+    namespace key = contract::context_key_name;
+    const std::string expected = contract::machine_fingerprint(
+        context_string(context, key::os), context_string(context, key::kernel_release),
+        context_string(context, key::cpu_model), context_string(context, key::cpu_count));
+    if (context_string(context, key::machine_fingerprint) != expected) {
+        fail("machine_fingerprint " + context_string(context, key::machine_fingerprint) +
+             " is not the recipe's " + expected);
     }
-    for (const auto& path : split(context["paths_available"].get<std::string>(), ',')) {
+    for (const auto& path : split(context_string(context, key::paths_available), ',')) {
+        if (!names_contain(contract::paths, path)) {
+            fail("paths_available names " + path + ", which is not in the contract");
+        }
         available.insert(path);
     }
-    const auto skipped = context["paths_skipped"].get<std::string>();
-    for (const auto& path : kPaths) {
-        if (all_paths && available.count(path) == 0 &&
-            skipped.find(path + "/") == std::string::npos) {
-            fail("path " + path + " is neither available nor listed as skipped with a reason");
+    const auto skipped = context_string(context, key::paths_skipped);
+    for (const auto& path : contract::paths) {
+        const std::string name(path.name);
+        if (all_paths && available.count(name) == 0 &&
+            skipped.find(name + "/") == std::string::npos) {
+            fail("path " + name + " is neither available nor listed as skipped with a reason");
+        }
+    }
+}
+
+// The aggregate suffix (e.g. "_median") of an aggregate's name, which must be one of the
+// contract's; `name` loses it.
+bool strip_aggregate_suffix(std::string& name, const std::string& aggregate) {
+    const bool known = std::find(contract::aggregate_names.begin(), contract::aggregate_names.end(),
+                                 aggregate) != contract::aggregate_names.end();
+    const std::string suffix = std::string(contract::aggregate_separator) + aggregate;
+    if (!known || name.size() < suffix.size() ||
+        name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0) {
+        return false;
+    }
+    name.erase(name.size() - suffix.size());
+    return true;
+}
+
+// Every key of a benchmark entry is a Google Benchmark field, a measure or a counter of the
+// contract.
+void check_keys(const nlohmann::json& b, const std::string& name) {
+    for (const auto& item : b.items()) {
+        const auto& key = item.key();
+        if (!names_contain(contract::benchmark_fields, key) &&
+            !names_contain(contract::measures, key) && !names_contain(contract::counters, key)) {
+            fail(name + ": " + key + " is not in format/contract.json");
+        }
+    }
+}
+
+void check_counters(const nlohmann::json& b, const std::string& name,
+                    const contract::path_spec& path) {
+    if (b.value("time_unit", "") != "us") {
+        fail(name + ": time_unit is not us");
+    }
+    namespace measure = contract::measure_name;
+    if (!(b.value(measure::real_time, 0.0) > 0.0) || !(b.value(measure::cpu_time, -1.0) >= 0.0)) {
+        fail(name + ": real_time/cpu_time missing or not positive");
+    }
+    if (!(b.value(measure::bytes_per_second, 0.0) > 0.0)) {
+        fail(name + ": bytes_per_second missing");
+    }
+    for (const auto& counter : contract::counters) {
+        const std::string key(counter.name);
+        // zero_copy in the contract: the path reports zerocopy_copied, and only such a path.
+        const bool expected =
+            counter.name != contract::counter_name::zerocopy_copied || path.zero_copy;
+        if (expected && (!b.contains(key) || !b[key].is_number())) {
+            fail(name + ": counter " + key + " missing");
+        } else if (!expected && b.contains(key)) {
+            fail(name + ": " + key + " on a path that is not zero-copy");
         }
     }
 }
 
 void check_benchmark(const nlohmann::json& b, bool verified, std::set<std::string>& families) {
-    static const std::regex name_format(
-        R"(^([a-z_]+)/(tcp4|tcp6|unix)/(copy|discard)/(warm|cold)/file:(\d+)/block:(\d+)/conns:(\d+)/real_time(/threads:(\d+))?$)");
-    const std::string name = b.value("name", "");
-    std::smatch m;
-    if (!std::regex_match(name, m, name_format)) {
-        fail("benchmark name does not follow the contract: " + name);
+    std::string name = b.value("name", "");
+    check_keys(b, name);
+    const bool aggregate = b.value("run_type", "iteration") == "aggregate";
+    if (aggregate && !strip_aggregate_suffix(name, b.value("aggregate_name", ""))) {
+        fail("aggregate " + b.value("name", "") + " has no aggregate suffix of the contract");
         return;
     }
-    const std::string path = m[1];
-    if (std::find(kPaths.begin(), kPaths.end(), path) == kPaths.end()) {
-        fail("unknown path in " + name);
+    std::string why;
+    const auto parsed = parse_name(name, why);
+    if (!parsed) {
+        fail("benchmark name does not follow the contract: " + name + ": " + why);
+        return;
     }
-    if (m[9].matched && m[9] != m[7]) {
+    const std::string& path_name = parsed->values[segment_index(contract::segment_name::path)];
+    const auto path = contract::parse_path_id(path_name);
+    const auto conns = parse_number(parsed->values[segment_index(contract::segment_name::conns)]);
+    if (parsed->threads != 0 && conns != parsed->threads) {
         fail("threads and conns disagree in " + name);
     }
     if (b.value("error_occurred", false)) {
         fail(name + " failed: " + b.value("error_message", std::string{}));
         return;
     }
-    if (b.value("run_type", "iteration") != "iteration") {
+    if (aggregate) {
         return;  // aggregates carry the same counters, checked on the iterations
     }
-    families.insert(path);
-    if (b.value("time_unit", "") != "us") {
-        fail(name + ": time_unit is not us");
-    }
-    if (!(b.value("real_time", 0.0) > 0.0) || !(b.value("cpu_time", -1.0) >= 0.0)) {
-        fail(name + ": real_time/cpu_time missing or not positive");
-    }
-    if (!(b.value("bytes_per_second", 0.0) > 0.0)) {
-        fail(name + ": bytes_per_second missing");
-    }
-    for (const auto& counter : kCounters) {
-        if (!b.contains(counter) || !b[counter].is_number()) {
-            fail(name + ": counter " + counter + " missing");
-        }
-    }
+    families.insert(path_name);
+    check_counters(b, name, contract::paths[static_cast<std::size_t>(*path)]);
     if (failures > 0) {
         return;
     }
-    const double file = std::stod(m[5]);
+    const double file = static_cast<double>(
+        *parse_number(parsed->values[segment_index(contract::segment_name::file)]));
     const auto near = [](double x, double y) { return std::fabs(x - y) <= 0.5 + 1e-9 * y; };
-    if (!near(b["pass_bytes"].get<double>(), file)) {
+    namespace counter = contract::counter_name;
+    if (!near(b[counter::pass_bytes].get<double>(), file)) {
         fail(name + ": pass_bytes differs from the file size");
     }
-    if (!near(b["bytes_received"].get<double>(), file)) {
+    if (!near(b[counter::bytes_received].get<double>(), file)) {
         fail(name + ": bytes_received per pass differs from the file size");
     }
-    if (verified && !near(b["bytes_verified"].get<double>(), file)) {
+    if (verified && !near(b[counter::bytes_verified].get<double>(), file)) {
         fail(name + ": bytes_verified per pass differs from the file size");
     }
-    if (!(b["syscalls_per_pass"].get<double>() >= 1.0)) {
+    if (!(b[counter::syscalls_per_pass].get<double>() >= 1.0)) {
         fail(name + ": fewer than one system call per pass");
     }
-    if (is_zero_copy(path)) {
-        const double copied = b.value("zerocopy_copied", -1.0);
+    if (contract::paths[static_cast<std::size_t>(*path)].zero_copy) {
+        const double copied = b[counter::zerocopy_copied].get<double>();
         if (copied < 0.0 || copied > 1.0) {
-            fail(name + ": zerocopy_copied missing or outside 0..1");
+            fail(name + ": zerocopy_copied outside 0..1");
         }
-    } else if (b.contains("zerocopy_copied")) {
-        fail(name + ": zerocopy_copied on a path that is not zero-copy");
     }
 }
 
@@ -205,6 +341,10 @@ int main(int argc, char** argv) {
         }
     }
     std::ifstream in(argv[1]);
+    if (!in) {
+        std::cerr << "check_bench_json: cannot open " << argv[1] << "\n";
+        return 1;
+    }
     nlohmann::json result;
     try {
         in >> result;
@@ -212,24 +352,33 @@ int main(int argc, char** argv) {
         std::cerr << "check_bench_json: " << argv[1] << ": " << e.what() << "\n";
         return 1;
     }
-    std::set<std::string> available;
-    check_context(result.value("context", nlohmann::json::object()), all_paths, available);
-    std::set<std::string> families;
-    const auto benchmarks = result.value("benchmarks", nlohmann::json::array());
-    if (benchmarks.empty()) {
-        fail("no benchmarks in the result");
+    if (!result.is_object()) {
+        std::cerr << "check_bench_json: " << argv[1] << ": not a JSON object\n";
+        return 1;
     }
-    for (const auto& b : benchmarks) {
-        check_benchmark(b, verified, families);
-    }
-    for (const auto& path : available) {
-        if (families.count(path) == 0) {
-            fail("available path " + path + " has no benchmark in the result");
+    try {
+        std::set<std::string> available;
+        check_context(result.value("context", nlohmann::json::object()), all_paths, available);
+        std::set<std::string> families;
+        const auto benchmarks = result.value("benchmarks", nlohmann::json::array());
+        if (benchmarks.empty()) {
+            fail("no benchmarks in the result");
         }
-    }
-    if (failures == 0) {
-        std::cout << "check_bench_json: " << benchmarks.size() << " benchmarks, " << families.size()
-                  << " families, context complete\n";
+        for (const auto& b : benchmarks) {
+            check_benchmark(b, verified, families);
+        }
+        for (const auto& path : available) {
+            if (families.count(path) == 0) {
+                fail("available path " + path + " has no benchmark in the result");
+            }
+        }
+        if (failures == 0) {
+            std::cout << "check_bench_json: " << benchmarks.size() << " benchmarks, "
+                      << families.size() << " families, context complete\n";
+        }
+    } catch (const nlohmann::json::exception& e) {
+        // A member of the wrong JSON type (a number where a string belongs, ...).
+        fail(std::string(argv[1]) + ": " + e.what());
     }
     return failures == 0 ? 0 : 1;
 }
