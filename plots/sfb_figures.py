@@ -569,22 +569,43 @@ COMPARE_METRICS = {
 OUTCOME_COLOURS = {"worse": "#D55E00", "better": "#0072B2"}
 
 
-def compare_figure(c: sr.Comparison):
+# Rows per compare figure. Each row is 0.3 inch, and an image may not be 2^16 pixels tall
+# (about 1800 rows at 120 dpi); well before that a figure stops being readable, so a longer
+# comparison is drawn as several figures.
+COMPARE_ROWS_PER_FIGURE = 200
+# Row labels and names in the footer are clipped to this many characters.
+LABEL_CHARS = 70
+
+
+def compare_figures(c: sr.Comparison):
+    """The comparison as figures of at most COMPARE_ROWS_PER_FIGURE benchmarks each, in the
+    order the harness wrote them: yields (part number, number of parts, figure)."""
+    labels = [sr.clip(label, LABEL_CHARS) for label in short_names([r.name for r in c.rows])]
+    size = COMPARE_ROWS_PER_FIGURE
+    parts = max(1, math.ceil(len(c.rows) / size))
+    for part in range(parts):
+        window = slice(part * size, (part + 1) * size)
+        yield part + 1, parts, compare_figure(c, c.rows[window], labels[window],
+                                              (part + 1, parts, part * size))
+
+
+def compare_figure(c: sr.Comparison, rows, labels, part):
     """Left: base and new medians per benchmark; right: the relative change, coloured by
-    this metric's outcome, with the benchmark's verdict written beside it."""
+    this metric's outcome, with the benchmark's verdict written beside it. part is (number,
+    of how many, index of the first row)."""
     plt.rcParams.update(STYLE)
-    title, unit, scale = COMPARE_METRICS.get(c.metric, (c.metric, c.metric, 1.0))
-    rows = c.rows
-    labels = short_names([r.name for r in rows])
+    metric = sr.clip(c.metric, LABEL_CHARS)
+    title, unit, scale = COMPARE_METRICS.get(c.metric, (metric, metric, 1.0))
     n = len(rows)
     footer = []
     for what, names in (("only in base", c.only_base), ("only in new", c.only_new)):
         if names:
-            shown = ", ".join(short_names(names)[:3]) + (", ..." if len(names) > 3 else "")
+            shown = ", ".join(sr.clip(name, LABEL_CHARS) for name in short_names(names)[:3])
+            shown += ", ..." if len(names) > 3 else ""
             footer.append(f"{what}: {len(names)} ({shown})")
     if c.failed:
         more = ", ..." if len(c.failed) > 1 else ""
-        footer.append(f"failed: {len(c.failed)} ({c.failed[0]}{more})")
+        footer.append(f"failed: {len(c.failed)} ({sr.clip(c.failed[0], LABEL_CHARS)}{more})")
     footer_in = 0.25 * len(footer)
     header_in = HEADER_IN + 0.3  # the base/new legend sits above the left panel
     height = header_in + 1.1 + 0.3 * n + footer_in
@@ -656,7 +677,7 @@ def compare_figure(c: sr.Comparison):
     right.grid(axis="y", visible=False)
     left.grid(axis="y", visible=False)
     counts = {}
-    for row in rows:
+    for row in c.rows:
         counts[row.verdict] = counts.get(row.verdict, 0) + 1
     test = "two-sided Mann-Whitney U"
     if c.correction and c.correction != "none":
@@ -666,12 +687,16 @@ def compare_figure(c: sr.Comparison):
     if threshold > 0:
         test += f", threshold {threshold:.0%}"
     if c.gate:
-        test += f"; gate: {', '.join(c.gate)}"
+        test += f"; gate: {sr.clip(', '.join(c.gate), LABEL_CHARS)}"
     summary = "verdicts: " + ", ".join(f"{v} {counts[v]}" for v in sorted(counts))
     if footer:
         fig.text(0.01, 0.12 / height, "\n".join(footer), fontsize=8, color="#444444",
                  va="bottom")
-    draw_header(fig, Header(f"Base vs new: {title}",
+    number, parts, first = part
+    if parts > 1:
+        title += (f" (part {number} of {parts}: benchmarks {first + 1}-{first + n} "
+                  f"of {len(c.rows)})")
+    draw_header(fig, Header(f"Base vs new: {sr.clip(title, LABEL_CHARS + 20)}",
                             (f"{short_label(c.base_label)} -> {short_label(c.new_label)}",
                              f"{summary}; {test}")))
     return fig

@@ -233,7 +233,14 @@ def main(argv=None) -> int:
             if len(args.inputs) != 1:
                 raise sr.InputError("compare takes exactly one `sfb compare --format json` file")
             comparison = sr.load_compare(Path(args.inputs[0]), args.metric)
-            outputs.add(figs.compare_figure(comparison), f"compare-{args.metric}")
+            for number, parts, fig in figs.compare_figures(comparison):
+                if parts == 1:
+                    outputs.add(fig, f"compare-{args.metric}")
+                    continue
+                if number == 1:
+                    warn(f"{len(comparison.rows)} benchmarks are drawn as {parts} figures of at "
+                         f"most {figs.COMPARE_ROWS_PER_FIGURE} each")
+                outputs.add(fig, f"compare-{args.metric}-part{number}of{parts}")
         else:
             keep = build_filter(args)
             runs = sr.load_runs(args.inputs)

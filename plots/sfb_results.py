@@ -21,6 +21,7 @@ import json
 import math
 import os
 import re
+import stat
 import statistics
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -87,8 +88,11 @@ class Group:
         )
 
     def slug(self) -> str:
+        """Part of a file name: clipped to 150 characters so that a figure's name with its
+        prefix stays below NAME_MAX (Outputs numbers any names this makes equal)."""
         size = format_bytes(self.file_bytes).replace(" ", "")
-        return f"{self.transport}-{self.receiver}-{self.cache}-{size}-{self.conns}conn"
+        return clip(f"{self.transport}-{self.receiver}-{self.cache}-{size}-{self.conns}conn",
+                    150)
 
 
 @dataclass(frozen=True, order=True)
@@ -100,8 +104,19 @@ class BenchKey:
     block_bytes: int
 
 
+# Bounds on a name's parts: a word longer than this, or a number past 64 bits, is not
+# something bench_sendfile writes, and would make file names and figure titles unusable.
+MAX_WORD_CHARS = 64
+_MAX_NUMBER_DIGITS = 19
+
+
+class BadName(ValueError):
+    """A name shaped like the suite's whose parts are out of bounds."""
+
+
 def parse_name(name: str) -> Optional[BenchKey]:
-    """Parses a benchmark name per the suite's contract; None when it is not one of ours.
+    """Parses a benchmark name per the suite's contract; None when it is not one of ours;
+    raises BadName when it is shaped like ours but a part is out of bounds.
 
     Google's own suffixes (/real_time, /threads:N, /repeats:N, aggregate suffixes such as
     _mean after real_time) and any extra key:value fields are ignored.
@@ -109,23 +124,37 @@ def parse_name(name: str) -> Optional[BenchKey]:
     parts = name.split("/")
     if len(parts) < 7:
         return None
-    path, transport, receiver, cache = parts[:4]
-    if not all(_WORD.match(p) for p in (path, transport, receiver, cache)):
+    words = parts[:4]
+    if not all(_WORD.match(p) for p in words):
         return None
     fields = {}
     for part in parts[4:]:
         key, sep, value = part.partition(":")
         if sep and key not in fields:
             fields[key] = value
-    try:
-        file_bytes = int(fields["file"])
-        block_bytes = int(fields["block"])
-        conns = int(fields["conns"])
-    except (KeyError, ValueError):
+    numbers = [fields.get(key, "") for key in ("file", "block", "conns")]
+    if not all(n.isascii() and n.isdigit() for n in numbers):
         return None
-    if file_bytes < 0 or block_bytes <= 0 or conns <= 0:
+    for label, word in zip(("path", "transport", "receiver", "cache"), words):
+        if len(word) > MAX_WORD_CHARS:
+            raise BadName(f"the {label} part of the name has {len(word)} characters "
+                          f"(at most {MAX_WORD_CHARS})")
+    for label, number in zip(("file", "block", "conns"), numbers):
+        if len(number) > _MAX_NUMBER_DIGITS:
+            raise BadName(f"{label}: has {len(number)} digits (at most {_MAX_NUMBER_DIGITS})")
+    file_bytes, block_bytes, conns = (int(n) for n in numbers)
+    if block_bytes <= 0 or conns <= 0:
         return None
+    path, transport, receiver, cache = words
     return BenchKey(Group(transport, receiver, cache, file_bytes, conns), path, block_bytes)
+
+
+def clip(text: str, limit: int = 80) -> str:
+    """text, or its start and end around an ellipsis when longer than limit characters."""
+    if len(text) <= limit:
+        return text
+    keep = limit - 3
+    return f"{text[: keep - keep // 3]}...{text[len(text) - keep // 3:]}"
 
 
 @dataclass
@@ -187,11 +216,11 @@ class Run:
 
     def machine_label(self) -> str:
         """Short human description of the machine: OS and kernel, CPU, core count."""
-        os_name = self.ctx("os")
-        kernel = self.ctx("kernel_release")
-        system = " ".join(p for p in (os_name, kernel) if p) or self.ctx("host_name", "?")
-        cpu = short_cpu_model(self.ctx("cpu_model"))
-        count = self.ctx("cpu_count") or self.ctx("num_cpus")
+        os_name = clip(self.ctx("os"), 30)
+        kernel = clip(self.ctx("kernel_release"), 40)
+        system = " ".join(p for p in (os_name, kernel) if p) or clip(self.ctx("host_name", "?"))
+        cpu = clip(short_cpu_model(self.ctx("cpu_model")), 60)
+        count = clip(self.ctx("cpu_count") or self.ctx("num_cpus"), 10)
         parts = [system]
         if cpu:
             parts.append(cpu)
@@ -215,7 +244,8 @@ class Run:
 
 
 def slugify(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "unnamed"
+    """A file or folder name from text; at most 120 characters, well below NAME_MAX."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower())[:120].strip("-") or "unnamed"
 
 
 def short_cpu_model(model: str) -> str:
@@ -267,6 +297,11 @@ def _entry_metrics(entry: dict, where: str) -> dict:
     if real is None or cpu is None:
         raise InputError(f"{where}: missing real_time or cpu_time")
     metrics = {"real_us": real * scale, "cpu_us": cpu * scale}
+    for key, value in (("real_time", real), ("cpu_time", cpu)):
+        # 1.7e308 s is a finite number but no finite number of microseconds.
+        if value < 0 or not math.isfinite(value * scale):
+            raise InputError(f"{where}: {key} {value:g} {unit} is not a time (negative, or "
+                             "too large to express in microseconds)")
     bps = _number(entry, "bytes_per_second", where)
     pass_bytes = _number(entry, "pass_bytes", where)
     if bps is not None:
@@ -279,6 +314,140 @@ def _entry_metrics(entry: dict, where: str) -> dict:
         if value is not None:
             metrics[counter] = value
     return metrics
+
+
+# ---- reading JSON the way the harness (sfb) does --------------------------------------------
+#
+# The same documents are read by sfb (nlohmann::json, harness/src/benchmark_json.cpp) and by
+# these scripts, so both accept and refuse the same input:
+# - a UTF-8 byte order mark at the start is skipped, as nlohmann::json does;
+# - the bare NaN, -NaN, Infinity and -Infinity Google Benchmark 1.7.1 writes for non-finite
+#   counters (the cv of a counter that is 0 in every repetition) read as null;
+# - a number that does not fit a double (1e400, a 400-digit integer) is an error, where
+#   Python alone would make it infinity or, past 4300 digits, raise ValueError;
+# - a \u escape that leaves half a surrogate pair is an error (Python alone keeps it, and
+#   printing the name later would fail);
+# - nesting deeper than MAX_JSON_DEPTH is an error before the parser sees it (Python's own
+#   parser recurses and fails with RecursionError near sys.getrecursionlimit(), 1000);
+# - only a regular file of at most MAX_JSON_BYTES is read: a FIFO would block forever and
+#   /dev/zero would never end.
+
+MAX_JSON_DEPTH = 256
+MAX_JSON_BYTES = 256 << 20
+_UTF8_BOM = b"\xef\xbb\xbf"
+# One token at a time: a whole string (so brackets and words inside strings are skipped), an
+# opening or closing bracket, or a non-finite number.
+_JSON_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[{]|[\]}]|-?(?:NaN|Infinity)')
+
+
+class _NumberOverflow(ValueError):
+    def __init__(self, text: str):
+        shown = text if len(text) <= 24 else f"{text[:12]}...{text[-6:]} ({len(text)} characters)"
+        super().__init__(f"number {shown} does not fit a double")
+
+
+def _parse_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _NumberOverflow(text)
+    return value
+
+
+def _parse_int(text: str):
+    # nlohmann::json keeps integers that fit 64 bits and reads longer ones as a double.
+    if len(text.lstrip("-")) <= 19:
+        return int(text)
+    return _parse_float(text)
+
+
+def _prepare_json_text(text: str, path: Path) -> str:
+    """Checks the nesting depth and turns bare non-finite numbers into null."""
+    depth = 0
+    pieces = []
+    copied = 0
+    for match in _JSON_TOKEN.finditer(text):
+        token = match.group()
+        first = token[0]
+        if first in "[{":
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                line = text.count("\n", 0, match.start()) + 1
+                raise InputError(
+                    f"{path}: JSON nested deeper than {MAX_JSON_DEPTH} levels (at line {line})")
+        elif first in "]}":
+            depth -= 1
+        elif first != '"':
+            pieces.append(text[copied:match.start()])
+            pieces.append("null")
+            copied = match.end()
+    if not pieces:
+        return text
+    pieces.append(text[copied:])
+    return "".join(pieces)
+
+
+def _lone_surrogate(value) -> Optional[str]:
+    """A string of the decoded document that holds half a surrogate pair, if any."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            strings = (item,)
+        elif isinstance(item, dict):
+            strings = item.keys()
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+            continue
+        else:
+            continue
+        for text in strings:
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError:
+                return text.encode("utf-8", "backslashreplace").decode("ascii")[:60]
+    return None
+
+
+def read_json(path: Path, expected: str) -> object:
+    """Reads and decodes one JSON file; every problem is an InputError naming the file."""
+    try:
+        # O_NONBLOCK: opening a FIFO must not wait for a writer; regular files ignore it.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        with open(fd, "rb") as handle:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
+                raise InputError(f"{path}: not a regular file (expected {expected})")
+            if info.st_size > MAX_JSON_BYTES:
+                raise InputError(f"{path}: {info.st_size} bytes, more than the "
+                                 f"{MAX_JSON_BYTES >> 20} MiB a result file may have")
+            data = handle.read(MAX_JSON_BYTES + 1)
+    except OSError as error:
+        raise InputError(f"{path}: cannot read: {error.strerror or error}") from None
+    if len(data) > MAX_JSON_BYTES:
+        raise InputError(f"{path}: more than the {MAX_JSON_BYTES >> 20} MiB a result file may have")
+    if data.startswith(_UTF8_BOM):
+        data = data[len(_UTF8_BOM):]
+    if not data.strip():
+        raise InputError(f"{path}: empty file (expected {expected})")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not UTF-8 text (expected {expected})") from None
+    text = _prepare_json_text(text, path)
+    try:
+        document = json.loads(text, parse_float=_parse_float, parse_int=_parse_int)
+    except json.JSONDecodeError as error:
+        raise InputError(
+            f"{path}: malformed JSON at line {error.lineno} column {error.colno}: {error.msg}"
+        ) from None
+    except _NumberOverflow as error:
+        raise InputError(f"{path}: malformed JSON: {error}") from None
+    surrogate = _lone_surrogate(document)
+    if surrogate is not None:
+        raise InputError(f"{path}: malformed JSON: a string holds half a UTF-16 surrogate "
+                         f"pair: {surrogate!r}")
+    return document
 
 
 def parse_run(document: object, source: Path) -> Run:
@@ -299,10 +468,13 @@ def parse_run(document: object, source: Path) -> Run:
         if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
             raise InputError(f"{source}: benchmarks[{index}] is not a benchmark object with a name")
         run_name = entry.get("run_name", entry["name"])
-        key = parse_name(run_name if isinstance(run_name, str) else entry["name"])
+        where = f"{source}: benchmark {clip(entry['name'])!r}"
+        try:
+            key = parse_name(run_name if isinstance(run_name, str) else entry["name"])
+        except BadName as error:
+            raise InputError(f"{where}: {error}") from None
         if key is None:
             continue
-        where = f"{source}: benchmark {entry['name']!r}"
         if entry.get("error_occurred"):
             failure = (entry["name"], str(entry.get("error_message", "")))
             if failure not in failed:
@@ -338,24 +510,20 @@ def parse_run(document: object, source: Path) -> Run:
 
 
 def load_file(path: Path) -> Run:
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise InputError(f"{path}: cannot read: {error.strerror or error}") from None
-    if not data.strip():
-        raise InputError(f"{path}: empty file (expected Google Benchmark JSON)")
-    try:
-        # Python's json accepts the bare NaN that Google Benchmark 1.7.1 writes as the cv of
-        # a counter that is 0 in every repetition (bytes_verified without --sfb_verify); only
-        # cv aggregates carry it, and those are not read.
-        document = json.loads(data.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not UTF-8 text (expected Google Benchmark JSON)") from None
-    except json.JSONDecodeError as error:
-        raise InputError(
-            f"{path}: malformed JSON at line {error.lineno} column {error.colno}: {error.msg}"
-        ) from None
-    return parse_run(document, path)
+    return parse_run(read_json(path, "Google Benchmark JSON"), path)
+
+
+def _json_files_under(folder: Path) -> list:
+    """Every *.json under folder, sorted; symbolic links to folders are not followed. A
+    subfolder that cannot be listed is an error, not a silently smaller set of results."""
+
+    def fail(error: OSError) -> None:
+        raise InputError(f"{error.filename}: cannot read folder: {error.strerror or error}")
+
+    found = []
+    for root, _, names in os.walk(folder, onerror=fail):
+        found.extend(Path(root) / name for name in names if name.endswith(".json"))
+    return sorted(found)
 
 
 def expand_inputs(inputs: Iterable[str]) -> list:
@@ -364,7 +532,7 @@ def expand_inputs(inputs: Iterable[str]) -> list:
     for text in inputs:
         path = Path(text)
         if path.is_dir():
-            found = sorted(p for p in path.rglob("*.json") if p.is_file())
+            found = _json_files_under(path)
             if not found:
                 raise InputError(f"{path}: folder holds no *.json result files")
             files.extend(found)
@@ -534,18 +702,4 @@ def parse_compare(document: object, source: Path, metric: str) -> Comparison:
 
 
 def load_compare(path: Path, metric: str) -> Comparison:
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise InputError(f"{path}: cannot read: {error.strerror or error}") from None
-    if not data.strip():
-        raise InputError(f"{path}: empty file (expected `sfb compare --format json` output)")
-    try:
-        document = json.loads(data.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not UTF-8 text") from None
-    except json.JSONDecodeError as error:
-        raise InputError(
-            f"{path}: malformed JSON at line {error.lineno} column {error.colno}: {error.msg}"
-        ) from None
-    return parse_compare(document, path, metric)
+    return parse_compare(read_json(path, "`sfb compare --format json` output"), path, metric)
