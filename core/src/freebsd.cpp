@@ -8,11 +8,19 @@
 //   dispatcher sends SFB_USE_FILE_POSITION requests through the emulation.
 // - nbytes == 0 means "up to the end of the file". The dispatcher resolves that form and this
 //   backend never passes 0: a request without file bytes never reaches sendfile().
-// - sbytes counts every byte the call put on the socket, header bytes first. The kernel writes
-//   it on every path, errors included, so it is counted on every path.
+// - sbytes counts every byte the call put on the socket, header bytes first. The manual pages
+//   promise it with EAGAIN (both), EINTR and EBUSY (FreeBSD's: "the number of bytes
+//   successfully sent will be returned in *sbytes"); they say nothing of it for the argument
+//   errors (EBADF, ENOTSOCK, EINVAL, ENOTCONN, EOPNOTSUPP), which come before any byte moves.
+//   FreeBSD's kernel writes 0 there. DragonFly's does not: kern_sendfile() returns from its
+//   argument checks before `*sbytes = 0`, and sys_sendfile() then copies out its uninitialised
+//   local `sbytes` (sys/kern/uipc_syscalls.c). So sbytes is counted on every path except those
+//   errors, which count nothing; after them it is never read. (This note used to say the kernel
+//   writes sbytes on every path, which DragonFly's sendfile(2) and kernel do not bear out.)
 // - EAGAIN (a full non-blocking socket), EBUSY (SF_NODISKIO and a page not in memory) and EINTR
 //   may come with sbytes > 0: those bytes went out. EINTR is retried; EAGAIN and EBUSY are
-//   returned with the counts, as nginx treats them.
+//   returned with the counts, as nginx treats them. DragonFly's kernel also counts what went
+//   out before EPIPE, EIO, ENOBUFS and a socket error.
 // - An offset at or past the end of the file succeeds with nothing sent, and a file shorter
 //   than nbytes sends what it has and succeeds, so a call that moves nothing while file bytes
 //   are owed means the file ended: ENODATA.
@@ -21,8 +29,10 @@
 //   with sendmsg() once the file part is complete; the kernel would have used writev anyway.
 // - DragonFly counts header bytes against nbytes, and when the headers and the first page add
 //   up to more than nbytes its unsigned `nbytes - *sbytes` wraps and the call sends to the end
-//   of the file (kern_sendfile in sys/kern/uipc_syscalls.c). There the headers go out with
-//   sendmsg() first and no sf_hdtr is passed.
+//   of the file (kern_sendfile in sys/kern/uipc_syscalls.c, whose comment notes that FreeBSD
+//   fixed this "bug ... that caused the headers to count against the remaining bytes"; the
+//   manual page says nbytes counts file bytes). There the headers go out with sendmsg() first
+//   and no sf_hdtr is passed.
 // - Flags: SF_NODISKIO, SF_MNOWAIT (marked obsolete in FreeBSD's headers), SF_SYNC, SF_NOCACHE
 //   (FreeBSD 11). DragonFly defines none of them. SFB_CAP_FLAGS is claimed only where all four
 //   exist, so a flag is never silently dropped: elsewhere the dispatcher answers ENOTSUP.
@@ -82,6 +92,12 @@ int os_flags(int /*flags*/) {
 
 using pending = pending_headers<kMaxNativeHeaders>;
 
+// The errors of the argument checks, which come before any byte moves and after which
+// DragonFly's sbytes holds garbage (see the notes above).
+bool argument_error(int error) {
+    return refused_by_native(error) || error == EBADF || error == ENOTCONN;
+}
+
 // Sends the headers in `riding` and the file part; returns 0, ENODATA at an early end of the
 // file, or an errno value, with every byte that went out counted in `out`.
 int send_file_range(const checked_request& req, std::span<const sfb_buffer> riding,
@@ -99,7 +115,7 @@ int send_file_range(const checked_request& req, std::span<const sfb_buffer> ridi
             ::sendfile(req.in_fd, req.out_fd, file_offset(req, out), static_cast<std::size_t>(want),
                        count == 0 ? nullptr : &hdtr, &sbytes, flags);
         const int error = rc == 0 ? 0 : errno;
-        const auto moved = static_cast<std::uint64_t>(sbytes);
+        const auto moved = argument_error(error) ? 0 : static_cast<std::uint64_t>(sbytes);
         headers.account(moved, out);
         if (const int next = after_call(req, error, moved, headers.rest(), out); next != kGoOn) {
             return next;

@@ -11,7 +11,10 @@
 //   headers alone reach nbytes).
 // - *sbytes (when not NULL) gets every byte put on the socket, headers and trailers included,
 //   on success and on failure alike; EAGAIN (a full non-blocking socket), EBUSY (SF_NODISKIO and
-//   a busy page) and EINTR (a signal) may come after partial data.
+//   a busy page) and EINTR (a signal) may come after partial data. The exception is DragonFly's
+//   argument checks (and a refusal): its sys_sendfile() copies out an uninitialised local when
+//   kern_sendfile() fails before `*sbytes = 0` (sys/kern/uipc_syscalls.c), so there the
+//   simulation writes a bogus count; FreeBSD writes 0.
 // - FreeBSD flags: SF_NODISKIO, SF_MNOWAIT, SF_SYNC, SF_NOCACHE in the low 16 bits, a readahead
 //   count in the high 16 (SF_FLAGS()); other low bits are EINVAL. DragonFly defines no flags.
 // - A peer that closed gives EPIPE or ECONNRESET. There is no MSG_NOSIGNAL for the call; the
@@ -40,9 +43,17 @@ constexpr int kNoDiskIo = SF_NODISKIO;
 // The readahead count SF_FLAGS() puts in the high 16 bits.
 constexpr unsigned kReadaheadBits = 0xffff0000u;
 
+// What *sbytes holds after the argument checks failed: DragonFly's uninitialised local (any
+// value; this one is larger than any test's request), FreeBSD's 0.
+#if defined(__DragonFly__)
+constexpr off_t kSbytesAfterArgumentError = 0x5a5a5a5a;
+#else
+constexpr off_t kSbytesAfterArgumentError = 0;
+#endif
+
 int fail(sfb::sim::call_record rec, off_t* sbytes, int error) {
     if (sbytes != nullptr) {
-        *sbytes = 0;
+        *sbytes = kSbytesAfterArgumentError;
     }
     rec.result = -1;
     rec.error = error;
