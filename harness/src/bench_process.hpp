@@ -1,5 +1,5 @@
-// Running a Google Benchmark program (bench_sendfile or another) in rounds and merging what
-// the rounds wrote into one Google Benchmark JSON document.
+// Running a Google Benchmark program (bench_sendfile or another) in rounds; merge_rounds.hpp
+// merges what the rounds wrote, process.hpp starts the program, progress.hpp reports.
 //
 // Each round is one process with --benchmark_repetitions=1 and random interleaving, so a
 // benchmark's repetitions come from separate processes (state such as memory layout and page
@@ -10,25 +10,19 @@
 #pragma once
 
 #include "benchmark_json.hpp"
+#include "process.hpp"
 
-#include <chrono>
-#include <cstddef>
 #include <filesystem>
 #include <functional>
 #include <set>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
 namespace sfb::harness {
 
-// The benchmark program could not be started or failed. Exit code 3.
-class BenchmarkFailure : public std::runtime_error {
-  public:
-    using std::runtime_error::runtime_error;
-};
-
-// A temporary folder removed with everything in it when the object goes away.
+// A temporary folder (in $TMPDIR, else /tmp) removed with everything in it when the object
+// goes away. std::system_error naming the folder and the cause when it cannot be created or
+// its file system is full.
 class TemporaryFolder {
   public:
     TemporaryFolder();
@@ -40,14 +34,6 @@ class TemporaryFolder {
   private:
     std::filesystem::path path_;
 };
-
-// Runs argv (argv[0] a path, or a name looked up in PATH), calling on_line for every line the
-// program writes to its standard output, and to its standard error too with capture_stderr
-// (otherwise that goes to ours). Returns the exit status as the shell reports it (128 +
-// signal when killed). Throws BenchmarkFailure when the program cannot be started.
-int run_program(const std::vector<std::string>& argv,
-                const std::function<void(const std::string&)>& on_line,
-                bool capture_stderr = false);
 
 // bench_sendfile next to this executable in the build tree: <dir of sfb>/../benchmarks/.
 std::filesystem::path default_bench_path();
@@ -66,30 +52,10 @@ struct RoundSettings {
 
 // One round: every benchmark once, in random order. on_done(name) is called as each benchmark
 // of `names` (from list_benchmarks) finishes. Returns the parsed JSON the program wrote;
-// BenchmarkFailure when it fails or writes something that is not benchmark output.
+// BenchmarkFailure when it exits non-zero, reports a failed benchmark (error_occurred), or
+// writes something that is not benchmark output (naming a full temporary folder as such).
 Json run_round(const std::filesystem::path& program, const RoundSettings& settings,
                const std::filesystem::path& json_out, const std::set<std::string>& names,
                const std::function<void(const std::string&)>& on_done);
-
-// One document from several rounds: the first round's context plus "sfb_harness_rounds",
-// every per-repetition entry renumbered (repetition_index 0..n-1, repetitions n), and the
-// aggregates Google Benchmark writes itself (mean, median, stddev, cv) recomputed over the
-// merged repetitions.
-Json merge_rounds(const std::vector<Json>& rounds);
-
-// Progress on standard error: done/total, what finished last, elapsed time and an estimate of
-// what is left. On a terminal one line is rewritten in place; otherwise one line per step.
-class Progress {
-  public:
-    Progress(std::size_t total, bool terminal);
-    void step(const std::string& what);
-    void finish();
-
-  private:
-    std::size_t total_;
-    std::size_t done_ = 0;
-    bool terminal_;
-    std::chrono::steady_clock::time_point start_;
-};
 
 }  // namespace sfb::harness

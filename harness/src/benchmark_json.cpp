@@ -1,11 +1,15 @@
 #include "benchmark_json.hpp"
 
+#include "unique_fd.hpp"
+
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <set>
 #include <string_view>
@@ -13,6 +17,62 @@
 namespace sfb::harness {
 
 namespace {
+
+// Inputs are Google Benchmark output: a few MiB even for large sweeps. The bound keeps a
+// mistaken input (a disk image, a log) from exhausting memory.
+constexpr long long kMaxInputBytes = 256LL << 20;
+// Google Benchmark's output nests 4 levels deep; the bound keeps a hostile file from
+// exhausting the stack in the recursive parts of the JSON library (copies, destruction).
+constexpr std::size_t kMaxNesting = 256;
+
+const char* file_kind(mode_t mode) {
+    if (S_ISDIR(mode)) {
+        return "a folder";
+    }
+    if (S_ISFIFO(mode)) {
+        return "a FIFO";
+    }
+    if (S_ISCHR(mode)) {
+        return "a character device";
+    }
+    if (S_ISBLK(mode)) {
+        return "a block device";
+    }
+    if (S_ISSOCK(mode)) {
+        return "a socket";
+    }
+    return "not a regular file";
+}
+
+// Refuses documents nested deeper than kMaxNesting before the parser sees them.
+void check_nesting(std::string_view text, const std::filesystem::path& file) {
+    std::size_t depth = 0;
+    std::size_t line = 1;
+    bool in_string = false;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (c == '\n') {
+            ++line;
+        }
+        if (in_string) {
+            if (c == '\\') {
+                ++i;
+            } else if (c == '"') {
+                in_string = false;
+            }
+        } else if (c == '"') {
+            in_string = true;
+        } else if (c == '[' || c == '{') {
+            if (++depth > kMaxNesting) {
+                throw InputError(file, fmt::format("malformed JSON: nested more than {} levels "
+                                                   "deep (line {})",
+                                                   kMaxNesting, line));
+            }
+        } else if ((c == ']' || c == '}') && depth > 0) {
+            --depth;
+        }
+    }
+}
 
 // Keys of a benchmark entry that are bookkeeping, not measurements; every other numeric key is
 // a counter (Google Benchmark writes counters as flat keys of the entry).
@@ -68,6 +128,59 @@ double required_number(const Json& entry, std::size_t index, const char* key,
             file, fmt::format("{}: field \"{}\" is not a number", entry_label(entry, index), key));
     }
     return entry[key].get<double>();
+}
+
+// Google Benchmark's bookkeeping keys, when present, have these types; anything else is a
+// foreign program's mistake, reported with its JSON pointer rather than found later by a
+// type error of the JSON library.
+void check_key_types(const Json& entry, std::size_t index, const std::filesystem::path& file) {
+    struct Expected {
+        const char* key;
+        Json::value_t type;
+        const char* what;
+    };
+    static constexpr Expected kExpected[] = {
+        {"family_index", Json::value_t::number_unsigned, "a number"},
+        {"per_family_instance_index", Json::value_t::number_unsigned, "a number"},
+        {"repetitions", Json::value_t::number_unsigned, "a number"},
+        {"repetition_index", Json::value_t::number_unsigned, "a number"},
+        {"threads", Json::value_t::number_unsigned, "a number"},
+        {"iterations", Json::value_t::number_unsigned, "a number"},
+        {"run_name", Json::value_t::string, "a string"},
+        {"run_type", Json::value_t::string, "a string"},
+        {"aggregate_name", Json::value_t::string, "a string"},
+        {"error_message", Json::value_t::string, "a string"},
+        {"error_occurred", Json::value_t::boolean, "true or false"},
+    };
+    for (const auto& expected : kExpected) {
+        if (!entry.contains(expected.key)) {
+            continue;
+        }
+        const Json& value = entry[expected.key];
+        const bool ok = expected.type == Json::value_t::number_unsigned
+                            ? value.is_number()
+                            : value.type() == expected.type;
+        if (!ok) {
+            throw InputError(file, fmt::format("{}: field \"{}\" is not {} (at /benchmarks/{}/{})",
+                                               entry_label(entry, index), expected.key,
+                                               expected.what, index, expected.key));
+        }
+    }
+}
+
+// A time must be a finite, non-negative number of microseconds after conversion (1.7e308 s
+// is finite as written and infinite in microseconds).
+double checked_time(double value, double scale, const Json& entry, std::size_t index,
+                    const char* key, const std::filesystem::path& file) {
+    const double us = value * scale;
+    if (!std::isfinite(us) || us < 0) {
+        throw InputError(file,
+                         fmt::format("{}: field \"{}\" is {} (at /benchmarks/{}/{}); a time "
+                                     "must be finite and not negative",
+                                     entry_label(entry, index), key,
+                                     std::isfinite(us) ? "negative" : "not finite", index, key));
+    }
+    return us;
 }
 
 }  // namespace
@@ -158,10 +271,25 @@ double from_microseconds(double us, const std::string& time_unit) {
 
 Json read_json_file(const std::filesystem::path& file) {
     // Plain POSIX reads, so a failing read reports its errno instead of looking like an
-    // empty file.
-    const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+    // empty file. O_NONBLOCK: opening a FIFO must not wait for a writer; anything but a
+    // regular file is then refused before a byte is read.
+    const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
         throw InputError(file, fmt::format("cannot read: {}", std::strerror(errno)));
+    }
+    const UniqueFd guard(fd);
+    struct stat info {};
+    if (::fstat(fd, &info) != 0) {
+        throw InputError(file, fmt::format("cannot read: {}", std::strerror(errno)));
+    }
+    if (!S_ISREG(info.st_mode)) {
+        throw InputError(file, fmt::format("not a regular file ({}); results are read from "
+                                           "regular files only",
+                                           file_kind(info.st_mode)));
+    }
+    if (info.st_size > kMaxInputBytes) {
+        throw InputError(file, fmt::format("too large: {} bytes (results are read up to {} bytes)",
+                                           info.st_size, kMaxInputBytes));
     }
     std::string text;
     char buffer[65536];
@@ -171,25 +299,31 @@ Json read_json_file(const std::filesystem::path& file) {
             continue;
         }
         if (n < 0) {
-            const int error = errno;
-            ::close(fd);
-            throw InputError(file, fmt::format("cannot read: {}", std::strerror(error)));
+            throw InputError(file, fmt::format("cannot read: {}", std::strerror(errno)));
         }
         if (n == 0) {
             break;
         }
         text.append(buffer, static_cast<std::size_t>(n));
+        if (text.size() > static_cast<std::size_t>(kMaxInputBytes)) {
+            throw InputError(file, fmt::format("too large: more than {} bytes", kMaxInputBytes));
+        }
     }
-    ::close(fd);
-    if (text.find_first_not_of(" \t\r\n") == std::string::npos) {
+    return parse_json_text(text, file);
+}
+
+Json parse_json_text(std::string_view raw, const std::filesystem::path& file) {
+    if (raw.find_first_not_of(" \t\r\n") == std::string_view::npos) {
         throw InputError(file, "malformed JSON: the file is empty");
     }
-    text = replace_non_finite_numbers(text);
+    check_nesting(raw, file);
+    const std::string text = replace_non_finite_numbers(raw);
     try {
         return Json::parse(text);
-    } catch (const Json::parse_error& e) {
+    } catch (const Json::exception& e) {
         // e.what() reads "[json.exception.parse_error.101] parse error at line 3, column 1:
-        // ..."; the part after the bracket is what a user needs.
+        // ..."; the part after the bracket is what a user needs. A number beyond the range of
+        // a double (1e400) is an out_of_range error of the parser.
         std::string_view what = e.what();
         if (auto bracket = what.find("] "); bracket != std::string_view::npos) {
             what.remove_prefix(bracket + 2);
@@ -235,6 +369,7 @@ void add_benchmark_document(ResultSet& set, const Json& document,
         if (!entry.contains("name") || !entry["name"].is_string()) {
             throw InputError(file, fmt::format("benchmark entry {}: missing field \"name\"", i));
         }
+        check_key_types(entry, i, file);
         if (is_aggregate(entry)) {
             ++aggregates;
             continue;
@@ -264,8 +399,8 @@ void add_benchmark_document(ResultSet& set, const Json& document,
                                                "ms or s)",
                                                entry_label(entry, i), p.time_unit));
         }
-        p.metrics["real_time"] = real_time * scale;
-        p.metrics["cpu_time"] = cpu_time * scale;
+        p.metrics["real_time"] = checked_time(real_time, scale, entry, i, "real_time", file);
+        p.metrics["cpu_time"] = checked_time(cpu_time, scale, entry, i, "cpu_time", file);
         for (const auto& [key, value] : entry.items()) {
             if (value.is_number() && !kNonCounterKeys.contains(key)) {
                 p.metrics[key] = value.get<double>();
@@ -297,11 +432,60 @@ void add_benchmark_document(ResultSet& set, const Json& document,
     }
 }
 
+namespace {
+
+// Every *.json under `folder`, recursively. Each folder is read to its end and every error is
+// checked (std::filesystem::recursive_directory_iterator ends the loop on a failed increment
+// before the error can be seen, which once made a folder with an unreadable subfolder look
+// complete).
+void collect_json_files(const std::filesystem::path& folder,
+                        std::vector<std::filesystem::path>& found) {
+    std::error_code ec;
+    std::filesystem::directory_iterator it(folder, ec);
+    if (ec) {
+        throw InputError(folder, fmt::format("cannot read folder: {}", ec.message()));
+    }
+    std::vector<std::filesystem::path> subfolders;
+    for (const std::filesystem::directory_iterator end; it != end;) {
+        const std::filesystem::path entry = it->path();
+        const auto link_status = std::filesystem::symlink_status(entry, ec);
+        if (ec) {
+            throw InputError(entry, fmt::format("cannot read: {}", ec.message()));
+        }
+        if (std::filesystem::is_directory(link_status)) {
+            subfolders.push_back(entry);
+        } else if (entry.extension() == ".json") {
+            const auto status = std::filesystem::status(entry, ec);
+            if (ec) {
+                throw InputError(entry, fmt::format("cannot read: {}", ec.message()));
+            }
+            if (!std::filesystem::is_regular_file(status)) {
+                throw InputError(entry,
+                                 "not a regular file; results are read from regular "
+                                 "files only");
+            }
+            found.push_back(entry);
+        }
+        it.increment(ec);
+        if (ec) {
+            throw InputError(folder, fmt::format("cannot read folder: {}", ec.message()));
+        }
+    }
+    for (const auto& subfolder : subfolders) {
+        collect_json_files(subfolder, found);
+    }
+}
+
+}  // namespace
+
 std::vector<std::filesystem::path> expand_inputs(std::span<const std::filesystem::path> inputs) {
     std::vector<std::filesystem::path> files;
     for (const auto& input : inputs) {
         std::error_code ec;
         const auto status = std::filesystem::status(input, ec);
+        if (ec && ec != std::errc::no_such_file_or_directory) {
+            throw InputError(input, fmt::format("cannot read: {}", ec.message()));
+        }
         if (ec || !std::filesystem::exists(status)) {
             throw InputError(input, "no such file or folder");
         }
@@ -310,18 +494,7 @@ std::vector<std::filesystem::path> expand_inputs(std::span<const std::filesystem
             continue;
         }
         std::vector<std::filesystem::path> found;
-        std::filesystem::recursive_directory_iterator it(input, ec);
-        if (ec) {
-            throw InputError(input, fmt::format("cannot read folder: {}", ec.message()));
-        }
-        for (; it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
-            if (ec) {
-                throw InputError(input, fmt::format("cannot read folder: {}", ec.message()));
-            }
-            if (it->path().extension() == ".json" && !it->is_directory()) {
-                found.push_back(it->path());
-            }
-        }
+        collect_json_files(input, found);
         if (found.empty()) {
             throw InputError(input, "folder holds no .json files");
         }

@@ -66,8 +66,12 @@ double from_microseconds(double us, const std::string& time_unit);
 // as "no value" (a counter is skipped, a missing time is an error).
 std::string replace_non_finite_numbers(std::string_view text);
 
-// Reads and parses one JSON file. InputError when it cannot be read or is not valid JSON.
+// Reads and parses one JSON file. InputError when it cannot be read, is not a regular file,
+// is larger than 256 MiB, nests deeper than 256 levels or is not valid JSON (numbers beyond
+// the range of a double included).
 Json read_json_file(const std::filesystem::path& file);
+// The parsing part of read_json_file, for text already in memory; `file` names it in errors.
+Json parse_json_text(std::string_view text, const std::filesystem::path& file);
 
 // Adds the per-repetition entries of one parsed Google Benchmark document to `set`.
 // InputError when the document is not benchmark output or an entry lacks a field.
@@ -75,7 +79,9 @@ void add_benchmark_document(ResultSet& set, const Json& document,
                             const std::filesystem::path& file);
 
 // Expands files and folders (folders recursively, *.json only, sorted) into a file list.
-// InputError for a missing path or a folder without JSON files.
+// InputError for a missing path, a folder without JSON files, a subfolder that cannot be
+// read, or a *.json entry that is not a regular file (a FIFO, a symlink loop, ...).
+// Symbolic links to folders are not followed.
 std::vector<std::filesystem::path> expand_inputs(std::span<const std::filesystem::path> inputs);
 
 // expand_inputs + read_json_file + add_benchmark_document for each.

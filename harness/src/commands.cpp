@@ -4,6 +4,10 @@
 #include "benchmark_json.hpp"
 #include "cli.hpp"
 #include "compare.hpp"
+#include "kernels.h"
+#include "destinations.hpp"
+#include "merge_rounds.hpp"
+#include "progress.hpp"
 #include "stats.hpp"
 #include "store.hpp"
 #include "suite_report.hpp"
@@ -14,6 +18,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <system_error>
 
@@ -93,7 +98,21 @@ CompareOptions compare_options(const ParsedArgs& args) {
         options.threshold = parse_fraction("threshold", *threshold);
     }
     if (auto gate = args.value("gate")) {
-        options.gate = split_list(*gate);
+        options.gate.clear();
+        for (const auto& metric : split_list(*gate)) {
+            const auto first = metric.find_first_not_of(' ');
+            if (first != std::string::npos) {
+                options.gate.push_back(
+                    metric.substr(first, metric.find_last_not_of(' ') - first + 1));
+            }
+        }
+        if (options.gate.empty()) {
+            // An empty gate would gate nothing: a real regression would exit 0.
+            throw UsageError(
+                fmt::format("--gate \"{}\" names no metric (e.g. --gate "
+                            "real_time,cpu_time)",
+                            *gate));
+        }
         for (auto& metric : options.gate) {
             if (metric == "MB/s" || metric == "mb_per_s") {
                 metric = "bytes_per_second";
@@ -132,6 +151,7 @@ int emit_comparison(const Comparison& comparison, const ParsedArgs& args) {
     if (auto summary = args.value("summary")) {
         std::ofstream out(*summary, std::ios::app);
         out << render_markdown(comparison, all) << "\n";
+        out.flush();
         if (!out) {
             throw std::system_error(errno, std::generic_category(), "cannot write " + *summary);
         }
@@ -150,6 +170,14 @@ std::filesystem::path bench_from(const ParsedArgs& args, const char* option) {
 
 double warmup_from(const ParsedArgs& args) {
     return args.value("warmup") ? parse_positive_double("warmup", *args.value("warmup")) : 0.1;
+}
+
+// After a write failed at the end of a run: the result goes to a file of its own, named in
+// the message, so the measurements are not lost.
+std::string keep_after_failure(const std::string& failure, const std::string& content) {
+    const auto kept = keep_unsaved(content);
+    return kept.empty() ? failure + "; the result could not be kept anywhere else either"
+                        : fmt::format("{}; the result was kept in {}", failure, kept.string());
 }
 
 // --- run ---------------------------------------------------------------------------------
@@ -195,6 +223,14 @@ int run_command(std::span<const std::string> argv) {
     RoundSettings settings{.warmup_seconds = warmup_from(args),
                            .args = args.passthrough,
                            .verbose = args.flag("verbose")};
+    // Every destination is checked before the first round, not after the last one.
+    if (auto output = args.value("output")) {
+        check_writable_file("output", *output);
+    }
+    const std::filesystem::path results_dir = args.value("results-dir").value_or("results");
+    if (!args.flag("no-store")) {
+        check_writable_folder("results-dir", results_dir);
+    }
 
     const auto started = std::chrono::system_clock::now();
     const std::vector<std::string> names = list_benchmarks(bench, settings.args);
@@ -220,19 +256,30 @@ int run_command(std::span<const std::string> argv) {
     print(render_run_summary(set, format, colour));
 
     const std::string content = merged.dump(2) + "\n";
+    std::vector<std::string> failures;
     if (auto output = args.value("output")) {
-        std::ofstream out(*output, std::ios::trunc);
-        out << content;
-        if (!out) {
-            throw std::system_error(errno, std::generic_category(), "cannot write " + *output);
+        try {
+            write_file(*output, content);
+        } catch (const std::system_error& e) {
+            failures.emplace_back(e.what());
         }
     }
     if (!args.flag("no-store")) {
         const Json& context = merged["context"];
-        const auto path = store_result(args.value("results-dir").value_or("results"),
-                                       machine_fingerprint(context),
-                                       result_stem(started, result_commit(context)), content);
-        std::fprintf(stderr, "stored %s\n", path.c_str());
+        try {
+            const auto path = store_result(results_dir, machine_fingerprint(context),
+                                           result_stem(started, result_commit(context)), content);
+            std::fprintf(stderr, "stored %s\n", path.c_str());
+        } catch (const std::system_error& e) {
+            failures.emplace_back(e.what());
+        }
+    }
+    if (!failures.empty()) {
+        std::string message;
+        for (const auto& failure : failures) {
+            message += (message.empty() ? "" : "; ") + failure;
+        }
+        throw std::runtime_error(keep_after_failure(message, content));
     }
     return kExitOk;
 }
@@ -337,14 +384,17 @@ std::vector<OptionSpec> ab_option_specs() {
     return specs;
 }
 
-void save_json(const ParsedArgs& args, const char* option, const Json& document) {
+// Writes the merged JSON where --save-base / --save-candidate say; the message of a failure.
+std::optional<std::string> save_json(const ParsedArgs& args, const char* option,
+                                     const std::string& content) {
     if (auto file = args.value(option)) {
-        std::ofstream out(*file, std::ios::trunc);
-        out << document.dump(2) << "\n";
-        if (!out) {
-            throw std::system_error(errno, std::generic_category(), "cannot write " + *file);
+        try {
+            write_file(*file, content);
+        } catch (const std::system_error& e) {
+            return e.what();
         }
     }
+    return std::nullopt;
 }
 
 int ab_command(std::span<const std::string> argv) {
@@ -386,6 +436,11 @@ int ab_command(std::span<const std::string> argv) {
                         "{}; use 9 or more, or --no-test",
                         rounds, options.alpha));
     }
+    for (const char* option : {"save-base", "save-candidate", "summary"}) {
+        if (auto file = args.value(option)) {
+            check_writable_file(option, *file);
+        }
+    }
     const std::filesystem::path programs[2] = {bench_from(args, "base"),
                                                bench_from(args, "candidate")};
     const char* labels[2] = {"base", "candidate"};
@@ -420,8 +475,17 @@ int ab_command(std::span<const std::string> argv) {
 
     const Json merged_base = merge_rounds(outputs[0]);
     const Json merged_candidate = merge_rounds(outputs[1]);
-    save_json(args, "save-base", merged_base);
-    save_json(args, "save-candidate", merged_candidate);
+    std::string failures;
+    for (const auto& [option, merged] :
+         {std::pair{"save-base", &merged_base}, std::pair{"save-candidate", &merged_candidate}}) {
+        const std::string content = merged->dump(2) + "\n";
+        if (auto failure = save_json(args, option, content)) {
+            failures += (failures.empty() ? "" : "; ") + keep_after_failure(*failure, content);
+        }
+    }
+    if (!failures.empty()) {
+        throw std::runtime_error(failures);
+    }
     ResultSet base;
     add_benchmark_document(base, merged_base, programs[0]);
     ResultSet candidate;
@@ -441,6 +505,7 @@ const char* const kTopHelp =
     "  compare   compare two results (files or folders); exit 1 on a regression\n"
     "  report    one table over stored results across machines, kernels and OSes\n"
     "  ab        run two builds interleaved and compare them: the CI regression gate\n"
+    "  kernels   run the suite in VMs booted from other kernels (qemu; vm/README.md)\n"
     "\n"
     "`sfb COMMAND --help` describes each command.\n"
     "\n";
@@ -470,6 +535,9 @@ int sfb_main(std::span<const std::string> args) {
         }
         if (command == "ab") {
             return ab_command(rest);
+        }
+        if (command == "kernels") {
+            return kernels_command(rest);
         }
         throw UsageError(fmt::format("unknown command \"{}\" (run, compare, report, ab)", command));
     } catch (const UsageError& e) {

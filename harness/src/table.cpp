@@ -27,6 +27,10 @@ const char* escape_for(Style style) {
 std::string markdown_escape(const std::string& text) {
     std::string out;
     for (char c : text) {
+        if (c == '\n' || c == '\r') {
+            out += ' ';  // a line break would end the table row
+            continue;
+        }
         if (c == '|') {
             out += '\\';
         }

@@ -1,8 +1,14 @@
 #include "bench_process.hpp"
+#include "merge_rounds.hpp"
+#include "progress.hpp"
 
 #include "test_support.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <cerrno>
+#include <chrono>
+#include <filesystem>
 
 namespace sfb::harness {
 namespace {
@@ -22,6 +28,35 @@ TEST(RunProgram, KilledBySignal) {
 
 TEST(RunProgram, MissingProgram) {
     EXPECT_THROW(run_program({"/nonexistent/bench"}, [](const std::string&) {}), BenchmarkFailure);
+}
+
+std::size_t open_descriptors() {
+    std::size_t count = 0;
+    for ([[maybe_unused]] const auto& entry :
+         std::filesystem::directory_iterator("/proc/self/fd")) {
+        ++count;
+    }
+    return count;
+}
+
+// The line callback throwing (e.g. out of memory, or a check of the output) must not leak the
+// pipe nor leave the child running or unreaped (issue 8: it did both).
+TEST(RunProgram, CallbackThrowingKillsAndReapsTheChild) {
+    const std::size_t descriptors = open_descriptors();
+    EXPECT_THROW(run_program({"/bin/sh", "-c", "echo first; exec sleep 30"},
+                             [](const std::string&) { throw std::runtime_error("stop"); }),
+                 std::runtime_error);
+    EXPECT_EQ(open_descriptors(), descriptors) << "the pipe leaked";
+    // No child is left: neither running nor a zombie.
+    errno = 0;
+    EXPECT_EQ(::waitpid(-1, nullptr, WNOHANG), -1);
+    EXPECT_EQ(errno, ECHILD);
+}
+
+TEST(Progress, FormatsDurations) {
+    EXPECT_EQ(format_duration(std::chrono::seconds(42)), "42s");
+    EXPECT_EQ(format_duration(std::chrono::seconds(185)), "3m05s");
+    EXPECT_EQ(format_duration(std::chrono::seconds(3723)), "1h02m03s");
 }
 
 TEST(CheckExecutable, RejectsMissingAndNonExecutable) {
