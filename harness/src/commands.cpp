@@ -4,7 +4,6 @@
 #include "benchmark_json.hpp"
 #include "cli.hpp"
 #include "compare.hpp"
-#include "kernels.h"
 #include "destinations.hpp"
 #include "merge_rounds.hpp"
 #include "progress.hpp"
@@ -505,7 +504,6 @@ const char* const kTopHelp =
     "  compare   compare two results (files or folders); exit 1 on a regression\n"
     "  report    one table over stored results across machines, kernels and OSes\n"
     "  ab        run two builds interleaved and compare them: the CI regression gate\n"
-    "  kernels   run the suite in VMs booted from other kernels (qemu; vm/README.md)\n"
     "\n"
     "`sfb COMMAND --help` describes each command.\n"
     "\n";
@@ -535,9 +533,6 @@ int sfb_main(std::span<const std::string> args) {
         }
         if (command == "ab") {
             return ab_command(rest);
-        }
-        if (command == "kernels") {
-            return kernels_command(rest);
         }
         throw UsageError(fmt::format("unknown command \"{}\" (run, compare, report, ab)", command));
     } catch (const UsageError& e) {
