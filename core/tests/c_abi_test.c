@@ -8,6 +8,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <sfb/sendfile.h>
 #include <stddef.h>
@@ -122,6 +123,12 @@ static void check_layout(void) {
     CHECK(sizeof(struct sfb_result) == 24);
     CHECK(sizeof(struct sfb_buffer) == 16);
 #endif
+    /* Four 32-bit fields on every ABI. */
+    CHECK(offsetof(struct sfb_prepared, out_fd) == 0);
+    CHECK(offsetof(struct sfb_prepared, in_fd) == 4);
+    CHECK(offsetof(struct sfb_prepared, state) == 8);
+    CHECK(offsetof(struct sfb_prepared, reserved) == 12);
+    CHECK(sizeof(struct sfb_prepared) == 16);
 }
 
 int main(void) {
@@ -168,6 +175,22 @@ int main(void) {
     int sock = socket(AF_INET, SOCK_STREAM, 0);
     CHECK(sock >= 0);
     CHECK(connect(sock, (struct sockaddr*)&addr, sizeof addr) == 0);
+
+    /* A prepared pair through the C ABI: /dev/zero is refused up front, and a handle
+       sfb_prepare() refused stays refused, with nothing sent (the receiver checks the bytes). */
+    struct sfb_prepared pair;
+    int zero = open("/dev/zero", O_RDONLY);
+    CHECK(zero >= 0);
+    errno = 0;
+    CHECK(sfb_prepare(sock, zero, &pair) == EINVAL && errno == EINVAL);
+    memset(&request, 0, sizeof request);
+    request.out_fd = sock;
+    request.in_fd = zero;
+    request.nbytes = 4096;
+    CHECK(sfb_sendfile_prepared(&pair, &request, &result) == EINVAL && result.bytes_sent == 0);
+    CHECK(sfb_sendfile(&request, &result) == EINVAL && result.bytes_sent == 0);
+    close(zero);
+    CHECK(sfb_prepare(sock, file, &pair) == 0 && pair.out_fd == sock && pair.in_fd == file);
 
     struct sfb_buffer header = {kHeader, sizeof kHeader - 1};
     struct sfb_buffer trailer = {kTrailer, sizeof kTrailer - 1};
