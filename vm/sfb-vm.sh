@@ -213,9 +213,13 @@ mkdir -p "$stage"/{bin,dev,proc,sys,tmp,out,data,sfb,lib/modules/sfb}
 if [ -n "$modules" ]; then
     index_modules
 fi
-for name in "${required_modules[@]}"; do
-    add_module "$name" || die "module $name is neither built in nor in '${modules:-no modules folder}'" 2
-done
+if [ -n "$modules" ]; then
+    for name in "${required_modules[@]}"; do
+        add_module "$name" || die "module $name is neither built in nor in '$modules'" 2
+    done
+else
+    echo "sfb-vm: kernel '$spec': no modules folder: ${required_modules[*]} must be built in" >&2
+fi
 missing_optional=()
 for name in "${optional_modules[@]}"; do
     add_module "$name" || missing_optional+=("$name")
@@ -279,7 +283,9 @@ fi
 # --- boot -------------------------------------------------------------------------------------
 
 qemu_version=$(qemu-system-x86_64 --version | sed -n '1s/^QEMU emulator version \([^ ]*\).*/\1/p')
-cmdline="console=ttyS0 panic=-1 quiet loglevel=3 rdinit=/init"
+# SFB_VM_KERNEL_ARGS adds to the kernel command line (debugging; the tests make a kernel panic
+# with it). panic=-1 reboots at once on a panic, and -no-reboot turns that into qemu's exit.
+cmdline="console=ttyS0 panic=-1 quiet loglevel=3 rdinit=/init ${SFB_VM_KERNEL_ARGS:-}"
 
 seconds_since() {
     awk -v now="$EPOCHREALTIME" -v then="$1" 'BEGIN { printf "%.1f", now - then }'
