@@ -65,20 +65,22 @@ STYLE = {
     "svg.fonttype": "path",
 }
 
-# Colour, marker, line style for each path. The original three (read_write, read_send,
-# sendfile) get the most distinct looks; sendfile is drawn thicker since it is the subject.
-PATH_LOOK = {
-    "read_write": ("#56B4E9", "o", "--"),
-    "read_send": ("#0072B2", "s", "-"),
-    "sendfile": ("#D55E00", "^", "-"),
-    "sendfile_emulated": ("#E69F00", "v", "--"),
-    "mmap_send": ("#009E73", "D", "-"),
-    "splice": ("#CC79A7", "P", "-"),
-    "msg_zerocopy": ("#000000", "X", ":"),
-    "io_uring_send": ("#117733", "o", "-."),
-    "io_uring_send_zc": ("#882255", "X", "-."),
-    "io_uring_splice": ("#999933", "P", "-."),
-}
+# Colour, marker, line style for each path, given out in the contract's path order, so the
+# original three paths get the most distinct looks; a path past the last look gets one of
+# OTHER_LOOKS. sendfile is drawn thicker since it is the subject.
+PATH_LOOKS = [
+    ("#56B4E9", "o", "--"),
+    ("#0072B2", "s", "-"),
+    ("#D55E00", "^", "-"),
+    ("#E69F00", "v", "--"),
+    ("#009E73", "D", "-"),
+    ("#CC79A7", "P", "-"),
+    ("#000000", "X", ":"),
+    ("#117733", "o", "-."),
+    ("#882255", "X", "-."),
+    ("#999933", "P", "-."),
+]
+PATH_LOOK = dict(zip(sr.KNOWN_PATHS, PATH_LOOKS))
 OTHER_LOOKS = [("#444444", m, ":") for m in ("h", "8", "p", "*", "d")]
 MACHINE_LOOKS = [
     ("#0072B2", "o", "-"),
@@ -595,7 +597,10 @@ def compare_figure(c: sr.Comparison, rows, labels, part):
     of how many, index of the first row)."""
     plt.rcParams.update(STYLE)
     metric = sr.clip(c.metric, LABEL_CHARS)
-    title, unit, scale = COMPARE_METRICS.get(c.metric, (metric, metric, 1.0))
+    # Any other metric is titled and labelled with the contract's meaning and unit.
+    fallback = (sr.clip(sr.metric_meaning(c.metric), LABEL_CHARS) or metric,
+                sr.metric_unit(c.metric) or metric, 1.0)
+    title, unit, scale = COMPARE_METRICS.get(c.metric, fallback)
     n = len(rows)
     footer = []
     for what, names in (("only in base", c.only_base), ("only in new", c.only_new)):
@@ -670,8 +675,9 @@ def compare_figure(c: sr.Comparison, rows, labels, part):
             right.axvline(sign * threshold * 100, color="#666666", linestyle="--", linewidth=1)
         right.text(threshold * 100, -0.5, f" threshold {threshold:.0%}", va="bottom",
                    fontsize=7.5, color="#444444")
-    worse_side = "left" if c.higher_is_better() else "right"
-    right.set_xlabel(f"new vs base (%)\n{worse_side} is worse"
+    direction = {"higher": "left is worse", "lower": "right is worse"}.get(
+        c.better(), "neither side is better")
+    right.set_xlabel(f"new vs base (%)\n{direction}"
                      + (f"; cut at \u00b1{limit:.0f}%" if clipped else ""))
     right.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:+.0f}%"))
     right.grid(axis="y", visible=False)

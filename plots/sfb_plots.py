@@ -59,11 +59,10 @@ def add_filters(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("filters (comma-separated lists; repeatable)")
     group.add_argument("--path", action="append", default=[], metavar="P[,P]",
                        help="paths to draw (e.g. read_send,sendfile); default: all")
-    group.add_argument("--transport", action="append", default=[], metavar="T",
-                       help="tcp4, tcp6 or unix")
-    group.add_argument("--receiver", action="append", default=[], metavar="R",
-                       help="copy or discard")
-    group.add_argument("--cache", action="append", default=[], metavar="C", help="warm or cold")
+    for option, metavar, kind in (("--transport", "T", "transports"),
+                                  ("--receiver", "R", "receivers"), ("--cache", "C", "caches")):
+        group.add_argument(option, action="append", default=[], metavar=metavar,
+                           help=", ".join(sr.CONTRACT[kind]))
     group.add_argument("--file-size", action="append", default=[], metavar="SIZE",
                        help="file size in bytes or with a binary unit (64MiB)")
     group.add_argument("--conns", action="append", default=[], metavar="N",

@@ -36,38 +36,89 @@ class InputError(Exception):
 # Microseconds per unit of Google Benchmark's "time_unit".
 _US_PER_UNIT = {"ns": 1e-3, "us": 1.0, "ms": 1e3, "s": 1e6}
 
-# The suite's per-pass counters (see results/README.md); copied from each entry when present.
-COUNTERS = (
-    "receiver_cpu_us",
-    "system_cpu_us",
-    "softirq_us",
-    "service_demand_us_per_kib",
-    "syscalls_per_pass",
-    "bytes_received",
-    "bytes_verified",
-    "pass_bytes",
-    "zerocopy_copied",
-)
+# ---- the format contract --------------------------------------------------------------------
+#
+# Paths, name segments, counters (with unit and better direction) and the fingerprint recipe
+# come from format/contract.json, the one description that bench_sendfile writes with and sfb
+# reads with; nothing here keeps its own list of them.
+
+CONTRACT_PATH = Path(__file__).resolve().parents[1] / "format" / "contract.json"
+
+
+def _load_contract(path: Path) -> dict:
+    """The contract's members this module uses; a checkout without a readable contract stops
+    here, with status 1 like any other reason the figures cannot be made."""
+    try:
+        contract = json.loads(path.read_text(encoding="utf-8"))
+        name = contract["name"]
+        recipe = contract["fingerprint"]
+        loaded = {
+            "separator": str(name["separator"]),
+            "segments": [(str(s["name"]), str(s["prefix"]), str(s["values"]))
+                         for s in name["segments"]],
+            "paths": [str(p["name"]) for p in contract["paths"]],
+            "metrics": {str(m["name"]): (str(m["unit"]), str(m["meaning"]), str(m["better"]))
+                        for m in contract["measures"] + contract["counters"]},
+            "counters": [str(c["name"]) for c in contract["counters"]],
+            "fingerprint_template": str(recipe["template"]),
+            "fingerprint_unknown": str(recipe["cpu_model_fallback"]),
+        }
+        for kind in ("transports", "receivers", "caches"):
+            loaded[kind] = [str(v["name"]) for v in contract[kind]]
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as error:
+        raise SystemExit(f"sfb_plots: error: cannot read the format contract {path}: "
+                         f"{type(error).__name__}: {error} (the plots read it from the same "
+                         "checkout: format/contract.json)") from None
+    return loaded
+
+
+CONTRACT = _load_contract(CONTRACT_PATH)
+
+# The suite's per-pass counters; copied from each entry when present.
+COUNTERS = tuple(CONTRACT["counters"])
 
 # Every metric a Measurement may carry: MB/s (1e6 bytes per second, from wall time), wall and
 # sender-thread CPU microseconds per pass, and the counters above.
 METRICS = ("mb_per_s", "real_us", "cpu_us") + COUNTERS
 
-# Paths in the order the figures list them: the original three first.
-KNOWN_PATHS = (
-    "read_write",
-    "read_send",
-    "sendfile",
-    "sendfile_emulated",
-    "mmap_send",
-    "splice",
-    "msg_zerocopy",
-    "io_uring_send",
-    "io_uring_send_zc",
-    "io_uring_splice",
-)
+# Paths in the order the figures list them: the contract's order, the original three first.
+KNOWN_PATHS = tuple(CONTRACT["paths"])
+
+
+def metric_unit(metric: str) -> str:
+    """The contract's unit of a measure (real_time, ...) or counter; "" when not in it."""
+    return CONTRACT["metrics"].get(metric, ("", "", ""))[0]
+
+
+def metric_meaning(metric: str) -> str:
+    return CONTRACT["metrics"].get(metric, ("", "", ""))[1]
+
+
+def metric_better(metric: str) -> str:
+    """"higher", "lower" or "none" per the contract. A metric the contract does not name
+    (another program's counter) follows sfb's rule for those: a rate ("..._per_second") is
+    better higher, anything else lower."""
+    if metric in CONTRACT["metrics"]:
+        return CONTRACT["metrics"][metric][2]
+    return "higher" if metric.endswith("_per_second") else "lower"
+
 
 _WORD = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+# The name segments the figures know by name; the contract's segments map onto these (file ->
+# file_bytes), and any segment the contract adds later is kept in Group.extra so that runs
+# that differ in it are never drawn as one.
+_KEY_SEGMENTS = ("path", "block")
+_GROUP_FIELDS = {"transport": "transport", "receiver": "receiver", "cache": "cache",
+                 "file": "file_bytes", "conns": "conns"}
+
+
+_missing = [s for s in _KEY_SEGMENTS + tuple(_GROUP_FIELDS)
+            if s not in {segment for segment, _, _ in CONTRACT["segments"]}]
+if _missing:
+    raise SystemExit(f"sfb_plots: error: {CONTRACT_PATH} has no name segment "
+                     f"{', '.join(_missing)}, which the figures are drawn by")
 
 
 @dataclass(frozen=True, order=True)
@@ -79,20 +130,23 @@ class Group:
     cache: str
     file_bytes: int
     conns: int
+    extra: tuple = ()  # (segment, value) of contract segments not listed above
 
     def describe(self) -> str:
         conn_word = "connection" if self.conns == 1 else "connections"
+        extra = "".join(f", {name} {value}" for name, value in self.extra)
         return (
             f"{self.transport}, {self.receiver} receiver, {self.cache} cache, "
-            f"{format_bytes(self.file_bytes)} file, {self.conns} {conn_word}"
+            f"{format_bytes(self.file_bytes)} file, {self.conns} {conn_word}{extra}"
         )
 
     def slug(self) -> str:
         """Part of a file name: clipped to 150 characters so that a figure's name with its
         prefix stays below NAME_MAX (Outputs numbers any names this makes equal)."""
         size = format_bytes(self.file_bytes).replace(" ", "")
-        return clip(f"{self.transport}-{self.receiver}-{self.cache}-{size}-{self.conns}conn",
-                    150)
+        extra = "".join(f"-{name}{value}" for name, value in self.extra)
+        return clip(f"{self.transport}-{self.receiver}-{self.cache}-{size}-{self.conns}conn"
+                    f"{extra}", 150)
 
 
 @dataclass(frozen=True, order=True)
@@ -115,38 +169,52 @@ class BadName(ValueError):
 
 
 def parse_name(name: str) -> Optional[BenchKey]:
-    """Parses a benchmark name per the suite's contract; None when it is not one of ours;
+    """Parses a benchmark name per the contract's grammar; None when it is not one of ours;
     raises BadName when it is shaped like ours but a part is out of bounds.
 
-    Google's own suffixes (/real_time, /threads:N, /repeats:N, aggregate suffixes such as
-    _mean after real_time) and any extra key:value fields are ignored.
+    Segments without a prefix are words at fixed positions, first; prefixed ones
+    ("file:<bytes>") may follow in any order. Google's own suffixes (/real_time, /threads:N,
+    /repeats:N, aggregate suffixes such as _mean after real_time) and any extra key:value
+    fields are ignored.
     """
-    parts = name.split("/")
-    if len(parts) < 7:
+    segments = CONTRACT["segments"]
+    parts = name.split(CONTRACT["separator"])
+    if len(parts) < len(segments):
         return None
-    words = parts[:4]
-    if not all(_WORD.match(p) for p in words):
-        return None
-    fields = {}
-    for part in parts[4:]:
-        key, sep, value = part.partition(":")
-        if sep and key not in fields:
-            fields[key] = value
-    numbers = [fields.get(key, "") for key in ("file", "block", "conns")]
-    if not all(n.isascii() and n.isdigit() for n in numbers):
-        return None
-    for label, word in zip(("path", "transport", "receiver", "cache"), words):
-        if len(word) > MAX_WORD_CHARS:
-            raise BadName(f"the {label} part of the name has {len(word)} characters "
+    words = [s for s in segments if not s[1]]
+    values = {}
+    for (segment, _, _), part in zip(words, parts):
+        if not _WORD.match(part):
+            return None
+        if len(part) > MAX_WORD_CHARS:
+            raise BadName(f"the {segment} part of the name has {len(part)} characters "
                           f"(at most {MAX_WORD_CHARS})")
-    for label, number in zip(("file", "block", "conns"), numbers):
+        values[segment] = part
+    fields = {}
+    for part in parts[len(words):]:
+        key, sep, value = part.partition(":")
+        if sep and key + sep not in fields:
+            fields[key + sep] = value
+    for segment, prefix, kind in segments:
+        if not prefix:
+            continue
+        number = fields.get(prefix, "")
+        if kind not in ("bytes", "count"):
+            if not _WORD.match(number):
+                return None
+            values[segment] = number
+            continue
+        if not (number.isascii() and number.isdigit()):
+            return None
         if len(number) > _MAX_NUMBER_DIGITS:
-            raise BadName(f"{label}: has {len(number)} digits (at most {_MAX_NUMBER_DIGITS})")
-    file_bytes, block_bytes, conns = (int(n) for n in numbers)
-    if block_bytes <= 0 or conns <= 0:
+            raise BadName(f"{segment}: has {len(number)} digits (at most {_MAX_NUMBER_DIGITS})")
+        values[segment] = int(number)
+    if values.get("block", 1) <= 0 or values.get("conns", 1) <= 0:
         return None
-    path, transport, receiver, cache = words
-    return BenchKey(Group(transport, receiver, cache, file_bytes, conns), path, block_bytes)
+    known = {field: values.pop(segment) for segment, field in _GROUP_FIELDS.items()}
+    path, block = (values.pop(segment) for segment in _KEY_SEGMENTS)
+    extra = tuple((segment, values[segment]) for segment, _, _ in segments if segment in values)
+    return BenchKey(Group(**known, extra=extra), path, block)
 
 
 def clip(text: str, limit: int = 80) -> str:
@@ -200,13 +268,16 @@ class Run:
         return default if value is None else str(value)
 
     def fingerprint(self) -> str:
-        """The machine fingerprint the harness files results under, or one made up from
-        Google's own context when a file predates the suite's context keys."""
+        """The machine fingerprint the harness files results under; for a file without one,
+        the contract's recipe over the context, the contract's fallback ("unknown") for any
+        value the file lacks."""
         fp = self.ctx("machine_fingerprint")
         if fp:
             return fp
-        host = self.ctx("host_name", "unknown-host")
-        return slugify(f"{host}-{self.ctx('kernel_release', 'unknown-kernel')}")
+        unknown = CONTRACT["fingerprint_unknown"]
+        raw = re.sub(r"<([a-z_]+)>", lambda m: self.ctx(m.group(1)).strip() or unknown,
+                     CONTRACT["fingerprint_template"])
+        return fingerprint_slug(raw)
 
     def date(self) -> Optional[datetime]:
         try:
@@ -243,9 +314,15 @@ class Run:
         return sorted({k.group for k in self.measurements})
 
 
+def fingerprint_slug(text: str) -> str:
+    """The contract's slug: lower case, every run of characters other than ASCII [a-z0-9]
+    one '-', none at either end."""
+    return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower()
+
+
 def slugify(text: str) -> str:
     """A file or folder name from text; at most 120 characters, well below NAME_MAX."""
-    return re.sub(r"[^a-z0-9]+", "-", text.lower())[:120].strip("-") or "unnamed"
+    return fingerprint_slug(text)[:120].strip("-") or "unnamed"
 
 
 def short_cpu_model(model: str) -> str:
@@ -634,9 +711,12 @@ class Comparison:
     only_new: list
     failed: list
 
+    def better(self) -> str:
+        """Which way the metric is better: "higher", "lower" or "none" (the contract's)."""
+        return metric_better(self.metric)
+
     def higher_is_better(self) -> bool:
-        # The harness's rule: rates ("..._per_second") are better higher, the rest lower.
-        return self.metric.endswith("_per_second")
+        return self.better() == "higher"
 
 
 def _finite_or_nan(value) -> float:

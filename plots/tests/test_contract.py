@@ -1,0 +1,145 @@
+#!/usr/bin/python3
+"""The plots read names, counters and the fingerprint recipe from format/contract.json
+(issue 8): what they draw follows the contract, and they keep no list of their own.
+
+    /usr/bin/python3 plots/tests/test_contract.py -v
+"""
+
+import ast
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+from pathlib import Path
+from unittest import mock
+
+HERE = Path(__file__).resolve().parent
+PLOTS = HERE.parent
+REPO = PLOTS.parent
+PYTHON = os.environ.get("SFB_PLOTS_PYTHON", sys.executable)
+GOLDEN = REPO / "format" / "golden" / "bench_sendfile-golden.json"
+REAL = sorted((HERE / "data" / "real").glob("*.json"))
+
+sys.path.insert(0, str(PLOTS))
+import sfb_results as sr  # noqa: E402
+
+CONTRACT = json.loads((REPO / "format" / "contract.json").read_text())
+
+
+def bench_sendfile_outputs():
+    """Real bench_sendfile output: the contract's golden file, and the plots' own fixture."""
+    return ([GOLDEN] if GOLDEN.exists() else []) + REAL
+
+
+class Contract(unittest.TestCase):
+    def test_lists_come_from_the_contract(self):
+        self.assertEqual(sr.CONTRACT_PATH, REPO / "format" / "contract.json")
+        self.assertEqual(list(sr.KNOWN_PATHS), [p["name"] for p in CONTRACT["paths"]])
+        self.assertEqual(list(sr.COUNTERS), [c["name"] for c in CONTRACT["counters"]])
+        for kind in ("transports", "receivers", "caches"):
+            self.assertEqual(sr.CONTRACT[kind], [v["name"] for v in CONTRACT[kind]])
+
+    def test_units_and_better_direction(self):
+        for entry in CONTRACT["measures"] + CONTRACT["counters"]:
+            self.assertEqual(sr.metric_unit(entry["name"]), entry["unit"])
+            self.assertEqual(sr.metric_better(entry["name"]), entry["better"])
+        # Another program's counter follows sfb's rule for names outside the contract.
+        self.assertEqual(sr.metric_better("items_per_second"), "higher")
+        self.assertEqual(sr.metric_better("allocations"), "lower")
+
+    def test_no_list_of_names_of_their_own(self):
+        """Outside the tests, a contract name appears in the plots' code only where the code
+        does something with that one name (a default, an emphasis), never as a list."""
+        names = ({p["name"] for p in CONTRACT["paths"]} | {c["name"] for c in CONTRACT["counters"]}
+                 | {v["name"] for k in ("transports", "receivers", "caches") for v in CONTRACT[k]})
+        for source in sorted(PLOTS.glob("*.py")):
+            tree = ast.parse(source.read_text())
+            for node in ast.walk(tree):
+                if isinstance(node, (ast.Tuple, ast.List, ast.Set, ast.Dict)):
+                    items = node.keys if isinstance(node, ast.Dict) else node.elts
+                    listed = {i.value for i in items
+                              if isinstance(i, ast.Constant) and i.value in names}
+                    self.assertLess(len(listed), 3,
+                                    f"{source.name}:{node.lineno} lists {sorted(listed)}")
+
+    def test_every_path_has_its_own_look(self):
+        import sfb_figures as figs
+
+        looks = [figs.path_look(p) for p in sr.KNOWN_PATHS]
+        self.assertEqual(len(set(looks)), len(looks))
+
+    def test_name_grammar_follows_the_segments(self):
+        key = sr.parse_name("sendfile/unix/copy/cold/conns:2/block:4096/file:8192/real_time")
+        self.assertEqual(key, sr.BenchKey(sr.Group("unix", "copy", "cold", 8192, 2), "sendfile",
+                                          4096))
+        # A segment the contract gains is kept apart in the group, not dropped or refused.
+        segments = sr.CONTRACT["segments"] + [("placement", "placement:", "placements")]
+        with mock.patch.dict(sr.CONTRACT, segments=segments):
+            name = "sendfile/tcp4/discard/warm/file:8192/block:4096/conns:1/placement:split"
+            key = sr.parse_name(name + "/real_time")
+            self.assertEqual(key.group.extra, (("placement", "split"),))
+            self.assertIn("placement split", key.group.describe())
+            self.assertIn("placementsplit", key.group.slug())
+            self.assertIsNone(sr.parse_name(name.replace("/placement:split", "")))
+
+    def test_fingerprint_fallback_is_the_contract_recipe(self):
+        """bench_sendfile's machine_fingerprint, recomputed from its own context keys by the
+        recipe the plots use for files that lack one, is the same string."""
+        outputs = bench_sendfile_outputs()
+        self.assertTrue(outputs)
+        for path in outputs:
+            run = sr.load_file(path)
+            written = run.ctx("machine_fingerprint")
+            self.assertTrue(written, path)
+            context = dict(run.context)
+            del context["machine_fingerprint"]
+            self.assertEqual(sr.Run(path, context, {}, []).fingerprint(), written, path)
+        # Without a CPU model (ARM's /proc/cpuinfo has no "model name"): the one fallback.
+        context = {"os": "Linux", "kernel_release": "6.1.0-28-arm64", "cpu_count": "4"}
+        self.assertEqual(sr.Run(Path("x.json"), context, {}, []).fingerprint(),
+                         f"linux-6-1-0-28-arm64-{CONTRACT['fingerprint']['cpu_model_fallback']}"
+                         "-4cpu")
+
+    def test_bench_sendfile_output_reads_per_the_contract(self):
+        for path in bench_sendfile_outputs():
+            run = sr.load_file(path)
+            self.assertTrue(run.measurements, path)
+            for m in run.measurements.values():
+                self.assertIn(m.key.path, sr.KNOWN_PATHS)
+                self.assertIn(m.key.group.transport, sr.CONTRACT["transports"])
+                self.assertIn(m.key.group.receiver, sr.CONTRACT["receivers"])
+                self.assertIn(m.key.group.cache, sr.CONTRACT["caches"])
+                self.assertEqual(m.key.group.extra, ())
+                counters = [c for c in sr.COUNTERS if m.has(c)]
+                self.assertIn("pass_bytes", counters, path)
+
+    def test_without_the_contract_the_plots_stop_with_a_message(self):
+        tmp = Path(tempfile.mkdtemp(prefix="sfb-plots-contract-"))
+        try:
+            shutil.copytree(PLOTS, tmp / "plots", ignore=shutil.ignore_patterns("tests"))
+            (tmp / "format").mkdir()
+            for text, expect in (
+                (None, "No such file"),
+                ("{\"name\": {}}", "KeyError"),
+                ("{not json", "JSONDecodeError"),
+            ):
+                contract = tmp / "format" / "contract.json"
+                if text is not None:
+                    contract.write_text(text)
+                result = subprocess.run(
+                    [PYTHON, str(tmp / "plots" / "sfb_plots.py"), "all", str(REAL[0]), "-o",
+                     str(tmp / "out")], capture_output=True, text=True, timeout=120)
+                self.assertEqual(result.returncode, 1, result.stderr)
+                self.assertIn("cannot read the format contract", result.stderr)
+                self.assertIn(expect, result.stderr)
+                self.assertNotIn("Traceback", result.stderr)
+                self.assertFalse((tmp / "out").exists())
+        finally:
+            shutil.rmtree(tmp)
+
+
+if __name__ == "__main__":
+    unittest.main()
