@@ -5,6 +5,7 @@
 #include "cli.hpp"
 #include "compare.hpp"
 #include "destinations.hpp"
+#include "kernels.h"
 #include "merge_rounds.hpp"
 #include "progress.hpp"
 #include "stats.hpp"
@@ -504,6 +505,7 @@ const char* const kTopHelp =
     "  compare   compare two results (files or folders); exit 1 on a regression\n"
     "  report    one table over stored results across machines, kernels and OSes\n"
     "  ab        run two builds interleaved and compare them: the CI regression gate\n"
+    "  kernels   run the suite in VMs booted from other kernels (qemu; vm/README.md)\n"
     "\n"
     "`sfb COMMAND --help` describes each command.\n"
     "\n";
@@ -533,6 +535,9 @@ int sfb_main(std::span<const std::string> args) {
         }
         if (command == "ab") {
             return ab_command(rest);
+        }
+        if (command == "kernels") {
+            return kernels_command(rest);
         }
         throw UsageError(fmt::format("unknown command \"{}\" (run, compare, report, ab)", command));
     } catch (const UsageError& e) {

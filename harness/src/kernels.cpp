@@ -1,0 +1,400 @@
+#include "kernels.h"
+
+#include "bench_process.hpp"
+#include "cli.hpp"
+#include "commands.hpp"
+#include "process.hpp"
+#include "store.hpp"
+#include "suite_report.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <set>
+#include <system_error>
+
+#ifndef SFB_VM_SCRIPT
+#error "SFB_VM_SCRIPT (the path of vm/sfb-vm.sh) must be defined by the build"
+#endif
+
+namespace sfb::harness {
+
+namespace {
+
+const std::vector<OptionSpec> kKernelsOptions = {
+    {"kernel", "SPEC",
+     "a kernel image (IMAGE or IMAGE:MODULES_DIR) or a Debian kernel package name or glob; "
+     "give it once per kernel"},
+    {"cpus", "N", "vCPUs of every guest (default 2)"},
+    {"memory", "M", "memory of every guest, qemu syntax (default 2G)"},
+    {"accel", "auto|kvm|tcg",
+     "auto: KVM when a short probe boot succeeds, qemu's TCG emulator otherwise (default)"},
+    {"tests", "", "also run the core's tests in every guest (all but the four Over2GiB cases)"},
+    {"file-on", "tmpfs|ext4", "where the benchmark's files live in the guest (default tmpfs)"},
+    {"repetitions", "N", "rounds of the suite in every guest (default 3)"},
+    {"warmup", "SECONDS", "warm-up per benchmark and round (default 0.1)"},
+    {"results-dir", "DIR", "where results are stored (default: results)"},
+    {"no-store", "", "print the summaries only, store nothing"},
+    {"cache", "DIR", "downloaded kernels (default ~/.cache/sfb-kernels)"},
+    {"timeout", "SECONDS", "per kernel, boot included (default 1800)"},
+    {"boot-timeout", "SECONDS", "per kernel, until the guest's init runs (default 120)"},
+    {"build", "DIR", "the build tree whose programs run in the guests (default: sfb's own)"},
+    {"vm-script", "PATH", "vm/sfb-vm.sh (default: the one of this source tree)"},
+};
+
+// The VM script's own exit codes (vm/sfb-vm.sh).
+constexpr int kScriptBadSpec = 2;
+constexpr int kScriptInterrupted = 130;
+
+struct KernelOutcome {
+    std::string spec;
+    int exit_code = kExitOk;
+    std::string release;
+    std::string accel;
+    std::string boot_seconds;
+    std::string total_seconds;
+    std::string tests;
+    std::string stored;  // the stored file, or the error
+};
+
+KernelOutcome failed_outcome(const std::string& spec, int exit_code, const std::string& why) {
+    KernelOutcome outcome;
+    outcome.spec = spec;
+    outcome.exit_code = exit_code;
+    outcome.stored = why;
+    return outcome;
+}
+
+// Every "--kernel SPEC" / "--kernel=SPEC" before "--", taken out of argv: the option parser
+// keeps only the last value of an option, and this one is given once per kernel.
+std::vector<std::string> take_kernel_specs(std::vector<std::string>& argv) {
+    std::vector<std::string> specs;
+    std::vector<std::string> rest;
+    for (std::size_t i = 0; i < argv.size(); ++i) {
+        if (argv[i] == "--") {
+            rest.insert(rest.end(), argv.begin() + static_cast<std::ptrdiff_t>(i), argv.end());
+            break;
+        }
+        if (argv[i] == "--kernel") {
+            if (i + 1 == argv.size()) {
+                throw UsageError("--kernel needs a value");
+            }
+            specs.push_back(argv[++i]);
+        } else if (argv[i].starts_with("--kernel=")) {
+            specs.push_back(argv[i].substr(9));
+        } else {
+            rest.push_back(argv[i]);
+        }
+    }
+    argv = std::move(rest);
+    return specs;
+}
+
+// key=value lines, as the VM script and the guest write them.
+std::map<std::string, std::string> read_env_file(const std::filesystem::path& file) {
+    std::map<std::string, std::string> values;
+    std::ifstream in(file);
+    std::string line;
+    while (std::getline(in, line)) {
+        if (const auto equals = line.find('='); equals != std::string::npos) {
+            values[line.substr(0, equals)] = line.substr(equals + 1);
+        }
+    }
+    return values;
+}
+
+std::string value_or(const std::map<std::string, std::string>& values, const std::string& key,
+                     const std::string& fallback) {
+    const auto found = values.find(key);
+    return found == values.end() || found->second.empty() ? fallback : found->second;
+}
+
+// "sfb_core_tests passed (61 s); sfb_c_abi_test FAILED (exit 1, 0 s)" from tests.txt lines
+// "name exit_code seconds"; `all_passed` false when any failed.
+std::string summarise_tests(const std::filesystem::path& file, bool& all_passed) {
+    std::ifstream in(file);
+    std::string name;
+    int code = 0;
+    long seconds = 0;
+    std::string summary;
+    while (in >> name >> code >> seconds) {
+        summary += summary.empty() ? "" : "; ";
+        if (code == 0) {
+            summary += fmt::format("{} passed ({} s)", name, seconds);
+        } else {
+            all_passed = false;
+            summary += fmt::format("{} FAILED (exit {}, {} s)", name, code, seconds);
+        }
+    }
+    return summary;
+}
+
+std::filesystem::path own_build_tree() {
+    std::error_code ec;
+    const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+    if (ec) {
+        throw InputError("cannot find sfb's build tree (/proc/self/exe); give --build");
+    }
+    return self.parent_path().parent_path();
+}
+
+struct KernelsSettings {
+    std::vector<std::string> script_args;  // the same for every kernel
+    std::vector<std::string> bench_args;
+    std::filesystem::path results_dir;
+    bool store = true;
+    bool tests = false;
+    bool colour = false;
+};
+
+KernelOutcome run_kernel(const std::string& spec, const KernelsSettings& settings) {
+    KernelOutcome outcome;
+    outcome.spec = spec;
+    const auto started = std::chrono::system_clock::now();
+    TemporaryFolder temporary;
+    std::vector<std::string> argv = settings.script_args;
+    argv.insert(argv.end(), {"--kernel", spec, "--out", temporary.path().string(), "--"});
+    argv.insert(argv.end(), settings.bench_args.begin(), settings.bench_args.end());
+    std::string last_error;
+    const int code = run_program(
+        argv,
+        [&](const std::string& line) {
+            std::fprintf(stderr, "%s\n", line.c_str());
+            // The script's error is its last line of its own; console lines may follow it.
+            if (line.starts_with("sfb-vm: ")) {
+                last_error = line;
+            }
+        },
+        true);
+    if (code == kScriptInterrupted) {
+        throw BenchmarkFailure(fmt::format(
+            "kernel '{}': interrupted; the guest was stopped, nothing was stored", spec));
+    }
+    if (code != 0) {
+        return failed_outcome(spec, code == kScriptBadSpec ? kExitBadInput : kExitFailure,
+                              last_error);
+    }
+
+    const auto vm = read_env_file(temporary.path() / "vm.env");
+    const auto guest = read_env_file(temporary.path() / "guest.env");
+    outcome.release = value_or(guest, "kernel_release", "?");
+    outcome.accel = value_or(vm, "vm_accel", "?");
+    outcome.boot_seconds = value_or(vm, "boot_seconds", "?");
+    outcome.total_seconds = value_or(vm, "total_seconds", "?");
+    bool tests_passed = true;
+    outcome.tests = settings.tests ? summarise_tests(temporary.path() / "tests.txt", tests_passed)
+                                   : std::string("not run");
+    if (outcome.tests.empty()) {
+        outcome.tests = "none ran";
+        tests_passed = false;
+    }
+
+    Json merged = read_json_file(temporary.path() / "run.json");
+    Json& context = merged["context"];
+    for (const char* key : {"vm_accel", "vm_host_kernel", "vm_qemu_version", "vm_cpus", "vm_memory",
+                            "vm_cpu_model", "vm_kernel_source", "vm_file_on"}) {
+        context[key] = value_or(vm, key, "");
+    }
+    context["vm_boot_seconds"] = outcome.boot_seconds;
+    context["vm_core_tests"] = outcome.tests;
+
+    ResultSet set;
+    add_benchmark_document(set, merged, "guest " + outcome.release);
+    std::fprintf(stderr, "\nkernel '%s': %s under %s\n", spec.c_str(), outcome.release.c_str(),
+                 outcome.accel.c_str());
+    const std::string summary = render_run_summary(set, OutputFormat::text, settings.colour);
+    std::fwrite(summary.data(), 1, summary.size(), stdout);
+    std::fflush(stdout);
+
+    if (settings.store) {
+        const auto path =
+            store_result(settings.results_dir, machine_fingerprint(context),
+                         result_stem(started, result_commit(context)), merged.dump(2) + "\n");
+        outcome.stored = path.string();
+    } else {
+        outcome.stored = "not stored (--no-store)";
+    }
+    if (!tests_passed) {
+        outcome.exit_code = kExitFailure;
+    }
+    return outcome;
+}
+
+void print_outcomes(const std::vector<KernelOutcome>& outcomes) {
+    std::fprintf(stderr, "\nsfb kernels: %zu kernel(s)\n", outcomes.size());
+    for (const auto& o : outcomes) {
+        if (!o.accel.empty()) {
+            std::fprintf(stderr, "  %s: %s, %s, boot %s s, total %s s; core tests: %s; %s\n",
+                         o.spec.c_str(), o.release.c_str(), o.accel.c_str(), o.boot_seconds.c_str(),
+                         o.total_seconds.c_str(), o.tests.c_str(), o.stored.c_str());
+        } else {
+            std::fprintf(stderr, "  %s: FAILED (exit %d): %s\n", o.spec.c_str(), o.exit_code,
+                         o.stored.c_str());
+        }
+    }
+    for (const auto& o : outcomes) {
+        if (o.accel == "tcg") {
+            std::fprintf(stderr,
+                         "note: TCG guests: qemu emulated the CPU, so their timings measure the "
+                         "emulator as much as the kernel; compare them with each other only.\n");
+            break;
+        }
+    }
+}
+
+std::set<std::string> accelerators(const ResultSet& set) {
+    std::set<std::string> out;
+    for (const auto& file : set.files) {
+        const std::string accel = vm_accelerator(file.context);
+        out.insert(accel.empty() ? "none (not in a VM)" : accel);
+    }
+    return out;
+}
+
+std::string joined(const std::set<std::string>& values) {
+    std::string out;
+    for (const auto& value : values) {
+        out += (out.empty() ? "" : ", ") + value;
+    }
+    return out;
+}
+
+}  // namespace
+
+std::string vm_accelerator(const Json& context) {
+    if (context.is_object() && context.contains("vm_accel") && context["vm_accel"].is_string()) {
+        return context["vm_accel"].get<std::string>();
+    }
+    return {};
+}
+
+std::vector<std::string> accelerator_notes(const ResultSet& base, const ResultSet& candidate,
+                                           bool gating) {
+    const auto base_accels = accelerators(base);
+    const auto new_accels = accelerators(candidate);
+    if (base.files.empty() || candidate.files.empty()) {
+        return {};
+    }
+    if (gating && (base_accels != new_accels || base_accels.size() > 1)) {
+        throw InputError(fmt::format(
+            "base ran under {} and new under {}: a difference between a CPU emulator (TCG), "
+            "KVM and a bare machine is not a change in the code, so no gate is computed "
+            "across accelerators (use --no-test to see the numbers)",
+            joined(base_accels), joined(new_accels)));
+    }
+    if (base_accels.contains("tcg") || new_accels.contains("tcg")) {
+        return {
+            "measured under qemu's TCG: the timings measure a CPU emulator as much as the "
+            "kernel"};
+    }
+    return {};
+}
+
+std::string tcg_report_note(const ResultSet& set) {
+    std::set<std::string> machines;
+    for (const auto& file : set.files) {
+        if (vm_accelerator(file.context) == "tcg") {
+            machines.insert(machine_fingerprint(file.context));
+        }
+    }
+    if (machines.empty()) {
+        return {};
+    }
+    return "TCG (qemu's CPU emulator, timings measure the emulator as much as the kernel): " +
+           joined(machines);
+}
+
+int kernels_command(std::span<const std::string> argv_in) {
+    std::vector<std::string> argv(argv_in.begin(), argv_in.end());
+    const std::vector<std::string> specs = take_kernel_specs(argv);
+    const ParsedArgs args = parse_args(argv, kKernelsOptions);
+    if (args.help) {
+        std::string usage = format_help(
+            "sfb kernels --kernel SPEC [--kernel SPEC ...] [options] [-- BENCHMARK ARGS...]",
+            "Boots every kernel in a qemu VM (KVM when a probe boot works, TCG otherwise) with\n"
+            "a small initramfs holding bench_sendfile, sfb and, with --tests, the core's tests,\n"
+            "runs the suite's rounds inside as `sfb run` does, and stores each guest's merged\n"
+            "JSON under <results-dir>/<guest fingerprint>/, labelled with the guest kernel\n"
+            "(kernel_release), vm_accel, vm_host_kernel, vm_qemu_version, vm_cpus, vm_memory.\n"
+            "SPEC: an image (bzImage, vmlinuz; IMAGE:MODULES_DIR for its lib/modules/<release>),\n"
+            "or a Debian package name or glob, e.g. 'linux-image-6.1.0-*-cloud-amd64'. The VM\n"
+            "work is vm/sfb-vm.sh's (vm/README.md).",
+            kKernelsOptions,
+            "exit codes: 0 all kernels ran (and their tests passed); 2 bad usage or a bad SPEC\n"
+            "(no such file, no such package); 3 a guest did not boot, panicked, timed out, its\n"
+            "suite or a core test failed, or a result could not be stored; 3 interrupted.\n"
+            "The other kernels still run after one fails; the exit code is the worst.");
+        std::fwrite(usage.data(), 1, usage.size(), stdout);
+        return kExitOk;
+    }
+    if (specs.empty()) {
+        throw UsageError("give at least one --kernel SPEC");
+    }
+    if (!args.positional.empty()) {
+        throw UsageError(
+            fmt::format("kernels takes no operand (\"{}\"); program arguments go after --",
+                        args.positional.front()));
+    }
+
+    KernelsSettings settings;
+    settings.bench_args = args.passthrough;
+    settings.results_dir = args.value("results-dir").value_or("results");
+    settings.store = !args.flag("no-store");
+    settings.tests = args.flag("tests");
+    settings.colour = ::isatty(STDOUT_FILENO) == 1;
+    const std::filesystem::path script = args.value("vm-script").value_or(SFB_VM_SCRIPT);
+    check_executable(script);
+    const std::filesystem::path build =
+        args.value("build") ? std::filesystem::path(*args.value("build")) : own_build_tree();
+    const std::string repetitions = std::to_string(
+        args.value("repetitions") ? parse_count("repetitions", *args.value("repetitions"), 1) : 3U);
+    settings.script_args = {script.string(), "--build", build.string(), "--rounds", repetitions};
+    // Checked here (exit 2 before any boot) and passed on as written.
+    const std::vector<std::pair<std::string, std::string>> passed = {
+        {"cpus", "2"},     {"memory", "2G"},    {"accel", "auto"},      {"file-on", "tmpfs"},
+        {"warmup", "0.1"}, {"timeout", "1800"}, {"boot-timeout", "120"}};
+    for (const auto& [name, fallback] : passed) {
+        const std::string value = args.value(name).value_or(fallback);
+        if (name == "cpus" || name == "timeout" || name == "boot-timeout") {
+            parse_count(name, value, 1);
+        } else if (name == "warmup") {
+            parse_positive_double(name, value);
+        } else if (name == "accel" && value != "auto" && value != "kvm" && value != "tcg") {
+            throw UsageError(fmt::format("--accel: \"{}\" is not auto, kvm or tcg", value));
+        } else if (name == "file-on" && value != "tmpfs" && value != "ext4") {
+            throw UsageError(fmt::format("--file-on: \"{}\" is not tmpfs or ext4", value));
+        }
+        settings.script_args.insert(settings.script_args.end(), {"--" + name, value});
+    }
+    if (auto cache = args.value("cache")) {
+        settings.script_args.insert(settings.script_args.end(), {"--cache", *cache});
+    }
+    if (settings.tests) {
+        settings.script_args.emplace_back("--tests");
+    }
+
+    std::vector<KernelOutcome> outcomes;
+    int worst = kExitOk;
+    for (std::size_t i = 0; i < specs.size(); ++i) {
+        std::fprintf(stderr, "sfb kernels: [%zu/%zu] kernel '%s'\n", i + 1, specs.size(),
+                     specs[i].c_str());
+        KernelOutcome outcome;
+        try {
+            outcome = run_kernel(specs[i], settings);
+        } catch (const InputError& e) {
+            outcome = failed_outcome(specs[i], kExitFailure, e.what());
+        } catch (const std::system_error& e) {
+            outcome = failed_outcome(specs[i], kExitFailure, e.what());
+        }
+        worst = std::max(worst, outcome.exit_code);
+        outcomes.push_back(std::move(outcome));
+    }
+    print_outcomes(outcomes);
+    return worst;
+}
+
+}  // namespace sfb::harness
