@@ -5,6 +5,7 @@
 #include <benchmark/benchmark.h>
 #include <signal.h>
 
+#include <atomic>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -39,12 +40,17 @@ bool initialize_google_benchmark(int argc, char** argv) {
     return !benchmark::ReportUnrecognizedArguments(arg_count, args.data());
 }
 
-void register_benchmarks(const suite_plan& plan, const suite_options& options, file_store& files) {
+// Registers every runnable case. `any_failed` becomes true when a run of one ends with an error.
+void register_benchmarks(const suite_plan& plan, const suite_options& options, file_store& files,
+                         std::atomic<bool>& any_failed) {
     for (const auto& bc : plan.runnable) {
-        auto* b = benchmark::RegisterBenchmark(bc.name().c_str(),
-                                               [bc, &options, &files](benchmark::State& state) {
-                                                   run_file_benchmark(state, bc, options, files);
-                                               });
+        auto* b = benchmark::RegisterBenchmark(
+            bc.name().c_str(), [bc, &options, &files, &any_failed](benchmark::State& state) {
+                run_file_benchmark(state, bc, options, files);
+                if (state.error_occurred()) {
+                    any_failed.store(true, std::memory_order_relaxed);
+                }
+            });
         b->UseRealTime()->Unit(benchmark::kMicrosecond);
         if (bc.connections > 1) {
             b->Threads(bc.connections);
@@ -85,8 +91,8 @@ int main(int argc, char** argv) {
         std::cerr << "bench_sendfile: skipped " << line << "\n";
     }
     static file_store files(options.directory, static_cast<std::size_t>(options.write_chunk));
-    file_store::install_signal_cleanup();
-    register_benchmarks(plan, options, files);
+    std::atomic<bool> any_failed{false};
+    register_benchmarks(plan, options, files, any_failed);
     add_context(machine_context());
     add_context(suite_context(options, file_fs, plan));
 
@@ -95,6 +101,14 @@ int main(int argc, char** argv) {
     }
     benchmark::RunSpecifiedBenchmarks();
     benchmark::Shutdown();
-    files.remove_all();
+    files.close_all();
+    // Exit 1 once the JSON is complete: each failed benchmark is in it with its error_message,
+    // and a caller that checks only the status (a CI step, sfb run) must not take the result
+    // for a measurement.
+    if (any_failed.load()) {
+        std::cerr << "bench_sendfile: at least one benchmark failed; its error_message is in the "
+                     "output\n";
+        return 1;
+    }
     return 0;
 }

@@ -4,6 +4,7 @@
 #include <sched.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -182,8 +183,10 @@ int cpu_for(int first, int connection) {
     if (first < 0) {
         return -1;
     }
-    const auto cpus = static_cast<int>(::sysconf(_SC_NPROCESSORS_ONLN));
-    return (first + connection) % cpus;
+    // In 64 bits: --sfb_pin may be as large as INT_MAX, and first + connection must not
+    // overflow an int.
+    const long long cpus = std::max(1L, ::sysconf(_SC_NPROCESSORS_ONLN));
+    return static_cast<int>((static_cast<long long>(first) + connection) % cpus);
 }
 
 void run_file_benchmark(benchmark::State& state, const benchmark_case& bc,

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <cstring>
 #include <set>
 
@@ -12,6 +13,7 @@ namespace {
 constexpr std::uint64_t KiB = 1024;
 constexpr std::uint64_t MiB = 1024 * KiB;
 constexpr std::uint64_t GiB = 1024 * MiB;
+constexpr double kMaxInjectUs = 1e6;  // one second of burnt CPU per pass
 
 std::vector<std::string_view> split(std::string_view list) {
     std::vector<std::string_view> items;
@@ -165,8 +167,9 @@ bool parse_flag(std::string_view name, std::string_view value, suite_options& op
         const auto usec = colon == std::string_view::npos
                               ? std::nullopt
                               : parse_number<double>(value.substr(colon + 1));
-        if (!path || !usec || *usec < 0) {
-            return bad("PATH:USEC, e.g. sendfile:50");
+        // from_chars also reads "inf" and "nan": a pass that burns forever would hang the run.
+        if (!path || !usec || !std::isfinite(*usec) || *usec < 0 || *usec > kMaxInjectUs) {
+            return bad("PATH:USEC with USEC from 0 to 1000000, e.g. sendfile:50");
         }
         options.inject_cpu_us[*path] = *usec;
         return true;
@@ -282,7 +285,8 @@ Suite flags (lists are comma-separated; sizes take K, M, G suffixes, powers of 1
   --sfb_nodelay            TCP_NODELAY on the sending socket
   --sfb_cork               TCP_CORK on during each pass, off at its end
   --sfb_inject_cpu_us=PATH:USEC
-                           test hook: burn USEC of sender CPU per pass in PATH only
+                           test hook: burn USEC (0..1000000) of sender CPU per pass in
+                           PATH only
 
 bench_sendfile runs with --benchmark_min_time=0.3 unless the command line says otherwise.
 

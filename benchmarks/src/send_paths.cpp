@@ -54,13 +54,14 @@ int put_all(int socket, const unsigned char* data, std::size_t size, bool use_se
 // read_write and read_send: the file is read() into a buffer of one block, which is then
 // written with write() or send() — pysendfile's comparison baseline. read() advances the
 // file position, which belongs to the open file description, so each connection opens the
-// file itself, as a server does per request: with a shared descriptor, parallel connections
-// (--sfb_connections) would steal each other's bytes.
+// file itself, as a server does per request (through /proc/self/fd, as the file has no name):
+// with a shared descriptor, parallel connections (--sfb_connections) would steal each other's
+// bytes.
 class buffered_path final : public send_path {
   public:
     buffered_path(int socket, const bench_file& file, std::uint64_t block, bool use_send)
         : send_path(socket, file, block),
-          own_fd_(::open(file.path().c_str(), O_RDONLY | O_CLOEXEC)),
+          own_fd_(::open(file.reopen_path().c_str(), O_RDONLY | O_CLOEXEC)),
           buffer_(static_cast<std::size_t>(std::min(block, file.size()))),
           use_send_(use_send) {}
     bool ok() const noexcept { return static_cast<bool>(own_fd_); }
@@ -443,7 +444,7 @@ std::unique_ptr<send_path> make_send_path(path_id p, int socket, const bench_fil
             auto path =
                 std::make_unique<buffered_path>(socket, file, block, p == path_id::read_send);
             if (!path->ok()) {
-                error = "open " + file.path() + ": " + std::strerror(errno);
+                error = "open " + file.reopen_path() + ": " + std::strerror(errno);
                 return nullptr;
             }
             return path;

@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <system_error>
 
 #include "cpu_meter.h"
 #include "syscall_count.h"
@@ -25,7 +26,14 @@ std::unique_ptr<send_session> send_session::open(const session_config& config,
     receiver.pass_bytes = file.size();
     receiver.verify = config.verify;
     receiver.cpu = config.receiver_cpu;
-    session->receiver_ = std::make_unique<loopback_receiver>(std::move(pair.receiver), receiver);
+    try {
+        session->receiver_ =
+            std::make_unique<loopback_receiver>(std::move(pair.receiver), receiver);
+    } catch (const std::system_error& failed) {
+        // std::thread throws when the receiver thread cannot be created (EAGAIN).
+        error = std::string("cannot start the receiver thread: ") + failed.what();
+        return nullptr;
+    }
     if (const std::string failed = session->receiver_->error(); !failed.empty()) {
         error = failed;
         return nullptr;
@@ -102,6 +110,12 @@ bool send_session::run_pass() {
 
 bool send_session::finish() {
     finished_ = true;
+    if (!receiver_) {
+        // open() failed before the receiver existed (e.g. no descriptor left for the
+        // connection): nothing was sent and there is nothing to wait for.
+        sender_.reset();
+        return false;
+    }
     ::shutdown(sender_.get(), SHUT_WR);
     const bool ended = receiver_->finish(config_.stall);
     const std::uint64_t received = receiver_->bytes_received();

@@ -1,15 +1,11 @@
 #include "test_file.h"
 
 #include <fcntl.h>
-#include <limits.h>
-#include <signal.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <array>
-#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <vector>
@@ -20,49 +16,24 @@ namespace sfb::bench {
 
 namespace {
 
-// The paths a signal handler must unlink. A handler may only call async-signal-safe functions
-// (signal-safety(7)), so the paths live in fixed arrays, published by an atomic flag after the
-// text is complete; no allocation or lock is involved on the handler's side.
-constexpr std::size_t kMaxCleanupPaths = 256;
-struct cleanup_slot {
-    std::atomic<bool> used{false};
-    std::array<char, PATH_MAX> path{};
-};
-std::array<cleanup_slot, kMaxCleanupPaths> cleanup_slots;
-std::mutex cleanup_mutex;  // writers only
-
-cleanup_slot* register_cleanup(const std::string& path) {
-    if (path.size() >= PATH_MAX) {
-        return nullptr;
+// An unnamed regular file in `directory`. O_TMPFILE (Linux 3.11) creates it without a name;
+// file systems without it (EOPNOTSUPP, or EISDIR from kernels that predate the flag) get a
+// unique name from mkostemp that is unlinked before anything else happens. Returns the
+// descriptor, or -1 with errno set.
+int create_unnamed_file(const std::string& directory) {
+    const int fd = ::open(directory.c_str(), O_RDWR | O_TMPFILE | O_CLOEXEC, 0600);
+    if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR)) {
+        return fd;
     }
-    const std::lock_guard lock(cleanup_mutex);
-    for (auto& slot : cleanup_slots) {
-        if (!slot.used.load(std::memory_order_relaxed)) {
-            std::memcpy(slot.path.data(), path.c_str(), path.size() + 1);
-            slot.used.store(true, std::memory_order_release);
-            return &slot;
-        }
+    std::string name = directory + "/sfb-bench-XXXXXX";
+    const int named = ::mkostemp(name.data(), O_CLOEXEC);
+    if (named >= 0 && ::unlink(name.c_str()) != 0) {
+        const int err = errno;
+        ::close(named);
+        errno = err;
+        return -1;
     }
-    return nullptr;
-}
-
-void unregister_cleanup(const std::string& path) {
-    const std::lock_guard lock(cleanup_mutex);
-    for (auto& slot : cleanup_slots) {
-        if (slot.used.load(std::memory_order_relaxed) && path == slot.path.data()) {
-            slot.used.store(false, std::memory_order_release);
-        }
-    }
-}
-
-extern "C" void remove_files_and_reraise(int signo) {
-    for (auto& slot : cleanup_slots) {
-        if (slot.used.load(std::memory_order_acquire)) {
-            ::unlink(slot.path.data());
-        }
-    }
-    ::signal(signo, SIG_DFL);
-    ::raise(signo);
+    return named;
 }
 
 int write_pattern_file(int fd, std::uint64_t size, std::size_t chunk_bytes) {
@@ -93,6 +64,9 @@ int write_pattern_file(int fd, std::uint64_t size, std::size_t chunk_bytes) {
 
 }  // namespace
 
+bench_file::bench_file(unique_fd fd, std::uint64_t size)
+    : fd_(std::move(fd)), size_(size), reopen_path_("/proc/self/fd/" + std::to_string(fd_.get())) {}
+
 int bench_file::drop_cache() const noexcept {
     return ::posix_fadvise(fd_.get(), 0, 0, POSIX_FADV_DONTNEED);
 }
@@ -121,58 +95,30 @@ double bench_file::resident_fraction() const noexcept {
 file_store::file_store(std::string directory, std::size_t write_chunk)
     : directory_(std::move(directory)), write_chunk_(write_chunk) {}
 
-file_store::~file_store() {
-    remove_all();
-}
-
 const bench_file* file_store::get(std::uint64_t size, std::string& error) {
     const std::lock_guard lock(mutex_);
     if (auto found = files_.find(size); found != files_.end()) {
         return found->second.get();
     }
-    const std::string path = directory_ + "/sfb-bench-" + std::to_string(::getpid()) + "-" +
-                             std::to_string(size) + ".bin";
-    // Registered before it exists, so a signal between open() and here cannot leave it behind.
-    if (register_cleanup(path) == nullptr) {
-        error = "too many benchmark files for the cleanup table: " + path;
-        return nullptr;
-    }
-    unique_fd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+    unique_fd fd(create_unnamed_file(directory_));
     if (!fd) {
-        error = "cannot create " + path + ": " + std::strerror(errno);
-        unregister_cleanup(path);
+        error = "cannot create a file in " + directory_ + ": " + std::strerror(errno);
         return nullptr;
     }
     if (const int err = write_pattern_file(fd.get(), size, write_chunk_); err != 0) {
-        error = "cannot write " + path + ": " + std::strerror(err);
-        ::unlink(path.c_str());
-        unregister_cleanup(path);
+        error = "cannot write a " + std::to_string(size) + "-byte file in " + directory_ + ": " +
+                std::strerror(err);
         return nullptr;
     }
-    auto file = std::make_unique<bench_file>(path, std::move(fd), size);
+    auto file = std::make_unique<bench_file>(std::move(fd), size);
     const bench_file* result = file.get();
     files_.emplace(size, std::move(file));
     return result;
 }
 
-void file_store::remove_all() noexcept {
+void file_store::close_all() noexcept {
     const std::lock_guard lock(mutex_);
-    for (const auto& [size, file] : files_) {
-        ::unlink(file->path().c_str());
-        unregister_cleanup(file->path());
-    }
     files_.clear();
-}
-
-void file_store::install_signal_cleanup() {
-    struct sigaction action {};
-    action.sa_handler = remove_files_and_reraise;
-    sigemptyset(&action.sa_mask);
-    // The handler restores the default action itself before re-raising.
-    action.sa_flags = 0;
-    for (const int signo : {SIGINT, SIGTERM, SIGHUP}) {
-        ::sigaction(signo, &action, nullptr);
-    }
 }
 
 }  // namespace sfb::bench
