@@ -263,7 +263,8 @@ sending thread's CPU time per pass, bytes_per_second comes from wall time.
 Suite flags (lists are comma-separated; sizes take K, M, G suffixes, powers of 1024):
   --sfb_paths=LIST         read_write, read_send, sendfile, sendfile_emulated, mmap_send,
                            splice, msg_zerocopy, io_uring_send, io_uring_send_zc,
-                           io_uring_splice (default: all this machine can run)
+                           io_uring_splice, ktls_sendfile, ktls_send (default: all this
+                           machine can run)
   --sfb_file_sizes=LIST    file sizes (default plan: 64K and 64M; see README)
   --sfb_block_sizes=LIST   bytes per call, or 'file' for the whole file in one call
   --sfb_receiver=LIST      copy (recv into a buffer), discard (recv MSG_TRUNC, TCP only)

@@ -1,5 +1,7 @@
 #include "send_paths.h"
 
+#include "ktls_paths.h"
+
 #include <fcntl.h>
 #include <linux/errqueue.h>
 #include <netinet/in.h>
@@ -20,8 +22,9 @@ namespace sfb::bench {
 namespace {
 
 constexpr std::array<std::string_view, all_paths.size()> kPathNames{
-    "read_write", "read_send",    "sendfile",      "sendfile_emulated", "mmap_send",
-    "splice",     "msg_zerocopy", "io_uring_send", "io_uring_send_zc",  "io_uring_splice"};
+    "read_write",       "read_send",       "sendfile",      "sendfile_emulated",
+    "mmap_send",        "splice",          "msg_zerocopy",  "io_uring_send",
+    "io_uring_send_zc", "io_uring_splice", "ktls_sendfile", "ktls_send"};
 
 pass_outcome& fail(pass_outcome& out, int error, const char* call) {
     out.error = error;
@@ -431,6 +434,9 @@ path_availability probe_path(path_id p, transport t) {
         case path_id::io_uring_send_zc:
         case path_id::io_uring_splice:
             return probe_io_uring_path(p, t);
+        case path_id::ktls_sendfile:
+        case path_id::ktls_send:
+            return probe_ktls_path(p, t);
         default:
             return {};
     }
@@ -479,6 +485,9 @@ std::unique_ptr<send_path> make_send_path(path_id p, int socket, const bench_fil
         case path_id::io_uring_send_zc:
         case path_id::io_uring_splice:
             return make_io_uring_path(p, socket, file, block, error);
+        case path_id::ktls_sendfile:
+        case path_id::ktls_send:
+            return make_ktls_path(p, socket, file, block, error);
     }
     error = "unknown path";
     return nullptr;

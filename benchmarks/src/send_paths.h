@@ -30,12 +30,14 @@ enum class path_id {
     io_uring_send,
     io_uring_send_zc,
     io_uring_splice,
+    ktls_sendfile,
+    ktls_send,
 };
-inline constexpr std::array<path_id, 10> all_paths{
+inline constexpr std::array<path_id, 12> all_paths{
     path_id::read_write,        path_id::read_send,     path_id::sendfile,
     path_id::sendfile_emulated, path_id::mmap_send,     path_id::splice,
     path_id::msg_zerocopy,      path_id::io_uring_send, path_id::io_uring_send_zc,
-    path_id::io_uring_splice};
+    path_id::io_uring_splice,   path_id::ktls_sendfile, path_id::ktls_send};
 
 std::string_view path_name(path_id p) noexcept;
 std::optional<path_id> parse_path(std::string_view name) noexcept;

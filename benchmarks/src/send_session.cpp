@@ -9,6 +9,7 @@
 #include <system_error>
 
 #include "cpu_meter.h"
+#include "ktls_paths.h"
 #include "syscall_count.h"
 
 namespace sfb::bench {
@@ -18,6 +19,11 @@ std::unique_ptr<send_session> send_session::open(const session_config& config,
     std::unique_ptr<send_session> session(new send_session(config, file));
     connection pair = connect_loopback(config.bench.transport_kind, config.sockets, error);
     if (!pair.sender) {
+        return nullptr;
+    }
+    // Both ends become kernel TLS before the receiver thread reads a byte (ktls_paths.h).
+    if (is_ktls(config.bench.path) &&
+        enable_ktls(pair.sender.get(), pair.receiver.get(), error) != 0) {
         return nullptr;
     }
     session->sender_ = std::move(pair.sender);
