@@ -39,7 +39,9 @@ const std::vector<OptionSpec> kColourOptions = {
 
 std::vector<OptionSpec> compare_option_specs() {
     return {
-        {"alpha", "P", "significance level of the Mann-Whitney U test (default 0.05)"},
+        {"alpha", "P",
+         "significance level of the test (Mann-Whitney U; Wilcoxon signed-rank with --paired; "
+         "default 0.05)"},
         {"threshold", "PCT", "smallest change of the median that counts, e.g. 5% (default)"},
         {"gate", "METRICS",
          "comma-separated metrics whose regression fails (default real_time,cpu_time)"},
@@ -296,9 +298,10 @@ int compare_command(std::span<const std::string> argv) {
             "searched recursively for *.json; a folder's files are pooled). For every\n"
             "benchmark in both: the medians over the repetitions of real time, CPU time,\n"
             "MB/s and every counter, their relative change, and a two-sided Mann-Whitney U\n"
-            "test. A gating metric regressed when its p-value, Holm-adjusted over all gating\n"
-            "tests of the comparison, is below alpha AND it changed for the worse by at least\n"
-            "the threshold. Aggregate entries (mean, median, ...) are ignored; the test needs\n"
+            "test (with --paired: the Wilcoxon signed-rank test over paired rounds). A\n"
+            "gating metric regressed when its p-value, Holm-adjusted over all gating tests\n"
+            "of the comparison, is below alpha AND it changed for the worse by at least the\n"
+            "threshold. Aggregate entries (mean, median, ...) are ignored; the test needs\n"
             "per-repetition entries: enough that the smallest possible adjusted p-value is\n"
             "below alpha (9 per side suits up to ~1000 gating tests at alpha 0.05). Fewer is\n"
             "an error (exit 2) unless --no-test is given. Benchmarks on one side only are\n"
@@ -428,13 +431,18 @@ int ab_command(std::span<const std::string> argv) {
         args.value("rounds") ? parse_count("rounds", *args.value("rounds"), 1) : 9;
     // Fail before spending minutes on runs that no test could judge (the full check, with
     // the multiple-testing correction, follows once the number of benchmarks is known).
-    const double smallest_p =
-        options.paired ? wilcoxon_min_p_value(rounds) : mann_whitney_min_p_value(rounds, rounds);
-    if (options.run_test && smallest_p >= options.alpha) {
+    auto smallest_p = [&](unsigned n) {
+        return options.paired ? wilcoxon_min_p_value(n) : mann_whitney_min_p_value(n, n);
+    };
+    if (options.run_test && smallest_p(rounds) >= options.alpha) {
+        unsigned needed = rounds;
+        while (smallest_p(needed) >= options.alpha) {
+            ++needed;
+        }
         throw UsageError(
-            fmt::format("--rounds {} is too few for the Mann-Whitney U test at alpha "
-                        "{}; use 9 or more, or --no-test",
-                        rounds, options.alpha));
+            fmt::format("--rounds {} is too few for the {} test at alpha {}; use {} or more, or "
+                        "--no-test",
+                        rounds, rank_test_name(options), options.alpha, needed));
     }
     for (const char* option : {"save-base", "save-candidate", "summary"}) {
         if (auto file = args.value(option)) {

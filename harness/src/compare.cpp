@@ -5,6 +5,7 @@
 #include "table.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -50,13 +51,8 @@ bool is_time(const std::string& metric) {
 
 std::string verdict_text(const BenchmarkComparison& b) {
     switch (b.verdict) {
-        case Verdict::regression: {
-            std::string names;
-            for (const auto& m : b.regressed) {
-                names += (names.empty() ? "" : ",") + m;
-            }
-            return fmt::format("REGRESSION ({})", names);
-        }
+        case Verdict::regression:
+            return fmt::format("REGRESSION ({})", fmt::join(b.regressed, ","));
         case Verdict::improvement:
             return "improvement";
         case Verdict::untested:
@@ -142,10 +138,6 @@ std::string summary_line(const Comparison& c) {
         regressions += b.verdict == Verdict::regression ? 1 : 0;
         improvements += b.verdict == Verdict::improvement ? 1 : 0;
     }
-    std::string gate;
-    for (const auto& g : c.options.gate) {
-        gate += (gate.empty() ? "" : ", ") + g;
-    }
     if (!c.options.run_test) {
         return fmt::format("{} benchmarks compared without a test (--no-test).",
                            c.benchmarks.size());
@@ -154,8 +146,8 @@ std::string summary_line(const Comparison& c) {
         "{} benchmarks compared: {} regressed, {} improved, {} without a significant change "
         "(gate: {}; a change counts when p gate < {} and |change| >= {}).",
         c.benchmarks.size(), regressions, improvements,
-        c.benchmarks.size() - regressions - improvements, gate, c.options.alpha,
-        format_percent(c.options.threshold).substr(1));
+        c.benchmarks.size() - regressions - improvements, fmt::join(c.options.gate, ", "),
+        c.options.alpha, format_percent(c.options.threshold).substr(1));
 }
 
 std::vector<std::string> footer_lines(const Comparison& c) {
@@ -175,8 +167,12 @@ std::vector<std::string> footer_lines(const Comparison& c) {
     return lines;
 }
 
-const char* test_name(const Comparison& c) {
-    return c.options.paired ? "Wilcoxon signed-rank over paired rounds" : "Mann-Whitney U";
+std::string test_description(const Comparison& c) {
+    if (!c.options.run_test) {
+        return "no test (--no-test)";
+    }
+    return c.options.paired ? "two-sided Wilcoxon signed-rank over paired rounds"
+                            : "two-sided Mann-Whitney U";
 }
 
 Json json_number(double value) {
@@ -184,6 +180,10 @@ Json json_number(double value) {
 }
 
 }  // namespace
+
+const char* rank_test_name(const CompareOptions& options) {
+    return options.paired ? "Wilcoxon signed-rank" : "Mann-Whitney U";
+}
 
 bool higher_is_better(const std::string& metric) {
     const std::string suffix = "_per_second";
@@ -196,23 +196,19 @@ bool Comparison::any_regression() const {
                        [](const auto& b) { return b.verdict == Verdict::regression; });
 }
 
-Comparison compare_results(const ResultSet& base, const ResultSet& candidate,
-                           const CompareOptions& options, const std::string& base_label,
-                           const std::string& new_label) {
-    Comparison c;
-    c.options = options;
-    c.base_label = base_label;
-    c.new_label = new_label;
-    std::set<std::string> gate_seen;
+namespace {
 
-    // First the medians and the tests of every benchmark and metric ...
-    struct Sizes {
-        std::size_t base;
-        std::size_t candidate;
-        const BenchmarkSeries* base_series;
-        const BenchmarkSeries* new_series;
-    };
-    std::vector<Sizes> sizes;
+// --- stage 1: pairing ----------------------------------------------------------------------
+
+// A benchmark present, with measured repetitions, on both sides.
+struct BenchmarkPair {
+    const BenchmarkSeries* base;
+    const BenchmarkSeries* candidate;
+};
+
+std::vector<BenchmarkPair> pair_benchmarks(const ResultSet& base, const ResultSet& candidate,
+                                           Comparison& c) {
+    std::vector<BenchmarkPair> pairs;
     for (const auto& b : base.benchmarks) {
         const BenchmarkSeries* n = candidate.find(b.name);
         if (n == nullptr) {
@@ -228,85 +224,103 @@ Comparison compare_results(const ResultSet& base, const ResultSet& candidate,
         if (b.repetitions.empty() || n->repetitions.empty()) {
             continue;  // failed on one side: listed above, nothing to compare
         }
-        if (options.run_test && options.paired && b.repetitions.size() != n->repetitions.size()) {
+        if (c.options.run_test && c.options.paired &&
+            b.repetitions.size() != n->repetitions.size()) {
             throw InputError(fmt::format(
                 "a paired comparison needs the same number of repetitions on both sides, "
                 "repetition i of one matched with repetition i of the other (as sfb ab writes "
                 "them): \"{}\" has {} in {} ({}) and {} in {} ({})",
-                b.name, b.repetitions.size(), base_label, b.first_file.string(),
-                n->repetitions.size(), new_label, n->first_file.string()));
+                b.name, b.repetitions.size(), c.base_label, b.first_file.string(),
+                n->repetitions.size(), c.new_label, n->first_file.string()));
         }
-        sizes.push_back({b.repetitions.size(), n->repetitions.size(), &b, n});
-
-        BenchmarkComparison bc;
-        bc.name = b.name;
-        bc.time_unit = b.time_unit.empty() ? "us" : b.time_unit;
-        for (const auto& metric : common_metrics(b, *n)) {
-            MetricComparison m;
-            m.metric = metric;
-            const std::vector<double> x = b.values(metric);
-            const std::vector<double> y = n->values(metric);
-            m.base_count = x.size();
-            m.new_count = y.size();
-            m.base_median = median(x);
-            m.new_median = median(y);
-            if (m.base_median != 0) {
-                m.change = m.new_median / m.base_median - 1;
-            } else {
-                m.change = m.new_median == 0 ? 0 : std::numeric_limits<double>::quiet_NaN();
-            }
-            m.gating =
-                std::find(options.gate.begin(), options.gate.end(), metric) != options.gate.end();
-            if (m.gating) {
-                gate_seen.insert(metric);
-            }
-            if (options.run_test && options.paired) {
-                // Repetition i of one side ran in the same round as repetition i of the other.
-                std::vector<double> px;
-                std::vector<double> py;
-                for (std::size_t i = 0; i < b.repetitions.size(); ++i) {
-                    auto xi = b.repetitions[i].find(metric);
-                    auto yi = n->repetitions[i].find(metric);
-                    if (xi != b.repetitions[i].end() && yi != n->repetitions[i].end()) {
-                        px.push_back(xi->second);
-                        py.push_back(yi->second);
-                    }
-                }
-                const WilcoxonResult w = wilcoxon_signed_rank(px, py);
-                m.test = TestResult{w.w_plus, w.p_value, w.exact};
-            } else if (options.run_test) {
-                const MannWhitneyResult u = mann_whitney_u(x, y);
-                m.test = TestResult{u.u_base, u.p_value, u.exact};
-            }
-            if (m.test) {
-                m.p_gate = m.test->p_value;
-            }
-            bc.metrics.push_back(std::move(m));
-        }
-        c.benchmarks.push_back(std::move(bc));
+        pairs.push_back({&b, n});
     }
     for (const auto& n : candidate.benchmarks) {
         if (base.find(n.name) == nullptr) {
             c.only_new.push_back(n.name);
         }
     }
-    if (c.benchmarks.empty()) {
+    if (pairs.empty()) {
         throw InputError(
-            fmt::format("{} and {} have no benchmark in common", base_label, new_label));
+            fmt::format("{} and {} have no benchmark in common", c.base_label, c.new_label));
     }
-    for (const auto& g : options.gate) {
-        if (!gate_seen.contains(g)) {
+    return pairs;
+}
+
+// --- stage 2: medians and tests ------------------------------------------------------------
+
+// The values of `metric` in the repetitions where both sides have it, as pairs by position.
+std::pair<std::vector<double>, std::vector<double>> paired_values(const BenchmarkPair& pair,
+                                                                  const std::string& metric) {
+    std::pair<std::vector<double>, std::vector<double>> out;
+    const auto& x = pair.base->repetitions;
+    const auto& y = pair.candidate->repetitions;
+    for (std::size_t i = 0; i < x.size() && i < y.size(); ++i) {
+        auto xi = x[i].find(metric);
+        auto yi = y[i].find(metric);
+        if (xi != x[i].end() && yi != y[i].end()) {
+            out.first.push_back(xi->second);
+            out.second.push_back(yi->second);
+        }
+    }
+    return out;
+}
+
+MetricComparison compare_metric(const BenchmarkPair& pair, const std::string& metric,
+                                const CompareOptions& options) {
+    MetricComparison m;
+    m.metric = metric;
+    const std::vector<double> x = pair.base->values(metric);
+    const std::vector<double> y = pair.candidate->values(metric);
+    m.base_count = x.size();
+    m.new_count = y.size();
+    m.base_median = median(x);
+    m.new_median = median(y);
+    if (m.base_median != 0) {
+        m.change = m.new_median / m.base_median - 1;
+    } else {
+        m.change = m.new_median == 0 ? 0 : std::numeric_limits<double>::quiet_NaN();
+    }
+    m.gating = std::find(options.gate.begin(), options.gate.end(), metric) != options.gate.end();
+    if (options.run_test && options.paired) {
+        // Repetition i of one side ran in the same round as repetition i of the other.
+        const auto [px, py] = paired_values(pair, metric);
+        const WilcoxonResult w = wilcoxon_signed_rank(px, py);
+        m.test = TestResult{w.w_plus, w.p_value, w.exact};
+    } else if (options.run_test) {
+        const MannWhitneyResult u = mann_whitney_u(x, y);
+        m.test = TestResult{u.u_base, u.p_value, u.exact};
+    }
+    if (m.test) {
+        m.p_gate = m.test->p_value;
+    }
+    return m;
+}
+
+void check_gate_metrics_exist(const Comparison& c) {
+    std::set<std::string> seen;
+    for (const auto& b : c.benchmarks) {
+        for (const auto& m : b.metrics) {
+            if (m.gating) {
+                seen.insert(m.metric);
+            }
+        }
+    }
+    for (const auto& g : c.options.gate) {
+        if (!seen.contains(g)) {
             throw InputError(
                 fmt::format("gate metric \"{}\" appears in no benchmark of both "
                             "{} and {}",
-                            g, base_label, new_label));
+                            g, c.base_label, c.new_label));
         }
     }
+}
 
-    // ... then the correction for testing many gating metrics at once: the gate answers "did
-    // anything regress?", so Holm's step-down method keeps the chance of any false alarm
-    // below alpha however many benchmarks there are (Holm 1979). The adjusted p-value of the
-    // k-th smallest of m p-values is max over j <= k of (m - j) * p_(j), capped at 1.
+// --- stage 3: multiple testing -------------------------------------------------------------
+
+// The gate answers "did anything regress?", so the gating p-values are Holm-adjusted over
+// every gating test of the comparison (unless switched off). Returns the family's size.
+std::size_t correct_for_multiple_tests(Comparison& c) {
     std::vector<MetricComparison*> family;
     for (auto& bc : c.benchmarks) {
         for (auto& m : bc.metrics) {
@@ -315,48 +329,58 @@ Comparison compare_results(const ResultSet& base, const ResultSet& candidate,
             }
         }
     }
-    if (options.run_test && options.holm && !family.empty()) {
-        std::stable_sort(family.begin(), family.end(), [](const auto* a, const auto* b) {
-            return a->test->p_value < b->test->p_value;
-        });
-        double running = 0;
-        for (std::size_t j = 0; j < family.size(); ++j) {
-            const double scaled = static_cast<double>(family.size() - j) * family[j]->test->p_value;
-            running = std::max(running, std::min(1.0, scaled));
-            family[j]->p_gate = running;
+    if (c.options.run_test && c.options.holm && !family.empty()) {
+        std::vector<double> p_values;
+        for (const auto* m : family) {
+            p_values.push_back(m->test->p_value);
+        }
+        const std::vector<double> adjusted = holm_adjust(p_values);
+        for (std::size_t i = 0; i < family.size(); ++i) {
+            family[i]->p_gate = adjusted[i];
         }
     }
-    c.gating_tests = family.size();
+    return family.size();
+}
 
-    // A test that cannot reach alpha whatever the data is no test: refuse to pass silently.
-    if (options.run_test) {
-        const double factor =
-            options.holm ? static_cast<double>(std::max<std::size_t>(family.size(), 1)) : 1.0;
-        auto min_p = [&](std::size_t n1, std::size_t n2) {
-            return options.paired ? wilcoxon_min_p_value(std::min(n1, n2))
-                                  : mann_whitney_min_p_value(n1, n2);
-        };
-        for (const auto& s : sizes) {
-            if (min_p(s.base, s.candidate) * factor < options.alpha) {
-                continue;
-            }
-            std::size_t needed = 1;
-            while (min_p(needed, needed) * factor >= options.alpha) {
-                ++needed;
-            }
-            throw InputError(fmt::format(
-                "too few repetitions for the {} test: \"{}\" has {} in {} ({}) "
-                "and {} in {} ({}); at alpha {}{} the test needs at least {} on each side "
-                "(more repetitions or rounds, or --no-test to see the changes without a "
-                "verdict)",
-                options.paired ? "Wilcoxon signed-rank" : "Mann-Whitney U", s.base_series->name,
-                s.base, base_label, s.base_series->first_file.string(), s.candidate, new_label,
-                s.new_series->first_file.string(), options.alpha,
-                options.holm ? fmt::format(" over {} gating tests (Holm)", family.size()) : "",
-                needed));
-        }
+// A test that cannot reach alpha whatever the data is no test: refuse to pass silently.
+void check_power(const Comparison& c, const std::vector<BenchmarkPair>& pairs) {
+    const CompareOptions& options = c.options;
+    if (!options.run_test) {
+        return;
     }
+    const double factor =
+        options.holm ? static_cast<double>(std::max<std::size_t>(c.gating_tests, 1)) : 1.0;
+    auto min_p = [&](std::size_t n1, std::size_t n2) {
+        return options.paired ? wilcoxon_min_p_value(std::min(n1, n2))
+                              : mann_whitney_min_p_value(n1, n2);
+    };
+    for (const auto& pair : pairs) {
+        const std::size_t n1 = pair.base->repetitions.size();
+        const std::size_t n2 = pair.candidate->repetitions.size();
+        if (min_p(n1, n2) * factor < options.alpha) {
+            continue;
+        }
+        std::size_t needed = 1;
+        while (min_p(needed, needed) * factor >= options.alpha) {
+            ++needed;
+        }
+        throw InputError(fmt::format(
+            "too few repetitions for the {} test: \"{}\" has {} in {} ({}) "
+            "and {} in {} ({}); at alpha {}{} the test needs at least {} on each side "
+            "(more repetitions or rounds, or --no-test to see the changes without a "
+            "verdict)",
+            rank_test_name(options), pair.base->name, n1, c.base_label,
+            pair.base->first_file.string(), n2, c.new_label, pair.candidate->first_file.string(),
+            options.alpha,
+            options.holm ? fmt::format(" over {} gating tests (Holm)", c.gating_tests) : "",
+            needed));
+    }
+}
 
+// --- stage 4: verdicts ---------------------------------------------------------------------
+
+void decide_verdicts(Comparison& c) {
+    const CompareOptions& options = c.options;
     for (auto& bc : c.benchmarks) {
         for (auto& m : bc.metrics) {
             if (!m.test) {
@@ -383,8 +407,10 @@ Comparison compare_results(const ResultSet& base, const ResultSet& candidate,
             bc.verdict = Verdict::improvement;
         }
     }
+}
 
-    // Results from different machines are comparable only with care; say so.
+// Results from different machines are comparable only with care; say so.
+void note_machines(Comparison& c, const ResultSet& base, const ResultSet& candidate) {
     auto fingerprints = [](const ResultSet& set) {
         std::set<std::string> out;
         for (const auto& f : set.files) {
@@ -402,18 +428,45 @@ Comparison compare_results(const ResultSet& base, const ResultSet& candidate,
         c.notes.push_back(std::move(note));
     }
     if (!base_machines.empty() && !new_machines.empty() && base_machines != new_machines) {
-        c.notes.push_back("base and new were measured on different machines: " +
-                          fmt::format("{} vs {}", *base_machines.begin(), *new_machines.begin()));
+        c.notes.push_back(fmt::format("base and new were measured on different machines: {} vs {}",
+                                      *base_machines.begin(), *new_machines.begin()));
     }
+}
+
+}  // namespace
+
+Comparison compare_results(const ResultSet& base, const ResultSet& candidate,
+                           const CompareOptions& options, const std::string& base_label,
+                           const std::string& new_label) {
+    Comparison c;
+    c.options = options;
+    c.base_label = base_label;
+    c.new_label = new_label;
+    const std::vector<BenchmarkPair> pairs = pair_benchmarks(base, candidate, c);
+    for (const auto& pair : pairs) {
+        BenchmarkComparison bc;
+        bc.name = pair.base->name;
+        bc.time_unit = pair.base->time_unit.empty() ? "us" : pair.base->time_unit;
+        for (const auto& metric : common_metrics(*pair.base, *pair.candidate)) {
+            bc.metrics.push_back(compare_metric(pair, metric, options));
+        }
+        c.benchmarks.push_back(std::move(bc));
+    }
+    check_gate_metrics_exist(c);
+    c.gating_tests = correct_for_multiple_tests(c);
+    check_power(c, pairs);
+    decide_verdicts(c);
+    note_machines(c, base, candidate);
     return c;
 }
 
 std::string render_text(const Comparison& c, bool colour, bool all_metrics) {
     std::string out = comparison_table(c, all_metrics).text(colour);
     out += fmt::format(
-        "(* gating metric; medians over repetitions; p: two-sided {}, e = exact;\n"
+        "(* gating metric; medians over repetitions; p: {}, e = exact;\n"
         " p gate: what the gate uses, {})\n",
-        test_name(c), c.options.holm ? "Holm-adjusted over all gating tests" : "not adjusted");
+        test_description(c),
+        c.options.holm ? "Holm-adjusted over all gating tests" : "not adjusted");
     for (const auto& line : footer_lines(c)) {
         out += fmt::format("{}\n", line);
     }
@@ -426,9 +479,10 @@ std::string render_markdown(const Comparison& c, bool all_metrics) {
     out += c.any_regression() ? "**Regression detected.**\n\n" : "No regression.\n\n";
     out += comparison_table(c, all_metrics).markdown();
     out += fmt::format(
-        "\n\\* gating metric; medians over repetitions; p: two-sided {} "
+        "\n\\* gating metric; medians over repetitions; p: {} "
         "(e = exact); p gate: {}\n\n",
-        test_name(c), c.options.holm ? "Holm-adjusted over all gating tests" : "not adjusted");
+        test_description(c),
+        c.options.holm ? "Holm-adjusted over all gating tests" : "not adjusted");
     for (const auto& line : footer_lines(c)) {
         out += fmt::format("- {}\n", line);
     }
@@ -452,8 +506,7 @@ std::string render_json(const Comparison& c) {
     for (const auto& b : c.benchmarks) {
         Json jb = Json::object();
         jb["name"] = b.name;
-        const char* verdicts[] = {"unchanged", "regression", "improvement", "untested"};
-        jb["verdict"] = verdicts[static_cast<int>(b.verdict)];
+        jb["verdict"] = b.verdict;
         jb["regressed"] = b.regressed;
         jb["improved"] = b.improved;
         Json metrics = Json::object();
@@ -474,8 +527,7 @@ std::string render_json(const Comparison& c) {
                 jm["p_gate"] = json_number(m.p_gate);
             }
             jm["gating"] = m.gating;
-            const char* outcomes[] = {"unchanged", "worse", "better"};
-            jm["outcome"] = outcomes[static_cast<int>(m.outcome)];
+            jm["outcome"] = m.outcome;
             metrics[m.metric] = std::move(jm);
         }
         jb["metrics"] = std::move(metrics);

@@ -1,6 +1,7 @@
-// Comparing two sets of benchmark results: per benchmark and metric, the change of the median,
-// a two-sided Mann-Whitney U test over the repetitions, and a verdict that needs both
-// significance (p < alpha) and size (|change| >= threshold).
+// Comparing two sets of benchmark results in stages: pairing the benchmarks of both sides, per
+// metric the change of the median and a two-sided rank test over the repetitions (Mann-Whitney
+// U, or Wilcoxon signed-rank for paired rounds), Holm's correction over the gating tests, and
+// verdicts that need both significance (p < alpha) and size (|change| >= threshold).
 #pragma once
 
 #include "benchmark_json.hpp"
@@ -25,10 +26,17 @@ struct CompareOptions {
     bool paired = false;
 };
 
+// "Mann-Whitney U", or "Wilcoxon signed-rank" with CompareOptions::paired: the test the
+// comparison runs, for every message that names it.
+const char* rank_test_name(const CompareOptions& options);
+
 // Times and most counters are better when lower; rates ("..._per_second") when higher.
 bool higher_is_better(const std::string& metric);
 
 enum class Outcome { unchanged, worse, better };
+NLOHMANN_JSON_SERIALIZE_ENUM(Outcome, {{Outcome::unchanged, "unchanged"},
+                                       {Outcome::worse, "worse"},
+                                       {Outcome::better, "better"}})
 
 // The outcome of whichever test ran: Mann-Whitney U (statistic U of the base sample) or, with
 // CompareOptions::paired, Wilcoxon signed-rank (statistic W+ of new - base).
@@ -54,6 +62,10 @@ struct MetricComparison {
 };
 
 enum class Verdict { unchanged, regression, improvement, untested };
+NLOHMANN_JSON_SERIALIZE_ENUM(Verdict, {{Verdict::unchanged, "unchanged"},
+                                       {Verdict::regression, "regression"},
+                                       {Verdict::improvement, "improvement"},
+                                       {Verdict::untested, "untested"}})
 
 struct BenchmarkComparison {
     std::string name;

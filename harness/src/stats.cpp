@@ -86,7 +86,7 @@ double normal_sf(double z) {
 }  // namespace
 
 MannWhitneyResult mann_whitney_u(std::span<const double> x, std::span<const double> y,
-                                 MannWhitneyMethod method) {
+                                 PValueMethod method) {
     if (x.empty() || y.empty()) {
         throw std::invalid_argument("Mann-Whitney U test needs two non-empty samples");
     }
@@ -130,11 +130,11 @@ MannWhitneyResult mann_whitney_u(std::span<const double> x, std::span<const doub
     result.ties = tie_term > 0;
     const double u_max = std::max(result.u_base, dn1 * dn2 - result.u_base);
 
-    if (method == MannWhitneyMethod::automatic) {
-        method = (!result.ties && n1 <= 50 && n2 <= 50) ? MannWhitneyMethod::exact
-                                                        : MannWhitneyMethod::asymptotic;
+    if (method == PValueMethod::automatic) {
+        method =
+            (!result.ties && n1 <= 50 && n2 <= 50) ? PValueMethod::exact : PValueMethod::asymptotic;
     }
-    if (method == MannWhitneyMethod::exact) {
+    if (method == PValueMethod::exact) {
         // Two-sided: twice the upper tail at the larger U (the distribution is symmetric).
         // Without ties U is an integer; with ties (only when asked for explicitly) the
         // half-integer is rounded up, as a conservative choice.
@@ -163,7 +163,7 @@ MannWhitneyResult mann_whitney_u(std::span<const double> x, std::span<const doub
 }
 
 WilcoxonResult wilcoxon_signed_rank(std::span<const double> base, std::span<const double> candidate,
-                                    MannWhitneyMethod method) {
+                                    PValueMethod method) {
     if (base.size() != candidate.size()) {
         throw std::invalid_argument("Wilcoxon signed-rank test needs samples of equal size");
     }
@@ -206,11 +206,11 @@ WilcoxonResult wilcoxon_signed_rank(std::span<const double> base, std::span<cons
     const double total = dn * (dn + 1) / 2;
     const double smaller = std::min(result.w_plus, total - result.w_plus);
 
-    if (method == MannWhitneyMethod::automatic) {
-        method = (!result.ties && !zeros && n <= 50) ? MannWhitneyMethod::exact
-                                                     : MannWhitneyMethod::asymptotic;
+    if (method == PValueMethod::automatic) {
+        method =
+            (!result.ties && !zeros && n <= 50) ? PValueMethod::exact : PValueMethod::asymptotic;
     }
-    if (method == MannWhitneyMethod::exact) {
+    if (method == PValueMethod::exact) {
         // Under the null hypothesis each rank 1..n is positive with probability 1/2,
         // independently: the distribution of W+ by dynamic programming over the ranks.
         const auto max_sum = static_cast<std::size_t>(total);
@@ -254,6 +254,21 @@ double mann_whitney_min_p_value(std::size_t n1, std::size_t n2) {
         combinations = combinations * static_cast<double>(n2 + k) / static_cast<double>(k);
     }
     return std::min(1.0, 2.0 / combinations);
+}
+
+std::vector<double> holm_adjust(std::span<const double> p_values) {
+    std::vector<std::size_t> order(p_values.size());
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    std::stable_sort(order.begin(), order.end(),
+                     [&](std::size_t a, std::size_t b) { return p_values[a] < p_values[b]; });
+    std::vector<double> adjusted(p_values.size());
+    double running = 0;
+    for (std::size_t j = 0; j < order.size(); ++j) {
+        const double scaled = static_cast<double>(order.size() - j) * p_values[order[j]];
+        running = std::max(running, std::min(1.0, scaled));
+        adjusted[order[j]] = running;
+    }
+    return adjusted;
 }
 
 }  // namespace sfb::harness

@@ -1,4 +1,5 @@
-// Descriptive statistics and the two-sided Mann-Whitney U test used by `sfb compare`.
+// Descriptive statistics, the two rank tests `sfb compare` uses (Mann-Whitney U for
+// independent samples, Wilcoxon signed-rank for paired rounds) and Holm's correction.
 #pragma once
 
 #include <cstddef>
@@ -15,7 +16,9 @@ double mean(std::span<const double> values);
 // Sample standard deviation (n - 1 in the denominator), 0 for fewer than two values.
 double sample_stddev(std::span<const double> values);
 
-enum class MannWhitneyMethod { automatic, exact, asymptotic };
+// How a rank test computes its p-value: from the exact null distribution, from the normal
+// approximation, or automatically (exact when it is exact and cheap, see each test).
+enum class PValueMethod { automatic, exact, asymptotic };
 
 struct MannWhitneyResult {
     double u_base = 0;  // U statistic of the first sample: pairs (x, y) with x > y, ties 1/2
@@ -29,7 +32,7 @@ struct MannWhitneyResult {
 // most 50 values, otherwise the normal approximation with the tie correction of the variance
 // and a continuity correction of 0.5. Both samples must be non-empty.
 MannWhitneyResult mann_whitney_u(std::span<const double> x, std::span<const double> y,
-                                 MannWhitneyMethod method = MannWhitneyMethod::automatic);
+                                 PValueMethod method = PValueMethod::automatic);
 
 // The smallest two-sided p-value the test can give for samples of these sizes (all of one
 // sample below all of the other, no ties): 2 / C(n1 + n2, n1). When it is above alpha no
@@ -50,9 +53,14 @@ struct WilcoxonResult {
 // tie, none were zero and at most 50 pairs remain; otherwise the normal approximation with
 // the tie correction of the variance and no continuity correction. No pairs left: p = 1.
 WilcoxonResult wilcoxon_signed_rank(std::span<const double> base, std::span<const double> candidate,
-                                    MannWhitneyMethod method = MannWhitneyMethod::automatic);
+                                    PValueMethod method = PValueMethod::automatic);
 
 // The smallest two-sided p-value the signed-rank test can give for n pairs: 2 / 2^n.
 double wilcoxon_min_p_value(std::size_t pairs);
+
+// Holm's step-down adjustment (Holm 1979) of a family of p-values, in the same order: the
+// adjusted p-value of the k-th smallest of m is max over j <= k of (m - j + 1) * p_(j),
+// capped at 1. It keeps the chance of any false rejection in the family at or below alpha.
+std::vector<double> holm_adjust(std::span<const double> p_values);
 
 }  // namespace sfb::harness

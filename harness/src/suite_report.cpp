@@ -199,58 +199,83 @@ std::string render_run_summary(const ResultSet& set, OutputFormat format, bool c
            "(medians over repetitions; CPU = the sending thread's CPU time per pass)\n";
 }
 
-std::string render_report(std::span<const std::filesystem::path> inputs,
-                          const ReportFilters& filters, OutputFormat format, bool colour) {
-    struct Pool {
-        std::vector<double> mbps;
-        std::vector<double> cpu;
-        std::set<std::string> files;
-    };
-    struct MachineInfo {
-        std::string os;
-        std::string kernel;
-    };
-    // (configuration, path, machine) -> samples; opaque names use an empty configuration.
-    std::map<std::tuple<std::string, std::string, std::string>, Pool> pools;
-    std::map<std::string, MachineInfo> machines;
+namespace {
 
-    for (const auto& file : expand_inputs(inputs)) {
-        ResultSet one;
-        add_benchmark_document(one, read_json_file(file), file);
-        const Json& context = one.files.front().context;
-        std::string machine = context.contains("machine_fingerprint")
-                                  ? machine_fingerprint(context)
-                                  : slugify(context_string(context, "host_name"));
-        machines[machine] = {context_string(context, "os"),
-                             context_string(context, "kernel_release")};
-        for (const auto& series : one.benchmarks) {
-            const auto name = parse_suite_name(series.name);
-            const std::string path = name ? name->path : series.name;
-            if (!filters.paths.empty() &&
-                std::find(filters.paths.begin(), filters.paths.end(), path) ==
-                    filters.paths.end() &&
-                !(name && name->path == kBaselinePath)) {
-                continue;  // read_send stays: the speed-ups need it
+bool contains(const auto& list, const auto& value) {
+    return std::find(list.begin(), list.end(), value) != list.end();
+}
+
+// Whether a benchmark passes the filters; read_send always does (the speed-ups need it) when
+// its sizes match.
+bool selected(const ReportFilters& filters, const std::optional<SuiteName>& name,
+              const std::string& path) {
+    if (!filters.paths.empty() && !contains(filters.paths, path) &&
+        !(name && name->path == kBaselinePath)) {
+        return false;
+    }
+    if (!filters.file_sizes.empty() && (!name || !contains(filters.file_sizes, name->file_bytes))) {
+        return false;
+    }
+    return filters.block_sizes.empty() ||
+           (name && contains(filters.block_sizes, name->block_bytes));
+}
+
+struct Pool {
+    std::vector<double> mbps;
+    std::vector<double> cpu;
+    std::set<std::string> files;
+};
+// (configuration, path, machine) -> samples; opaque names use an empty configuration.
+using PoolKey = std::tuple<std::string, std::string, std::string>;
+
+void pool_file(const std::filesystem::path& file, const ReportFilters& filters,
+               std::map<PoolKey, Pool>& pools, std::map<std::string, ReportMachine>& machines) {
+    ResultSet one;
+    add_benchmark_document(one, read_json_file(file), file);
+    const Json& context = one.files.front().context;
+    const std::string machine = context.contains("machine_fingerprint")
+                                    ? machine_fingerprint(context)
+                                    : slugify(context_string(context, "host_name"));
+    machines[machine] = {context_string(context, "os"), context_string(context, "kernel_release")};
+    for (const auto& series : one.benchmarks) {
+        const auto name = parse_suite_name(series.name);
+        const std::string path = name ? name->path : series.name;
+        if (!selected(filters, name, path)) {
+            continue;
+        }
+        Pool& pool = pools[{name ? name->configuration() : "", path, machine}];
+        auto mbps = mb_per_second(series);
+        auto cpu = series.values("cpu_time");
+        pool.mbps.insert(pool.mbps.end(), mbps.begin(), mbps.end());
+        pool.cpu.insert(pool.cpu.end(), cpu.begin(), cpu.end());
+        pool.files.insert(file.string());
+    }
+}
+
+// Every ratio of one repetition of the path to one of read_send (same machine and
+// configuration).
+std::vector<double> speedup_ratios(const std::map<PoolKey, Pool>& pools, const PoolKey& key,
+                                   const Pool& pool) {
+    std::vector<double> ratios;
+    const auto& [config, path, machine] = key;
+    if (config.empty()) {
+        return ratios;
+    }
+    auto base = pools.find({config, std::string(kBaselinePath), machine});
+    if (base == pools.end()) {
+        return ratios;
+    }
+    for (double x : pool.mbps) {
+        for (double y : base->second.mbps) {
+            if (y > 0) {
+                ratios.push_back(x / y);
             }
-            if (!filters.file_sizes.empty() &&
-                (!name || std::find(filters.file_sizes.begin(), filters.file_sizes.end(),
-                                    name->file_bytes) == filters.file_sizes.end())) {
-                continue;
-            }
-            if (!filters.block_sizes.empty() &&
-                (!name || std::find(filters.block_sizes.begin(), filters.block_sizes.end(),
-                                    name->block_bytes) == filters.block_sizes.end())) {
-                continue;
-            }
-            Pool& pool = pools[{name ? name->configuration() : "", path, machine}];
-            auto mbps = mb_per_second(series);
-            auto cpu = series.values("cpu_time");
-            pool.mbps.insert(pool.mbps.end(), mbps.begin(), mbps.end());
-            pool.cpu.insert(pool.cpu.end(), cpu.begin(), cpu.end());
-            pool.files.insert(file.string());
         }
     }
+    return ratios;
+}
 
+std::string render_report_text(const ReportModel& model, OutputFormat format, bool colour) {
     Table table({{"Configuration"},
                  {"Path"},
                  {"Machine"},
@@ -259,58 +284,69 @@ std::string render_report(std::span<const std::filesystem::path> inputs,
                  {"Speed-up vs read_send [IQR]", Align::right},
                  {"n", Align::right},
                  {"runs", Align::right}});
-    Json rows = Json::array();
-    for (const auto& [key, pool] : pools) {
-        const auto& [config, path, machine] = key;
-        const bool requested_path =
-            filters.paths.empty() ||
-            std::find(filters.paths.begin(), filters.paths.end(), path) != filters.paths.end();
-        if (!requested_path) {
-            continue;
-        }
-        std::vector<double> ratios;
-        if (!config.empty()) {
-            auto base = pools.find({config, std::string(kBaselinePath), machine});
-            if (base != pools.end()) {
-                for (double x : pool.mbps) {
-                    for (double y : base->second.mbps) {
-                        if (y > 0) {
-                            ratios.push_back(x / y);
-                        }
-                    }
-                }
-            }
-        }
-        table.add_row({config, path, machine, median_with_iqr(pool.mbps), median_with_iqr(pool.cpu),
-                       median_with_iqr(ratios),
-                       std::to_string(std::max(pool.mbps.size(), pool.cpu.size())),
-                       std::to_string(pool.files.size())});
-        Json row = Json::object();
-        row["configuration"] = config;
-        row["path"] = path;
-        row["machine"] = machine;
-        row["os"] = machines[machine].os;
-        row["kernel_release"] = machines[machine].kernel;
-        row["mb_per_s"] = spread_json(pool.mbps);
-        row["cpu_us_per_pass"] = spread_json(pool.cpu);
-        row["speedup_vs_read_send"] = spread_json(ratios);
-        row["runs"] = pool.files.size();
-        rows.push_back(std::move(row));
-    }
-    if (rows.empty()) {
-        throw InputError("no benchmark matches the filters");
-    }
-    if (format == OutputFormat::json) {
-        return rows.dump(2) + "\n";
+    for (const auto& row : model.rows) {
+        table.add_row({row.configuration, row.path, row.machine, median_with_iqr(row.mbps),
+                       median_with_iqr(row.cpu_us), median_with_iqr(row.speedups),
+                       std::to_string(std::max(row.mbps.size(), row.cpu_us.size())),
+                       std::to_string(row.runs)});
     }
     std::string out = render_table(table, format, colour);
     out += "(medians with interquartile ranges over all repetitions of all runs per machine)\n";
-    for (const auto& [machine, info] : machines) {
-        if (!info.os.empty() || !info.kernel.empty()) {
-            out += fmt::format("{}: {} {}\n", machine, info.os, info.kernel);
+    for (const auto& [machine, info] : model.machines) {
+        if (!info.os.empty() || !info.kernel_release.empty()) {
+            out += fmt::format("{}: {} {}\n", machine, info.os, info.kernel_release);
         }
     }
     return out;
+}
+
+std::string render_report_json(const ReportModel& model) {
+    Json rows = Json::array();
+    for (const auto& row : model.rows) {
+        const ReportMachine& info = model.machines.at(row.machine);
+        Json j = Json::object();
+        j["configuration"] = row.configuration;
+        j["path"] = row.path;
+        j["machine"] = row.machine;
+        j["os"] = info.os;
+        j["kernel_release"] = info.kernel_release;
+        j["mb_per_s"] = spread_json(row.mbps);
+        j["cpu_us_per_pass"] = spread_json(row.cpu_us);
+        j["speedup_vs_read_send"] = spread_json(row.speedups);
+        j["runs"] = row.runs;
+        rows.push_back(std::move(j));
+    }
+    return rows.dump(2) + "\n";
+}
+
+}  // namespace
+
+ReportModel build_report(std::span<const std::filesystem::path> inputs,
+                         const ReportFilters& filters) {
+    std::map<PoolKey, Pool> pools;
+    ReportModel model;
+    for (const auto& file : expand_inputs(inputs)) {
+        pool_file(file, filters, pools, model.machines);
+    }
+    for (const auto& [key, pool] : pools) {
+        const auto& [config, path, machine] = key;
+        if (!filters.paths.empty() && !contains(filters.paths, path)) {
+            continue;  // read_send pooled only for the speed-ups
+        }
+        model.rows.push_back({config, path, machine, pool.mbps, pool.cpu,
+                              speedup_ratios(pools, key, pool), pool.files.size()});
+    }
+    if (model.rows.empty()) {
+        throw InputError("no benchmark matches the filters");
+    }
+    return model;
+}
+
+std::string render_report(std::span<const std::filesystem::path> inputs,
+                          const ReportFilters& filters, OutputFormat format, bool colour) {
+    const ReportModel model = build_report(inputs, filters);
+    return format == OutputFormat::json ? render_report_json(model)
+                                        : render_report_text(model, format, colour);
 }
 
 }  // namespace sfb::harness

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <span>
 #include <string>
@@ -46,6 +47,32 @@ struct ReportFilters {
     std::vector<std::uint64_t> file_sizes;
     std::vector<std::uint64_t> block_sizes;
 };
+
+struct ReportMachine {
+    std::string os;
+    std::string kernel_release;
+};
+
+// One row of `sfb report`: every sample of one configuration, path and machine.
+struct ReportRow {
+    std::string configuration;  // empty for names that do not follow bench_sendfile's pattern
+    std::string path;
+    std::string machine;  // machine_fingerprint
+    std::vector<double> mbps;
+    std::vector<double> cpu_us;
+    std::vector<double> speedups;  // every repetition of the path over every one of read_send
+    std::size_t runs = 0;          // result files that contributed
+};
+
+struct ReportModel {
+    std::vector<ReportRow> rows;  // by configuration, path, machine
+    std::map<std::string, ReportMachine> machines;
+};
+
+// The report's data: read, filtered and pooled. InputError for bad files, or when the filters
+// leave nothing.
+ReportModel build_report(std::span<const std::filesystem::path> inputs,
+                         const ReportFilters& filters);
 
 // One row per machine, configuration and path over every result file under `inputs`, pooled
 // per machine (machine_fingerprint). Each value is the median with the interquartile range;

@@ -156,5 +156,31 @@ TEST(Cli, ReportOverAResultsFolder) {
     EXPECT_EQ(none.status, 2);
 }
 
+// Every message names the test actually used: Wilcoxon signed-rank with --paired (issue 9).
+TEST(Cli, MessagesNameTheTestUsed) {
+    auto ab = run_sfb(
+        {"ab", "--base", "/bin/true", "--candidate", "/bin/true", "--paired", "--rounds", "3"});
+    EXPECT_EQ(ab.status, 2);
+    EXPECT_NE(ab.err.find("too few for the Wilcoxon signed-rank test"), std::string::npos)
+        << ab.err;
+    EXPECT_NE(ab.err.find("use 6 or more"), std::string::npos) << ab.err;
+    auto unpaired =
+        run_sfb({"ab", "--base", "/bin/true", "--candidate", "/bin/true", "--rounds", "3"});
+    EXPECT_NE(unpaired.err.find("too few for the Mann-Whitney U test"), std::string::npos)
+        << unpaired.err;
+    EXPECT_NE(unpaired.err.find("use 4 or more"), std::string::npos) << unpaired.err;
+
+    auto paired = run_sfb({"compare", "--paired", "--format", "markdown",
+                           data("sfb_base.json").string(), data("sfb_same.json").string()});
+    EXPECT_EQ(paired.status, 0) << paired.err;
+    EXPECT_NE(paired.out.find("Wilcoxon signed-rank"), std::string::npos) << paired.out;
+    EXPECT_EQ(paired.out.find("Mann-Whitney"), std::string::npos) << paired.out;
+    auto untested = run_sfb(
+        {"compare", "--no-test", data("sfb_base.json").string(), data("sfb_same.json").string()});
+    EXPECT_EQ(untested.out.find("Mann-Whitney"), std::string::npos) << untested.out;
+    auto help = run_sfb({"compare", "--help"});
+    EXPECT_NE(help.out.find("Wilcoxon signed-rank"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace sfb::harness

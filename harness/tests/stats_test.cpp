@@ -15,7 +15,7 @@
 namespace sfb::harness {
 namespace {
 
-using Method = MannWhitneyMethod;
+using Method = PValueMethod;
 
 struct Case {
     const char* name;
@@ -166,7 +166,7 @@ TEST(Wilcoxon, ExactMatchesReference) {
     EXPECT_TRUE(r.exact);
     EXPECT_DOUBLE_EQ(r.w_plus, 45);  // every difference positive
     EXPECT_NEAR(r.p_value, 0.00390625, 1e-12);
-    r = wilcoxon_signed_rank(a, b, MannWhitneyMethod::asymptotic);
+    r = wilcoxon_signed_rank(a, b, PValueMethod::asymptotic);
     EXPECT_NEAR(r.p_value, 0.007685794055213263, 1e-12);
 
     const std::vector<double> a3 = {50.137, 55.439, 54.899, 47.959, 48.808, 47.89,  52.279,
@@ -179,7 +179,7 @@ TEST(Wilcoxon, ExactMatchesReference) {
     EXPECT_TRUE(r.exact);
     EXPECT_DOUBLE_EQ(std::min(r.w_plus, 210 - r.w_plus), 17);
     EXPECT_NEAR(r.p_value, 0.0003948211669921875, 1e-12);
-    r = wilcoxon_signed_rank(a3, b3, MannWhitneyMethod::asymptotic);
+    r = wilcoxon_signed_rank(a3, b3, PValueMethod::asymptotic);
     EXPECT_NEAR(r.p_value, 0.0010188290449538871, 1e-12);
 
     const std::vector<double> five = {1, 2, 3, 4, 5};
@@ -220,6 +220,27 @@ TEST(Descriptive, QuantilesMatchNumpy) {
     const std::vector<double> one = {7};
     EXPECT_DOUBLE_EQ(median(one), 7);
     EXPECT_DOUBLE_EQ(sample_stddev(one), 0);
+}
+
+}  // namespace
+}  // namespace sfb::harness
+
+namespace sfb::harness {
+namespace {
+
+// Holm (1979): sorted 0.01, 0.02, 0.03, 0.04, 0.9 over m = 5 become 0.05, 0.08, 0.09, 0.09
+// (made monotone) and 0.9; returned in the input's order, capped at 1.
+TEST(Holm, AdjustsStepDownInInputOrder) {
+    const std::vector<double> p = {0.03, 0.01, 0.04, 0.02, 0.9};
+    const std::vector<double> adjusted = holm_adjust(p);
+    ASSERT_EQ(adjusted.size(), p.size());
+    EXPECT_DOUBLE_EQ(adjusted[1], 0.05);  // 5 x 0.01
+    EXPECT_DOUBLE_EQ(adjusted[3], 0.08);  // 4 x 0.02
+    EXPECT_DOUBLE_EQ(adjusted[0], 0.09);  // 3 x 0.03
+    EXPECT_DOUBLE_EQ(adjusted[2], 0.09);  // 2 x 0.04 = 0.08, raised to the running 0.09
+    EXPECT_DOUBLE_EQ(adjusted[4], 0.9);   // 1 x 0.9
+    EXPECT_TRUE(holm_adjust({}).empty());
+    EXPECT_DOUBLE_EQ(holm_adjust(std::vector<double>{0.6, 0.7})[0], 1.0);
 }
 
 }  // namespace
