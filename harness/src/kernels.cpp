@@ -294,18 +294,15 @@ std::vector<std::string> accelerator_notes(const ResultSet& base, const ResultSe
     return {};
 }
 
-std::string tcg_report_note(const ResultSet& set) {
-    std::set<std::string> machines;
-    for (const auto& file : set.files) {
-        if (vm_accelerator(file.context) == "tcg") {
-            machines.insert(machine_fingerprint(file.context));
-        }
-    }
-    if (machines.empty()) {
+std::string accelerator_label(const std::string& accel) {
+    if (accel.empty()) {
         return {};
     }
-    return "TCG (qemu's CPU emulator, timings measure the emulator as much as the kernel): " +
-           joined(machines);
+    if (accel == "tcg") {
+        return " (VM under TCG, qemu's CPU emulator: the timings measure the emulator as much "
+               "as the kernel; compare TCG guests with each other only)";
+    }
+    return fmt::format(" (VM under {})", accel == "kvm" ? "KVM" : accel);
 }
 
 int kernels_command(std::span<const std::string> argv_in) {

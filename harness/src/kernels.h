@@ -27,7 +27,8 @@ std::string vm_accelerator(const Json& context);
 std::vector<std::string> accelerator_notes(const ResultSet& base, const ResultSet& candidate,
                                            bool gating);
 
-// A line for `report` naming the machines (fingerprints) measured under TCG, or "".
-std::string tcg_report_note(const ResultSet& set);
+// What `report` writes after a machine's kernel: "" for a bare machine, " (VM under KVM)", or
+// " (VM under TCG, ...)" saying that the timings measure a CPU emulator.
+std::string accelerator_label(const std::string& accel);
 
 }  // namespace sfb::harness

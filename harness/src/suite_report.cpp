@@ -1,5 +1,6 @@
 #include "suite_report.hpp"
 
+#include "kernels.h"
 #include "stats.hpp"
 #include "store.hpp"
 #include "table.hpp"
@@ -236,7 +237,8 @@ void pool_file(const std::filesystem::path& file, const ReportFilters& filters,
     const std::string machine = context.contains("machine_fingerprint")
                                     ? machine_fingerprint(context)
                                     : slugify(context_string(context, "host_name"));
-    machines[machine] = {context_string(context, "os"), context_string(context, "kernel_release")};
+    machines[machine] = {context_string(context, "os"), context_string(context, "kernel_release"),
+                         vm_accelerator(context)};
     for (const auto& series : one.benchmarks) {
         const auto name = parse_suite_name(series.name);
         const std::string path = name ? name->path : series.name;
@@ -294,7 +296,8 @@ std::string render_report_text(const ReportModel& model, OutputFormat format, bo
     out += "(medians with interquartile ranges over all repetitions of all runs per machine)\n";
     for (const auto& [machine, info] : model.machines) {
         if (!info.os.empty() || !info.kernel_release.empty()) {
-            out += fmt::format("{}: {} {}\n", machine, info.os, info.kernel_release);
+            out += fmt::format("{}: {} {}{}\n", machine, info.os, info.kernel_release,
+                               accelerator_label(info.vm_accel));
         }
     }
     return out;
@@ -310,6 +313,7 @@ std::string render_report_json(const ReportModel& model) {
         j["machine"] = row.machine;
         j["os"] = info.os;
         j["kernel_release"] = info.kernel_release;
+        j["vm_accel"] = info.vm_accel;
         j["mb_per_s"] = spread_json(row.mbps);
         j["cpu_us_per_pass"] = spread_json(row.cpu_us);
         j["speedup_vs_read_send"] = spread_json(row.speedups);

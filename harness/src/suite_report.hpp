@@ -51,6 +51,7 @@ struct ReportFilters {
 struct ReportMachine {
     std::string os;
     std::string kernel_release;
+    std::string vm_accel;  // kvm or tcg for a guest of sfb kernels, else empty
 };
 
 // One row of `sfb report`: every sample of one configuration, path and machine.
