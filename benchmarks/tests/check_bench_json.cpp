@@ -134,7 +134,7 @@ std::optional<parsed_name> parse_name(const std::string& name, std::string& why)
     return parsed;
 }
 
-std::size_t segment_index(std::string_view name) {
+constexpr std::size_t segment_index(std::string_view name) {
     for (std::size_t i = 0; i < contract::name_segments.size(); ++i) {
         if (contract::name_segments[i].name == name) {
             return i;
@@ -142,6 +142,14 @@ std::size_t segment_index(std::string_view name) {
     }
     return contract::name_segments.size();
 }
+
+// The segments the checks below read; the build fails if the contract loses one.
+constexpr std::size_t path_segment = segment_index(contract::segment_name::path);
+constexpr std::size_t file_segment = segment_index(contract::segment_name::file);
+constexpr std::size_t conns_segment = segment_index(contract::segment_name::conns);
+static_assert(path_segment < contract::name_segments.size() &&
+              file_segment < contract::name_segments.size() &&
+              conns_segment < contract::name_segments.size());
 
 std::string context_string(const nlohmann::json& context, std::string_view key) {
     const auto found = context.find(std::string(key));
@@ -261,9 +269,9 @@ void check_benchmark(const nlohmann::json& b, bool verified, std::set<std::strin
         fail("benchmark name does not follow the contract: " + name + ": " + why);
         return;
     }
-    const std::string& path_name = parsed->values[segment_index(contract::segment_name::path)];
+    const std::string& path_name = parsed->values[path_segment];
     const auto path = contract::parse_path_id(path_name);
-    const auto conns = parse_number(parsed->values[segment_index(contract::segment_name::conns)]);
+    const auto conns = parse_number(parsed->values[conns_segment]);
     if (parsed->threads != 0 && conns != parsed->threads) {
         fail("threads and conns disagree in " + name);
     }
@@ -279,8 +287,7 @@ void check_benchmark(const nlohmann::json& b, bool verified, std::set<std::strin
     if (failures > 0) {
         return;
     }
-    const double file = static_cast<double>(
-        *parse_number(parsed->values[segment_index(contract::segment_name::file)]));
+    const double file = static_cast<double>(*parse_number(parsed->values[file_segment]));
     const auto near = [](double x, double y) { return std::fabs(x - y) <= 0.5 + 1e-9 * y; };
     namespace counter = contract::counter_name;
     if (!near(b[counter::pass_bytes].get<double>(), file)) {
