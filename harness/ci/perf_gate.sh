@@ -1,0 +1,168 @@
+#!/usr/bin/env bash
+# The CI performance gate: build the base and the candidate, run `sfb ab --paired` on them,
+# keep the Markdown summary, the merged results and the dashboard exports. It is what
+# .github/workflows/perf-gate.yml runs on a pull request, and what the ctest ci.perf_gate runs
+# here end to end, so the workflow's steps are tested even though the hosted runner is not.
+set -euo pipefail
+
+readonly EXIT_OK=0 EXIT_REGRESSION=1 EXIT_USAGE=2 EXIT_FAILED=3
+
+usage() {
+    cat <<'EOF'
+usage: harness/ci/perf_gate.sh [options] [-- BENCHMARK ARGS...]
+
+Builds the base and the candidate with the release preset, runs the regression gate
+(sfb ab --paired: both builds interleaved round by round, Wilcoxon signed-rank test with
+Holm's correction), and writes into the output folder:
+  summary.md                    the gate's Markdown report (also appended to --summary)
+  gate.json                     the same comparison as `sfb compare --format json`
+  base.json, candidate.json     each side's merged results
+  github-action-benchmark-bigger.json, github-action-benchmark-smaller.json, bencher.json
+                                the candidate's results for dashboards (sfb export)
+  exit_code                     the gate's exit code
+
+Where the builds come from (the candidate's sfb runs the gate for both sides):
+  --base-dir DIR          source tree of the base; built into DIR/build/release
+  --candidate-dir DIR     source tree of the candidate (default: this script's checkout)
+  --base-bench PATH       a built bench_sendfile to use as the base instead of building one
+  --candidate-bench PATH  the same for the candidate
+  --sfb PATH              the sfb to run the gate with (default: the candidate build's)
+
+Gate:
+  --rounds N              rounds of sfb ab (default 15; the paired test needs 6 or more)
+  --threshold PCT         smallest change that counts (default 5%)
+  --gate-option OPT       a comparison option for sfb ab and sfb compare (--gate, --alpha,
+                          --correction), e.g. --gate-option=--gate=real_time (repeatable)
+  -- ARGS                 benchmark arguments for both builds (default: a small sweep of
+                          read_send, sendfile and splice, discard receiver, 1 MiB and 64 MiB
+                          files, pinned, 0.2 s per benchmark)
+
+Output:
+  --out DIR               output folder (default: perf-gate; created, must be empty or new)
+  --summary FILE          also append the Markdown report to FILE (default: $GITHUB_STEP_SUMMARY
+                          when it is set)
+  -h, --help              this help
+
+exit codes (those of sfb ab, so a workflow step fails exactly when the gate does):
+  0  no regression
+  1  at least one benchmark regressed
+  2  bad usage or input (the message says what)
+  3  a build failed, a benchmark program failed, or an output could not be written
+Every output that could be made is written whatever the exit code.
+EOF
+}
+
+fail() {
+    local code=$1
+    shift
+    echo "perf_gate.sh: $*" >&2
+    exit "$code"
+}
+
+script_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+base_dir="" candidate_dir="$(cd "$script_dir/../.." && pwd)"
+base_bench="" candidate_bench="" sfb=""
+rounds=15 threshold="5%" out="perf-gate" summary="${GITHUB_STEP_SUMMARY:-}"
+gate_options=() bench_args=()
+
+need_value() {
+    [[ $# -ge 2 && -n $2 ]] || fail $EXIT_USAGE "$1 needs a value (try --help)"
+}
+
+while [[ $# -gt 0 ]]; do
+    case $1 in
+        -h | --help) usage; exit $EXIT_OK ;;
+        --*=*) set -- "${1%%=*}" "${1#*=}" "${@:2}"; continue ;;
+        --base-dir) need_value "$@"; base_dir=$2; shift ;;
+        --candidate-dir) need_value "$@"; candidate_dir=$2; shift ;;
+        --base-bench) need_value "$@"; base_bench=$2; shift ;;
+        --candidate-bench) need_value "$@"; candidate_bench=$2; shift ;;
+        --sfb) need_value "$@"; sfb=$2; shift ;;
+        --rounds) need_value "$@"; rounds=$2; shift ;;
+        --threshold) need_value "$@"; threshold=$2; shift ;;
+        --gate-option) need_value "$@"; gate_options+=("$2"); shift ;;
+        --out) need_value "$@"; out=$2; shift ;;
+        --summary) need_value "$@"; summary=$2; shift ;;
+        --) shift; bench_args=("$@"); break ;;
+        *) fail $EXIT_USAGE "unknown argument '$1' (try --help)" ;;
+    esac
+    shift
+done
+
+[[ $rounds =~ ^[0-9]+$ ]] || fail $EXIT_USAGE "--rounds: '$rounds' is not a whole number"
+[[ -n $base_dir || -n $base_bench ]] || fail $EXIT_USAGE "name the base: --base-dir or --base-bench"
+if [[ ${#bench_args[@]} -eq 0 ]]; then
+    # shellcheck disable=SC2054  # the commas are inside the flags' values
+    bench_args=(--sfb_paths=read_send,sendfile,splice --sfb_file_sizes=1M,64M
+                --sfb_receiver=discard --sfb_pin=0,1 --benchmark_min_time=0.2)
+fi
+if [[ -e $out && -n $(ls -A "$out" 2>/dev/null) ]]; then
+    fail $EXIT_USAGE "--out $out exists and is not empty (the gate never mixes two runs' files)"
+fi
+mkdir -p "$out" || fail $EXIT_FAILED "cannot create the output folder $out"
+out=$(cd "$out" && pwd)
+
+# Builds the release preset of one source tree; the targets are what that side needs.
+build() {
+    local side=$1 dir=$2
+    shift 2
+    [[ -f $dir/CMakePresets.json ]] ||
+        fail $EXIT_USAGE "--$side-dir $dir is not a sendfile-bench source tree (no CMakePresets.json)"
+    echo "perf_gate.sh: building the $side in $dir (release preset: $*)" >&2
+    (cd "$dir" && cmake --preset release -DSFB_BUILD_TESTS=OFF >"$out/build-$side.log" 2>&1 &&
+        cmake --build build/release --target "$@" >>"$out/build-$side.log" 2>&1) ||
+        fail $EXIT_FAILED "the $side failed to build; the log is $out/build-$side.log"
+}
+
+if [[ -z $candidate_bench || -z $sfb ]]; then
+    build candidate "$candidate_dir" bench_sendfile sfb
+    candidate_bench=${candidate_bench:-$candidate_dir/build/release/benchmarks/bench_sendfile}
+    sfb=${sfb:-$candidate_dir/build/release/harness/sfb}
+fi
+if [[ -z $base_bench ]]; then
+    build base "$base_dir" bench_sendfile
+    base_bench=$base_dir/build/release/benchmarks/bench_sendfile
+fi
+for program in "$base_bench" "$candidate_bench" "$sfb"; do
+    [[ -x $program ]] || fail $EXIT_USAGE "$program is not an executable program"
+done
+
+# The gate. Its exit code is the script's, after everything else is written.
+echo "perf_gate.sh: gate: $rounds rounds, threshold $threshold, benchmark args: ${bench_args[*]}" >&2
+gate=0
+"$sfb" ab --base "$base_bench" --candidate "$candidate_bench" --paired --rounds "$rounds" \
+    --threshold "$threshold" --format markdown --save-base "$out/base.json" \
+    --save-candidate "$out/candidate.json" ${gate_options[@]+"${gate_options[@]}"} -- "${bench_args[@]}" \
+    >"$out/summary.md" || gate=$?
+echo "$gate" >"$out/exit_code"
+if [[ -n $summary && -s $out/summary.md ]]; then
+    cat "$out/summary.md" >>"$summary" || fail $EXIT_FAILED "cannot append to --summary $summary"
+fi
+if [[ $gate -ne $EXIT_OK && $gate -ne $EXIT_REGRESSION ]]; then
+    fail "$gate" "the gate could not decide (sfb ab exited $gate; its message is above)"
+fi
+
+# The same comparison as JSON, for tools (plots/sfb_plots.py compare draws it). No benchmark
+# runs again: it reads the two merged files.
+compare=0
+"$sfb" compare "$out/base.json" "$out/candidate.json" --paired --threshold "$threshold" \
+    ${gate_options[@]+"${gate_options[@]}"} --format json >"$out/gate.json" || compare=$?
+if [[ $compare -ne $gate ]]; then
+    fail $EXIT_FAILED "sfb compare on the saved results exited $compare, the gate $gate"
+fi
+
+# Dashboard exports of the candidate.
+if "$sfb" export --help >/dev/null 2>&1; then
+    for format in github-action-benchmark-bigger github-action-benchmark-smaller bencher; do
+        "$sfb" export --format "$format" --output "$out/$format.json" "$out/candidate.json" ||
+            fail $EXIT_FAILED "sfb export --format $format failed"
+    done
+else
+    echo "perf_gate.sh: note: this sfb has no 'export' command; no dashboard exports written" >&2
+fi
+
+case $gate in
+    0) echo "perf_gate.sh: no regression; outputs in $out" >&2 ;;
+    1) echo "perf_gate.sh: REGRESSION (see $out/summary.md); outputs in $out" >&2 ;;
+esac
+exit "$gate"
