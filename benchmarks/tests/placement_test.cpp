@@ -5,10 +5,15 @@
 #include <sys/socket.h>
 
 #include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <regex>
+#include <string>
 #include <thread>
 #include <vector>
 
 #include "loopback.h"
+#include "options.h"
 #include "placement.h"
 
 namespace sfb::bench {
@@ -158,6 +163,131 @@ TEST(placement, SameIsAppliedToBothThreads) {
 
 TEST(placement, SplitIsAppliedToBothThreads) {
     expect_placement_applied(placement::split);
+}
+
+// --sfb_placement and --sfb_sampling as bench_sendfile parses them.
+bool parse(std::vector<std::string> args, suite_options& options, std::string& error) {
+    args.insert(args.begin(), "bench");
+    std::vector<char*> argv;
+    for (auto& arg : args) {
+        argv.push_back(arg.data());
+    }
+    argv.push_back(nullptr);
+    int argc = static_cast<int>(args.size());
+    return parse_suite_flags(argc, argv.data(), options, error);
+}
+
+TEST(placement_flags, ListsAreParsedAndBadOnesRefused) {
+    suite_options options;
+    std::string error;
+    ASSERT_TRUE(parse({"--sfb_placement=same,free", "--sfb_sampling=false"}, options, error))
+        << error;
+    EXPECT_EQ(options.placements, (std::vector{placement::same, placement::free}));
+    EXPECT_FALSE(options.sampling);
+    EXPECT_EQ(planned_placements(options), (std::vector{placement::same, placement::free}));
+
+    suite_options bad;
+    EXPECT_FALSE(parse({"--sfb_placement=same,sideways"}, bad, error));
+    EXPECT_NE(error.find("same, split and/or free"), std::string::npos) << error;
+    suite_options both;
+    EXPECT_FALSE(parse({"--sfb_placement=split", "--sfb_pin=0,1"}, both, error));
+    EXPECT_NE(error.find("give one of them"), std::string::npos) << error;
+}
+
+TEST(placement_flags, DefaultAndPinnedPlans) {
+    suite_options defaults;
+    std::string error;
+    ASSERT_TRUE(parse({}, defaults, error)) << error;
+    EXPECT_TRUE(defaults.sampling);
+    EXPECT_EQ(planned_placements(defaults), default_placements(online_cpus()));
+    suite_options same_cpu;
+    ASSERT_TRUE(parse({"--sfb_pin=1,1"}, same_cpu, error)) << error;
+    EXPECT_EQ(planned_placements(same_cpu), std::vector{placement::same});
+    suite_options two_cpus;
+    ASSERT_TRUE(parse({"--sfb_pin=0,1"}, two_cpus, error)) << error;
+    EXPECT_EQ(planned_placements(two_cpus), std::vector{placement::split});
+}
+
+TEST(placement_flags, EachPlacementIsANameSegment) {
+    suite_options options;
+    std::string error;
+    ASSERT_TRUE(parse({"--sfb_paths=sendfile", "--sfb_receiver=copy", "--sfb_file_sizes=1M",
+                       "--sfb_placement=same,free"},
+                      options, error))
+        << error;
+    std::vector<std::string> left_out;
+    const auto cases = plan_benchmarks(options, left_out);
+    ASSERT_EQ(cases.size(), 2U);
+    EXPECT_EQ(cases[0].name(),
+              "sendfile/tcp4/copy/warm/file:1048576/block:65536/conns:1/placement:same");
+    EXPECT_EQ(cases[1].name(),
+              "sendfile/tcp4/copy/warm/file:1048576/block:65536/conns:1/placement:free");
+    EXPECT_EQ(cases[1].where, placement::free);
+}
+
+// Runs bench_sendfile with `flags` and returns its JSON output.
+std::string run_bench(const std::string& flags) {
+    const std::string command = std::string(SFB_BENCH_EXECUTABLE) +
+                                " --benchmark_format=json --benchmark_min_time=0.01 "
+                                "--sfb_paths=sendfile --sfb_receiver=copy --sfb_file_sizes=1M "
+                                "--sfb_dir=/tmp " +
+                                flags + " 2>/dev/null";
+    std::string out;
+    if (std::FILE* pipe = ::popen(command.c_str(), "r")) {
+        char buffer[4096];
+        while (const std::size_t n = std::fread(buffer, 1, sizeof buffer, pipe)) {
+            out.append(buffer, n);
+        }
+        EXPECT_EQ(::pclose(pipe), 0) << command;
+    }
+    return out;
+}
+
+// The value of counter `counter` in the JSON entry of the benchmark whose name contains
+// `name`; NaN when absent.
+double counter_of(const std::string& json, const std::string& name, const std::string& counter) {
+    const auto at = json.find(name);
+    if (at == std::string::npos) {
+        return std::nan("");
+    }
+    const auto end = json.find('}', at);
+    const std::string entry = json.substr(at, end - at);
+    std::smatch match;
+    if (!std::regex_search(entry, match, std::regex("\"" + counter + "\": ([-+0-9.eE]+)"))) {
+        return std::nan("");
+    }
+    return std::stod(match[1]);
+}
+
+TEST(placement_in_bench_sendfile, PinnedPlacementsShowInTheCounters) {
+    if (online_cpus() < 2) {
+        GTEST_SKIP() << "needs two CPUs";
+    }
+    const std::string json = run_bench("--sfb_placement=same,split,free");
+    EXPECT_NE(json.find("\"placement\": \"same,split,free\""), std::string::npos);
+    // Pinned: every pass ends with both threads where the placement put them, none moves.
+    EXPECT_EQ(counter_of(json, "placement:same", "same_cpu_share"), 1.0);
+    EXPECT_EQ(counter_of(json, "placement:same", "migrations"), 0.0);
+    EXPECT_EQ(counter_of(json, "placement:split", "same_cpu_share"), 0.0);
+    EXPECT_EQ(counter_of(json, "placement:split", "migrations"), 0.0);
+    // Free: a share, whatever the scheduler chose.
+    const double share = counter_of(json, "placement:free", "same_cpu_share");
+    EXPECT_GE(share, 0.0);
+    EXPECT_LE(share, 1.0);
+    for (const char* counter : {"other_cpu_us", "steal_us", "pass_median_us", "pass_bimodal"}) {
+        EXPECT_FALSE(std::isnan(counter_of(json, "placement:free", counter))) << counter;
+    }
+    EXPECT_LE(counter_of(json, "placement:free", "pass_min_us"),
+              counter_of(json, "placement:free", "pass_max_us"));
+}
+
+TEST(placement_in_bench_sendfile, SamplingOffLeavesTheCountersOut) {
+    const std::string json = run_bench("--sfb_placement=same --sfb_sampling=false");
+    EXPECT_NE(json.find("\"sampling\": \"off\""), std::string::npos);
+    EXPECT_FALSE(std::isnan(counter_of(json, "placement:same", "receiver_cpu_us")));
+    for (const char* counter : {"other_cpu_us", "migrations", "same_cpu_share", "pass_median_us"}) {
+        EXPECT_TRUE(std::isnan(counter_of(json, "placement:same", counter))) << counter;
+    }
 }
 
 }  // namespace
