@@ -195,4 +195,30 @@ std::optional<confidence_interval> ratio_interval(std::span<const double> base,
                                std::exp(shift->high) - 1.0, shift->coverage};
 }
 
+std::optional<confidence_interval> pairwise_ratio_interval(std::span<const double> ratios,
+                                                           std::size_t candidate_count,
+                                                           double level) {
+    if (candidate_count == 0 || ratios.empty() || ratios.size() % candidate_count != 0) {
+        return std::nullopt;
+    }
+    // Logarithms keep the order, so the order statistics of the ratios are those of the
+    // differences of the logarithms that shift_interval() takes.
+    const std::size_t k =
+        shift_interval_rank(ratios.size() / candidate_count, candidate_count, level);
+    if (k == 0) {
+        return std::nullopt;
+    }
+    std::vector<double> sorted(ratios.begin(), ratios.end());
+    std::sort(sorted.begin(), sorted.end());
+    const std::size_t n = sorted.size();
+    // Between two middle ratios, their geometric mean: the midpoint of their logarithms.
+    const double estimate =
+        n % 2 == 1 ? sorted[n / 2] : std::sqrt(sorted[n / 2 - 1] * sorted[n / 2]);
+    const std::size_t base_count = n / candidate_count;
+    const double coverage = base_count > kExactLimit || candidate_count > kExactLimit
+                                ? level
+                                : 1.0 - 2.0 * mann_whitney_cdf(base_count, candidate_count, k - 1);
+    return confidence_interval{estimate, sorted[k - 1], sorted[n - k], coverage};
+}
+
 }  // namespace sfb::harness

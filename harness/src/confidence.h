@@ -60,4 +60,12 @@ std::optional<confidence_interval> ratio_interval(std::span<const double> base,
                                                   std::span<const double> candidate,
                                                   double level = 0.95);
 
+// The same ratio interval from every ratio candidate_j / base_i already computed (there are
+// base count x `candidate_count` of them, in any order): the median of the ratios and their
+// k-th smallest and largest, as ratios (not changes). nullopt when the count does not divide
+// or as above.
+std::optional<confidence_interval> pairwise_ratio_interval(std::span<const double> ratios,
+                                                           std::size_t candidate_count,
+                                                           double level = 0.95);
+
 }  // namespace sfb::harness

@@ -154,5 +154,26 @@ TEST(RatioInterval, RelativeChangeOfPositiveValues) {
     EXPECT_FALSE(ratio_interval(with_zero, base));
 }
 
+TEST(RatioInterval, FromPairwiseRatiosMatchesTheDirectOne) {
+    const std::vector<double> base = {100, 104, 97, 101, 99, 103, 98};
+    const std::vector<double> candidate = {120, 118, 125, 121, 119, 123, 117, 122};
+    std::vector<double> ratios;
+    for (const double y : candidate) {
+        for (const double x : base) {
+            ratios.push_back(y / x);
+        }
+    }
+    const auto direct = ratio_interval(base, candidate);
+    const auto pairwise = pairwise_ratio_interval(ratios, candidate.size());
+    ASSERT_TRUE(direct);
+    ASSERT_TRUE(pairwise);
+    EXPECT_NEAR(pairwise->estimate, 1 + direct->estimate, 1e-12);
+    EXPECT_NEAR(pairwise->low, 1 + direct->low, 1e-12);
+    EXPECT_NEAR(pairwise->high, 1 + direct->high, 1e-12);
+    EXPECT_DOUBLE_EQ(pairwise->coverage, direct->coverage);
+    EXPECT_FALSE(pairwise_ratio_interval(ratios, 5));  // 56 ratios are not 5 x something
+    EXPECT_FALSE(pairwise_ratio_interval({}, 3));
+}
+
 }  // namespace
 }  // namespace sfb::harness
