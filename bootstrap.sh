@@ -10,7 +10,7 @@ set -euo pipefail
 packages=(
     build-essential cmake ninja-build pkg-config git
     libbenchmark-dev libgtest-dev libgmock-dev libfmt-dev nlohmann-json3-dev liburing-dev
-    python3 python3-matplotlib
+    python3 python3-matplotlib nodejs
     iperf3 clang-format
     qemu-system-x86 busybox-static cpio
 )
