@@ -13,6 +13,7 @@
 #include "file_benchmark.h"
 #include "machine_context.h"
 #include "options.h"
+#include "strict_json.h"
 #include "suite_context.h"
 #include "suite_plan.h"
 
@@ -77,6 +78,8 @@ int main(int argc, char** argv) {
         std::cerr << "bench_sendfile: " << error << "\n";
         return 2;
     }
+    // Before Google takes its flags out of argv.
+    const json_outputs json = find_json_outputs(argc, argv);
     if (!initialize_google_benchmark(argc, argv)) {
         return 2;
     }
@@ -99,7 +102,10 @@ int main(int argc, char** argv) {
     if (plan.runnable.empty()) {
         std::cerr << "bench_sendfile: nothing to run: every selected benchmark was skipped\n";
     }
-    benchmark::RunSpecifiedBenchmarks();
+    strict_json_reporter display_json;
+    strict_json_reporter file_json;
+    benchmark::RunSpecifiedBenchmarks(json.display ? &display_json : nullptr,
+                                      json.file ? &file_json : nullptr);
     benchmark::Shutdown();
     files.close_all();
     // Exit 1 once the JSON is complete: each failed benchmark is in it with its error_message,

@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include <climits>
+#include <cstdlib>
+#include <string_view>
 #include <thread>
 
 namespace sfb::bench::testing_support {
@@ -113,6 +115,21 @@ child_result run_child(const std::vector<std::string>& args, const child_setup& 
                        std::chrono::milliseconds timeout) {
     child_process child(args, setup);
     return child.wait(timeout);
+}
+
+std::string find_program(const std::string& name) {
+    const char* path = std::getenv("PATH");
+    std::string_view dirs = path != nullptr ? path : "/usr/bin:/bin";
+    while (!dirs.empty()) {
+        const auto colon = dirs.find(':');
+        const std::string candidate = std::string(dirs.substr(0, colon)) + "/" + name;
+        // Relative $PATH entries are skipped: not a program a test should run.
+        if (candidate.starts_with("/") && ::access(candidate.c_str(), X_OK) == 0) {
+            return candidate;
+        }
+        dirs = colon == std::string_view::npos ? std::string_view{} : dirs.substr(colon + 1);
+    }
+    return "";
 }
 
 bool holds_file_in(pid_t pid, const std::string& directory) {

@@ -50,6 +50,9 @@ class child_process {
 child_result run_child(const std::vector<std::string>& args, const child_setup& setup = {},
                        std::chrono::milliseconds timeout = std::chrono::seconds(60));
 
+// The absolute path of `name` found in $PATH, or "" when it is not installed.
+std::string find_program(const std::string& name);
+
 // Whether process `pid` holds a descriptor open on a file inside `directory` (including an
 // unnamed or deleted one, which /proc shows as "<directory>/#123 (deleted)").
 bool holds_file_in(pid_t pid, const std::string& directory);
