@@ -23,28 +23,25 @@ Exit status: 0 drawn, 2 bad input (the message says what is wrong).
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import sys
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import sfb_results as sr  # noqa: E402  (the one JSON reader: the same acceptance as sfb)
 
 PASS_COUNTERS = ("pass_min_us", "pass_q10_us", "pass_q25_us", "pass_median_us", "pass_q75_us",
                  "pass_q90_us", "pass_max_us")
 US_PER_UNIT = {"ns": 1e-3, "us": 1.0, "ms": 1e3, "s": 1e6}
 
 
-class InputError(Exception):
-    """The figure cannot be drawn from this input."""
+InputError = sr.InputError
 
 
 def load_repetitions(path: Path, wanted: str) -> tuple:
     """(benchmark name, list of repetition entries) of the one benchmark `wanted` names."""
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as e:
-        raise InputError(f"{path}: cannot read: {e}") from e
-    except json.JSONDecodeError as e:
-        raise InputError(f"{path}: not JSON: {e}") from e
+    document = sr.read_json(path, "Google Benchmark JSON")
     if not isinstance(document, dict) or not isinstance(document.get("benchmarks"), list):
         raise InputError(f"{path}: not Google Benchmark output (no \"benchmarks\" array)")
     entries = {}
