@@ -504,6 +504,17 @@ std::vector<std::filesystem::path> expand_inputs(std::span<const std::filesystem
     return files;
 }
 
+ResultSet filter_benchmarks(const ResultSet& set, const std::regex& pattern) {
+    ResultSet out;
+    out.files = set.files;
+    for (const auto& series : set.benchmarks) {
+        if (std::regex_search(series.name, pattern)) {
+            out.series(series.name) = series;
+        }
+    }
+    return out;
+}
+
 ResultSet load_results(std::span<const std::filesystem::path> inputs) {
     ResultSet set;
     for (const auto& file : expand_inputs(inputs)) {

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -83,6 +84,10 @@ void add_benchmark_document(ResultSet& set, const Json& document,
 // read, or a *.json entry that is not a regular file (a FIFO, a symlink loop, ...).
 // Symbolic links to folders are not followed.
 std::vector<std::filesystem::path> expand_inputs(std::span<const std::filesystem::path> inputs);
+
+// The benchmarks of `set` whose name `pattern` finds (std::regex_search, ECMAScript: anchor
+// with ^ to match from the start, as in "^sendfile/"), with the same files.
+ResultSet filter_benchmarks(const ResultSet& set, const std::regex& pattern);
 
 // expand_inputs + read_json_file + add_benchmark_document for each.
 ResultSet load_results(std::span<const std::filesystem::path> inputs);

@@ -5,6 +5,7 @@
 #include "cli.hpp"
 #include "compare.hpp"
 #include "destinations.hpp"
+#include "export.hpp"
 #include "kernels.h"
 #include "merge_rounds.hpp"
 #include "progress.hpp"
@@ -19,6 +20,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <optional>
+#include <regex>
 #include <set>
 #include <system_error>
 
@@ -51,6 +53,8 @@ std::vector<OptionSpec> compare_option_specs() {
          "pair repetition i of BASE with repetition i of NEW (rounds of sfb ab) and use the "
          "Wilcoxon signed-rank test"},
         {"no-test", "", "show the changes only: no test, no verdict (exit 0)"},
+        {"filter", "REGEX",
+         "only benchmarks whose name REGEX finds (ECMAScript; anchor with ^, e.g. ^sendfile/)"},
         {"format", "text|markdown|json", "output format (default text)"},
         {"all-metrics", "", "text/markdown: show every counter, not only times and rates"},
         {"summary", "FILE", "also append the Markdown report to FILE (e.g. $GITHUB_STEP_SUMMARY)"},
@@ -129,6 +133,34 @@ CompareOptions compare_options(const ParsedArgs& args) {
     options.holm = correction == "holm";
     options.paired = args.flag("paired");
     return options;
+}
+
+// --filter REGEX: UsageError for a bad expression.
+std::optional<std::regex> filter_from(const ParsedArgs& args) {
+    auto text = args.value("filter");
+    if (!text) {
+        return std::nullopt;
+    }
+    try {
+        return std::regex(*text, std::regex::ECMAScript);
+    } catch (const std::regex_error& e) {
+        throw UsageError(
+            fmt::format("--filter \"{}\": not a regular expression: {}", *text, e.what()));
+    }
+}
+
+// The benchmarks --filter keeps; InputError naming `label` when it keeps none.
+ResultSet filtered(const ResultSet& set, const std::optional<std::regex>& filter,
+                   const ParsedArgs& args, const std::string& label) {
+    if (!filter) {
+        return set;
+    }
+    ResultSet out = filter_benchmarks(set, *filter);
+    if (out.benchmarks.empty()) {
+        throw InputError(
+            fmt::format("{}: no benchmark matches --filter \"{}\"", label, *args.value("filter")));
+    }
+    return out;
 }
 
 void print(const std::string& text) {
@@ -317,10 +349,14 @@ int compare_command(std::span<const std::string> argv) {
     const CompareOptions options = compare_options(args);
     output_format(args);  // reject a bad --format before reading anything
     use_colour(args);
+    filter_from(args);
     const std::filesystem::path base_path = args.positional[0];
     const std::filesystem::path new_path = args.positional[1];
-    const ResultSet base = load_results(std::span(&base_path, 1));
-    const ResultSet candidate = load_results(std::span(&new_path, 1));
+    const auto filter = filter_from(args);
+    const ResultSet base =
+        filtered(load_results(std::span(&base_path, 1)), filter, args, base_path.string());
+    const ResultSet candidate =
+        filtered(load_results(std::span(&new_path, 1)), filter, args, new_path.string());
     return emit_comparison(
         compare_results(base, candidate, options, base_path.string(), new_path.string()), args);
 }
@@ -427,6 +463,7 @@ int ab_command(std::span<const std::string> argv) {
     const CompareOptions options = compare_options(args);
     output_format(args);
     use_colour(args);
+    filter_from(args);
     const unsigned rounds =
         args.value("rounds") ? parse_count("rounds", *args.value("rounds"), 1) : 9;
     // Fail before spending minutes on runs that no test could judge (the full check, with
@@ -494,13 +531,65 @@ int ab_command(std::span<const std::string> argv) {
     if (!failures.empty()) {
         throw std::runtime_error(failures);
     }
-    ResultSet base;
-    add_benchmark_document(base, merged_base, programs[0]);
-    ResultSet candidate;
-    add_benchmark_document(candidate, merged_candidate, programs[1]);
+    ResultSet base_all;
+    add_benchmark_document(base_all, merged_base, programs[0]);
+    ResultSet candidate_all;
+    add_benchmark_document(candidate_all, merged_candidate, programs[1]);
+    const auto filter = filter_from(args);
+    const ResultSet base = filtered(base_all, filter, args, programs[0].string());
+    const ResultSet candidate = filtered(candidate_all, filter, args, programs[1].string());
     return emit_comparison(
         compare_results(base, candidate, options, programs[0].string(), programs[1].string()),
         args);
+}
+
+// --- export ------------------------------------------------------------------------------
+
+const std::vector<OptionSpec> kExportOptions = {
+    {"format", "FORMAT",
+     "github-action-benchmark-bigger, github-action-benchmark-smaller or bencher (required)"},
+    {"filter", "REGEX", "only benchmarks whose name REGEX finds (e.g. ^sendfile/)"},
+    {"output", "FILE", "write to FILE instead of standard output"},
+};
+
+int export_command(std::span<const std::string> argv) {
+    const ParsedArgs args = parse_args(argv, kExportOptions);
+    if (args.help) {
+        print(format_help(
+            "sfb export --format FORMAT [options] FILE|DIR...",
+            "Exports raw bench_sendfile (or any Google Benchmark) output, or stored results,\n"
+            "for CI dashboards: one entry per benchmark and metric, the median over the\n"
+            "repetitions with the interquartile range as its range. MB/s is bigger-is-better;\n"
+            "real time per pass, sender CPU per pass (cpu_time) and service demand are\n"
+            "smaller-is-better (times in us). Formats: github-action-benchmark's\n"
+            "customBiggerIsBetter and customSmallerIsBetter JSON (one file each), and the\n"
+            "Bencher Metric Format (all measures in one file).",
+            kExportOptions, kExitCodes));
+        return kExitOk;
+    }
+    const auto format_text = args.value("format");
+    if (!format_text) {
+        throw UsageError(
+            "export needs --format (github-action-benchmark-bigger, "
+            "github-action-benchmark-smaller or bencher)");
+    }
+    const ExportFormat format = parse_export_format(*format_text);
+    if (args.positional.empty()) {
+        throw UsageError("export needs at least one result file or folder");
+    }
+    const auto filter = filter_from(args);
+    if (auto output = args.value("output")) {
+        check_writable_file("output", *output);
+    }
+    const std::vector<std::filesystem::path> inputs(args.positional.begin(), args.positional.end());
+    const ResultSet set = filtered(load_results(inputs), filter, args, inputs.front().string());
+    const std::string text = render_export(export_entries(set), format);
+    if (auto output = args.value("output")) {
+        write_file(*output, text);
+    } else {
+        print(text);
+    }
+    return kExitOk;
 }
 
 const char* const kTopHelp =
@@ -513,6 +602,7 @@ const char* const kTopHelp =
     "  compare   compare two results (files or folders); exit 1 on a regression\n"
     "  report    one table over stored results across machines, kernels and OSes\n"
     "  ab        run two builds interleaved and compare them: the CI regression gate\n"
+    "  export    results for CI dashboards (github-action-benchmark, Bencher)\n"
     "  kernels   run the suite in VMs booted from other kernels (qemu; vm/README.md)\n"
     "\n"
     "`sfb COMMAND --help` describes each command.\n"
@@ -528,6 +618,10 @@ int sfb_main(std::span<const std::string> args) {
     const std::string& command = args.front();
     const auto rest = args.subspan(1);
     try {
+        if (command == "--version" || command == "version") {
+            print(fmt::format("sfb {} (git {})\n", SFB_VERSION, SFB_GIT_COMMIT));
+            return kExitOk;
+        }
         if (command == "-h" || command == "--help" || command == "help") {
             print(std::string(kTopHelp) + kExitCodes + "\n");
             return kExitOk;
@@ -544,10 +638,14 @@ int sfb_main(std::span<const std::string> args) {
         if (command == "ab") {
             return ab_command(rest);
         }
+        if (command == "export") {
+            return export_command(rest);
+        }
         if (command == "kernels") {
             return kernels_command(rest);
         }
-        throw UsageError(fmt::format("unknown command \"{}\" (run, compare, report, ab)", command));
+        throw UsageError(fmt::format(
+            "unknown command \"{}\" (run, compare, report, ab, export, kernels)", command));
     } catch (const UsageError& e) {
         std::fprintf(stderr, "sfb %s: %s\n", command.c_str(), e.what());
         return kExitBadInput;

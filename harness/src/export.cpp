@@ -1,0 +1,125 @@
+#include "export.hpp"
+
+#include "cli.hpp"
+#include "stats.hpp"
+
+#include <fmt/format.h>
+#include <cmath>
+
+namespace sfb::harness {
+
+namespace {
+
+struct ExportedMetric {
+    const char* metric;
+    const char* measure;
+    const char* label;
+    const char* unit;
+    double scale;  // from the value in the result to the exported unit
+    bool bigger_is_better;
+};
+
+// What CI dashboards track: throughput, and the costs per pass.
+constexpr ExportedMetric kExported[] = {
+    {"bytes_per_second", "throughput-mb-s", "MB/s", "MB/s", 1e-6, true},
+    {"real_time", "real-time-us", "real time per pass", "us", 1.0, false},
+    {"cpu_time", "sender-cpu-us", "sender CPU per pass", "us", 1.0, false},
+    {"service_demand_us_per_kib", "service-demand-us-per-kib", "service demand", "us/KiB", 1.0,
+     false},
+};
+
+std::string spread_text(const ExportEntry& e) {
+    return fmt::format("median of {} repetitions; interquartile range {:.6g} .. {:.6g} {}",
+                       e.repetitions, e.q1, e.q3, e.unit);
+}
+
+std::string render_github(const std::vector<ExportEntry>& entries, bool bigger) {
+    Json out = Json::array();
+    for (const auto& e : entries) {
+        if (e.bigger_is_better != bigger) {
+            continue;
+        }
+        Json j = Json::object();
+        j["name"] = fmt::format("{} ({})", e.benchmark, e.label);
+        j["unit"] = e.unit;
+        j["value"] = e.median;
+        j["range"] = fmt::format("± {:.6g}", (e.q3 - e.q1) / 2);
+        j["extra"] = spread_text(e);
+        out.push_back(std::move(j));
+    }
+    return out.dump(2) + "\n";
+}
+
+std::string render_bencher(const std::vector<ExportEntry>& entries) {
+    Json out = Json::object();
+    for (const auto& e : entries) {
+        Json measure = Json::object();
+        measure["value"] = e.median;
+        measure["lower_value"] = e.q1;
+        measure["upper_value"] = e.q3;
+        out[e.benchmark][e.measure] = std::move(measure);
+    }
+    return out.dump(2) + "\n";
+}
+
+}  // namespace
+
+ExportFormat parse_export_format(std::string_view text) {
+    if (text == "github-action-benchmark-bigger") {
+        return ExportFormat::github_bigger;
+    }
+    if (text == "github-action-benchmark-smaller") {
+        return ExportFormat::github_smaller;
+    }
+    if (text == "bencher") {
+        return ExportFormat::bencher;
+    }
+    throw UsageError(
+        fmt::format("--format: \"{}\" is not github-action-benchmark-bigger, "
+                    "github-action-benchmark-smaller or bencher",
+                    text));
+}
+
+std::vector<ExportEntry> export_entries(const ResultSet& set) {
+    std::vector<ExportEntry> entries;
+    for (const auto& series : set.benchmarks) {
+        for (const auto& exported : kExported) {
+            std::vector<double> values = series.values(exported.metric);
+            if (values.empty()) {
+                continue;
+            }
+            for (double& v : values) {
+                v *= exported.scale;
+            }
+            ExportEntry e;
+            e.benchmark = series.name;
+            e.metric = exported.metric;
+            e.measure = exported.measure;
+            e.label = exported.label;
+            e.unit = exported.unit;
+            e.bigger_is_better = exported.bigger_is_better;
+            e.median = median(values);
+            e.q1 = quantile(values, 0.25);
+            e.q3 = quantile(values, 0.75);
+            e.repetitions = values.size();
+            if (std::isfinite(e.median) && std::isfinite(e.q1) && std::isfinite(e.q3)) {
+                entries.push_back(std::move(e));
+            }
+        }
+    }
+    return entries;
+}
+
+std::string render_export(const std::vector<ExportEntry>& entries, ExportFormat format) {
+    switch (format) {
+        case ExportFormat::github_bigger:
+            return render_github(entries, true);
+        case ExportFormat::github_smaller:
+            return render_github(entries, false);
+        case ExportFormat::bencher:
+            break;
+    }
+    return render_bencher(entries);
+}
+
+}  // namespace sfb::harness
