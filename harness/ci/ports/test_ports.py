@@ -236,7 +236,8 @@ class Exports(Ports):
             status, out = gab(tool, self.files[fmt])
             self.assertEqual(status, 0, f"{tool} refuses sfb export's {fmt}: {out}")
             for bench in out["benches"]:
-                self.assertGreater(bench["value"], 0, bench)
+                # Service demand of a pass too short for /proc/stat to see can be 0.
+                self.assertGreaterEqual(bench["value"], 0, bench)
                 self.assertTrue(bench["unit"], bench)
             names = [b["name"] for b in out["benches"]]
             self.assertEqual(len(names), len(set(names)), f"{fmt}: a name twice")
