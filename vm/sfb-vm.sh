@@ -276,7 +276,7 @@ disks=(-drive "file=$work/out.img,format=raw,if=none,id=out"
 if [ "$file_on" = ext4 ]; then
     truncate -s 4G "$work/data.img"
     mkfs.ext4 -q -F "$work/data.img"
-    disks+=(-drive "file=$work/data.img,format=raw,if=none,id=data,cache=none"
+    disks+=(-drive "file=$work/data.img,format=raw,if=none,id=data"
         -device "virtio-blk-pci,drive=data,serial=sfb-data")
 fi
 

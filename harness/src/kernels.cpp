@@ -3,6 +3,7 @@
 #include "bench_process.hpp"
 #include "cli.hpp"
 #include "commands.hpp"
+#include "destinations.hpp"
 #include "process.hpp"
 #include "store.hpp"
 #include "suite_report.hpp"
@@ -211,10 +212,18 @@ KernelOutcome run_kernel(const std::string& spec, const KernelsSettings& setting
     std::fflush(stdout);
 
     if (settings.store) {
-        const auto path =
-            store_result(settings.results_dir, machine_fingerprint(context),
-                         result_stem(started, result_commit(context)), merged.dump(2) + "\n");
-        outcome.stored = path.string();
+        const std::string content = merged.dump(2) + "\n";
+        try {
+            outcome.stored = store_result(settings.results_dir, machine_fingerprint(context),
+                                          result_stem(started, result_commit(context)), content)
+                                 .string();
+        } catch (const std::system_error& e) {
+            // Minutes of guest time are not thrown away: the result is kept elsewhere.
+            const auto kept = keep_unsaved(content);
+            return failed_outcome(spec, kExitFailure,
+                                  fmt::format("{}; the result was kept in {}", e.what(),
+                                              kept.empty() ? "no file" : kept.string()));
+        }
     } else {
         outcome.stored = "not stored (--no-store)";
     }
@@ -343,6 +352,9 @@ int kernels_command(std::span<const std::string> argv_in) {
     settings.store = !args.flag("no-store");
     settings.tests = args.flag("tests");
     settings.colour = ::isatty(STDOUT_FILENO) == 1;
+    if (settings.store) {
+        check_writable_folder("results-dir", settings.results_dir);  // before any boot
+    }
     const std::filesystem::path script = args.value("vm-script").value_or(SFB_VM_SCRIPT);
     check_executable(script);
     const std::filesystem::path build =
