@@ -79,6 +79,8 @@ PATH_LOOKS = [
     ("#117733", "o", "-."),
     ("#882255", "X", "-."),
     ("#999933", "P", "-."),
+    ("#44AA99", "s", ":"),
+    ("#AA4499", "^", ":"),
 ]
 PATH_LOOK = dict(zip(sr.KNOWN_PATHS, PATH_LOOKS))
 OTHER_LOOKS = [("#444444", m, ":") for m in ("h", "8", "p", "*", "d")]

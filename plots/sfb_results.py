@@ -4,7 +4,8 @@ Only the standard library is used here, so the loader can be imported by any Pyt
 interpreter; the figures (sfb_figures.py) need matplotlib.
 
 A result file holds one run: Google Benchmark's "context" object (plus the suite's own
-context keys) and a "benchmarks" array. Benchmark names follow the suite's contract:
+context keys) and a "benchmarks" array. Benchmark names follow the grammar in
+format/contract.json:
 
     <path>/<transport>/<receiver>/<cache>/file:<bytes>/block:<bytes>/conns:<n>/real_time
 
