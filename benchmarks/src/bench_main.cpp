@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "file_benchmark.h"
+#include "google_benchmark.h"
 #include "machine_context.h"
 #include "options.h"
 #include "strict_json.h"
@@ -29,6 +30,10 @@ void print_help() {
 // Hands the arguments the suite did not take to Google Benchmark. False (after Google printed
 // why) when one of them is not Google's either.
 bool initialize_google_benchmark(int argc, char** argv) {
+    // Every time is in microseconds unless --benchmark_time_unit says otherwise: the unit is
+    // set as Google's default, which that flag overrides, not on each benchmark, which would
+    // override the flag.
+    benchmark::SetDefaultTimeUnit(benchmark::kMicrosecond);
     // Google's default minimum time per benchmark (0.5 s) would take the default plan close to
     // a minute on a 2-core machine; 0.3 s keeps it well under. A --benchmark_min_time given on
     // the command line comes later in argv and wins.
@@ -52,7 +57,7 @@ void register_benchmarks(const suite_plan& plan, const suite_options& options, f
                     any_failed.store(true, std::memory_order_relaxed);
                 }
             });
-        b->UseRealTime()->Unit(benchmark::kMicrosecond);
+        b->UseRealTime();
         if (bc.connections > 1) {
             b->Threads(bc.connections);
         }
@@ -79,6 +84,10 @@ int main(int argc, char** argv) {
         return 2;
     }
     // Before Google takes its flags out of argv.
+    if (!check_google_flags(argc, argv, error)) {
+        std::cerr << "bench_sendfile: " << error << "\n";
+        return 2;
+    }
     const json_outputs json = find_json_outputs(argc, argv);
     if (!initialize_google_benchmark(argc, argv)) {
         return 2;
@@ -98,6 +107,8 @@ int main(int argc, char** argv) {
     register_benchmarks(plan, options, files, any_failed);
     add_context(machine_context());
     add_context(suite_context(options, file_fs, plan));
+    benchmark::AddCustomContext("gbench_library_build_type",
+                                library_build_type_meaning(library_build_type()));
 
     if (plan.runnable.empty()) {
         std::cerr << "bench_sendfile: nothing to run: every selected benchmark was skipped\n";

@@ -290,6 +290,10 @@ Suite flags (lists are comma-separated; sizes take K, M, G suffixes, powers of 1
                            PATH only
 
 bench_sendfile runs with --benchmark_min_time=0.3 unless the command line says otherwise.
+Google Benchmark 1.7.1 takes --benchmark_min_time in plain seconds (0.3, not 0.3s; no
+iteration counts such as 100x). Times are in microseconds unless --benchmark_time_unit
+(ns, us, ms, s) says otherwise. Exit status: 0 all ran, 1 a benchmark failed (the JSON is
+complete and names it), 2 bad flags.
 
 Google Benchmark flags:
 )";

@@ -1,7 +1,6 @@
 #include "strict_json.h"
 
 #include <array>
-#include <cstdlib>
 #include <sstream>
 
 namespace sfb::bench {
@@ -19,24 +18,6 @@ std::size_t non_finite_word(std::string_view rest) {
         }
     }
     return 0;
-}
-
-// The value of flag `name` ("--name=value") in argv, else of its environment variable, else
-// `fallback`.
-std::string flag_value(int argc, const char* const* argv, std::string_view name,
-                       std::string_view env, std::string_view fallback) {
-    std::string value(fallback);
-    if (const char* from_env = std::getenv(std::string(env).c_str())) {
-        value = from_env;
-    }
-    const std::string prefix = "--" + std::string(name) + "=";
-    for (int i = 1; i < argc; ++i) {
-        const std::string_view arg = argv[i];
-        if (arg.starts_with(prefix)) {
-            value = arg.substr(prefix.size());
-        }
-    }
-    return value;
 }
 
 }  // namespace
@@ -94,16 +75,6 @@ void strict_json_reporter::ReportRuns(const std::vector<Run>& runs) {
 
 void strict_json_reporter::Finalize() {
     strictly(*this, [&] { JSONReporter::Finalize(); });
-}
-
-json_outputs find_json_outputs(int argc, const char* const* argv) {
-    json_outputs outputs;
-    outputs.display =
-        flag_value(argc, argv, "benchmark_format", "BENCHMARK_FORMAT", "console") == "json";
-    outputs.file =
-        !flag_value(argc, argv, "benchmark_out", "BENCHMARK_OUT", "").empty() &&
-        flag_value(argc, argv, "benchmark_out_format", "BENCHMARK_OUT_FORMAT", "json") == "json";
-    return outputs;
 }
 
 }  // namespace sfb::bench

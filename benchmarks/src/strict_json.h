@@ -31,13 +31,4 @@ class strict_json_reporter : public benchmark::JSONReporter {
     void Finalize() override;
 };
 
-// Which of Google's two outputs are JSON, from the --benchmark_format, --benchmark_out and
-// --benchmark_out_format flags in argv (the last one wins, as in Google's parser) or their
-// BENCHMARK_FORMAT, BENCHMARK_OUT and BENCHMARK_OUT_FORMAT environment defaults.
-struct json_outputs {
-    bool display = false;  // stdout
-    bool file = false;     // --benchmark_out
-};
-json_outputs find_json_outputs(int argc, const char* const* argv);
-
 }  // namespace sfb::bench

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "child_process.h"
+#include "google_benchmark.h"
 #include "strict_json.h"
 #include "temp_dir.h"
 

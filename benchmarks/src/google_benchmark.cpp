@@ -1,0 +1,102 @@
+#include "google_benchmark.h"
+
+#include <benchmark/benchmark.h>
+
+#include <charconv>
+#include <cstdlib>
+#include <optional>
+#include <sstream>
+
+namespace sfb::bench {
+
+namespace {
+
+// The value of flag `name` ("--name=value") in argv, else of its environment variable, else
+// `fallback`.
+std::string flag_value(int argc, const char* const* argv, std::string_view name,
+                       std::string_view env, std::string_view fallback) {
+    std::string value(fallback);
+    if (const char* from_env = std::getenv(std::string(env).c_str())) {
+        value = from_env;
+    }
+    const std::string prefix = "--" + std::string(name) + "=";
+    for (int i = 1; i < argc; ++i) {
+        const std::string_view arg = argv[i];
+        if (arg.starts_with(prefix)) {
+            value = arg.substr(prefix.size());
+        }
+    }
+    return value;
+}
+
+bool is_number(std::string_view text) {
+    double value = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    return !text.empty() && ec == std::errc{} && end == text.data() + text.size();
+}
+
+}  // namespace
+
+bool check_google_flags(int argc, const char* const* argv, std::string& error) {
+    const std::string min_time =
+        flag_value(argc, argv, "benchmark_min_time", "BENCHMARK_MIN_TIME", "");
+    const std::string_view number = std::string_view(min_time).substr(0, min_time.size() - 1);
+    if (min_time.ends_with('s') && is_number(number)) {
+        error = "--benchmark_min_time=" + min_time +
+                ": Google Benchmark 1.7.1 takes plain seconds; use --benchmark_min_time=" +
+                std::string(number);
+        return false;
+    }
+    if (min_time.ends_with('x') && is_number(number)) {
+        error = "--benchmark_min_time=" + min_time +
+                ": an iteration count needs Google Benchmark 1.8; 1.7.1 takes plain seconds "
+                "(e.g. --benchmark_min_time=0.3)";
+        return false;
+    }
+    const std::string unit =
+        flag_value(argc, argv, "benchmark_time_unit", "BENCHMARK_TIME_UNIT", "");
+    if (!unit.empty() && unit != "ns" && unit != "us" && unit != "ms" && unit != "s") {
+        error = "--benchmark_time_unit=" + unit + ": expected ns, us, ms or s";
+        return false;
+    }
+    return true;
+}
+
+json_outputs find_json_outputs(int argc, const char* const* argv) {
+    json_outputs outputs;
+    outputs.display =
+        flag_value(argc, argv, "benchmark_format", "BENCHMARK_FORMAT", "console") == "json";
+    outputs.file =
+        !flag_value(argc, argv, "benchmark_out", "BENCHMARK_OUT", "").empty() &&
+        flag_value(argc, argv, "benchmark_out_format", "BENCHMARK_OUT_FORMAT", "json") == "json";
+    return outputs;
+}
+
+std::string library_build_type() {
+    // The library knows its build type only as the library_build_type line of its JSON
+    // context; no function returns it. A JSONReporter writing into a buffer asks it.
+    benchmark::JSONReporter probe;
+    std::ostringstream out;
+    probe.SetOutputStream(&out);
+    probe.SetErrorStream(&out);
+    probe.ReportContext(benchmark::BenchmarkReporter::Context());
+    const std::string text = out.str();
+    constexpr std::string_view key = "\"library_build_type\": \"";
+    const auto at = text.find(key);
+    if (at == std::string::npos) {
+        return "unknown";
+    }
+    const auto start = at + key.size();
+    return text.substr(start, text.find('"', start) - start);
+}
+
+std::string library_build_type_meaning(std::string_view build_type) {
+    if (build_type == "debug") {
+        return "debug: libbenchmark was compiled without NDEBUG (as Debian ships it), so its own "
+               "internal checks run; the per-pass loop (KeepRunning) is inline code compiled "
+               "with this program's flags";
+    }
+    return std::string(build_type) + ": libbenchmark was compiled with NDEBUG";
+}
+
+}  // namespace sfb::bench
