@@ -1,5 +1,6 @@
 #include "benchmark_json.hpp"
 
+#include "contract.hpp"
 #include "unique_fd.hpp"
 
 #include <fcntl.h>
@@ -73,16 +74,6 @@ void check_nesting(std::string_view text, const std::filesystem::path& file) {
         }
     }
 }
-
-// Keys of a benchmark entry that are bookkeeping, not measurements; every other numeric key is
-// a counter (Google Benchmark writes counters as flat keys of the entry).
-const std::set<std::string, std::less<>> kNonCounterKeys = {
-    "family_index", "per_family_instance_index",
-    "repetitions",  "repetition_index",
-    "threads",      "iterations",
-    "real_time",    "cpu_time",
-    "rms",          "big_o",
-};
 
 std::string entry_label(const Json& entry, std::size_t index) {
     if (entry.is_object() && entry.contains("name") && entry["name"].is_string()) {
@@ -402,7 +393,7 @@ void add_benchmark_document(ResultSet& set, const Json& document,
         p.metrics["real_time"] = checked_time(real_time, scale, entry, i, "real_time", file);
         p.metrics["cpu_time"] = checked_time(cpu_time, scale, entry, i, "cpu_time", file);
         for (const auto& [key, value] : entry.items()) {
-            if (value.is_number() && !kNonCounterKeys.contains(key)) {
+            if (value.is_number() && !contract::is_bookkeeping_key(key)) {
                 p.metrics[key] = value.get<double>();
             }
         }

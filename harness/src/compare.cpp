@@ -2,6 +2,7 @@
 
 #include "kernels.h"
 
+#include "contract.hpp"
 #include "table.hpp"
 
 #include <fmt/format.h>
@@ -186,6 +187,10 @@ const char* rank_test_name(const CompareOptions& options) {
 }
 
 bool higher_is_better(const std::string& metric) {
+    if (const auto known = contract::contract_higher_is_better(metric)) {
+        return *known;
+    }
+    // Other programs' counters: Google Benchmark's rates are "..._per_second".
     const std::string suffix = "_per_second";
     return metric.size() >= suffix.size() &&
            metric.compare(metric.size() - suffix.size(), suffix.size(), suffix) == 0;

@@ -1,6 +1,7 @@
 #include "export.hpp"
 
 #include "cli.hpp"
+#include "contract.hpp"
 #include "stats.hpp"
 
 #include <fmt/format.h>
@@ -11,7 +12,7 @@ namespace sfb::harness {
 namespace {
 
 struct ExportedMetric {
-    const char* metric;
+    std::string_view metric;
     const char* measure;
     const char* label;
     const char* unit;
@@ -21,11 +22,11 @@ struct ExportedMetric {
 
 // What CI dashboards track: throughput, and the costs per pass.
 constexpr ExportedMetric kExported[] = {
-    {"bytes_per_second", "throughput-mb-s", "MB/s", "MB/s", 1e-6, true},
-    {"real_time", "real-time-us", "real time per pass", "us", 1.0, false},
-    {"cpu_time", "sender-cpu-us", "sender CPU per pass", "us", 1.0, false},
-    {"service_demand_us_per_kib", "service-demand-us-per-kib", "service demand", "us/KiB", 1.0,
-     false},
+    {format::measure_name::bytes_per_second, "throughput-mb-s", "MB/s", "MB/s", 1e-6, true},
+    {format::measure_name::real_time, "real-time-us", "real time per pass", "us", 1.0, false},
+    {format::measure_name::cpu_time, "sender-cpu-us", "sender CPU per pass", "us", 1.0, false},
+    {format::counter_name::service_demand_us_per_kib, "service-demand-us-per-kib", "service demand",
+     "us/KiB", 1.0, false},
 };
 
 std::string spread_text(const ExportEntry& e) {
@@ -84,7 +85,7 @@ std::vector<ExportEntry> export_entries(const ResultSet& set) {
     std::vector<ExportEntry> entries;
     for (const auto& series : set.benchmarks) {
         for (const auto& exported : kExported) {
-            std::vector<double> values = series.values(exported.metric);
+            std::vector<double> values = series.values(std::string(exported.metric));
             if (values.empty()) {
                 continue;
             }

@@ -1,5 +1,6 @@
 #include "merge_rounds.hpp"
 
+#include "contract.hpp"
 #include "stats.hpp"
 
 #include <algorithm>
@@ -11,25 +12,6 @@
 namespace sfb::harness {
 
 namespace {
-
-// Keys Google Benchmark writes on every run entry; the rest of the numeric keys are counters.
-const std::set<std::string> kRunKeys = {"name",
-                                        "family_index",
-                                        "per_family_instance_index",
-                                        "run_name",
-                                        "run_type",
-                                        "repetitions",
-                                        "repetition_index",
-                                        "threads",
-                                        "iterations",
-                                        "real_time",
-                                        "cpu_time",
-                                        "time_unit",
-                                        "label",
-                                        "error_occurred",
-                                        "error_message",
-                                        "aggregate_name",
-                                        "aggregate_unit"};
 
 enum class Aggregate { mean, median, stddev, cv };
 
@@ -94,7 +76,7 @@ Json aggregate_entry(const std::string& run_name, Aggregate aggregate,
     const Json& first = *measured.front();
     std::vector<std::string> fields = {"real_time", "cpu_time"};
     for (const auto& [field, value] : first.items()) {
-        if (value.is_number() && !kRunKeys.contains(field)) {
+        if (value.is_number() && !contract::is_bookkeeping_key(field)) {
             fields.push_back(field);
         }
     }

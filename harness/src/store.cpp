@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <sfb/fingerprint.h>
+#include <sfb/format_contract.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -67,15 +68,17 @@ std::string local_machine_fingerprint() {
 }
 
 std::string machine_fingerprint(const Json& context) {
-    if (context.contains("machine_fingerprint") && context["machine_fingerprint"].is_string()) {
-        return slugify(context["machine_fingerprint"].get<std::string>());
+    const std::string key(sfb::format::context_key_name::machine_fingerprint);
+    if (context.contains(key) && context[key].is_string()) {
+        return slugify(context[key].get<std::string>());
     }
     return local_machine_fingerprint();
 }
 
 std::string result_commit(const Json& context) {
-    if (context.contains("sfb_git_commit") && context["sfb_git_commit"].is_string()) {
-        return slugify(context["sfb_git_commit"].get<std::string>());
+    const std::string key(sfb::format::context_key_name::sfb_git_commit);
+    if (context.contains(key) && context[key].is_string()) {
+        return slugify(context[key].get<std::string>());
     }
     return "unknown";
 }

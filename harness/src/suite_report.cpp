@@ -1,5 +1,6 @@
 #include "suite_report.hpp"
 
+#include "contract.hpp"
 #include "kernels.h"
 #include "stats.hpp"
 #include "store.hpp"
@@ -17,7 +18,7 @@ namespace sfb::harness {
 
 namespace {
 
-constexpr std::string_view kBaselinePath = "read_send";
+constexpr std::string_view kBaselinePath = sfb::format::path_name::read_send;
 
 bool parse_number(std::string_view text, std::uint64_t& value) {
     const char* end = text.data() + text.size();
@@ -105,9 +106,12 @@ std::optional<SuiteName> parse_suite_name(std::string_view name) {
     s.cache = parts[3];
     std::uint64_t connections = 0;
     if (s.path.empty() || s.transport.empty() || s.receiver.empty() || s.cache.empty() ||
-        !take_keyed(parts[4], "file:", s.file_bytes) ||
-        !take_keyed(parts[5], "block:", s.block_bytes) ||
-        !take_keyed(parts[6], "conns:", connections)) {
+        !take_keyed(parts[4], contract::segment_prefix(sfb::format::segment_name::file),
+                    s.file_bytes) ||
+        !take_keyed(parts[5], contract::segment_prefix(sfb::format::segment_name::block),
+                    s.block_bytes) ||
+        !take_keyed(parts[6], contract::segment_prefix(sfb::format::segment_name::conns),
+                    connections)) {
         return std::nullopt;
     }
     s.connections = static_cast<unsigned>(connections);
