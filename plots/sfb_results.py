@@ -201,6 +201,8 @@ def parse_name(name: str) -> Optional[BenchKey]:
             continue
         number = fields.get(prefix, "")
         if kind not in ("bytes", "count"):
+            if not number:
+                continue  # a word segment newer than the result (placement: before it existed)
             if not _WORD.match(number):
                 return None
             values[segment] = number

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "loopback.h"
+#include "placement.h"
 #include "send_paths.h"
 
 namespace sfb::bench {
@@ -23,7 +24,8 @@ struct benchmark_case {
     std::uint64_t file_size = 0;
     std::uint64_t block = 64 * 1024;  // never 0 in a plan: a whole-file block is the file size
     int connections = 1;
-    // <path>/<transport>/<receiver>/<cache>/file:<bytes>/block:<bytes>/conns:<n>
+    placement where = placement::free;
+    // <path>/<transport>/<receiver>/<cache>/file:<bytes>/block:<bytes>/conns:<n>/placement:<p>
     std::string name() const;
 };
 

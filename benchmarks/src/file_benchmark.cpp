@@ -10,6 +10,9 @@
 #include <string>
 
 #include "cpu_meter.h"
+#include "interference.h"
+#include "pass_samples.h"
+#include "placement.h"
 #include "send_session.h"
 
 namespace sfb::bench {
@@ -54,11 +57,20 @@ class affinity_guard {
     std::string error_;
 };
 
+// Where connection `connection` runs: --sfb_pin's CPUs when given, else the case's placement.
+thread_cpus cpus_of(const benchmark_case& bc, const suite_options& options, int connection) {
+    if (options.sender_cpu >= 0) {
+        return {cpu_for(options.sender_cpu, connection), cpu_for(options.receiver_cpu, connection)};
+    }
+    return placement_cpus(bc.where, connection, online_cpus());
+}
+
 session_config config_for(const benchmark_case& bc, const suite_options& options, int connection) {
     session_config config{};
     config.bench = bc;
     config.verify = options.verify;
-    config.receiver_cpu = cpu_for(options.receiver_cpu, connection);
+    config.receiver_cpu = cpus_of(bc, options, connection).receiver;
+    config.sample_cpus = options.sampling;
     config.sockets = {options.sndbuf, options.rcvbuf, options.nodelay};
     config.cork = options.cork;
     if (const auto inject = options.inject_cpu_us.find(bc.path);
@@ -99,12 +111,25 @@ struct session_snapshot {
     }
 };
 
-// Drops the file from the page cache before a cold pass, with the timers (Google's and the
-// system-wide meter) stopped. False after SkipWithError.
-bool drop_cache_untimed(benchmark::State& state, send_session& session, system_cpu_meter* system) {
+// The suite's own samples of one run (--sfb_sampling): every pass's wall time, where the
+// threads were at the end of each pass, and (thread 0 only) other processes' CPU.
+struct run_samples {
+    pass_samples passes;
+    placement_record where;
+    interference_meter interference;
+    bool counts_interference = false;
+};
+
+// Drops the file from the page cache before a cold pass, with the timers (Google's, the
+// system-wide meter and the interference meter) stopped. False after SkipWithError.
+bool drop_cache_untimed(benchmark::State& state, send_session& session, system_cpu_meter* system,
+                        run_samples* samples) {
     state.PauseTiming();
     if (system != nullptr) {
         system->stop();
+    }
+    if (samples != nullptr && samples->counts_interference) {
+        samples->interference.stop();
     }
     if (!session.drop_cache()) {
         state.SkipWithError(session.error().c_str());
@@ -112,6 +137,9 @@ bool drop_cache_untimed(benchmark::State& state, send_session& session, system_c
     }
     if (system != nullptr) {
         system->start();
+    }
+    if (samples != nullptr && samples->counts_interference) {
+        samples->interference.start();
     }
     state.ResumeTiming();
     return true;
@@ -122,7 +150,7 @@ bool drop_cache_untimed(benchmark::State& state, send_session& session, system_c
 // Returns the session's counts at the first iteration. Google never enters the loop when the
 // run was skipped before it, so `session` is used only when it exists.
 session_snapshot timed_passes(benchmark::State& state, send_session* session, cache_mode cache,
-                              system_cpu_meter* system) {
+                              system_cpu_meter* system, run_samples* samples) {
     session_snapshot start{};
     bool first = true;
     while (state.KeepRunning()) {
@@ -133,13 +161,27 @@ session_snapshot timed_passes(benchmark::State& state, send_session* session, ca
                 system->start();
             }
             start = session_snapshot::of(*session);
+            if (samples != nullptr) {
+                samples->passes.reserve(static_cast<std::size_t>(state.max_iterations));
+                samples->where.start(session->receiver_cpus());
+                if (samples->counts_interference) {
+                    samples->interference.start();
+                }
+            }
             state.ResumeTiming();
         }
-        if (cache == cache_mode::cold && !drop_cache_untimed(state, *session, system)) {
+        if (cache == cache_mode::cold && !drop_cache_untimed(state, *session, system, samples)) {
             continue;
+        }
+        if (samples != nullptr) {
+            samples->passes.begin_pass();
         }
         if (!session->run_pass()) {
             state.SkipWithError(session->error().c_str());
+        }
+        if (samples != nullptr) {
+            samples->passes.end_pass();
+            samples->where.end_pass(session->receiver_cpus());
         }
     }
     return start;
@@ -177,6 +219,33 @@ void set_counters(benchmark::State& state, const benchmark_case& bc, const sessi
     state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(bc.file_size));
 }
 
+// The counters of --sfb_sampling (benchmarks/README.md, "Placement, interference and
+// per-pass samples"). Thread 0 alone measures interference; the others add 0.
+void set_sample_counters(benchmark::State& state, const run_samples& samples,
+                         const cpu_trace& receiver) {
+    using benchmark::Counter;
+    const auto per_pass = [&](const char* name, double total) {
+        state.counters[name] = Counter(total, Counter::kAvgIterations);
+    };
+    const auto per_thread = [&](const char* name, double value) {
+        state.counters[name] = Counter(value, Counter::kAvgThreads);
+    };
+    const bool interference = samples.counts_interference && samples.interference.valid();
+    per_pass("other_cpu_us", interference ? samples.interference.other_cpu_us() : 0.0);
+    per_pass("steal_us", interference ? samples.interference.steal_us() : 0.0);
+    per_pass("migrations", static_cast<double>(samples.where.migrations(receiver)));
+    per_thread("same_cpu_share", samples.where.same_cpu_share());
+    const pass_summary passes = samples.passes.summarize();
+    per_thread("pass_min_us", passes.min_us);
+    per_thread("pass_q10_us", passes.q10_us);
+    per_thread("pass_q25_us", passes.q25_us);
+    per_thread("pass_median_us", passes.median_us);
+    per_thread("pass_q75_us", passes.q75_us);
+    per_thread("pass_q90_us", passes.q90_us);
+    per_thread("pass_max_us", passes.max_us);
+    per_thread("pass_bimodal", passes.bimodal() ? 1.0 : 0.0);
+}
+
 }  // namespace
 
 int cpu_for(int first, int connection) {
@@ -192,7 +261,7 @@ int cpu_for(int first, int connection) {
 void run_file_benchmark(benchmark::State& state, const benchmark_case& bc,
                         const suite_options& options, file_store& files) {
     const int connection = state.thread_index();
-    const affinity_guard pin(cpu_for(options.sender_cpu, connection));
+    const affinity_guard pin(cpus_of(bc, options, connection).sender);
     std::string error = pin.error();
     std::unique_ptr<send_session> session;
     if (error.empty()) {
@@ -203,10 +272,18 @@ void run_file_benchmark(benchmark::State& state, const benchmark_case& bc,
     }
     const bool counts_system = connection == 0;
     system_cpu_meter system;
-    const session_snapshot start =
-        timed_passes(state, session.get(), bc.cache, counts_system ? &system : nullptr);
+    std::unique_ptr<run_samples> samples;
+    if (options.sampling) {
+        samples = std::make_unique<run_samples>();
+        samples->counts_interference = counts_system;
+    }
+    const session_snapshot start = timed_passes(state, session.get(), bc.cache,
+                                                counts_system ? &system : nullptr, samples.get());
     if (counts_system) {
         system.stop();
+    }
+    if (samples && samples->counts_interference) {
+        samples->interference.stop();
     }
     if (!session) {
         return;
@@ -219,6 +296,9 @@ void run_file_benchmark(benchmark::State& state, const benchmark_case& bc,
         return;
     }
     set_counters(state, bc, start, end, counts_system && system.valid() ? &system : nullptr);
+    if (samples) {
+        set_sample_counters(state, *samples, session->receiver_cpus());
+    }
 }
 
 }  // namespace sfb::bench

@@ -247,6 +247,9 @@ void loopback_receiver::run() {
         if (n == 0) {
             break;
         }
+        if (config_.sample_cpus) {
+            cpus_.sample();
+        }
         const auto got = static_cast<std::size_t>(n);
         const std::uint64_t offset = received_.load(std::memory_order_relaxed);
         if (checking) {

@@ -20,6 +20,7 @@
 #include <string_view>
 #include <thread>
 
+#include "placement.h"
 #include "unique_fd.h"
 
 namespace sfb::bench {
@@ -61,6 +62,7 @@ struct receiver_config {
     int cpu = -1;         // pin the receiver thread to this CPU; -1 leaves it free
     // 128 KiB per recv(), iperf3's default TCP read size, so the comparison with it is fair.
     std::size_t buffer_bytes = 128 * 1024;
+    bool sample_cpus = true;  // note the CPU after every recv() (cpus()): one vDSO call
 };
 
 class loopback_receiver {
@@ -90,6 +92,8 @@ class loopback_receiver {
     // thread, read from outside through pthread_getcpuclockid).
     double cpu_us() const noexcept;
     std::string error() const;
+    // The CPU the receiver thread was on at its latest recv(), and how often that changed.
+    const cpu_trace& cpus() const noexcept { return cpus_; }
 
   private:
     void run();
@@ -110,6 +114,7 @@ class loopback_receiver {
     clockid_t clock_{};
     double final_cpu_us_ = 0.0;
     std::string error_;
+    cpu_trace cpus_;
     std::thread thread_;
 };
 

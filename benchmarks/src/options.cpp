@@ -135,6 +135,10 @@ bool parse_flag(std::string_view name, std::string_view value, suite_options& op
         options.directory = std::string(value);
         return true;
     }
+    if (name == "placement") {
+        return parse_list(value, options.placements, parse_placement) ||
+               bad("same, split and/or free");
+    }
     if (name == "pin") {
         std::vector<int> cpus;
         if (!parse_list(value, cpus, parse_number<int>) || cpus.size() != 2 || cpus[0] < 0 ||
@@ -174,11 +178,12 @@ bool parse_flag(std::string_view name, std::string_view value, suite_options& op
         options.inject_cpu_us[*path] = *usec;
         return true;
     }
-    bool* flag = name == "full"      ? &options.full
-                 : name == "verify"  ? &options.verify
-                 : name == "nodelay" ? &options.nodelay
-                 : name == "cork"    ? &options.cork
-                                     : nullptr;
+    bool* flag = name == "full"       ? &options.full
+                 : name == "verify"   ? &options.verify
+                 : name == "nodelay"  ? &options.nodelay
+                 : name == "cork"     ? &options.cork
+                 : name == "sampling" ? &options.sampling
+                                      : nullptr;
     if (flag != nullptr) {
         const auto on = parse_bool(value);
         if (!on) {
@@ -245,6 +250,19 @@ bool parse_suite_flags(int& argc, char** argv, suite_options& options, std::stri
         options.receivers = options.verify ? std::vector{receive_mode::copy}
                                            : std::vector{receive_mode::discard, receive_mode::copy};
     }
+    if (!options.placements.empty() && options.sender_cpu >= 0) {
+        error =
+            "--sfb_placement and --sfb_pin both say where the threads run: give one of "
+            "them";
+        return false;
+    }
+    for (const placement p : options.placements) {
+        if (!placement_fits(p, online_cpus())) {
+            error = "--sfb_placement=" + std::string(placement_name(p)) +
+                    " needs two CPUs; this machine has " + std::to_string(online_cpus());
+            return false;
+        }
+    }
     if (options.verify && std::find(options.receivers.begin(), options.receivers.end(),
                                     receive_mode::discard) != options.receivers.end()) {
         error =
@@ -278,8 +296,13 @@ Suite flags (lists are comma-separated; sizes take K, M, G suffixes, powers of 1
                            leave small page-cache folios (see README)
   --sfb_full               the full sweep: files 4K..1G, blocks 4K..whole file (x4 steps)
   --sfb_verify             check every received byte against the file (slower)
+  --sfb_placement=LIST     where the sender and receiver threads run: same (one CPU),
+                           split (two CPUs), free (the scheduler decides)
+                           (default: every placement this machine has CPUs for)
   --sfb_pin=S,R            pin connection i's sender to CPU S+i, its receiver to R+i
-                           (modulo the CPU count)
+                           (modulo the CPU count); instead of --sfb_placement
+  --sfb_sampling=BOOL      per-pass times, where the threads ran, other processes' CPU
+                           (default: true; false to check what they cost)
   --sfb_connections=LIST   parallel sender+receiver pairs (Google Benchmark threads)
   --sfb_sndbuf=BYTES       SO_SNDBUF of the sending socket (default: autotuning)
   --sfb_rcvbuf=BYTES       SO_RCVBUF of the receiving socket (default: autotuning)
@@ -297,6 +320,13 @@ complete and names it), 2 bad flags.
 
 Google Benchmark flags:
 )";
+}
+
+std::vector<placement> planned_placements(const suite_options& options) {
+    if (options.sender_cpu >= 0) {
+        return {options.sender_cpu == options.receiver_cpu ? placement::same : placement::split};
+    }
+    return options.placements.empty() ? default_placements(online_cpus()) : options.placements;
 }
 
 std::vector<benchmark_case> plan_benchmarks(const suite_options& options,
@@ -340,6 +370,7 @@ std::vector<benchmark_case> plan_benchmarks(const suite_options& options,
         groups = {original, others, small};
     }
 
+    const std::vector<placement> placements = planned_placements(options);
     std::vector<benchmark_case> cases;
     std::set<std::string> seen;
     bool unix_discard = false;
@@ -357,9 +388,11 @@ std::vector<benchmark_case> plan_benchmarks(const suite_options& options,
                                 const std::uint64_t block =
                                     requested == 0 ? file : std::min(requested, file);
                                 for (const int conns : options.connections) {
-                                    benchmark_case bc{p, t, r, c, file, block, conns};
-                                    if (seen.insert(bc.name()).second) {
-                                        cases.push_back(bc);
+                                    for (const placement where : placements) {
+                                        benchmark_case bc{p, t, r, c, file, block, conns, where};
+                                        if (seen.insert(bc.name()).second) {
+                                            cases.push_back(bc);
+                                        }
                                     }
                                 }
                             }

@@ -23,6 +23,8 @@ struct suite_options {
     std::vector<transport> transports{transport::tcp4};
     std::vector<cache_mode> caches{cache_mode::warm};
     std::vector<int> connections{1};
+    std::vector<placement> placements;  // empty: every placement this machine has CPUs for
+    bool sampling = true;               // per-pass times, CPU traces, interference (--sfb_sampling)
     std::string directory = "/var/tmp";
     std::uint64_t write_chunk = 1 << 20;  // pwrite() size that fills the files
     bool full = false;
@@ -40,6 +42,11 @@ struct suite_options {
 // Takes the --sfb_ flags out of argv (Google Benchmark then sees only its own) and fills
 // `options`. Returns false with `error` set for a malformed or unknown --sfb_ flag.
 bool parse_suite_flags(int& argc, char** argv, suite_options& options, std::string& error);
+
+// The placements the plan runs: with --sfb_pin the one its CPUs give (same when the sender's
+// and the receiver's are equal, split otherwise), else --sfb_placement's, else the default
+// for this machine's CPU count.
+std::vector<placement> planned_placements(const suite_options& options);
 
 // The --sfb_ part of --help.
 std::string suite_usage();

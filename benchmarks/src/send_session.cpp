@@ -32,6 +32,7 @@ std::unique_ptr<send_session> send_session::open(const session_config& config,
     receiver.pass_bytes = file.size();
     receiver.verify = config.verify;
     receiver.cpu = config.receiver_cpu;
+    receiver.sample_cpus = config.sample_cpus;
     try {
         session->receiver_ =
             std::make_unique<loopback_receiver>(std::move(pair.receiver), receiver);

@@ -23,6 +23,7 @@ struct session_config {
     benchmark_case bench;  // path, transport, receiver, cache, block (file size: the file's)
     bool verify = false;
     int receiver_cpu = -1;
+    bool sample_cpus = true;  // the receiver notes its CPU (receiver_cpus())
     socket_options sockets{};
     bool cork = false;           // TCP_CORK around each pass (TCP only)
     double inject_cpu_us = 0.0;  // burnt on the sending thread in every pass (test hook)
@@ -59,6 +60,7 @@ class send_session {
     std::uint64_t bytes_received() const noexcept { return receiver_->bytes_received(); }
     std::uint64_t bytes_verified() const noexcept { return receiver_->bytes_verified(); }
     double receiver_cpu_us() const noexcept { return receiver_->cpu_us(); }
+    const cpu_trace& receiver_cpus() const noexcept { return receiver_->cpus(); }
     std::uint64_t pass_bytes() const noexcept { return file_.size(); }
 
     // For tests: replaces the send path (e.g. with one that misbehaves on purpose).

@@ -60,6 +60,8 @@ context_entries suite_context(const suite_options& options, const std::string& f
         {"paths_skipped", join(plan.skipped, "; ")},
         {"connections", join_names(options.connections, [](int n) { return std::to_string(n); })},
         {"pinning", pinning(options)},
+        {"placement", join_names(planned_placements(options), placement_name)},
+        {"sampling", options.sampling ? "on" : "off"},
         {"verify", options.verify ? "on" : "off"},
         {"socket_options", socket_options_text(options)},
         {"sfb_flags", options.flags_given},

@@ -82,6 +82,9 @@ bool segment_value_ok(const contract::segment_spec& segment, std::string_view va
     if (segment.values == "caches") {
         return names_contain(contract::caches, value);
     }
+    if (segment.values == "placements") {
+        return names_contain(contract::placements, value);
+    }
     return parse_number(value).has_value();
 }
 

@@ -97,11 +97,13 @@ suite_options parsed(std::vector<std::string> flags) {
 TEST(plan_benchmarks, DefaultPlanHasEveryPathAndTheOriginalsAtThreeBlocks) {
     std::vector<std::string> left_out;
     const auto cases = plan_benchmarks(parsed({}), left_out);
-    // 3 original paths x 3 blocks x 2 receivers + 7 others x 2 receivers + 10 small files.
-    EXPECT_EQ(cases.size(), 42U);
+    // 3 original paths x 3 blocks x 2 receivers + 7 others x 2 receivers + 10 small files,
+    // each in every placement this machine has CPUs for.
+    EXPECT_EQ(cases.size(), 42U * default_placements(online_cpus()).size());
     EXPECT_TRUE(left_out.empty());
     const std::regex name(
-        R"(^[a-z_]+/(tcp4|tcp6|unix)/(copy|discard)/(warm|cold)/file:\d+/block:\d+/conns:\d+$)");
+        R"(^[a-z_]+/(tcp4|tcp6|unix)/(copy|discard)/(warm|cold)/file:\d+/block:\d+/conns:\d+)"
+        R"(/placement:(same|split|free)$)");
     for (const path_id p : all_paths) {
         EXPECT_TRUE(std::any_of(cases.begin(), cases.end(), [&](const benchmark_case& c) {
             return c.path == p;
@@ -111,13 +113,14 @@ TEST(plan_benchmarks, DefaultPlanHasEveryPathAndTheOriginalsAtThreeBlocks) {
         EXPECT_TRUE(std::regex_match(c.name(), name)) << c.name();
     }
     EXPECT_EQ(cases.front().name(),
-              "read_write/tcp4/discard/warm/file:67108864/block:4096/conns:1");
+              "read_write/tcp4/discard/warm/file:67108864/block:4096/conns:1/placement:same");
 }
 
 TEST(plan_benchmarks, FullSweepCoversFourKibToOneGib) {
     std::vector<std::string> left_out;
-    const auto cases = plan_benchmarks(
-        parsed({"--sfb_full", "--sfb_paths=sendfile", "--sfb_receiver=discard"}), left_out);
+    const auto cases = plan_benchmarks(parsed({"--sfb_full", "--sfb_paths=sendfile",
+                                               "--sfb_receiver=discard", "--sfb_placement=free"}),
+                                       left_out);
     // Files 4K, 16K, ..., 1G (10 sizes); for the k-th, k blocks from 4K up to the whole file.
     EXPECT_EQ(cases.size(), 55U);
     EXPECT_EQ(cases.front().file_size, 4096U);
@@ -127,10 +130,10 @@ TEST(plan_benchmarks, FullSweepCoversFourKibToOneGib) {
 
 TEST(plan_benchmarks, WholeFileBlockAndClampedBlocks) {
     std::vector<std::string> left_out;
-    const auto cases =
-        plan_benchmarks(parsed({"--sfb_paths=read_send", "--sfb_receiver=copy",
-                                "--sfb_file_sizes=64K", "--sfb_block_sizes=16K,1M,file"}),
-                        left_out);
+    const auto cases = plan_benchmarks(
+        parsed({"--sfb_paths=read_send", "--sfb_receiver=copy", "--sfb_file_sizes=64K",
+                "--sfb_block_sizes=16K,1M,file", "--sfb_placement=free"}),
+        left_out);
     ASSERT_EQ(cases.size(), 2U);  // 1M and "file" both become the 64K whole file
     EXPECT_EQ(cases[0].block, 16384U);
     EXPECT_EQ(cases[1].block, 65536U);
@@ -138,9 +141,9 @@ TEST(plan_benchmarks, WholeFileBlockAndClampedBlocks) {
 
 TEST(plan_benchmarks, DiscardOverUnixIsLeftOutWithAReason) {
     std::vector<std::string> left_out;
-    const auto cases = plan_benchmarks(
-        parsed({"--sfb_paths=sendfile", "--sfb_transport=tcp4,unix", "--sfb_file_sizes=1M"}),
-        left_out);
+    const auto cases = plan_benchmarks(parsed({"--sfb_paths=sendfile", "--sfb_transport=tcp4,unix",
+                                               "--sfb_file_sizes=1M", "--sfb_placement=same"}),
+                                       left_out);
     EXPECT_EQ(cases.size(), 3U);  // tcp4 discard, tcp4 copy, unix copy
     ASSERT_EQ(left_out.size(), 1U);
     EXPECT_NE(left_out[0].find("MSG_TRUNC"), std::string::npos);
@@ -148,11 +151,13 @@ TEST(plan_benchmarks, DiscardOverUnixIsLeftOutWithAReason) {
 
 TEST(plan_benchmarks, ConnectionsAreInTheName) {
     std::vector<std::string> left_out;
-    const auto cases = plan_benchmarks(parsed({"--sfb_paths=sendfile", "--sfb_receiver=copy",
-                                               "--sfb_file_sizes=1M", "--sfb_connections=1,4"}),
-                                       left_out);
+    const auto cases = plan_benchmarks(
+        parsed({"--sfb_paths=sendfile", "--sfb_receiver=copy", "--sfb_file_sizes=1M",
+                "--sfb_connections=1,4", "--sfb_placement=free"}),
+        left_out);
     ASSERT_EQ(cases.size(), 2U);
-    EXPECT_EQ(cases[1].name(), "sendfile/tcp4/copy/warm/file:1048576/block:65536/conns:4");
+    EXPECT_EQ(cases[1].name(),
+              "sendfile/tcp4/copy/warm/file:1048576/block:65536/conns:4/placement:free");
 }
 
 }  // namespace
