@@ -11,7 +11,7 @@ packages=(
     build-essential cmake ninja-build pkg-config git
     libbenchmark-dev libgtest-dev libgmock-dev libfmt-dev nlohmann-json3-dev liburing-dev
     python3 python3-matplotlib nodejs
-    iperf3 clang-format
+    iperf3 clang-format clang-14 libclang-rt-14-dev
     qemu-system-x86 busybox-static cpio
 )
 
