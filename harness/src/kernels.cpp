@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -400,6 +401,13 @@ int kernels_command(std::span<const std::string> argv_in) {
             outcome = failed_outcome(specs[i], kExitFailure, e.what());
         }
         worst = std::max(worst, outcome.exit_code);
+        // The first guest that ran decides the accelerator for the rest ("auto" probes once):
+        // every kernel of one command runs the same way.
+        if (!outcome.accel.empty()) {
+            const auto accel =
+                std::find(settings.script_args.begin(), settings.script_args.end(), "--accel");
+            *std::next(accel) = outcome.accel;
+        }
         outcomes.push_back(std::move(outcome));
     }
     print_outcomes(outcomes);
