@@ -14,7 +14,9 @@
 #include "suite_report.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <unistd.h>
+#include <array>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -228,6 +230,36 @@ const std::vector<OptionSpec> kRunOptions = {
     kColourOptions.front(),
 };
 
+// Writes the merged run to --output and the results folder; when a write fails, the result
+// is kept in a file of its own and the error names it.
+void publish_run(const ParsedArgs& args, const Json& merged,
+                 std::chrono::system_clock::time_point started,
+                 const std::filesystem::path& results_dir) {
+    const std::string content = merged.dump(2) + "\n";
+    std::vector<std::string> failures;
+    if (auto output = args.value("output")) {
+        try {
+            write_file(*output, content);
+        } catch (const std::system_error& e) {
+            failures.emplace_back(e.what());
+        }
+    }
+    if (!args.flag("no-store")) {
+        const Json& context = merged["context"];
+        try {
+            const auto path = store_result(results_dir, machine_fingerprint(context),
+                                           result_stem(started, result_commit(context)), content);
+            std::fprintf(stderr, "stored %s\n", path.c_str());
+        } catch (const std::system_error& e) {
+            failures.emplace_back(e.what());
+        }
+    }
+    if (!failures.empty()) {
+        throw std::runtime_error(
+            keep_after_failure(fmt::format("{}", fmt::join(failures, "; ")), content));
+    }
+}
+
 int run_command(std::span<const std::string> argv) {
     const ParsedArgs args = parse_args(argv, kRunOptions);
     if (args.help) {
@@ -289,32 +321,7 @@ int run_command(std::span<const std::string> argv) {
     add_benchmark_document(set, merged, "merged result");
     print(render_run_summary(set, format, colour));
 
-    const std::string content = merged.dump(2) + "\n";
-    std::vector<std::string> failures;
-    if (auto output = args.value("output")) {
-        try {
-            write_file(*output, content);
-        } catch (const std::system_error& e) {
-            failures.emplace_back(e.what());
-        }
-    }
-    if (!args.flag("no-store")) {
-        const Json& context = merged["context"];
-        try {
-            const auto path = store_result(results_dir, machine_fingerprint(context),
-                                           result_stem(started, result_commit(context)), content);
-            std::fprintf(stderr, "stored %s\n", path.c_str());
-        } catch (const std::system_error& e) {
-            failures.emplace_back(e.what());
-        }
-    }
-    if (!failures.empty()) {
-        std::string message;
-        for (const auto& failure : failures) {
-            message += (message.empty() ? "" : "; ") + failure;
-        }
-        throw std::runtime_error(keep_after_failure(message, content));
-    }
+    publish_run(args, merged, started, results_dir);
     return kExitOk;
 }
 
@@ -436,6 +443,71 @@ std::optional<std::string> save_json(const ParsedArgs& args, const char* option,
     return std::nullopt;
 }
 
+// Fail before spending minutes on runs that no test could judge (the full check, with the
+// multiple-testing correction, follows once the number of benchmarks is known).
+void check_rounds_suffice(const CompareOptions& options, unsigned rounds) {
+    auto smallest_p = [&](unsigned n) {
+        return options.paired ? wilcoxon_min_p_value(n) : mann_whitney_min_p_value(n, n);
+    };
+    if (options.run_test && smallest_p(rounds) >= options.alpha) {
+        unsigned needed = rounds;
+        while (smallest_p(needed) >= options.alpha) {
+            ++needed;
+        }
+        throw UsageError(
+            fmt::format("--rounds {} is too few for the {} test at alpha {}; use {} or more, or "
+                        "--no-test",
+                        rounds, rank_test_name(options), options.alpha, needed));
+    }
+}
+
+// The rounds of both programs, interleaved A B, B A, A B, ...: what each wrote, per side.
+std::array<std::vector<Json>, 2> run_ab_rounds(const std::filesystem::path (&programs)[2],
+                                               const RoundSettings& settings, unsigned rounds) {
+    const char* labels[2] = {"base", "candidate"};
+    std::set<std::string> names[2];
+    for (int side = 0; side < 2; ++side) {
+        const auto listed = list_benchmarks(programs[side], settings.args);
+        if (listed.empty()) {
+            throw InputError(programs[side], "no benchmark matches the arguments given");
+        }
+        names[side].insert(listed.begin(), listed.end());
+    }
+    TemporaryFolder temporary;
+    Progress progress((names[0].size() + names[1].size()) * rounds, ::isatty(STDERR_FILENO) == 1);
+    std::array<std::vector<Json>, 2> outputs;
+    for (unsigned round = 1; round <= rounds; ++round) {
+        const int order[2] = {round % 2 == 1 ? 0 : 1, round % 2 == 1 ? 1 : 0};
+        for (int side : order) {
+            outputs[static_cast<std::size_t>(side)].push_back(
+                run_round(programs[side], settings,
+                          temporary.path() / fmt::format("{}-{}.json", labels[side], round),
+                          names[side], [&](const std::string& name) {
+                              progress.step(fmt::format("round {}/{} {}: {}", round, rounds,
+                                                        labels[side], name));
+                          }));
+        }
+    }
+    progress.finish();
+    return outputs;
+}
+
+// --save-base and --save-candidate; a failed write keeps the result elsewhere and names it.
+void save_ab_results(const ParsedArgs& args, const Json& merged_base,
+                     const Json& merged_candidate) {
+    std::string failures;
+    for (const auto& [option, merged] :
+         {std::pair{"save-base", &merged_base}, std::pair{"save-candidate", &merged_candidate}}) {
+        const std::string content = merged->dump(2) + "\n";
+        if (auto failure = save_json(args, option, content)) {
+            failures += (failures.empty() ? "" : "; ") + keep_after_failure(*failure, content);
+        }
+    }
+    if (!failures.empty()) {
+        throw std::runtime_error(failures);
+    }
+}
+
 int ab_command(std::span<const std::string> argv) {
     const auto specs = ab_option_specs();
     const ParsedArgs args = parse_args(argv, specs);
@@ -466,21 +538,7 @@ int ab_command(std::span<const std::string> argv) {
     filter_from(args);
     const unsigned rounds =
         args.value("rounds") ? parse_count("rounds", *args.value("rounds"), 1) : 9;
-    // Fail before spending minutes on runs that no test could judge (the full check, with
-    // the multiple-testing correction, follows once the number of benchmarks is known).
-    auto smallest_p = [&](unsigned n) {
-        return options.paired ? wilcoxon_min_p_value(n) : mann_whitney_min_p_value(n, n);
-    };
-    if (options.run_test && smallest_p(rounds) >= options.alpha) {
-        unsigned needed = rounds;
-        while (smallest_p(needed) >= options.alpha) {
-            ++needed;
-        }
-        throw UsageError(
-            fmt::format("--rounds {} is too few for the {} test at alpha {}; use {} or more, or "
-                        "--no-test",
-                        rounds, rank_test_name(options), options.alpha, needed));
-    }
+    check_rounds_suffice(options, rounds);
     for (const char* option : {"save-base", "save-candidate", "summary"}) {
         if (auto file = args.value(option)) {
             check_writable_file(option, *file);
@@ -488,49 +546,14 @@ int ab_command(std::span<const std::string> argv) {
     }
     const std::filesystem::path programs[2] = {bench_from(args, "base"),
                                                bench_from(args, "candidate")};
-    const char* labels[2] = {"base", "candidate"};
     RoundSettings settings{.warmup_seconds = warmup_from(args),
                            .args = args.passthrough,
                            .verbose = args.flag("verbose")};
 
-    std::set<std::string> names[2];
-    for (int side = 0; side < 2; ++side) {
-        const auto listed = list_benchmarks(programs[side], settings.args);
-        if (listed.empty()) {
-            throw InputError(programs[side], "no benchmark matches the arguments given");
-        }
-        names[side].insert(listed.begin(), listed.end());
-    }
-    TemporaryFolder temporary;
-    Progress progress((names[0].size() + names[1].size()) * rounds, ::isatty(STDERR_FILENO) == 1);
-    std::vector<Json> outputs[2];
-    for (unsigned round = 1; round <= rounds; ++round) {
-        const int order[2] = {round % 2 == 1 ? 0 : 1, round % 2 == 1 ? 1 : 0};
-        for (int side : order) {
-            outputs[side].push_back(
-                run_round(programs[side], settings,
-                          temporary.path() / fmt::format("{}-{}.json", labels[side], round),
-                          names[side], [&](const std::string& name) {
-                              progress.step(fmt::format("round {}/{} {}: {}", round, rounds,
-                                                        labels[side], name));
-                          }));
-        }
-    }
-    progress.finish();
-
+    const auto outputs = run_ab_rounds(programs, settings, rounds);
     const Json merged_base = merge_rounds(outputs[0]);
     const Json merged_candidate = merge_rounds(outputs[1]);
-    std::string failures;
-    for (const auto& [option, merged] :
-         {std::pair{"save-base", &merged_base}, std::pair{"save-candidate", &merged_candidate}}) {
-        const std::string content = merged->dump(2) + "\n";
-        if (auto failure = save_json(args, option, content)) {
-            failures += (failures.empty() ? "" : "; ") + keep_after_failure(*failure, content);
-        }
-    }
-    if (!failures.empty()) {
-        throw std::runtime_error(failures);
-    }
+    save_ab_results(args, merged_base, merged_candidate);
     ResultSet base_all;
     add_benchmark_document(base_all, merged_base, programs[0]);
     ResultSet candidate_all;
