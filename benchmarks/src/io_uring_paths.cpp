@@ -22,6 +22,7 @@
 #include <cstring>
 #include <fstream>
 
+#include "retry.h"
 #include "send_paths.h"
 #include "syscall_count.h"
 
@@ -68,14 +69,10 @@ class uring {
         if (io_uring_peek_cqe(&ring_, cqe) == 0) {
             return 0;
         }
-        for (;;) {
+        return -retry_on_negative_eintr([&] {
             count_syscall();
-            const int r = io_uring_wait_cqe(&ring_, cqe);
-            if (r == -EINTR) {
-                continue;
-            }
-            return -r;
-        }
+            return io_uring_wait_cqe(&ring_, cqe);
+        });
     }
     void seen(io_uring_cqe* cqe) { io_uring_cqe_seen(&ring_, cqe); }
 

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "pattern.h"
+#include "retry.h"
 
 namespace sfb::bench {
 
@@ -127,11 +128,11 @@ connection connect_loopback(transport t, const socket_options& options, std::str
     }
     // A blocking connect() to a listening loopback socket completes from the backlog, so the
     // same thread can accept() right after.
-    while (::connect(sender.get(), reinterpret_cast<sockaddr*>(&address), length) != 0) {
-        if (errno != EINTR) {
-            error = failure("connect");
-            return {};
-        }
+    if (retry_on_eintr([&] {
+            return ::connect(sender.get(), reinterpret_cast<sockaddr*>(&address), length);
+        }) != 0) {
+        error = failure("connect");
+        return {};
     }
     unique_fd receiver(::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
     if (!receiver) {
@@ -236,11 +237,9 @@ void loopback_receiver::run() {
     const int flags = read_bytes ? 0 : MSG_TRUNC;
     bool checking = config_.verify && config_.pass_bytes > 0;
     for (;;) {
-        const ssize_t n = ::recv(socket_.get(), buffer.data(), buffer.size(), flags);
+        const ssize_t n = retry_on_eintr(
+            [&] { return ::recv(socket_.get(), buffer.data(), buffer.size(), flags); });
         if (n < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
             fail(failure("receiver recv"));
             break;
         }

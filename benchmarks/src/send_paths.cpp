@@ -1,6 +1,7 @@
 #include "send_paths.h"
 
 #include "ktls_paths.h"
+#include "retry.h"
 
 #include <fcntl.h>
 #include <linux/errqueue.h>
@@ -41,12 +42,11 @@ std::uint64_t next_block(std::uint64_t block, std::uint64_t done, std::uint64_t 
 int put_all(int socket, const unsigned char* data, std::size_t size, bool use_send, int flags) {
     std::size_t put = 0;
     while (put < size) {
-        const ssize_t n = use_send ? ::send(socket, data + put, size - put, flags | MSG_NOSIGNAL)
-                                   : ::write(socket, data + put, size - put);
+        const ssize_t n = retry_on_eintr([&] {
+            return use_send ? ::send(socket, data + put, size - put, flags | MSG_NOSIGNAL)
+                            : ::write(socket, data + put, size - put);
+        });
         if (n < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
             return errno;
         }
         put += static_cast<std::size_t>(n);
@@ -77,11 +77,9 @@ class buffered_path final : public send_path {
         while (out.file_bytes < file_.size()) {
             const auto want =
                 static_cast<std::size_t>(next_block(block_, out.file_bytes, file_.size()));
-            const ssize_t n = ::read(own_fd_.get(), buffer_.data(), want);
+            const ssize_t n =
+                retry_on_eintr([&] { return ::read(own_fd_.get(), buffer_.data(), want); });
             if (n < 0) {
-                if (errno == EINTR) {
-                    continue;
-                }
                 return fail(out, errno, "read");
             }
             if (n == 0) {
@@ -187,12 +185,11 @@ class splice_path final : public send_path {
         while (out.file_bytes < size) {
             const auto want = static_cast<std::size_t>(
                 std::min<std::uint64_t>(next_block(block_, out.file_bytes, size), pipe_size_));
-            const ssize_t in = ::splice(file_.fd(), &offset, pipe_write_.get(), nullptr, want,
-                                        SPLICE_F_MOVE | SPLICE_F_MORE);
+            const ssize_t in = retry_on_eintr([&] {
+                return ::splice(file_.fd(), &offset, pipe_write_.get(), nullptr, want,
+                                SPLICE_F_MOVE | SPLICE_F_MORE);
+            });
             if (in < 0) {
-                if (errno == EINTR) {
-                    continue;
-                }
                 return fail(out, errno, "splice (file to pipe)");
             }
             if (in == 0) {
@@ -201,13 +198,12 @@ class splice_path final : public send_path {
             const bool last = out.file_bytes + static_cast<std::uint64_t>(in) >= size;
             auto left = static_cast<std::size_t>(in);
             while (left > 0) {
-                const ssize_t n =
-                    ::splice(pipe_read_.get(), nullptr, socket_, nullptr, left,
-                             SPLICE_F_MOVE | (last ? 0U : static_cast<unsigned>(SPLICE_F_MORE)));
+                const ssize_t n = retry_on_eintr([&] {
+                    return ::splice(
+                        pipe_read_.get(), nullptr, socket_, nullptr, left,
+                        SPLICE_F_MOVE | (last ? 0U : static_cast<unsigned>(SPLICE_F_MORE)));
+                });
                 if (n < 0) {
-                    if (errno == EINTR) {
-                        continue;
-                    }
                     return fail(out, errno, "splice (pipe to socket)");
                 }
                 left -= static_cast<std::size_t>(n);
@@ -246,12 +242,11 @@ class msg_zerocopy_path final : public send_path {
         while (out.file_bytes < file_.size()) {
             const auto want =
                 static_cast<std::size_t>(next_block(block_, out.file_bytes, file_.size()));
-            const ssize_t n = ::send(socket_, mapping_.data() + out.file_bytes, want,
-                                     MSG_ZEROCOPY | MSG_NOSIGNAL);
+            const ssize_t n = retry_on_eintr([&] {
+                return ::send(socket_, mapping_.data() + out.file_bytes, want,
+                              MSG_ZEROCOPY | MSG_NOSIGNAL);
+            });
             if (n < 0) {
-                if (errno == EINTR) {
-                    continue;
-                }
                 if (errno == ENOBUFS) {
                     // Too many notifications pending (net.core.optmem_max): collect some.
                     if (const int err = collect(out, true); err != 0) {
@@ -285,10 +280,7 @@ class msg_zerocopy_path final : public send_path {
             msghdr message{};
             message.msg_control = control;
             message.msg_controllen = sizeof control;
-            if (::recvmsg(socket_, &message, MSG_ERRQUEUE) < 0) {
-                if (errno == EINTR) {
-                    continue;
-                }
+            if (retry_on_eintr([&] { return ::recvmsg(socket_, &message, MSG_ERRQUEUE); }) < 0) {
                 if (errno != EAGAIN && errno != EWOULDBLOCK) {
                     return errno;
                 }
@@ -297,8 +289,8 @@ class msg_zerocopy_path final : public send_path {
                 }
                 // POLLERR is reported whenever the error queue is not empty.
                 pollfd descriptor{socket_, 0, 0};
-                const int ready = ::poll(&descriptor, 1, 10'000);
-                if (ready < 0 && errno != EINTR) {
+                const int ready = retry_on_eintr([&] { return ::poll(&descriptor, 1, 10'000); });
+                if (ready < 0) {
                     return errno;
                 }
                 if (ready == 0) {

@@ -1,5 +1,9 @@
 #include "suite_context.h"
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <ranges>
 #include <string_view>
 #include <vector>
 
@@ -7,24 +11,10 @@ namespace sfb::bench {
 
 namespace {
 
-std::string join(const std::vector<std::string>& items, const char* separator) {
-    std::string out;
-    for (const auto& item : items) {
-        if (!out.empty()) {
-            out += separator;
-        }
-        out += item;
-    }
-    return out;
-}
-
+// "a,b,c" from the names `name` gives the items.
 template <typename T, typename Namer>
 std::string join_names(const std::vector<T>& items, Namer name) {
-    std::vector<std::string> names;
-    for (const auto& item : items) {
-        names.emplace_back(name(item));
-    }
-    return join(names, ",");
+    return fmt::format("{}", fmt::join(items | std::views::transform(name), ","));
 }
 
 std::string pinning(const suite_options& options) {
@@ -56,9 +46,9 @@ context_entries suite_context(const suite_options& options, const std::string& f
         {"file_fs", file_fs},
         {"file_write_chunk", std::to_string(options.write_chunk)},
         {"page_cache", join_names(options.caches, page_cache)},
-        {"paths_available", join(plan.available, ",")},
-        {"paths_skipped", join(plan.skipped, "; ")},
-        {"connections", join_names(options.connections, [](int n) { return std::to_string(n); })},
+        {"paths_available", fmt::format("{}", fmt::join(plan.available, ","))},
+        {"paths_skipped", fmt::format("{}", fmt::join(plan.skipped, "; "))},
+        {"connections", fmt::format("{}", fmt::join(options.connections, ","))},
         {"pinning", pinning(options)},
         {"placement", join_names(planned_placements(options), placement_name)},
         {"sampling", options.sampling ? "on" : "off"},

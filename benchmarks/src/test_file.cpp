@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "pattern.h"
+#include "retry.h"
 
 namespace sfb::bench {
 
@@ -45,12 +46,10 @@ int write_pattern_file(int fd, std::uint64_t size, std::size_t chunk_bytes) {
         fill_pattern(done, std::span(chunk.data(), want));
         std::size_t put = 0;
         while (put < want) {
-            const ssize_t n =
-                ::pwrite(fd, chunk.data() + put, want - put, static_cast<off_t>(done + put));
+            const ssize_t n = retry_on_eintr([&] {
+                return ::pwrite(fd, chunk.data() + put, want - put, static_cast<off_t>(done + put));
+            });
             if (n < 0) {
-                if (errno == EINTR) {
-                    continue;
-                }
                 return errno;
             }
             put += static_cast<std::size_t>(n);

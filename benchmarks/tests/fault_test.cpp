@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench_command.h"
 #include "child_process.h"
 #include "file_benchmark.h"
 #include "options.h"
@@ -32,11 +33,8 @@ using testing_support::child_result;
 using testing_support::child_setup;
 using testing_support::run_child;
 
-std::vector<std::string> bench_args(const temp_dir& dir, std::vector<std::string> extra) {
-    std::vector<std::string> args{SFB_BENCH_EXECUTABLE, "--sfb_dir=" + dir.path(),
-                                  "--benchmark_min_time=0.01", "--benchmark_format=json"};
-    args.insert(args.end(), extra.begin(), extra.end());
-    return args;
+std::vector<std::string> bench_args(const temp_dir& dir, const std::vector<std::string>& extra) {
+    return testing_support::bench_command(dir.path(), extra);
 }
 
 // The benchmarks of a complete JSON document on stdout (fails the test if it is not one).
@@ -109,16 +107,17 @@ TEST(descriptor_limit, ManyConnectionsUnderALowLimit) {
     EXPECT_TRUE(dir.entries().empty());
 }
 
-// Issue 13 item 2: a failed benchmark exits 0. A file-size limit makes writing the 64 KiB
-// file fail with EFBIG, as a full disk fails it with ENOSPC; the 4 KiB file still fits.
+// Issue 13 item 2: a failed benchmark exits 0. A file-size limit (1 MiB) makes writing the
+// 2 MiB file fail with EFBIG, as a full disk fails it with ENOSPC; the 4 KiB file and the JSON
+// outputs (the limit applies to them too) still fit.
 TEST(exit_status, AFailedBenchmarkExitsOneAfterTheCompleteJson) {
     temp_dir dir;
     child_setup setup;
-    setup.file_size = 16 * 1024;
+    setup.file_size = 1024 * 1024;
     const std::string out_file = dir.path() + "-out.json";
     const auto run =
         run_child(bench_args(dir, {"--sfb_paths=sendfile", "--sfb_receiver=discard",
-                                   "--sfb_file_sizes=4K,64K", "--benchmark_out=" + out_file}),
+                                   "--sfb_file_sizes=4K,2M", "--benchmark_out=" + out_file}),
                   setup);
     ASSERT_TRUE(run.exited) << "signal " << run.signal << "\n" << run.err;
     EXPECT_EQ(run.exit_code, 1) << run.err;

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_command.h"
 #include "child_process.h"
 #include "google_benchmark.h"
 #include "temp_dir.h"
@@ -46,11 +47,10 @@ TEST(google_flags, TimeUnitMustBeOneGoogleKnows) {
 
 nlohmann::json run_json(const std::vector<std::string>& extra, int& exit_code) {
     temp_dir dir;
-    std::vector<std::string> args{SFB_BENCH_EXECUTABLE,     "--sfb_dir=" + dir.path(),
-                                  "--sfb_paths=sendfile",   "--sfb_receiver=discard",
-                                  "--sfb_file_sizes=4K",    "--benchmark_min_time=0.01",
-                                  "--benchmark_format=json"};
+    std::vector<std::string> args{"--sfb_paths=sendfile", "--sfb_receiver=discard",
+                                  "--sfb_file_sizes=4K"};
     args.insert(args.end(), extra.begin(), extra.end());
+    args = testing_support::bench_command(dir.path(), args);
     const auto run = run_child(args);
     exit_code = run.exited ? run.exit_code : -1;
     return nlohmann::json::parse(run.out, nullptr, false);
@@ -84,7 +84,7 @@ TEST(google_flags, ContextSaysWhatTheLibraryBuildTypeMeans) {
 }
 
 TEST(google_flags, HelpSaysMinTimeTakesPlainSeconds) {
-    const auto run = run_child({SFB_BENCH_EXECUTABLE, "--help"});
+    const auto run = run_child({testing_support::bench_sendfile_path(), "--help"});
     EXPECT_NE(run.out.find("--benchmark_min_time in plain seconds"), std::string::npos) << run.out;
     EXPECT_NE(run.out.find("--benchmark_time_unit"), std::string::npos);
 }

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_command.h"
 #include "child_process.h"
 #include "google_benchmark.h"
 #include "strict_json.h"
@@ -91,10 +92,9 @@ class strict_json_matrix : public testing::TestWithParam<flag_set> {};
 TEST_P(strict_json_matrix, StdoutAndOutFileParseStrictly) {
     temp_dir dir;
     const std::string out_file = dir.path() + "-out.json";
-    std::vector<std::string> args{SFB_BENCH_EXECUTABLE,         "--sfb_dir=" + dir.path(),
-                                  "--sfb_file_sizes=16K",       "--sfb_block_sizes=file",
-                                  "--benchmark_min_time=0.01",  "--benchmark_format=json",
-                                  "--benchmark_out=" + out_file};
+    std::vector<std::string> args = testing_support::bench_command(
+        dir.path(),
+        {"--sfb_file_sizes=16K", "--sfb_block_sizes=file", "--benchmark_out=" + out_file});
     args.insert(args.end(), GetParam().flags.begin(), GetParam().flags.end());
     const auto run = run_child(args, GetParam().setup);
     ASSERT_TRUE(run.exited) << "signal " << run.signal << "\n" << run.err;
@@ -109,7 +109,7 @@ TEST_P(strict_json_matrix, StdoutAndOutFileParseStrictly) {
 
 child_setup file_size_limit() {
     child_setup setup;
-    setup.file_size = 32 * 1024;
+    setup.file_size = 1024 * 1024;
     return setup;
 }
 
@@ -132,7 +132,7 @@ INSTANTIATE_TEST_SUITE_P(
                   "--sfb_connections=2", "--sfb_paths=read_send,sendfile,splice",
                   "--benchmark_repetitions=2"}},
         flag_set{"failed_benchmarks_repetitions_2",
-                 {"--sfb_file_sizes=4K,64K", "--sfb_paths=sendfile,mmap_send",
+                 {"--sfb_file_sizes=4K,2M", "--sfb_paths=sendfile,mmap_send",
                   "--sfb_placement=free", "--benchmark_repetitions=2"},
                  1,
                  file_size_limit()}),
@@ -142,10 +142,9 @@ INSTANTIATE_TEST_SUITE_P(
 // every repetition, its coefficient of variation is 0/0, and the cv row says null.
 TEST(strict_json, UndefinedCoefficientOfVariationIsNull) {
     temp_dir dir;
-    const auto run =
-        run_child({SFB_BENCH_EXECUTABLE, "--sfb_dir=" + dir.path(), "--sfb_paths=sendfile",
-                   "--sfb_receiver=discard", "--sfb_file_sizes=4K", "--benchmark_min_time=0.01",
-                   "--benchmark_repetitions=2", "--benchmark_format=json"});
+    const auto run = run_child(testing_support::bench_command(
+        dir.path(), {"--sfb_paths=sendfile", "--sfb_receiver=discard", "--sfb_file_sizes=4K",
+                     "--benchmark_repetitions=2"}));
     ASSERT_TRUE(run.exited && run.exit_code == 0) << run.err;
     const auto doc = nlohmann::json::parse(run.out, nullptr, false);
     ASSERT_FALSE(doc.is_discarded()) << run.out;

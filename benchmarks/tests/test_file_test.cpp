@@ -1,22 +1,18 @@
 // The benchmark files: created once per size with the pattern, never visible by name, so
 // nothing is left behind however the program ends.
-#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <thread>
 #include <vector>
 
+#include "bench_command.h"
 #include "child_process.h"
 #include "pattern.h"
 #include "temp_dir.h"
 #include "test_file.h"
-
-extern char** environ;
 
 namespace sfb::bench {
 namespace {
@@ -61,35 +57,21 @@ TEST(file_store, ReportsAnUnusableDirectory) {
 // The real program, interrupted with Ctrl-C's signal while it measures.
 TEST(bench_sendfile, SigintDuringARunLeavesNoFile) {
     temp_dir dir;
-    const std::string dir_flag = "--sfb_dir=" + dir.path();
-    std::vector<std::string> args{SFB_BENCH_EXECUTABLE,   dir_flag,
-                                  "--sfb_paths=sendfile", "--sfb_file_sizes=1M",
-                                  "--sfb_receiver=copy",  "--benchmark_min_time=60"};
-    std::vector<char*> argv;
-    for (auto& arg : args) {
-        argv.push_back(arg.data());
-    }
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
-    pid_t child = 0;
-    ASSERT_EQ(::posix_spawn(&child, argv[0], &actions, nullptr, argv.data(), environ), 0);
-    posix_spawn_file_actions_destroy(&actions);
+    testing_support::child_process child(testing_support::bench_command(
+        dir.path(), {"--sfb_paths=sendfile", "--sfb_file_sizes=1M", "--sfb_receiver=copy",
+                     "--benchmark_min_time=60"}));
     // Wait until the file is open: the run is under way.
     bool running = false;
     for (int i = 0; i < 300 && !running; ++i) {
-        running = testing_support::holds_file_in(child, dir.path());
+        running = testing_support::holds_file_in(child.pid(), dir.path());
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     EXPECT_TRUE(running) << "bench_sendfile never opened its file";
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    ASSERT_EQ(::kill(child, SIGINT), 0);
-    int status = 0;
-    ASSERT_EQ(::waitpid(child, &status, 0), child);
-    ASSERT_TRUE(WIFSIGNALED(status)) << "exit status " << WEXITSTATUS(status);
-    EXPECT_EQ(WTERMSIG(status), SIGINT);
+    ASSERT_EQ(::kill(child.pid(), SIGINT), 0);
+    const auto run = child.wait(std::chrono::seconds(10));
+    ASSERT_FALSE(run.exited) << "exit status " << run.exit_code;
+    EXPECT_EQ(run.signal, SIGINT);
     EXPECT_TRUE(dir.entries().empty());
 }
 
