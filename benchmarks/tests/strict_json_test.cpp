@@ -133,7 +133,7 @@ INSTANTIATE_TEST_SUITE_P(
                   "--benchmark_repetitions=2"}},
         flag_set{"failed_benchmarks_repetitions_2",
                  {"--sfb_file_sizes=4K,2M", "--sfb_paths=sendfile,mmap_send",
-                  "--sfb_placement=free", "--benchmark_repetitions=2"},
+                  "--sfb_placement=free", "--sfb_receiver=copy", "--benchmark_repetitions=2"},
                  1,
                  file_size_limit()}),
     [](const testing::TestParamInfo<flag_set>& param) { return std::string(param.param.name); });
