@@ -56,11 +56,21 @@ function(sfb_table text_var array struct_name names_ns)
         set(values "")
         set(comma "")
         foreach(field IN LISTS fields)
-            string(JSON type ERROR_VARIABLE error TYPE "${json}" ${array} ${i} ${field})
-            if(error)
-                message(FATAL_ERROR "${CONTRACT}: ${array}[${i}]: ${error}")
+            # A field ending in '?' may be left out of an entry: it is then the empty string.
+            set(optional FALSE)
+            if(field MATCHES "^(.*)[?]$")
+                set(field "${CMAKE_MATCH_1}")
+                set(optional TRUE)
             endif()
-            sfb_get(value ${array} ${i} ${field})
+            string(JSON type ERROR_VARIABLE error TYPE "${json}" ${array} ${i} ${field})
+            if(error AND optional)
+                set(type "STRING")
+                set(value "")
+            elseif(error)
+                message(FATAL_ERROR "${CONTRACT}: ${array}[${i}]: ${error}")
+            else()
+                sfb_get(value ${array} ${i} ${field})
+            endif()
             if(type STREQUAL "BOOLEAN")
                 if(value)
                     string(APPEND values "${comma}true")
@@ -146,6 +156,10 @@ struct counter_spec {
     std::string_view unit;
     std::string_view meaning;
     std::string_view better;  // \"higher\", \"lower\" or \"none\"
+    // When a benchmark entry has it: \"\" (always), \"zero_copy\" (on the paths whose
+    // zero_copy is true, never on others), or \"sampling\" (exactly when the context key
+    // sampling is \"on\").
+    std::string_view when;
 };
 
 struct context_key_spec {
@@ -212,9 +226,9 @@ sfb_table(text placements name_spec placement_name name summary)
 string(APPEND text "// Google Benchmark's fields of a benchmark entry, apart from the measures.\n")
 sfb_table(text benchmark_fields name_spec field_name name summary)
 string(APPEND text "// Google Benchmark's own per-pass numbers (fields of every benchmark entry).\n")
-sfb_table(text measures counter_spec measure_name name unit meaning better)
+sfb_table(text measures counter_spec measure_name name unit meaning better when?)
 string(APPEND text "// The suite's counters: flat numeric keys of every benchmark entry, all per pass.\n")
-sfb_table(text counters counter_spec counter_name name unit meaning better)
+sfb_table(text counters counter_spec counter_name name unit meaning better when?)
 sfb_table(text context_keys context_key_spec context_key_name key meaning source)
 
 sfb_enum(text paths path_id)

@@ -1,10 +1,10 @@
 // Checks a bench_sendfile JSON result against the result format's contract
 // (format/contract.json, through the generated <sfb/format_contract.h>): every name follows
 // the grammar with values from the contract's tables, every context key and every counter is
-// in the contract and every one the suite writes is there, the machine fingerprint follows the
-// recipe, byte counts equal the file size, no benchmark is in error, and (with
-// --no-files-in DIR) no benchmark file is left behind. Exit status 0 when all hold, 1 when one
-// does not, 2 for bad arguments.
+// in the contract and every one the suite writes is there (counters as their "when" says), the
+// machine fingerprint follows the recipe, byte counts equal the file size, no benchmark is in
+// error, and (with --no-files-in DIR) no benchmark file is left behind. Exit status 0 when all
+// hold, 1 when one does not, 2 for bad arguments.
 //
 //   check_bench_json RESULT.json [--verified] [--all-paths] [--no-files-in DIR]
 //
@@ -233,8 +233,27 @@ void check_keys(const nlohmann::json& b, const std::string& name) {
     }
 }
 
+// Whether a benchmark entry must have `counter` (per its `when` in the contract), and why
+// not when it must not.
+bool counter_expected(const contract::counter_spec& counter, const contract::path_spec& path,
+                      bool sampling, std::string& why_not) {
+    if (counter.when == "zero_copy") {
+        why_not = "on a path that is not zero-copy";
+        return path.zero_copy;
+    }
+    if (counter.when == "sampling") {
+        why_not = "in a run without sampling (context key sampling is not on)";
+        return sampling;
+    }
+    if (!counter.when.empty()) {
+        fail("counter " + std::string(counter.name) + ": unknown 'when' " +
+             std::string(counter.when) + " in the contract");
+    }
+    return true;
+}
+
 void check_counters(const nlohmann::json& b, const std::string& name,
-                    const contract::path_spec& path) {
+                    const contract::path_spec& path, bool sampling) {
     if (b.value("time_unit", "") != "us") {
         fail(name + ": time_unit is not us");
     }
@@ -247,18 +266,18 @@ void check_counters(const nlohmann::json& b, const std::string& name,
     }
     for (const auto& counter : contract::counters) {
         const std::string key(counter.name);
-        // zero_copy in the contract: the path reports zerocopy_copied, and only such a path.
-        const bool expected =
-            counter.name != contract::counter_name::zerocopy_copied || path.zero_copy;
+        std::string why_not;
+        const bool expected = counter_expected(counter, path, sampling, why_not);
         if (expected && (!b.contains(key) || !b[key].is_number())) {
             fail(name + ": counter " + key + " missing");
         } else if (!expected && b.contains(key)) {
-            fail(name + ": " + key + " on a path that is not zero-copy");
+            fail(name + ": " + key + " " + why_not);
         }
     }
 }
 
-void check_benchmark(const nlohmann::json& b, bool verified, std::set<std::string>& families) {
+void check_benchmark(const nlohmann::json& b, bool verified, bool sampling,
+                     std::set<std::string>& families) {
     std::string name = b.value("name", "");
     check_keys(b, name);
     const bool aggregate = b.value("run_type", "iteration") == "aggregate";
@@ -286,7 +305,7 @@ void check_benchmark(const nlohmann::json& b, bool verified, std::set<std::strin
         return;  // aggregates carry the same counters, checked on the iterations
     }
     families.insert(path_name);
-    check_counters(b, name, contract::paths[static_cast<std::size_t>(*path)]);
+    check_counters(b, name, contract::paths[static_cast<std::size_t>(*path)], sampling);
     if (failures > 0) {
         return;
     }
@@ -405,14 +424,16 @@ int main(int argc, char** argv) {
     }
     try {
         std::set<std::string> available;
-        check_context(result.value("context", nlohmann::json::object()), all_paths, available);
+        const auto context = result.value("context", nlohmann::json::object());
+        check_context(context, all_paths, available);
+        const bool sampling = context_string(context, contract::context_key_name::sampling) == "on";
         std::set<std::string> families;
         const auto benchmarks = result.value("benchmarks", nlohmann::json::array());
         if (benchmarks.empty()) {
             fail("no benchmarks in the result");
         }
         for (const auto& b : benchmarks) {
-            check_benchmark(b, verified, families);
+            check_benchmark(b, verified, sampling, families);
         }
         for (const auto& path : available) {
             if (families.count(path) == 0) {

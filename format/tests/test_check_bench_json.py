@@ -70,6 +70,20 @@ class CheckBenchJson(unittest.TestCase):
         del self.first_iteration(doc, "msg_zerocopy")["zerocopy_copied"]
         self.refused(doc, "counter zerocopy_copied missing")
 
+    def test_sampling_counters_only_with_sampling(self):
+        doc = copy.deepcopy(self.golden)
+        sampled = [c["name"] for c in json.loads((ROOT / "format" / "contract.json").read_text())
+                   ["counters"] if c.get("when") == "sampling"]
+        if not sampled:
+            self.skipTest("the contract has no sampling counters")
+        doc["context"]["sampling"] = "off"
+        self.first_iteration(doc, "sendfile")[sampled[0]] = 1.0
+        self.refused(doc, f"{sampled[0]} in a run without sampling")
+        doc = copy.deepcopy(self.golden)
+        doc["context"]["sampling"] = "on"
+        self.first_iteration(doc, "sendfile").pop(sampled[0], None)
+        self.refused(doc, f"counter {sampled[0]} missing")
+
     def test_name_with_a_path_not_in_contract(self):
         doc = copy.deepcopy(self.golden)
         entry = self.first_iteration(doc, "sendfile")
