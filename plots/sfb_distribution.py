@@ -31,8 +31,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import sfb_results as sr  # noqa: E402  (the one JSON reader: the same acceptance as sfb)
 
-PASS_COUNTERS = ("pass_min_us", "pass_q10_us", "pass_q25_us", "pass_median_us", "pass_q75_us",
-                 "pass_q90_us", "pass_max_us")
+# The per-pass quantile counters in the order the box draws them (pass_min_us ... pass_max_us);
+# the names are the contract's, which must have every one.
+PASS_QUANTILES = ("min", "q10", "q25", "median", "q75", "q90", "max")
+PASS_COUNTERS = tuple(f"pass_{quantile}_us" for quantile in PASS_QUANTILES)
+if not set(PASS_COUNTERS) <= set(sr.COUNTERS):
+    raise SystemExit(f"sfb_distribution: error: {sr.CONTRACT_PATH} lacks the counters "
+                     f"{sorted(set(PASS_COUNTERS) - set(sr.COUNTERS))}")
 US_PER_UNIT = {"ns": 1e-3, "us": 1.0, "ms": 1e3, "s": 1e6}
 
 

@@ -44,6 +44,8 @@ _US_PER_UNIT = {"ns": 1e-3, "us": 1.0, "ms": 1e3, "s": 1e6}
 # reads with; nothing here keeps its own list of them.
 
 CONTRACT_PATH = Path(__file__).resolve().parents[1] / "format" / "contract.json"
+# The kinds of values a name segment holds that are numbers; any other names a list of words.
+_NUMBER_KINDS = ("bytes", "count")
 
 
 def _load_contract(path: Path) -> dict:
@@ -66,6 +68,10 @@ def _load_contract(path: Path) -> dict:
         }
         for kind in ("transports", "receivers", "caches"):
             loaded[kind] = [str(v["name"]) for v in contract[kind]]
+        # Each word segment's values, from the list the segment names ("paths", ...).
+        loaded["segment_values"] = {
+            segment: [str(v["name"]) for v in contract[values]]
+            for segment, _, values in loaded["segments"] if values not in _NUMBER_KINDS}
     except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as error:
         raise SystemExit(f"sfb_plots: error: cannot read the format contract {path}: "
                          f"{type(error).__name__}: {error} (the plots read it from the same "
@@ -174,13 +180,15 @@ def parse_name(name: str) -> Optional[BenchKey]:
     raises BadName when it is shaped like ours but a part is out of bounds.
 
     Segments without a prefix are words at fixed positions, first; prefixed ones
-    ("file:<bytes>") may follow in any order. Google's own suffixes (/real_time, /threads:N,
+    ("file:<bytes>") may follow in any order, and a prefixed word segment ("placement:free")
+    may be missing from a result older than it. Google's own suffixes (/real_time, /threads:N,
     /repeats:N, aggregate suffixes such as _mean after real_time) and any extra key:value
     fields are ignored.
     """
     segments = CONTRACT["segments"]
     parts = name.split(CONTRACT["separator"])
-    if len(parts) < len(segments):
+    if len(parts) < sum(1 for _, prefix, kind in segments
+                        if not prefix or kind in _NUMBER_KINDS):
         return None
     words = [s for s in segments if not s[1]]
     values = {}
@@ -200,9 +208,11 @@ def parse_name(name: str) -> Optional[BenchKey]:
         if not prefix:
             continue
         number = fields.get(prefix, "")
-        if kind not in ("bytes", "count"):
+        if kind not in _NUMBER_KINDS:
             if not number:
-                continue  # a word segment newer than the result (placement: before it existed)
+                # A prefixed word segment newer than the result (placement: before it
+                # existed): the result simply predates it.
+                continue
             if not _WORD.match(number):
                 return None
             values[segment] = number

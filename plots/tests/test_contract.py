@@ -75,15 +75,19 @@ class Contract(unittest.TestCase):
         key = sr.parse_name("sendfile/unix/copy/cold/conns:2/block:4096/file:8192/real_time")
         self.assertEqual(key, sr.BenchKey(sr.Group("unix", "copy", "cold", 8192, 2), "sendfile",
                                           4096))
-        # A segment the contract gains is kept apart in the group, not dropped or refused.
-        segments = sr.CONTRACT["segments"] + [("placement", "placement:", "placements")]
+        # A segment the contract gains is kept apart in the group, not dropped or refused; a
+        # result older than a word segment simply lacks it.
+        segments = sr.CONTRACT["segments"] + [("flavour", "flavour:", "flavours")]
         with mock.patch.dict(sr.CONTRACT, segments=segments):
-            name = "sendfile/tcp4/discard/warm/file:8192/block:4096/conns:1/placement:split"
+            name = "sendfile/tcp4/discard/warm/file:8192/block:4096/conns:1/flavour:mint"
             key = sr.parse_name(name + "/real_time")
-            self.assertEqual(key.group.extra, (("placement", "split"),))
-            self.assertIn("placement split", key.group.describe())
-            self.assertIn("placementsplit", key.group.slug())
-            self.assertIsNone(sr.parse_name(name.replace("/placement:split", "")))
+            self.assertEqual(key.group.extra[-1], ("flavour", "mint"))
+            self.assertIn("flavour mint", key.group.describe())
+            self.assertIn("flavourmint", key.group.slug())
+            older = sr.parse_name(name.replace("/flavour:mint", "") + "/real_time")
+            self.assertNotIn("flavour", dict(older.group.extra))
+            self.assertNotEqual(older.group, key.group)
+            self.assertIsNone(sr.parse_name(name.replace("mint", "Mint!")))
 
     def test_fingerprint_fallback_is_the_contract_recipe(self):
         """bench_sendfile's machine_fingerprint, recomputed from its own context keys by the
@@ -112,7 +116,8 @@ class Contract(unittest.TestCase):
                 self.assertIn(m.key.group.transport, sr.CONTRACT["transports"])
                 self.assertIn(m.key.group.receiver, sr.CONTRACT["receivers"])
                 self.assertIn(m.key.group.cache, sr.CONTRACT["caches"])
-                self.assertEqual(m.key.group.extra, ())
+                for segment, value in m.key.group.extra:
+                    self.assertIn(value, sr.CONTRACT["segment_values"][segment], m.key)
                 counters = [c for c in sr.COUNTERS if m.has(c)]
                 self.assertIn("pass_bytes", counters, path)
 
