@@ -9,9 +9,11 @@
 #include "kernels.h"
 #include "merge_rounds.hpp"
 #include "progress.hpp"
+#include "run_quality.h"
 #include "stats.hpp"
 #include "store.hpp"
 #include "suite_report.hpp"
+#include "table.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -221,6 +223,10 @@ std::string keep_after_failure(const std::string& failure, const std::string& co
 const std::vector<OptionSpec> kRunOptions = {
     {"bench", "PATH", "the benchmark program (default: bench_sendfile of this build tree)"},
     {"repetitions", "N", "rounds, each one process running every benchmark once (default 9)"},
+    {"target-ci", "PCT",
+     "add rounds until every benchmark's 95% interval of the median real time is within "
+     "+-PCT, e.g. 2%"},
+    {"max-rounds", "N", "with --target-ci: stop adding rounds at N in all (default 30)"},
     {"warmup", "SECONDS", "warm-up per benchmark and round (default 0.1)"},
     {"results-dir", "DIR", "where results are stored (default: results)"},
     {"no-store", "", "print the summary only, store nothing"},
@@ -260,6 +266,88 @@ void publish_run(const ParsedArgs& args, const Json& merged,
     }
 }
 
+// --target-ci PCT and --max-rounds N: the stopping rule of sfb run.
+struct RoundTarget {
+    double fraction = 0;  // the largest relative half-width of an interval that is enough
+    unsigned max_rounds = 30;
+};
+
+std::optional<RoundTarget> round_target(const ParsedArgs& args, unsigned repetitions) {
+    const auto given = args.value("target-ci");
+    if (!given) {
+        if (args.value("max-rounds")) {
+            throw UsageError("--max-rounds needs --target-ci");
+        }
+        return std::nullopt;
+    }
+    RoundTarget target;
+    target.fraction = parse_fraction("target-ci", *given);
+    if (target.fraction <= 0) {
+        throw UsageError("--target-ci must be above 0%");
+    }
+    if (auto cap = args.value("max-rounds")) {
+        target.max_rounds = parse_count("max-rounds", *cap, 1);
+    }
+    if (target.max_rounds < repetitions) {
+        throw UsageError(
+            fmt::format("--max-rounds {} is below --repetitions {}, the rounds "
+                        "run before the first check",
+                        target.max_rounds, repetitions));
+    }
+    return target;
+}
+
+// Adds one round at a time until every benchmark's interval is within the target or the cap
+// is reached (as netperf -I/-i and the Phoronix Test Suite's dynamic run count do). Returns
+// the benchmarks that did not converge.
+std::vector<std::string> add_rounds_until_converged(const RoundTarget& target,
+                                                    const std::filesystem::path& bench,
+                                                    const RoundSettings& settings,
+                                                    const std::set<std::string>& names,
+                                                    const std::filesystem::path& folder,
+                                                    std::vector<Json>& rounds) {
+    for (;;) {
+        ResultSet so_far;
+        add_benchmark_document(so_far, merge_rounds(rounds), "merged result");
+        std::vector<std::string> open = not_converged(so_far, target.fraction);
+        if (open.empty() || rounds.size() >= target.max_rounds) {
+            return open;
+        }
+        const std::size_t round = rounds.size() + 1;
+        Progress progress(names.size(), ::isatty(STDERR_FILENO) == 1);
+        rounds.push_back(run_round(bench, settings, folder / fmt::format("round-{}.json", round),
+                                   names, [&](const std::string& name) {
+                                       progress.step(fmt::format(
+                                           "round {} (up to {}; {} not within +-{:g}%): {}", round,
+                                           target.max_rounds, open.size(), target.fraction * 100,
+                                           name));
+                                   }));
+        progress.finish();
+    }
+}
+
+// What --target-ci achieved, for the summary.
+std::string convergence_text(const RoundTarget& target, const ResultSet& set,
+                             const std::vector<std::string>& unconverged, std::size_t rounds) {
+    if (unconverged.empty()) {
+        return fmt::format("every benchmark within +-{:g}% after {} rounds\n",
+                           target.fraction * 100, rounds);
+    }
+    std::string out =
+        fmt::format("{} of {} benchmarks did not converge to +-{:g}% in {} rounds:\n",
+                    unconverged.size(), set.benchmarks.size(), target.fraction * 100, rounds);
+    for (const auto& name : unconverged) {
+        const BenchmarkSeries* series = set.find(name);
+        const auto ci =
+            series != nullptr ? median_interval(series->values("real_time")) : std::nullopt;
+        out += ci ? fmt::format("  {}: real time {} us [{}, {}], +-{:.1f}%\n", name,
+                                format_number(ci->estimate), format_number(ci->low),
+                                format_number(ci->high), ci->relative_half_width() * 100)
+                  : fmt::format("  {}: too few rounds for an interval\n", name);
+    }
+    return out;
+}
+
 int run_command(std::span<const std::string> argv) {
     const ParsedArgs args = parse_args(argv, kRunOptions);
     if (args.help) {
@@ -283,6 +371,7 @@ int run_command(std::span<const std::string> argv) {
     }
     const unsigned repetitions =
         args.value("repetitions") ? parse_count("repetitions", *args.value("repetitions"), 1) : 9;
+    const std::optional<RoundTarget> target = round_target(args, repetitions);
     const OutputFormat format = output_format(args);
     const bool colour = use_colour(args);
     const std::filesystem::path bench = bench_from(args, "bench");
@@ -315,11 +404,38 @@ int run_command(std::span<const std::string> argv) {
                       }));
     }
     progress.finish();
+    std::vector<std::string> unconverged;
+    if (target) {
+        unconverged = add_rounds_until_converged(*target, bench, settings, name_set,
+                                                 temporary.path(), rounds);
+    }
 
-    const Json merged = merge_rounds(rounds);
+    Json merged = merge_rounds(rounds);
     ResultSet set;
     add_benchmark_document(set, merged, "merged result");
     print(render_run_summary(set, format, colour));
+    std::vector<std::string> warnings = quality_warnings(set);
+    if (target) {
+        const std::string verdict = convergence_text(*target, set, unconverged, rounds.size());
+        if (format != OutputFormat::json) {
+            print(verdict);
+        }
+        for (const auto& name : unconverged) {
+            warnings.push_back(
+                name + fmt::format(": did not converge to +-{:g}%", target->fraction * 100));
+        }
+    }
+    if (format != OutputFormat::json) {
+        for (const auto& line : warnings) {
+            print("warning: " + line + "\n");
+        }
+    }
+    // The stored result keeps the warnings, so a reader of the file sees them too.
+    std::string joined;
+    for (const auto& line : warnings) {
+        joined += (joined.empty() ? "" : "; ") + line;
+    }
+    merged["context"]["sfb_harness_warnings"] = joined;
 
     publish_run(args, merged, started, results_dir);
     return kExitOk;

@@ -1,6 +1,7 @@
 #include "compare.hpp"
 
 #include "kernels.h"
+#include "run_quality.h"
 
 #include "contract.hpp"
 #include "table.hpp"
@@ -92,12 +93,23 @@ std::string metric_label(const std::string& metric) {
     return metric;
 }
 
+// "+12.3% [+8.0%, +15.1%]": the change of the medians and the interval of the
+// Hodges-Lehmann change.
+std::string change_text(const MetricComparison& m) {
+    if (!m.change_interval) {
+        return format_percent(m.change);
+    }
+    return fmt::format("{} [{}, {}]", format_percent(m.change),
+                       format_percent(m.change_interval->low),
+                       format_percent(m.change_interval->high));
+}
+
 Table comparison_table(const Comparison& c, bool all_metrics) {
     Table table({{"Benchmark"},
                  {"Metric"},
                  {"Base", Align::right},
                  {"New", Align::right},
-                 {"Change", Align::right},
+                 {"Change [95% CI]", Align::right},
                  {"p", Align::right},
                  {"p gate", Align::right},
                  {"Verdict"}});
@@ -123,7 +135,7 @@ Table comparison_table(const Comparison& c, bool all_metrics) {
                            Cell(metric_label(m.metric) + (m.gating ? " *" : "")),
                            display_value(m, m.base_median, b.time_unit),
                            display_value(m, m.new_median, b.time_unit),
-                           Cell(format_percent(m.change), change_style), p,
+                           Cell(change_text(m), change_style), p,
                            m.gating && m.test ? format_p_value(m.p_gate) : "",
                            first ? Cell(verdict_text(b), verdict_style(b.verdict)) : Cell("")});
             first = false;
@@ -286,6 +298,7 @@ MetricComparison compare_metric(const BenchmarkPair& pair, const std::string& me
     } else {
         m.change = m.new_median == 0 ? 0 : std::numeric_limits<double>::quiet_NaN();
     }
+    m.change_interval = ratio_interval(x, y);
     m.gating = std::find(options.gate.begin(), options.gate.end(), metric) != options.gate.end();
     if (options.run_test && options.paired) {
         // Repetition i of one side ran in the same round as repetition i of the other.
@@ -462,13 +475,21 @@ Comparison compare_results(const ResultSet& base, const ResultSet& candidate,
     check_power(c, pairs);
     decide_verdicts(c);
     note_machines(c, base, candidate);
+    // Interference, bimodal passes and disagreeing rounds on either side (run_quality.h).
+    for (const auto& line : quality_warnings(base)) {
+        c.notes.push_back("warning: base: " + line);
+    }
+    for (const auto& line : quality_warnings(candidate)) {
+        c.notes.push_back("warning: new: " + line);
+    }
     return c;
 }
 
 std::string render_text(const Comparison& c, bool colour, bool all_metrics) {
     std::string out = comparison_table(c, all_metrics).text(colour);
     out += fmt::format(
-        "(* gating metric; medians over repetitions; p: {}, e = exact;\n"
+        "(* gating metric; medians over repetitions; [95% CI] of the Hodges-Lehmann change;\n"
+        " p: {}, e = exact;\n"
         " p gate: what the gate uses, {})\n",
         test_description(c),
         c.options.holm ? "Holm-adjusted over all gating tests" : "not adjusted");
@@ -484,7 +505,8 @@ std::string render_markdown(const Comparison& c, bool all_metrics) {
     out += c.any_regression() ? "**Regression detected.**\n\n" : "No regression.\n\n";
     out += comparison_table(c, all_metrics).markdown();
     out += fmt::format(
-        "\n\\* gating metric; medians over repetitions; p: {} "
+        "\n\\* gating metric; medians over repetitions; [95% CI] of the Hodges-Lehmann change; "
+        "p: {} "
         "(e = exact); p gate: {}\n\n",
         test_description(c),
         c.options.holm ? "Holm-adjusted over all gating tests" : "not adjusted");
@@ -523,6 +545,11 @@ std::string render_json(const Comparison& c) {
             jm["base_median"] = json_number(m.base_median);
             jm["new_median"] = json_number(m.new_median);
             jm["change"] = json_number(m.change);
+            if (m.change_interval) {
+                jm["change_hodges_lehmann"] = json_number(m.change_interval->estimate);
+                jm["change_ci"] = Json::array(
+                    {json_number(m.change_interval->low), json_number(m.change_interval->high)});
+            }
             jm["base_repetitions"] = m.base_count;
             jm["new_repetitions"] = m.new_count;
             if (m.test) {

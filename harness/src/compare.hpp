@@ -5,6 +5,7 @@
 #pragma once
 
 #include "benchmark_json.hpp"
+#include "confidence.h"
 #include "stats.hpp"
 
 #include <optional>
@@ -53,6 +54,10 @@ struct MetricComparison {
     double base_median = 0;
     double new_median = 0;
     double change = 0;  // new / base - 1; NaN when the base median is 0 and the new one is not
+    // The Hodges-Lehmann relative change (median of every new_j / base_i, minus 1) with its
+    // 95% interval from the Mann-Whitney test (confidence.h); nullopt for too few repetitions
+    // or values that are not all positive.
+    std::optional<confidence_interval> change_interval;
     std::optional<TestResult> test;
     // The p-value the verdict uses: for gating metrics Holm-adjusted over every gating test of
     // the comparison (unless switched off), for the others the test's own.

@@ -1,7 +1,9 @@
 #include "suite_report.hpp"
 
+#include "confidence.h"
 #include "contract.hpp"
 #include "kernels.h"
+#include "run_quality.h"
 #include "stats.hpp"
 #include "store.hpp"
 #include "table.hpp"
@@ -41,16 +43,24 @@ std::vector<double> mb_per_second(const BenchmarkSeries& series) {
     return v;
 }
 
-std::string median_with_iqr(const std::vector<double>& values) {
+// "8123 [8010, 8302]": the median and its 95% interval ("[n<6]" with too few values).
+std::string median_with_ci(const std::vector<double>& values) {
     if (values.empty()) {
         return "-";
     }
-    if (values.size() == 1) {
-        return format_number(values.front());
+    return with_interval(median(values), median_interval(values),
+                         [](double v) { return format_number(v); });
+}
+
+std::string ratio_text(const confidence_interval& ratio) {
+    return fmt::format("{:.2f}x [{:.2f}, {:.2f}]", ratio.estimate, ratio.low, ratio.high);
+}
+
+Json interval_json(const std::optional<confidence_interval>& ci) {
+    if (!ci) {
+        return nullptr;
     }
-    return fmt::format("{} [{}..{}]", format_number(median(values)),
-                       format_number(quantile(values, 0.25)),
-                       format_number(quantile(values, 0.75)));
+    return Json::array({ci->low, ci->high});
 }
 
 std::string context_string(const Json& context, const char* key) {
@@ -81,8 +91,9 @@ std::string render_table(const Table& table, OutputFormat format, bool colour) {
 }  // namespace
 
 std::string SuiteName::configuration() const {
-    return fmt::format("{}/{}/{}/file:{}/block:{}/conns:{}", transport, receiver, cache, file_bytes,
-                       block_bytes, connections);
+    return fmt::format("{}/{}/{}/file:{}/block:{}/conns:{}{}", transport, receiver, cache,
+                       file_bytes, block_bytes, connections,
+                       placement.empty() ? "" : "/placement:" + placement);
 }
 
 std::optional<SuiteName> parse_suite_name(std::string_view name) {
@@ -115,7 +126,12 @@ std::optional<SuiteName> parse_suite_name(std::string_view name) {
         return std::nullopt;
     }
     s.connections = static_cast<unsigned>(connections);
-    for (std::size_t i = 7; i < parts.size(); ++i) {
+    std::size_t rest = 7;
+    if (rest < parts.size() && parts[rest].starts_with("placement:")) {
+        s.placement = std::string(parts[rest].substr(std::string_view("placement:").size()));
+        ++rest;
+    }
+    for (std::size_t i = rest; i < parts.size(); ++i) {
         s.suffix += (s.suffix.empty() ? "" : "/") + std::string(parts[i]);
     }
     return s;
@@ -133,22 +149,23 @@ std::string format_bytes(std::uint64_t bytes) {
 }
 
 std::string render_run_summary(const ResultSet& set, OutputFormat format, bool colour) {
-    // Baselines: read_send's median MB/s per configuration.
-    std::map<std::string, double> baseline;
+    // Baselines: read_send's MB/s per configuration.
+    std::map<std::string, std::vector<double>> baseline;
     for (const auto& series : set.benchmarks) {
         auto name = parse_suite_name(series.name);
         auto mbps = mb_per_second(series);
         if (name && name->path == kBaselinePath && !mbps.empty()) {
-            baseline[name->configuration()] = median(mbps);
+            baseline[name->configuration()] = mbps;
         }
     }
     Table table({{"Configuration"},
                  {"Path"},
-                 {"MB/s", Align::right},
-                 {"CPU us/pass", Align::right},
+                 {"MB/s [95% CI]", Align::right},
+                 {"CPU us/pass [95% CI]", Align::right},
                  {"Service demand us/KiB", Align::right},
-                 {"Speed-up vs read_send", Align::right},
-                 {"n", Align::right}});
+                 {"Speed-up vs read_send [95% CI]", Align::right},
+                 {"n", Align::right},
+                 {"Flags"}});
     Json rows = Json::array();
     std::vector<const BenchmarkSeries*> ordered;
     for (const auto& series : set.benchmarks) {
@@ -166,13 +183,19 @@ std::string render_run_summary(const ResultSet& set, OutputFormat format, bool c
         const auto mbps = mb_per_second(*series);
         const auto cpu = series->values("cpu_time");
         const auto demand = series->values("service_demand_us_per_kib");
-        double speedup = std::nan("");
-        if (name && !mbps.empty()) {
-            if (auto it = baseline.find(name->configuration());
-                it != baseline.end() && it->second > 0) {
-                speedup = median(mbps) / it->second;
+        std::vector<double> base_mbps;
+        if (name) {
+            if (auto it = baseline.find(name->configuration()); it != baseline.end()) {
+                base_mbps = it->second;
             }
         }
+        // The speed-up as a ratio (change + 1) with its interval.
+        auto speedup = ratio_interval(base_mbps, mbps);
+        if (speedup) {
+            *speedup = {1 + speedup->estimate, 1 + speedup->low, 1 + speedup->high,
+                        speedup->coverage};
+        }
+        const benchmark_quality quality = assess(*series);
         const std::string config = name ? name->configuration() : "";
         const std::string path = name ? name->path : series->name;
         std::string failed;
@@ -180,19 +203,29 @@ std::string render_run_summary(const ResultSet& set, OutputFormat format, bool c
             failed = " (failed: " + series->errors.front() + ")";
         }
         table.add_row({config, Cell(path + failed, failed.empty() ? Style::plain : Style::bad),
-                       mbps.empty() ? "-" : format_number(median(mbps)),
-                       cpu.empty() ? "-" : format_number(median(cpu)),
+                       median_with_ci(mbps), median_with_ci(cpu),
                        demand.empty() ? "-" : format_number(median(demand)),
-                       std::isfinite(speedup) ? fmt::format("{:.2f}x", speedup) : "-",
-                       std::to_string(series->repetitions.size())});
+                       speedup ? ratio_text(*speedup) : "-",
+                       std::to_string(series->repetitions.size()),
+                       Cell(describe_flags(quality), Style::bad)});
         Json row = Json::object();
         row["name"] = series->name;
         row["configuration"] = config;
         row["path"] = path;
         row["mb_per_s"] = mbps.empty() ? Json(nullptr) : Json(median(mbps));
+        row["mb_per_s_ci"] = interval_json(median_interval(mbps));
         row["cpu_us_per_pass"] = cpu.empty() ? Json(nullptr) : Json(median(cpu));
+        row["cpu_us_per_pass_ci"] = interval_json(median_interval(cpu));
         row["service_demand_us_per_kib"] = demand.empty() ? Json(nullptr) : Json(median(demand));
-        row["speedup_vs_read_send"] = std::isfinite(speedup) ? Json(speedup) : Json(nullptr);
+        row["speedup_vs_read_send"] = speedup ? Json(speedup->estimate) : Json(nullptr);
+        row["speedup_vs_read_send_ci"] = interval_json(speedup);
+        row["other_cpu_share"] =
+            quality.other_cpu_share ? Json(*quality.other_cpu_share) : Json(nullptr);
+        row["steal_share"] = quality.steal_share ? Json(*quality.steal_share) : Json(nullptr);
+        row["bimodal_rounds"] = quality.bimodal_rounds;
+        row["rounds_disagree"] =
+            quality.rounds_disagree ? Json(*quality.rounds_disagree) : Json(nullptr);
+        row["flags"] = describe_flags(quality);
         row["repetitions"] = series->repetitions.size();
         row["errors"] = series->errors;
         rows.push_back(std::move(row));
@@ -201,7 +234,8 @@ std::string render_run_summary(const ResultSet& set, OutputFormat format, bool c
         return rows.dump(2) + "\n";
     }
     return render_table(table, format, colour) +
-           "(medians over repetitions; CPU = the sending thread's CPU time per pass)\n";
+           "(medians over repetitions with distribution-free 95% intervals; speed-up: "
+           "Hodges-Lehmann ratio;\n CPU = the sending thread's CPU time per pass)\n";
 }
 
 namespace {
@@ -285,19 +319,26 @@ std::string render_report_text(const ReportModel& model, OutputFormat format, bo
     Table table({{"Configuration"},
                  {"Path"},
                  {"Machine"},
-                 {"MB/s median [IQR]", Align::right},
-                 {"CPU us/pass median [IQR]", Align::right},
-                 {"Speed-up vs read_send [IQR]", Align::right},
+                 {"MB/s median [95% CI]", Align::right},
+                 {"CPU us/pass median [95% CI]", Align::right},
+                 {"Speed-up vs read_send [95% CI]", Align::right},
                  {"n", Align::right},
                  {"runs", Align::right}});
     for (const auto& row : model.rows) {
-        table.add_row({row.configuration, row.path, row.machine, median_with_iqr(row.mbps),
-                       median_with_iqr(row.cpu_us), median_with_iqr(row.speedups),
+        const auto speedup = pairwise_ratio_interval(row.speedups, row.mbps.size());
+        table.add_row({row.configuration, row.path, row.machine, median_with_ci(row.mbps),
+                       median_with_ci(row.cpu_us),
+                       speedup                ? ratio_text(*speedup)
+                       : row.speedups.empty() ? std::string("-")
+                                              : fmt::format("{:.2f}x", median(row.speedups)),
                        std::to_string(std::max(row.mbps.size(), row.cpu_us.size())),
                        std::to_string(row.runs)});
     }
     std::string out = render_table(table, format, colour);
-    out += "(medians with interquartile ranges over all repetitions of all runs per machine)\n";
+    out +=
+        "(medians with distribution-free 95% intervals over all repetitions of all runs per "
+        "machine;\n speed-up: the median of every ratio to read_send, interval of the "
+        "Mann-Whitney test)\n";
     for (const auto& [machine, info] : model.machines) {
         if (!info.os.empty() || !info.kernel_release.empty()) {
             out += fmt::format("{}: {} {}{}\n", machine, info.os, info.kernel_release,
@@ -321,6 +362,10 @@ std::string render_report_json(const ReportModel& model) {
         j["mb_per_s"] = spread_json(row.mbps);
         j["cpu_us_per_pass"] = spread_json(row.cpu_us);
         j["speedup_vs_read_send"] = spread_json(row.speedups);
+        j["mb_per_s_ci"] = interval_json(median_interval(row.mbps));
+        j["cpu_us_per_pass_ci"] = interval_json(median_interval(row.cpu_us));
+        j["speedup_vs_read_send_ci"] =
+            interval_json(pairwise_ratio_interval(row.speedups, row.mbps.size()));
         j["runs"] = row.runs;
         rows.push_back(std::move(j));
     }

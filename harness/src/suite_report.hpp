@@ -15,7 +15,8 @@
 
 namespace sfb::harness {
 
-// <path>/<transport>/<receiver>/<cache>/file:<bytes>/block:<bytes>/conns:<n>[/...]
+// <path>/<transport>/<receiver>/<cache>/file:<bytes>/block:<bytes>/conns:<n>
+// [/placement:<p>][/...]
 struct SuiteName {
     std::string path;
     std::string transport;
@@ -24,6 +25,7 @@ struct SuiteName {
     std::uint64_t file_bytes = 0;
     std::uint64_t block_bytes = 0;
     unsigned connections = 0;
+    std::string placement;  // same, split, free; empty in results from before placements
     std::string suffix;  // what follows, e.g. "real_time"
 
     // Everything but the path: the benchmarks of one configuration that paths are compared in.
@@ -37,9 +39,10 @@ std::string format_bytes(std::uint64_t bytes);
 
 enum class OutputFormat { text, markdown, json };
 
-// Per benchmark, medians over the repetitions: MB/s, CPU usec/pass (sending thread), service
-// demand (usec of system-wide CPU per KiB) and the speed-up over read_send of the same
-// configuration (ratio of the MB/s medians).
+// Per benchmark, medians over the repetitions with their 95% intervals (confidence.h): MB/s,
+// CPU usec/pass (sending thread), service demand (usec of system-wide CPU per KiB), the
+// speed-up over read_send of the same configuration (Hodges-Lehmann ratio of the MB/s
+// values and its interval), and the benchmark's flags (run_quality.h).
 std::string render_run_summary(const ResultSet& set, OutputFormat format, bool colour);
 
 struct ReportFilters {
@@ -76,9 +79,10 @@ ReportModel build_report(std::span<const std::filesystem::path> inputs,
                          const ReportFilters& filters);
 
 // One row per machine, configuration and path over every result file under `inputs`, pooled
-// per machine (machine_fingerprint). Each value is the median with the interquartile range;
-// the speed-up over read_send is the median (and IQR) of all ratios between one repetition of
-// the path and one of read_send on the same machine and configuration. InputError for bad
+// per machine (machine_fingerprint). Each value is the median with its 95% interval; the
+// speed-up over read_send is the median of all ratios between one repetition of the path and
+// one of read_send on the same machine and configuration (the Hodges-Lehmann ratio), with
+// the interval of the Mann-Whitney test (confidence.h). InputError for bad
 // files; an InputError too when the filters leave nothing.
 std::string render_report(std::span<const std::filesystem::path> inputs,
                           const ReportFilters& filters, OutputFormat format, bool colour);
