@@ -9,6 +9,7 @@
 #include "suite_report.hpp"
 
 #include <fmt/format.h>
+#include <sfb/format_contract.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -197,12 +198,16 @@ KernelOutcome run_kernel(const std::string& spec, const KernelsSettings& setting
 
     Json merged = read_json_file(temporary.path() / "run.json");
     Json& context = merged["context"];
-    for (const char* key : {"vm_accel", "vm_host_kernel", "vm_qemu_version", "vm_cpus", "vm_memory",
-                            "vm_cpu_model", "vm_kernel_source", "vm_file_on"}) {
-        context[key] = value_or(vm, key, "");
+    // The VM script's vm.env keys are the contract's context keys (format/contract.json).
+    namespace key_name = sfb::format::context_key_name;
+    for (const std::string_view key :
+         {key_name::vm_accel, key_name::vm_host_kernel, key_name::vm_qemu_version,
+          key_name::vm_cpus, key_name::vm_memory, key_name::vm_cpu_model,
+          key_name::vm_kernel_source, key_name::vm_file_on}) {
+        context[std::string(key)] = value_or(vm, std::string(key), "");
     }
-    context["vm_boot_seconds"] = outcome.boot_seconds;
-    context["vm_core_tests"] = outcome.tests;
+    context[std::string(key_name::vm_boot_seconds)] = outcome.boot_seconds;
+    context[std::string(key_name::vm_core_tests)] = outcome.tests;
 
     ResultSet set;
     add_benchmark_document(set, merged, "guest " + outcome.release);
