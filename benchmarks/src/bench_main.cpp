@@ -3,6 +3,7 @@
 // machine can run (suite_plan.cpp), the benchmark body with its timed loop and counters
 // (file_benchmark.cpp), and the JSON context (machine_context.cpp, suite_context.cpp).
 #include <benchmark/benchmark.h>
+#include <sfb/format_contract.h>
 #include <signal.h>
 
 #include <atomic>
@@ -107,8 +108,9 @@ int main(int argc, char** argv) {
     register_benchmarks(plan, options, files, any_failed);
     add_context(machine_context());
     add_context(suite_context(options, file_fs, plan));
-    benchmark::AddCustomContext("gbench_library_build_type",
-                                library_build_type_meaning(library_build_type()));
+    benchmark::AddCustomContext(
+        std::string(sfb::format::context_key_name::gbench_library_build_type),
+        library_build_type_meaning(library_build_type()));
 
     if (plan.runnable.empty()) {
         std::cerr << "bench_sendfile: nothing to run: every selected benchmark was skipped\n";

@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 #include <sched.h>
+#include <sfb/format_contract.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -18,6 +19,9 @@
 namespace sfb::bench {
 
 namespace {
+
+// Every counter is named by the contract (format/contract.json).
+namespace counter_name = sfb::format::counter_name;
 
 // Pins the calling thread for one benchmark run and restores its old mask afterwards:
 // Google Benchmark runs thread 0 on the main thread, which must not stay pinned.
@@ -193,28 +197,30 @@ void set_counters(benchmark::State& state, const benchmark_case& bc, const sessi
                   const session_snapshot& end, const system_cpu_meter* system) {
     using benchmark::Counter;
     // kAvgIterations divides by the iterations of all threads together: per pass.
-    const auto per_pass = [&](const char* name, double total) {
-        state.counters[name] = Counter(total, Counter::kAvgIterations);
+    const auto per_pass = [&](std::string_view name, double total) {
+        state.counters[std::string(name)] = Counter(total, Counter::kAvgIterations);
+    };
+    const auto per_thread = [&](std::string_view name, double value) {
+        state.counters[std::string(name)] = Counter(value, Counter::kAvgThreads);
     };
     const auto delta = [](std::uint64_t to, std::uint64_t from) {
         return static_cast<double>(to - from);
     };
     const double pass_kib = static_cast<double>(bc.file_size) / 1024.0;
     const double busy = system != nullptr ? system->busy_us() : 0.0;
-    per_pass("receiver_cpu_us", end.receiver_cpu_us - start.receiver_cpu_us);
-    per_pass("system_cpu_us", busy);
-    per_pass("softirq_us", system != nullptr ? system->softirq_us() : 0.0);
-    per_pass("service_demand_us_per_kib", busy / pass_kib);
-    per_pass("syscalls_per_pass", delta(end.totals.syscalls, start.totals.syscalls));
-    per_pass("bytes_received", delta(end.received, start.received));
-    per_pass("bytes_verified", delta(end.verified, start.verified));
-    state.counters["pass_bytes"] = Counter(static_cast<double>(bc.file_size), Counter::kAvgThreads);
+    per_pass(counter_name::receiver_cpu_us, end.receiver_cpu_us - start.receiver_cpu_us);
+    per_pass(counter_name::system_cpu_us, busy);
+    per_pass(counter_name::softirq_us, system != nullptr ? system->softirq_us() : 0.0);
+    per_pass(counter_name::service_demand_us_per_kib, busy / pass_kib);
+    per_pass(counter_name::syscalls_per_pass, delta(end.totals.syscalls, start.totals.syscalls));
+    per_pass(counter_name::bytes_received, delta(end.received, start.received));
+    per_pass(counter_name::bytes_verified, delta(end.verified, start.verified));
+    per_thread(counter_name::pass_bytes, static_cast<double>(bc.file_size));
     if (is_zero_copy(bc.path)) {
         const auto completions =
             delta(end.totals.zerocopy_completions, start.totals.zerocopy_completions);
         const auto copied = delta(end.totals.zerocopy_copied, start.totals.zerocopy_copied);
-        state.counters["zerocopy_copied"] =
-            Counter(completions == 0 ? 0.0 : copied / completions, Counter::kAvgThreads);
+        per_thread(counter_name::zerocopy_copied, completions == 0 ? 0.0 : copied / completions);
     }
     state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(bc.file_size));
 }
@@ -224,26 +230,26 @@ void set_counters(benchmark::State& state, const benchmark_case& bc, const sessi
 void set_sample_counters(benchmark::State& state, const run_samples& samples,
                          const cpu_trace& receiver) {
     using benchmark::Counter;
-    const auto per_pass = [&](const char* name, double total) {
-        state.counters[name] = Counter(total, Counter::kAvgIterations);
+    const auto per_pass = [&](std::string_view name, double total) {
+        state.counters[std::string(name)] = Counter(total, Counter::kAvgIterations);
     };
-    const auto per_thread = [&](const char* name, double value) {
-        state.counters[name] = Counter(value, Counter::kAvgThreads);
+    const auto per_thread = [&](std::string_view name, double value) {
+        state.counters[std::string(name)] = Counter(value, Counter::kAvgThreads);
     };
     const bool interference = samples.counts_interference && samples.interference.valid();
-    per_pass("other_cpu_us", interference ? samples.interference.other_cpu_us() : 0.0);
-    per_pass("steal_us", interference ? samples.interference.steal_us() : 0.0);
-    per_pass("migrations", static_cast<double>(samples.where.migrations(receiver)));
-    per_thread("same_cpu_share", samples.where.same_cpu_share());
+    per_pass(counter_name::other_cpu_us, interference ? samples.interference.other_cpu_us() : 0.0);
+    per_pass(counter_name::steal_us, interference ? samples.interference.steal_us() : 0.0);
+    per_pass(counter_name::migrations, static_cast<double>(samples.where.migrations(receiver)));
+    per_thread(counter_name::same_cpu_share, samples.where.same_cpu_share());
     const pass_summary passes = samples.passes.summarize();
-    per_thread("pass_min_us", passes.min_us);
+    per_thread(counter_name::pass_min_us, passes.min_us);
     per_thread("pass_q10_us", passes.q10_us);
     per_thread("pass_q25_us", passes.q25_us);
-    per_thread("pass_median_us", passes.median_us);
+    per_thread(counter_name::pass_median_us, passes.median_us);
     per_thread("pass_q75_us", passes.q75_us);
     per_thread("pass_q90_us", passes.q90_us);
-    per_thread("pass_max_us", passes.max_us);
-    per_thread("pass_bimodal", passes.bimodal() ? 1.0 : 0.0);
+    per_thread(counter_name::pass_max_us, passes.max_us);
+    per_thread(counter_name::pass_bimodal, passes.bimodal() ? 1.0 : 0.0);
 }
 
 }  // namespace

@@ -22,11 +22,6 @@ namespace sfb::bench {
 
 namespace {
 
-constexpr std::array<std::string_view, all_paths.size()> kPathNames{
-    "read_write",       "read_send",       "sendfile",      "sendfile_emulated",
-    "mmap_send",        "splice",          "msg_zerocopy",  "io_uring_send",
-    "io_uring_send_zc", "io_uring_splice", "ktls_sendfile", "ktls_send"};
-
 pass_outcome& fail(pass_outcome& out, int error, const char* call) {
     out.error = error;
     out.failed_call = call;
@@ -334,20 +329,15 @@ class msg_zerocopy_path final : public send_path {
 }  // namespace
 
 std::string_view path_name(path_id p) noexcept {
-    return kPathNames[static_cast<std::size_t>(p)];
+    return sfb::format::to_string(p);
 }
 
 std::optional<path_id> parse_path(std::string_view name) noexcept {
-    for (const path_id p : all_paths) {
-        if (path_name(p) == name) {
-            return p;
-        }
-    }
-    return std::nullopt;
+    return sfb::format::parse_path_id(name);
 }
 
 bool is_zero_copy(path_id p) noexcept {
-    return p == path_id::msg_zerocopy || p == path_id::io_uring_send_zc;
+    return sfb::format::paths[static_cast<std::size_t>(p)].zero_copy;
 }
 
 int open_splice_pipe(std::uint64_t block, std::uint64_t file_size, unique_fd& read_end,

@@ -6,6 +6,8 @@
 // decides whether the pass succeeded: the receiver's count does (send_session).
 #pragma once
 
+#include <sfb/format_contract.h>
+
 #include <array>
 #include <cstdint>
 #include <memory>
@@ -19,25 +21,17 @@
 
 namespace sfb::bench {
 
-enum class path_id {
-    read_write,
-    read_send,
-    sendfile,
-    sendfile_emulated,
-    mmap_send,
-    splice,
-    msg_zerocopy,
-    io_uring_send,
-    io_uring_send_zc,
-    io_uring_splice,
-    ktls_sendfile,
-    ktls_send,
-};
-inline constexpr std::array<path_id, 12> all_paths{
-    path_id::read_write,        path_id::read_send,     path_id::sendfile,
-    path_id::sendfile_emulated, path_id::mmap_send,     path_id::splice,
-    path_id::msg_zerocopy,      path_id::io_uring_send, path_id::io_uring_send_zc,
-    path_id::io_uring_splice,   path_id::ktls_sendfile, path_id::ktls_send};
+// The paths are the contract's (format/contract.json): their names, their order and which are
+// zero-copy come from the generated header. This file and send_paths.cpp map each to its
+// implementation; a path added to the contract does not compile until make_send_path has it.
+using path_id = sfb::format::path_id;
+inline constexpr auto all_paths = [] {
+    std::array<path_id, sfb::format::paths.size()> ids{};
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        ids[i] = static_cast<path_id>(i);
+    }
+    return ids;
+}();
 
 std::string_view path_name(path_id p) noexcept;
 std::optional<path_id> parse_path(std::string_view name) noexcept;

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include <sfb/format_contract.h>
 
 #include <ranges>
 #include <string_view>
@@ -36,25 +37,27 @@ std::string socket_options_text(const suite_options& options) {
 
 context_entries suite_context(const suite_options& options, const std::string& file_fs,
                               const suite_plan& plan) {
+    // Every key is named by the contract (format/contract.json).
+    namespace key = sfb::format::context_key_name;
     const auto page_cache = [](cache_mode c) -> std::string_view {
         return c == cache_mode::warm ? "warm" : "cold (posix_fadvise DONTNEED before each pass)";
     };
     return {
-        {"transport", join_names(options.transports, transport_name)},
-        {"receiver", join_names(options.receivers, receive_mode_name)},
-        {"file_dir", options.directory},
-        {"file_fs", file_fs},
-        {"file_write_chunk", std::to_string(options.write_chunk)},
-        {"page_cache", join_names(options.caches, page_cache)},
-        {"paths_available", fmt::format("{}", fmt::join(plan.available, ","))},
-        {"paths_skipped", fmt::format("{}", fmt::join(plan.skipped, "; "))},
-        {"connections", fmt::format("{}", fmt::join(options.connections, ","))},
-        {"pinning", pinning(options)},
-        {"placement", join_names(planned_placements(options), placement_name)},
-        {"sampling", options.sampling ? "on" : "off"},
-        {"verify", options.verify ? "on" : "off"},
-        {"socket_options", socket_options_text(options)},
-        {"sfb_flags", options.flags_given},
+        {std::string(key::transport), join_names(options.transports, transport_name)},
+        {std::string(key::receiver), join_names(options.receivers, receive_mode_name)},
+        {std::string(key::file_dir), options.directory},
+        {std::string(key::file_fs), file_fs},
+        {std::string(key::file_write_chunk), std::to_string(options.write_chunk)},
+        {std::string(key::page_cache), join_names(options.caches, page_cache)},
+        {std::string(key::paths_available), fmt::format("{}", fmt::join(plan.available, ","))},
+        {std::string(key::paths_skipped), fmt::format("{}", fmt::join(plan.skipped, "; "))},
+        {std::string(key::connections), fmt::format("{}", fmt::join(options.connections, ","))},
+        {std::string(key::pinning), pinning(options)},
+        {std::string(key::placement), join_names(planned_placements(options), placement_name)},
+        {std::string(key::sampling), options.sampling ? "on" : "off"},
+        {std::string(key::verify), options.verify ? "on" : "off"},
+        {std::string(key::socket_options), socket_options_text(options)},
+        {std::string(key::sfb_flags), options.flags_given},
     };
 }
 

@@ -66,9 +66,6 @@ TEST(google_flags, TimeUnitIsMicrosecondsUnlessTheFlagSaysOtherwise) {
     ASSERT_EQ(exit_code, 0);
     ASSERT_FALSE(in_ns.is_discarded());
     EXPECT_EQ(in_ns["benchmarks"][0]["time_unit"], "ns");
-    // The same pass in a unit 1000 times smaller: the number is far larger (not a speed).
-    EXPECT_GT(in_ns["benchmarks"][0]["real_time"].get<double>(),
-              10 * plain["benchmarks"][0]["real_time"].get<double>());
 }
 
 TEST(google_flags, ContextSaysWhatTheLibraryBuildTypeMeans) {
