@@ -215,29 +215,7 @@ class uring_splice_path final : public send_path {
             }
             std::array<std::uint64_t, kDepth / 2> lengths{};
             std::array<int, kDepth> results{};
-            unsigned pairs = 0;
-            io_uring_sqe* last = nullptr;
-            for (std::uint64_t at = read_from_file; pairs < kDepth / 2 && at < size; ++pairs) {
-                const std::uint64_t length =
-                    std::min({block_, size - at, std::uint64_t{pipe_size_}});
-                const bool more = at + length < size;
-                io_uring_sqe* in = io_uring_get_sqe(ring_.get());
-                io_uring_prep_splice(in, file_.fd(), static_cast<std::int64_t>(at),
-                                     pipe_write_.get(), -1, static_cast<unsigned>(length),
-                                     SPLICE_F_MOVE);
-                io_uring_sqe_set_data64(in, 2 * pairs);
-                in->flags |= IOSQE_IO_LINK;
-                io_uring_sqe* outgoing = io_uring_get_sqe(ring_.get());
-                io_uring_prep_splice(outgoing, pipe_read_.get(), -1, socket_, -1,
-                                     static_cast<unsigned>(length),
-                                     SPLICE_F_MOVE | (more ? SPLICE_F_MORE : 0U));
-                io_uring_sqe_set_data64(outgoing, 2 * pairs + 1);
-                outgoing->flags |= IOSQE_IO_LINK;
-                lengths[pairs] = length;
-                at += length;
-                last = outgoing;
-            }
-            last->flags &= static_cast<unsigned char>(~IOSQE_IO_LINK);
+            const unsigned pairs = queue_chain(read_from_file, lengths);
             if (const int err = ring_.submit_and_wait(2 * pairs); err != 0) {
                 return fail(out, err, "io_uring_submit_and_wait");
             }
@@ -280,6 +258,34 @@ class uring_splice_path final : public send_path {
     }
 
   private:
+    // Queues one chain of up to kDepth / 2 linked splice pairs (file to pipe, pipe to socket)
+    // from file offset `from`. Returns how many pairs, with each one's length in `lengths`.
+    unsigned queue_chain(std::uint64_t from, std::array<std::uint64_t, kDepth / 2>& lengths) {
+        const std::uint64_t size = file_.size();
+        unsigned pairs = 0;
+        io_uring_sqe* last = nullptr;
+        for (std::uint64_t at = from; pairs < kDepth / 2 && at < size; ++pairs) {
+            const std::uint64_t length = std::min({block_, size - at, std::uint64_t{pipe_size_}});
+            const bool more = at + length < size;
+            io_uring_sqe* in = io_uring_get_sqe(ring_.get());
+            io_uring_prep_splice(in, file_.fd(), static_cast<std::int64_t>(at), pipe_write_.get(),
+                                 -1, static_cast<unsigned>(length), SPLICE_F_MOVE);
+            io_uring_sqe_set_data64(in, 2 * pairs);
+            in->flags |= IOSQE_IO_LINK;
+            io_uring_sqe* outgoing = io_uring_get_sqe(ring_.get());
+            io_uring_prep_splice(outgoing, pipe_read_.get(), -1, socket_, -1,
+                                 static_cast<unsigned>(length),
+                                 SPLICE_F_MOVE | (more ? SPLICE_F_MORE : 0U));
+            io_uring_sqe_set_data64(outgoing, 2 * pairs + 1);
+            outgoing->flags |= IOSQE_IO_LINK;
+            lengths[pairs] = length;
+            at += length;
+            last = outgoing;
+        }
+        last->flags &= static_cast<unsigned char>(~IOSQE_IO_LINK);
+        return pairs;
+    }
+
     int run_one(int& result) {
         if (const int err = ring_.submit_and_wait(1); err != 0) {
             return err;
