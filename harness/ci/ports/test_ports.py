@@ -30,7 +30,8 @@ REPETITIONS = 10
 # Two benchmarks, tiny: a 64 KiB file in 16 KiB blocks, 0.01 s each, 10 repetitions;
 # TCP_NODELAY, or each pass waits for a delayed ACK (20-40 ms instead of about 50 us).
 TINY = ["--sfb_paths=read_send,sendfile", "--sfb_receiver=discard", "--sfb_file_sizes=64K",
-        "--sfb_block_sizes=16K", "--sfb_nodelay", "--benchmark_min_time=0.01",
+        "--sfb_block_sizes=16K", "--sfb_placement=free", "--sfb_nodelay",
+        "--benchmark_min_time=0.01",
         f"--benchmark_repetitions={REPETITIONS}", "--benchmark_format=json"]
 AGGREGATES = ("mean", "median", "stddev", "cv")
 
