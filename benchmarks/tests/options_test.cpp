@@ -97,9 +97,11 @@ suite_options parsed(std::vector<std::string> flags) {
 TEST(plan_benchmarks, DefaultPlanHasEveryPathAndTheOriginalsAtThreeBlocks) {
     std::vector<std::string> left_out;
     const auto cases = plan_benchmarks(parsed({}), left_out);
-    // 3 original paths x 3 blocks x 2 receivers + 7 others x 2 receivers + 10 small files,
-    // each in every placement this machine has CPUs for.
-    EXPECT_EQ(cases.size(), 42U * default_placements(online_cpus()).size());
+    // 3 original paths x 3 blocks x 2 receivers + the others x 2 receivers + every path on the
+    // small file, each in every placement this machine has CPUs for (48 x 3 on two CPUs).
+    const std::size_t paths = all_paths.size();
+    EXPECT_EQ(cases.size(),
+              (3 * 3 * 2 + (paths - 3) * 2 + paths) * default_placements(online_cpus()).size());
     EXPECT_TRUE(left_out.empty());
     const std::regex name(
         R"(^[a-z_]+/(tcp4|tcp6|unix)/(copy|discard)/(warm|cold)/file:\d+/block:\d+/conns:\d+)"
