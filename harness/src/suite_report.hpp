@@ -26,7 +26,7 @@ struct SuiteName {
     std::uint64_t block_bytes = 0;
     unsigned connections = 0;
     std::string placement;  // same, split, free; empty in results from before placements
-    std::string suffix;  // what follows, e.g. "real_time"
+    std::string suffix;     // what follows, e.g. "real_time"
 
     // Everything but the path: the benchmarks of one configuration that paths are compared in.
     std::string configuration() const;
