@@ -13,6 +13,7 @@ packages=(
     python3 python3-matplotlib nodejs
     iperf3 clang-format clang-14 libclang-rt-14-dev
     qemu-system-x86 busybox-static cpio
+    iproute2
 )
 
 usage() {

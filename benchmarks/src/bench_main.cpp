@@ -18,6 +18,7 @@
 #include "strict_json.h"
 #include "suite_context.h"
 #include "suite_plan.h"
+#include "transport_route.h"
 
 namespace {
 
@@ -99,6 +100,19 @@ int main(int argc, char** argv) {
         return 2;
     }
 
+    // The sink is reached, and its token checked, before anything runs: a wrong address or
+    // token is an error of the whole run, not a list of skipped benchmarks.
+    std::unique_ptr<remote_sink> sink;
+    if (!options.remote.empty()) {
+        sink = remote_sink::connect(options.remote, options.token, error);
+        if (!sink) {
+            std::cerr << "bench_sendfile: " << error << "\n";
+            return 1;
+        }
+        options.sink = sink.get();
+        options.transports = {sink->ipv6() ? transport::remote6 : transport::remote4};
+    }
+
     const suite_plan plan = plan_runnable_benchmarks(options);
     for (const auto& line : plan.skipped) {
         std::cerr << "bench_sendfile: skipped " << line << "\n";
@@ -108,6 +122,7 @@ int main(int argc, char** argv) {
     register_benchmarks(plan, options, files, any_failed);
     add_context(machine_context());
     add_context(suite_context(options, file_fs, plan));
+    add_context(route_context(options.transports, sink.get(), options.mtu));
     benchmark::AddCustomContext(
         std::string(sfb::format::context_key_name::gbench_library_build_type),
         library_build_type_meaning(library_build_type()));

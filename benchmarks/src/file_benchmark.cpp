@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "cpu_meter.h"
@@ -77,6 +78,8 @@ session_config config_for(const benchmark_case& bc, const suite_options& options
     config.sample_cpus = options.sampling;
     config.sockets = {options.sndbuf, options.rcvbuf, options.nodelay};
     config.cork = options.cork;
+    config.mtu = options.mtu;
+    config.remote = options.sink;
     if (const auto inject = options.inject_cpu_us.find(bc.path);
         inject != options.inject_cpu_us.end()) {
         config.inject_cpu_us = inject->second;
@@ -108,10 +111,11 @@ struct session_snapshot {
     std::uint64_t received = 0;
     std::uint64_t verified = 0;
     double receiver_cpu_us = 0.0;
+    std::optional<host_cpu_us> receiver_host;  // remote transports only
 
     static session_snapshot of(const send_session& session) {
         return {session.totals(), session.bytes_received(), session.bytes_verified(),
-                session.receiver_cpu_us()};
+                session.receiver_cpu_us(), session.receiver_host_cpu()};
     }
 };
 
@@ -211,6 +215,17 @@ void set_counters(benchmark::State& state, const benchmark_case& bc, const sessi
     per_pass(counter_name::receiver_cpu_us, end.receiver_cpu_us - start.receiver_cpu_us);
     per_pass(counter_name::system_cpu_us, busy);
     per_pass(counter_name::softirq_us, system != nullptr ? system->softirq_us() : 0.0);
+    // The receiving host's system CPU: the sink's /proc/stat on a remote transport, this host's
+    // (the same as system_cpu_us) otherwise. Host-wide, so counted once, like system_cpu_us.
+    host_cpu_us receiving{busy, system != nullptr ? system->softirq_us() : 0.0};
+    if (start.receiver_host && end.receiver_host) {
+        receiving = system == nullptr
+                        ? host_cpu_us{}
+                        : host_cpu_us{end.receiver_host->busy - start.receiver_host->busy,
+                                      end.receiver_host->softirq - start.receiver_host->softirq};
+    }
+    per_pass(counter_name::receiver_system_cpu_us, receiving.busy);
+    per_pass(counter_name::receiver_softirq_us, receiving.softirq);
     per_pass(counter_name::service_demand_us_per_kib, busy / pass_kib);
     per_pass(counter_name::syscalls_per_pass, delta(end.totals.syscalls, start.totals.syscalls));
     per_pass(counter_name::bytes_received, delta(end.received, start.received));

@@ -25,12 +25,21 @@ std::string_view transport_name(transport t) noexcept {
             return "tcp6";
         case transport::unix_stream:
             return "unix";
+        case transport::veth4:
+            return "veth4";
+        case transport::veth6:
+            return "veth6";
+        case transport::remote4:
+            return "remote4";
+        case transport::remote6:
+            return "remote6";
     }
     return "?";
 }
 
 std::optional<transport> parse_transport(std::string_view name) noexcept {
-    for (const transport t : {transport::tcp4, transport::tcp6, transport::unix_stream}) {
+    for (const transport t : {transport::tcp4, transport::tcp6, transport::unix_stream,
+                              transport::veth4, transport::veth6}) {
         if (name == transport_name(t)) {
             return t;
         }

@@ -20,16 +20,32 @@
 #include <string_view>
 #include <thread>
 
+#include "pass_receiver.h"
 #include "placement.h"
 #include "unique_fd.h"
 
 namespace sfb::bench {
 
-enum class transport { tcp4, tcp6, unix_stream };
+// veth4/veth6: across a veth pair into a private network namespace (veth_transport.h);
+// remote4/remote6: to sfb-sink on another host (--sfb_remote, remote_receiver.h).
+enum class transport { tcp4, tcp6, unix_stream, veth4, veth6, remote4, remote6 };
 std::string_view transport_name(transport t) noexcept;
+// The transports --sfb_transport accepts (the remote ones come from --sfb_remote).
 std::optional<transport> parse_transport(std::string_view name) noexcept;
 inline bool is_tcp(transport t) noexcept {
     return t != transport::unix_stream;
+}
+inline bool is_veth(transport t) noexcept {
+    return t == transport::veth4 || t == transport::veth6;
+}
+inline bool is_remote(transport t) noexcept {
+    return t == transport::remote4 || t == transport::remote6;
+}
+// The loopback transport with the same kind of socket, for probing what a path supports.
+inline transport loopback_equivalent(transport t) noexcept {
+    return t == transport::veth4 || t == transport::remote4   ? transport::tcp4
+           : t == transport::veth6 || t == transport::remote6 ? transport::tcp6
+                                                              : t;
 }
 
 struct socket_options {
@@ -65,35 +81,35 @@ struct receiver_config {
     bool sample_cpus = true;  // note the CPU after every recv() (cpus()): one vDSO call
 };
 
-class loopback_receiver {
+class loopback_receiver final : public pass_receiver {
   public:
     // Takes the receiving socket and starts the thread; returns once the thread runs.
     loopback_receiver(unique_fd socket, const receiver_config& config);
     // Stops the thread (shutting the socket down if it still reads) and joins it.
-    ~loopback_receiver();
+    ~loopback_receiver() override;
     loopback_receiver(const loopback_receiver&) = delete;
     loopback_receiver& operator=(const loopback_receiver&) = delete;
 
     // Waits until `total` bytes have arrived since the start. Fails, with error() set, when
     // the receiver hit an error, when more than `total` bytes arrived, or when no byte arrived
     // for `stall` (a pass that came up short would otherwise wait forever).
-    bool wait_for_total(std::uint64_t total, std::chrono::milliseconds stall);
+    bool wait_for_total(std::uint64_t total, std::chrono::milliseconds stall) override;
     // To call after the sender shut down its side: waits for the end of the stream (or
     // `stall` without progress, then forces the socket down) and joins the thread.
-    bool finish(std::chrono::milliseconds stall);
+    bool finish(std::chrono::milliseconds stall) override;
 
-    std::uint64_t bytes_received() const noexcept {
+    std::uint64_t bytes_received() const noexcept override {
         return received_.load(std::memory_order_acquire);
     }
-    std::uint64_t bytes_verified() const noexcept {
+    std::uint64_t bytes_verified() const noexcept override {
         return verified_.load(std::memory_order_acquire);
     }
     // CPU time of the receiver thread so far, in microseconds (CLOCK_THREAD_CPUTIME_ID of that
     // thread, read from outside through pthread_getcpuclockid).
-    double cpu_us() const noexcept;
-    std::string error() const;
+    double cpu_us() const noexcept override;
+    std::string error() const override;
     // The CPU the receiver thread was on at its latest recv(), and how often that changed.
-    const cpu_trace& cpus() const noexcept { return cpus_; }
+    const cpu_trace& cpus() const noexcept override { return cpus_; }
 
   private:
     void run();

@@ -128,6 +128,25 @@ bool parse_flag(std::string_view name, std::string_view value, suite_options& op
         };
         return parse_list(value, options.connections, count) || bad("counts from 1 to 256");
     }
+    if (name == "remote") {
+        if (value.empty() || value.find(':') == std::string_view::npos) {
+            return bad("HOST:PORT of an sfb-sink ([ADDR]:PORT for IPv6)");
+        }
+        options.remote = std::string(value);
+        return true;
+    }
+    if (name == "token") {
+        options.token = std::string(value);
+        return !value.empty() || bad("the token sfb-sink printed or was given");
+    }
+    if (name == "mtu") {
+        const auto mtu = parse_number<int>(value);
+        if (!mtu || *mtu < 68 || *mtu > 65535) {
+            return bad("an MTU from 68 to 65535");
+        }
+        options.mtu = *mtu;
+        return true;
+    }
     if (name == "dir") {
         if (value.empty()) {
             return bad("a directory");
@@ -242,7 +261,8 @@ bool parse_suite_flags(int& argc, char** argv, suite_options& options, std::stri
         if (!options.flags_given.empty()) {
             options.flags_given += ' ';
         }
-        options.flags_given += arg;
+        // The JSON is meant to be shared; the sink's token is not.
+        options.flags_given += name == "token" ? std::string("--sfb_token=(hidden)") : arg;
     }
     argc = kept;
     argv[argc] = nullptr;
@@ -262,6 +282,17 @@ bool parse_suite_flags(int& argc, char** argv, suite_options& options, std::stri
                     " needs two CPUs; this machine has " + std::to_string(online_cpus());
             return false;
         }
+    }
+    if (!options.remote.empty()) {
+        if (options.flags_given.find("--sfb_transport=") != std::string::npos) {
+            error = "--sfb_remote sets the transport (remote4 or remote6); drop --sfb_transport";
+            return false;
+        }
+        // remote6 when the sink's address turns out to be IPv6 (main resolves it).
+        options.transports = {transport::remote4};
+    } else if (!options.token.empty()) {
+        error = "--sfb_token is for --sfb_remote";
+        return false;
     }
     if (options.verify && std::find(options.receivers.begin(), options.receivers.end(),
                                     receive_mode::discard) != options.receivers.end()) {
@@ -287,8 +318,13 @@ Suite flags (lists are comma-separated; sizes take K, M, G suffixes, powers of 1
   --sfb_block_sizes=LIST   bytes per call, or 'file' for the whole file in one call
   --sfb_receiver=LIST      copy (recv into a buffer), discard (recv MSG_TRUNC, TCP only)
                            (default: discard,copy; copy with --sfb_verify)
-  --sfb_transport=LIST     tcp4 (127.0.0.1), tcp6 (::1), unix (abstract Unix socket)
-                           (default: tcp4)
+  --sfb_transport=LIST     tcp4 (127.0.0.1), tcp6 (::1), unix (abstract Unix socket),
+                           veth4, veth6 (across a veth pair into a private network
+                           namespace; needs CAP_NET_ADMIN) (default: tcp4)
+  --sfb_mtu=BYTES          MTU of the veth pair (default: 1500)
+  --sfb_remote=HOST:PORT   send to sfb-sink on another host instead (transport remote4
+                           or remote6; see sink/README.md)
+  --sfb_token=TOKEN        the token sfb-sink printed or was given
   --sfb_cache=LIST         warm, cold (posix_fadvise DONTNEED before every pass, untimed)
                            (default: warm)
   --sfb_dir=DIR            where the files go (default: /var/tmp; /dev/shm for tmpfs)

@@ -15,6 +15,8 @@
 
 namespace sfb::bench {
 
+class remote_sink;
+
 struct suite_options {
     std::vector<path_id> paths;              // empty: every path
     std::vector<std::uint64_t> file_sizes;   // empty: the default plan's
@@ -36,7 +38,11 @@ struct suite_options {
     bool nodelay = false;
     bool cork = false;
     std::map<path_id, double> inject_cpu_us;
-    std::string flags_given;  // the --sfb_ flags as given, for the JSON context
+    int mtu = 1500;                     // of the veth pair (--sfb_transport=veth4,veth6)
+    std::string remote;                 // HOST:PORT of an sfb-sink (--sfb_remote); empty: none
+    std::string token;                  // presented to the sink; never written to the JSON
+    const remote_sink* sink = nullptr;  // connected by main when `remote` is set
+    std::string flags_given;            // the --sfb_ flags as given, for the JSON context
 };
 
 // Takes the --sfb_ flags out of argv (Google Benchmark then sees only its own) and fills

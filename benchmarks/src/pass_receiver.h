@@ -9,6 +9,8 @@
 #include <optional>
 #include <string>
 
+#include "placement.h"
+
 namespace sfb::bench {
 
 // System-wide CPU of the receiving host since an arbitrary origin, in microseconds
@@ -30,6 +32,8 @@ class pass_receiver {
     virtual std::uint64_t bytes_verified() const noexcept = 0;
     // CPU time of the receiving thread so far, in microseconds.
     virtual double cpu_us() const noexcept = 0;
+    // Where the receiving thread ran (empty, last() == -1, when it is on another host).
+    virtual const cpu_trace& cpus() const noexcept = 0;
     virtual std::string error() const = 0;
     // The receiving host's system CPU, when that host is not this one (nullopt otherwise:
     // the sender's own system CPU meter already counts it).

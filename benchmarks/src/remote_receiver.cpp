@@ -9,8 +9,6 @@
 #include <cerrno>
 #include <cstring>
 
-#include "net_info.h"
-
 namespace sfb::bench {
 
 namespace {
@@ -226,7 +224,6 @@ std::unique_ptr<remote_sink> remote_sink::connect(std::string_view host_port,
         error = "sink at " + sink->text_ + ": no valid session id in \"" + line + "\"";
         return nullptr;
     }
-    sink->context_.emplace_back("receiver_address", sink->text_);
     for (;;) {
         const auto status = reader.next(line, handshake_timeout);
         if (status != sink::line_reader::status::line) {
@@ -243,13 +240,11 @@ std::unique_ptr<remote_sink> remote_sink::connect(std::string_view host_port,
             return nullptr;
         }
         const auto value_at = line.find(' ', 8);
-        sink->context_.emplace_back(
-            "receiver_" + std::string(words[1]),
-            value_at == std::string::npos ? std::string() : line.substr(value_at + 1));
+        sink->context_.emplace_back(std::string(words[1]), value_at == std::string::npos
+                                                               ? std::string()
+                                                               : line.substr(value_at + 1));
     }
-    for (auto& entry : transport_context(sink->control_.get())) {
-        sink->context_.push_back(std::move(entry));
-    }
+    sink->local_route_ = interface_of_socket(sink->control_.get());
     return sink;
 }
 
@@ -294,15 +289,6 @@ remote_connection remote_sink::open_data(const socket_options& sockets,
         return {};
     }
     return remote_connection{std::move(sender), std::move(far_end)};
-}
-
-context_entries transport_context(int fd) {
-    const interface_info info = interface_of_socket(fd);
-    return {{"transport_interface", info.name},
-            {"transport_mtu", info.mtu},
-            {"transport_path_mtu", info.path_mtu},
-            {"transport_driver", info.driver},
-            {"transport_offloads", info.offloads}};
 }
 
 }  // namespace sfb::bench

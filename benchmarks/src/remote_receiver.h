@@ -12,6 +12,7 @@
 
 #include "loopback.h"
 #include "machine_context.h"
+#include "net_info.h"
 #include "pass_receiver.h"
 #include "protocol.h"
 #include "unique_fd.h"
@@ -31,6 +32,8 @@ class remote_receiver final : public pass_receiver {
         return static_cast<double>(last_.thread_cpu_ns) / 1e3;
     }
     std::string error() const override { return error_; }
+    // The sink's thread is on another host: its CPUs say nothing about this one's.
+    const cpu_trace& cpus() const noexcept override { return no_cpus_; }
     std::optional<host_cpu_us> receiver_host_cpu() const override {
         return host_cpu_us{static_cast<double>(last_.host_busy_us),
                            static_cast<double>(last_.host_softirq_us)};
@@ -44,6 +47,7 @@ class remote_receiver final : public pass_receiver {
     sink::line_reader reader_;
     sink::pass_report last_{};
     std::string error_;
+    cpu_trace no_cpus_;
 };
 
 // A data connection: the connected sending socket and the sink's receiver behind it.
@@ -66,9 +70,12 @@ class remote_sink {
 
     bool ipv6() const noexcept { return address_.ss_family == AF_INET6; }
     const std::string& address_text() const noexcept { return text_; }
-    // The sink's context, keys already prefixed with receiver_, then the sender's side of the
-    // route (transport_interface, transport_mtu, ...).
+    // The receiving host's description as the sink sent it: machine_context()'s keys for that
+    // host, then interface, mtu, path_mtu, driver, offloads (its side of the route), rmem_max
+    // and wmem_max.
     const context_entries& context() const noexcept { return context_; }
+    // This host's side of the route to the sink.
+    const interface_info& local_route() const noexcept { return local_route_; }
 
   private:
     remote_sink() = default;
@@ -78,10 +85,7 @@ class remote_sink {
     std::string text_;
     std::string session_;
     context_entries context_;
+    interface_info local_route_;
 };
-
-// The transport_* context keys for connected socket `fd` (interface, MTU, path MTU, driver,
-// offloads of the sender's side of the route).
-context_entries transport_context(int fd);
 
 }  // namespace sfb::bench

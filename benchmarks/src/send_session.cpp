@@ -11,35 +11,50 @@
 #include "cpu_meter.h"
 #include "ktls_paths.h"
 #include "syscall_count.h"
+#include "transport_route.h"
 
 namespace sfb::bench {
 
 std::unique_ptr<send_session> send_session::open(const session_config& config,
                                                  const bench_file& file, std::string& error) {
     std::unique_ptr<send_session> session(new send_session(config, file));
-    connection pair = connect_loopback(config.bench.transport_kind, config.sockets, error);
-    if (!pair.sender) {
-        return nullptr;
-    }
-    // Both ends become kernel TLS before the receiver thread reads a byte (ktls_paths.h).
-    if (is_ktls(config.bench.path) &&
-        enable_ktls(pair.sender.get(), pair.receiver.get(), error) != 0) {
-        return nullptr;
-    }
-    session->sender_ = std::move(pair.sender);
     receiver_config receiver{};
     receiver.mode = config.bench.receiver;
     receiver.pass_bytes = file.size();
     receiver.verify = config.verify;
     receiver.cpu = config.receiver_cpu;
     receiver.sample_cpus = config.sample_cpus;
-    try {
-        session->receiver_ =
-            std::make_unique<loopback_receiver>(std::move(pair.receiver), receiver);
-    } catch (const std::system_error& failed) {
-        // std::thread throws when the receiver thread cannot be created (EAGAIN).
-        error = std::string("cannot start the receiver thread: ") + failed.what();
-        return nullptr;
+    if (is_remote(config.bench.transport_kind)) {
+        if (config.remote == nullptr) {
+            error = "a remote transport needs --sfb_remote";
+            return nullptr;
+        }
+        remote_connection data = config.remote->open_data(config.sockets, receiver, error);
+        if (!data.sender) {
+            return nullptr;
+        }
+        session->sender_ = std::move(data.sender);
+        session->receiver_ = std::move(data.receiver);
+    } else {
+        connection pair =
+            connect_local(config.bench.transport_kind, config.sockets, config.mtu, error);
+        if (!pair.sender) {
+            return nullptr;
+        }
+        // Both ends become kernel TLS before the receiver thread reads a byte (ktls_paths.h).
+        if (is_ktls(config.bench.path) &&
+            enable_ktls(pair.sender.get(), pair.receiver.get(), error) != 0) {
+            return nullptr;
+        }
+        session->sender_ = std::move(pair.sender);
+        try {
+            session->receiver_ =
+                std::make_unique<loopback_receiver>(std::move(pair.receiver), receiver);
+        } catch (const std::system_error& failed) {
+            // std::thread throws when the receiver thread cannot be created (EAGAIN).
+            error = std::string("cannot start the receiver thread: ") + failed.what();
+            return nullptr;
+        }
     }
     if (const std::string failed = session->receiver_->error(); !failed.empty()) {
         error = failed;

@@ -10,10 +10,12 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "benchmark_case.h"
 #include "loopback.h"
+#include "remote_receiver.h"
 #include "send_paths.h"
 #include "test_file.h"
 
@@ -28,6 +30,8 @@ struct session_config {
     bool cork = false;           // TCP_CORK around each pass (TCP only)
     double inject_cpu_us = 0.0;  // burnt on the sending thread in every pass (test hook)
     std::chrono::milliseconds stall{10'000};  // no byte for this long fails the pass
+    int mtu = 1500;                           // of the veth pair (veth transports)
+    const remote_sink* remote = nullptr;      // the sink (remote transports)
 };
 
 // Per-pass totals since the session started (the benchmark takes differences).
@@ -60,6 +64,8 @@ class send_session {
     std::uint64_t bytes_received() const noexcept { return receiver_->bytes_received(); }
     std::uint64_t bytes_verified() const noexcept { return receiver_->bytes_verified(); }
     double receiver_cpu_us() const noexcept { return receiver_->cpu_us(); }
+    // The receiving host's system CPU when it is another host (a remote transport).
+    std::optional<host_cpu_us> receiver_host_cpu() const { return receiver_->receiver_host_cpu(); }
     const cpu_trace& receiver_cpus() const noexcept { return receiver_->cpus(); }
     std::uint64_t pass_bytes() const noexcept { return file_.size(); }
 
@@ -75,7 +81,7 @@ class send_session {
     session_config config_;
     const bench_file& file_;
     unique_fd sender_;
-    std::unique_ptr<loopback_receiver> receiver_;
+    std::unique_ptr<pass_receiver> receiver_;
     std::unique_ptr<send_path> path_;
     session_totals totals_{};
     std::uint64_t expected_ = 0;  // bytes the receiver must have counted after the last pass

@@ -9,7 +9,9 @@
 #include <map>
 #include <utility>
 
+#include "ktls_paths.h"
 #include "machine_context.h"
+#include "transport_route.h"
 
 namespace sfb::bench {
 
@@ -17,20 +19,31 @@ namespace {
 
 using availability_map = std::map<std::pair<path_id, transport>, path_availability>;
 
-// The transports over which a loopback connection can be made at all.
+// The transports over which a connection can be made at all. A remote one is usable once main
+// has connected to the sink (and failed the run otherwise).
 std::vector<transport> usable_transports(const suite_options& options,
                                          std::vector<std::string>& skipped) {
     std::vector<transport> usable;
     for (const transport t : options.transports) {
         std::string connect_error;
-        if (connect_loopback(t, {}, connect_error).sender) {
+        if (is_remote(t) ? options.sink != nullptr
+                         : bool(connect_local(t, {}, options.mtu, connect_error).sender)) {
             usable.push_back(t);
         } else {
             skipped.push_back("*/" + std::string(transport_name(t)) +
-                              ": cannot connect over loopback: " + connect_error);
+                              ": cannot connect: " + connect_error);
         }
     }
     return usable;
+}
+
+// What a path supports depends on the kind of socket, which the loopback equivalent of a veth
+// or remote transport has too; kernel TLS also needs a receiver that decrypts.
+path_availability probe_over(path_id p, transport t) {
+    if (is_remote(t) && is_ktls(p)) {
+        return {false, "sfb-sink does not decrypt kernel TLS"};
+    }
+    return probe_path(p, loopback_equivalent(t));
 }
 
 availability_map probe_paths(const suite_options& options, const std::vector<transport>& usable,
@@ -42,7 +55,7 @@ availability_map probe_paths(const suite_options& options, const std::vector<tra
     for (const path_id p : paths) {
         bool anywhere = false;
         for (const transport t : usable) {
-            const auto found = probe_path(p, t);
+            const auto found = probe_over(p, t);
             availability[{p, t}] = found;
             if (found.available) {
                 anywhere = true;

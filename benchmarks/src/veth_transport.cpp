@@ -35,12 +35,6 @@ bool set_int_option(int fd, int level, int name, int value) {
     return ::setsockopt(fd, level, name, &value, sizeof value) == 0;
 }
 
-std::string ipv4_text(in_addr address) {
-    char text[INET_ADDRSTRLEN];
-    ::inet_ntop(AF_INET, &address, text, sizeof text);
-    return text;
-}
-
 }  // namespace
 
 veth_network* veth_network::get(int mtu, std::string& error) {
@@ -116,7 +110,6 @@ bool veth_network::build(int mtu, std::string& error) {
             err = peer_index_ == 0 ? errno : there.add_address(AF_INET, &peer4_, 30, peer_index_);
             err = err != 0 ? err : there.add_address(AF_INET6, &peer6, 64, peer_index_);
             err = err != 0 ? err : there.set_up(peer_index_);
-            peer_offloads_ = interface_offloads(peer_name_);
         },
         failed);
     if (err != 0 || peer_index_ == 0) {
@@ -214,16 +207,6 @@ connection veth_network::connect(bool ipv6, const socket_options& options,
         return {};
     }
     return connection{std::move(sender), std::move(receiver)};
-}
-
-context_entries veth_network::context() const {
-    return {{"veth_mtu", std::to_string(mtu_)},
-            {"veth_interface", name_ + " (here) <-> " + peer_name_ + " (private namespace)"},
-            {"veth_addresses",
-             ipv4_text(local4_) + " -> " + ipv4_text(peer4_) + "; fe80::1 -> fe80::2 (link-local)"},
-            {"veth_driver", interface_driver(name_)},
-            {"veth_offloads", interface_offloads(name_)},
-            {"veth_peer_offloads", peer_offloads_}};
 }
 
 }  // namespace sfb::bench

@@ -16,7 +16,6 @@
 #include <string>
 
 #include "loopback.h"
-#include "machine_context.h"
 #include "netns.h"
 
 namespace sfb::bench {
@@ -34,9 +33,6 @@ class veth_network {
     // A connected pair across the veth link: the sender here, the receiver in the private
     // namespace.
     connection connect(bool ipv6, const socket_options& options, std::string& error) const;
-    // veth_mtu, veth_interface, veth_addresses, veth_driver, veth_offloads, and the receiving
-    // end's offloads (veth_peer_offloads).
-    context_entries context() const;
 
   private:
     veth_network() = default;
@@ -50,7 +46,6 @@ class veth_network {
     int mtu_ = 0;
     in_addr local4_{};
     in_addr peer4_{};
-    std::string peer_offloads_;
 };
 
 }  // namespace sfb::bench

@@ -13,7 +13,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <iostream>
 #include <vector>
 
@@ -22,6 +21,7 @@
 #include "net_info.h"
 #include "pattern.h"
 #include "protocol.h"
+#include "transport_route.h"
 
 namespace sfb::sink {
 
@@ -102,24 +102,16 @@ void host_cpu(pass_report& report) {
     }
 }
 
-std::string read_first_line(const char* path) {
-    std::ifstream in(path);
-    std::string line;
-    return std::getline(in, line) ? line : "unavailable";
-}
-
 // The receiving host's context, sent on a control connection: the same keys bench_sendfile
 // records for its own host, plus the receiving side of the route of connection `fd`.
-std::vector<std::pair<std::string, std::string>> host_context(int fd) {
-    auto entries = bench::machine_context();
+bench::context_entries host_context(int fd) {
+    auto entries = bench::host_description();
     const bench::interface_info route = bench::interface_of_socket(fd);
     entries.emplace_back("interface", route.name);
     entries.emplace_back("mtu", route.mtu);
     entries.emplace_back("path_mtu", route.path_mtu);
     entries.emplace_back("driver", route.driver);
     entries.emplace_back("offloads", route.offloads);
-    entries.emplace_back("rmem_max", read_first_line("/proc/sys/net/core/rmem_max"));
-    entries.emplace_back("wmem_max", read_first_line("/proc/sys/net/core/wmem_max"));
     return entries;
 }
 
