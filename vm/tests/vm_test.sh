@@ -73,7 +73,7 @@ case "$mode" in
         "$sfb" kernels --kernel "$package_glob" --accel tcg --tests --repetitions 2 \
             --results-dir "$work/results" -- \
             --sfb_paths=read_send,sendfile,ktls_sendfile,ktls_send --sfb_file_sizes=256K \
-            --sfb_block_sizes=64K --sfb_receiver=copy --sfb_verify \
+            --sfb_block_sizes=64K --sfb_receiver=copy --sfb_verify --sfb_placement=free \
             --benchmark_min_time=0.01 >"$work/log" 2>&1 || fail "sfb kernels exited $?"
         stored=$(find "$work/results" -name '*.json')
         [ "$(echo "$stored" | wc -l)" = 1 ] || fail "expected one stored file, found: $stored"
