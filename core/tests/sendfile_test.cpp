@@ -1,4 +1,4 @@
-// The core library's cases from pysendfile's suite and CPython's (REFERENCE.md section 2),
+// The core library's cases from pysendfile's suite and CPython's (listed in core/README.md, Tests),
 // each run against both backends: Linux's native sendfile(2) and the pread()+send() emulation
 // (SFB_FORCE_EMULATION). Real files, real loopback sockets; no system call is mocked.
 #include <fcntl.h>
