@@ -59,36 +59,30 @@ using pending = pending_headers<kMaxNativeHeaders>;
 // file, or an errno value, with every byte that went out counted in `out`.
 int send_file_range(const checked_request& req, std::span<const sfb_buffer> riding,
                     sfb_result& out) {
-    pending headers(riding);
-    while (out.file_bytes < req.nbytes) {
-        const std::uint64_t want =
-            std::min(req.nbytes - out.file_bytes, kMaxPerCall - headers.bytes());
-        const std::span<const sfb_buffer> rest = headers.rest();
-        sf_parms parms{};
-        if (!rest.empty()) {
-            parms.header_data = const_cast<void*>(rest.front().data);
-            parms.header_length = static_cast<unsigned int>(rest.front().size);
-        }
-        parms.file_descriptor = req.in_fd;
-        parms.file_offset = static_cast<std::uint64_t>(file_offset(req, out));
-        parms.file_bytes = static_cast<std::int64_t>(want);
-        parms.bytes_sent = 0;
-        int socket = req.out_fd;
-        const ssize_t rc = ::send_file(&socket, &parms, SF_DONT_CACHE);
-        int error = rc < 0 ? errno : 0;
-        const std::uint64_t moved = parms.bytes_sent;
-        if (rc == 1 && moved == 0) {
-            error = EAGAIN;  // "more remains" and nothing moved: a full non-blocking socket
-        }
-        if (error == EAFNOSUPPORT || error == EPROTOTYPE) {
-            error = EOPNOTSUPP;  // not a TCP socket: the dispatcher's word for a refusal
-        }
-        headers.account(moved, out);
-        if (const int next = after_call(req, error, moved, headers.rest(), out); next != kGoOn) {
-            return next;
-        }
-    }
-    return 0;
+    return send_range_in_calls<kMaxNativeHeaders>(
+        req, riding, out, [&](const pending& headers, std::uint64_t want) {
+            const std::span<const sfb_buffer> rest = headers.rest();
+            sf_parms parms{};
+            if (!rest.empty()) {
+                parms.header_data = const_cast<void*>(rest.front().data);
+                parms.header_length = static_cast<unsigned int>(rest.front().size);
+            }
+            parms.file_descriptor = req.in_fd;
+            parms.file_offset = static_cast<std::uint64_t>(file_offset(req, out));
+            parms.file_bytes = static_cast<std::int64_t>(want);
+            parms.bytes_sent = 0;
+            int socket = req.out_fd;
+            const ssize_t rc = ::send_file(&socket, &parms, SF_DONT_CACHE);
+            int error = rc < 0 ? errno : 0;
+            const std::uint64_t moved = parms.bytes_sent;
+            if (rc == 1 && moved == 0) {
+                error = EAGAIN;  // "more remains" and nothing moved: a full non-blocking socket
+            }
+            if (error == EAFNOSUPPORT || error == EPROTOTYPE) {
+                error = EOPNOTSUPP;  // not a TCP socket: the dispatcher's word for a refusal
+            }
+            return call_outcome{error, moved};
+        });
 }
 
 }  // namespace
@@ -102,11 +96,7 @@ int native_capabilities() {
 }
 
 sfb_result native_send(const checked_request& req) {
-    sigpipe_guard sigpipe(req.flags);
-    const sfb_result out =
-        send_headers_file_trailers(req, pending::fit(req.headers), send_file_range);
-    sigpipe.release(out.error);
-    return out;
+    return send_guarded(req, pending::fit(req.headers), send_file_range);
 }
 
 }  // namespace sfb::detail

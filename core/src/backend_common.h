@@ -17,6 +17,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <utility>
 
 #include "backend.h"
 
@@ -117,6 +118,47 @@ constexpr int kGoOn = -1;
 int after_call(const checked_request& req, int error, std::uint64_t moved,
                std::span<const sfb_buffer> unsent_headers, sfb_result& out);
 
+// What one call of the OS's function did: its errno value (0 on success), already mapped to
+// EOPNOTSUPP where the kernel refused the descriptors in its own words, and the bytes it put on
+// the socket, headers first.
+struct call_outcome {
+    int error = 0;
+    std::uint64_t moved = 0;
+};
+
+// The check every backend makes after one call, before after_call(): kGoOn, or what the file
+// loop returns at once (Solaris's refusal of a vector that starts at the end of the file).
+struct no_early_end {
+    int operator()(int /*error*/, const sfb_result& /*out*/,
+                   std::span<const sfb_buffer> /*unsent_headers*/) const {
+        return kGoOn;
+    }
+};
+
+// The file loop of every backend: while file bytes remain, one call `call(headers, want)`
+// that sends the headers still owed and at most `want` file bytes (never more than
+// kMaxPerCall in all), its bytes counted in `out`, headers first, then `early_end` and
+// after_call() decide. Returns 0, ENODATA at an early end of the file, or an errno value.
+template <std::size_t Capacity, class Call, class EarlyEnd = no_early_end>
+int send_range_in_calls(const checked_request& req, std::span<const sfb_buffer> riding,
+                        sfb_result& out, Call call, EarlyEnd early_end = {}) {
+    pending_headers<Capacity> headers(riding);
+    while (out.file_bytes < req.nbytes) {
+        const std::uint64_t want =
+            std::min(req.nbytes - out.file_bytes, kMaxPerCall - headers.bytes());
+        const call_outcome done = call(std::as_const(headers), want);
+        headers.account(done.moved, out);
+        if (const int end = early_end(done.error, out, headers.rest()); end != kGoOn) {
+            return end;
+        }
+        if (const int next = after_call(req, done.error, done.moved, headers.rest(), out);
+            next != kGoOn) {
+            return next;
+        }
+    }
+    return 0;
+}
+
 // Sends a whole request in the order every backend follows: when `headers_ride` the headers
 // go to `send_file_range` to ride in its calls with the file's first bytes, else they go out
 // with sendmsg() first (with MSG_MORE when more follows); trailers go out with sendmsg() once
@@ -168,5 +210,14 @@ class sigpipe_guard {
     bool blocked_here_ = false;
     bool pending_before_ = false;
 };
+
+// send_headers_file_trailers() under a sigpipe_guard, for the calls that can raise SIGPIPE.
+template <class FileRange>
+sfb_result send_guarded(const checked_request& req, bool headers_ride, FileRange send_file_range) {
+    sigpipe_guard sigpipe(req.flags);
+    const sfb_result out = send_headers_file_trailers(req, headers_ride, send_file_range);
+    sigpipe.release(out.error);
+    return out;
+}
 
 }  // namespace sfb::detail

@@ -54,10 +54,8 @@ using pending = pending_headers<kMaxNativeHeaders>;
 // file, or an errno value, with every byte that went out counted in `out`.
 int send_file_range(const checked_request& req, std::span<const sfb_buffer> riding,
                     sfb_result& out) {
-    pending headers(riding);
-    while (out.file_bytes < req.nbytes) {
-        const std::uint64_t want =
-            std::min(req.nbytes - out.file_bytes, kMaxPerCall - headers.bytes());
+    return send_range_in_calls<
+        kMaxNativeHeaders>(req, riding, out, [&](const pending& headers, std::uint64_t want) {
         std::array<iovec, kMaxNativeHeaders> iov{};
         const std::size_t count = fill_iovecs(headers.rest(), 0, iov);
         sf_hdtr hdtr{iov.data(), static_cast<int>(count), nullptr, 0};
@@ -68,13 +66,8 @@ int send_file_range(const checked_request& req, std::span<const sfb_buffer> ridi
         if (error == ENOTSUP) {
             error = EOPNOTSUPP;
         }
-        const auto moved = refused_by_native(error) ? 0 : static_cast<std::uint64_t>(len);
-        headers.account(moved, out);
-        if (const int next = after_call(req, error, moved, headers.rest(), out); next != kGoOn) {
-            return next;
-        }
-    }
-    return 0;
+        return call_outcome{error, refused_by_native(error) ? 0 : static_cast<std::uint64_t>(len)};
+    });
 }
 
 }  // namespace

@@ -102,11 +102,9 @@ bool argument_error(int error) {
 // file, or an errno value, with every byte that went out counted in `out`.
 int send_file_range(const checked_request& req, std::span<const sfb_buffer> riding,
                     sfb_result& out) {
-    pending headers(riding);
     const int flags = os_flags(req.flags);
-    while (out.file_bytes < req.nbytes) {
-        const std::uint64_t want =
-            std::min(req.nbytes - out.file_bytes, kMaxPerCall - headers.bytes());
+    return send_range_in_calls<
+        kMaxNativeHeaders>(req, riding, out, [&](const pending& headers, std::uint64_t want) {
         std::array<iovec, kMaxNativeHeaders> iov{};
         const std::size_t count = fill_iovecs(headers.rest(), 0, iov);
         sf_hdtr hdtr{iov.data(), static_cast<int>(count), nullptr, 0};
@@ -115,13 +113,8 @@ int send_file_range(const checked_request& req, std::span<const sfb_buffer> ridi
             ::sendfile(req.in_fd, req.out_fd, file_offset(req, out), static_cast<std::size_t>(want),
                        count == 0 ? nullptr : &hdtr, &sbytes, flags);
         const int error = rc == 0 ? 0 : errno;
-        const auto moved = argument_error(error) ? 0 : static_cast<std::uint64_t>(sbytes);
-        headers.account(moved, out);
-        if (const int next = after_call(req, error, moved, headers.rest(), out); next != kGoOn) {
-            return next;
-        }
-    }
-    return 0;
+        return call_outcome{error, argument_error(error) ? 0 : static_cast<std::uint64_t>(sbytes)};
+    });
 }
 
 }  // namespace

@@ -77,20 +77,13 @@ class cork_guard {
 int send_file_range(const checked_request& req, std::span<const sfb_buffer> /*riding*/,
                     sfb_result& out) {
     off_t offset = static_cast<off_t>(req.offset);
-    while (out.file_bytes < req.nbytes) {
-        const auto want =
-            static_cast<std::size_t>(std::min(req.nbytes - out.file_bytes, kMaxPerCall));
-        const ssize_t n =
-            ::sendfile(req.out_fd, req.in_fd, req.use_file_position ? nullptr : &offset, want);
-        const int error = n < 0 ? errno : 0;
-        const std::uint64_t moved = n < 0 ? 0 : static_cast<std::uint64_t>(n);
-        out.file_bytes += moved;
-        out.bytes_sent += moved;
-        if (const int next = after_call(req, error, moved, {}, out); next != kGoOn) {
-            return next;
-        }
-    }
-    return 0;
+    return send_range_in_calls<0>(
+        req, {}, out, [&](const pending_headers<0>& /*headers*/, std::uint64_t want) {
+            const ssize_t n =
+                ::sendfile(req.out_fd, req.in_fd, req.use_file_position ? nullptr : &offset,
+                           static_cast<std::size_t>(want));
+            return call_outcome{n < 0 ? errno : 0, n < 0 ? 0 : static_cast<std::uint64_t>(n)};
+        });
 }
 
 }  // namespace
@@ -107,9 +100,7 @@ sfb_result native_send(const checked_request& req) {
     // Corked only when trailers follow, and the SIGPIPE guard only without SFB_SIGPIPE_IGNORED:
     // a block of a file alone costs one sendfile(2) and nothing else.
     const cork_guard cork(req.out_fd, !req.trailers.empty());
-    sigpipe_guard sigpipe(req.flags);
-    const sfb_result out = send_headers_file_trailers(req, false, send_file_range);
-    sigpipe.release(out.error);
+    const sfb_result out = send_guarded(req, false, send_file_range);
     if (out.error != 0 && out.bytes_sent > 0) {
         push_held_bytes(req.out_fd);
     }

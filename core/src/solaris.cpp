@@ -65,10 +65,7 @@ bool at_end_of_file(int fd, off_t offset) {
 // file, or an errno value, with every byte that went out counted in `out`.
 int send_file_range(const checked_request& req, std::span<const sfb_buffer> riding,
                     sfb_result& out) {
-    pending headers(riding);
-    while (out.file_bytes < req.nbytes) {
-        const std::uint64_t want =
-            std::min(req.nbytes - out.file_bytes, kMaxPerCall - headers.bytes());
+    const auto call = [&](const pending& headers, std::uint64_t want) {
         std::array<sendfilevec_t, kMaxNativeHeaders + 1> vec{};
         const std::span<const sfb_buffer> rest = headers.rest();
         for (std::size_t i = 0; i < rest.size(); ++i) {
@@ -89,18 +86,18 @@ int send_file_range(const checked_request& req, std::span<const sfb_buffer> ridi
         if (error == EAFNOSUPPORT || error == EPROTOTYPE) {
             error = EOPNOTSUPP;
         }
-        const std::uint64_t moved = xferred;
-        headers.account(moved, out);
-        if (error == EINVAL && at_end_of_file(req.in_fd, file_offset(req, out))) {
+        return call_outcome{error, xferred};
+    };
+    const auto refused_at_end = [&](int error, const sfb_result& counted,
+                                    std::span<const sfb_buffer> unsent_headers) {
+        if (error == EINVAL && at_end_of_file(req.in_fd, file_offset(req, counted))) {
             // The whole vector was refused, headers included: they still go first.
-            const int e = send_buffers(req.out_fd, headers.rest(), false, out.bytes_sent);
+            const int e = send_buffers(req.out_fd, unsent_headers, false, out.bytes_sent);
             return e != 0 ? e : ENODATA;
         }
-        if (const int next = after_call(req, error, moved, headers.rest(), out); next != kGoOn) {
-            return next;
-        }
-    }
-    return 0;
+        return kGoOn;
+    };
+    return send_range_in_calls<kMaxNativeHeaders>(req, riding, out, call, refused_at_end);
 }
 
 }  // namespace
@@ -114,11 +111,7 @@ int native_capabilities() {
 }
 
 sfb_result native_send(const checked_request& req) {
-    sigpipe_guard sigpipe(req.flags);
-    const sfb_result out =
-        send_headers_file_trailers(req, pending::fit(req.headers), send_file_range);
-    sigpipe.release(out.error);
-    return out;
+    return send_guarded(req, pending::fit(req.headers), send_file_range);
 }
 
 }  // namespace sfb::detail
