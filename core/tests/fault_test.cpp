@@ -139,23 +139,12 @@ TEST(Fault, PreparedPairSendsAFileBlockByBlock) {
         unique_fd out = receiver.connect_sender();
         prepared pair{};
         ASSERT_EQ(prepare(out.get(), in.get(), pair), 0);
-        std::int64_t offset = 0;
-        for (;;) {
-            request req;
-            req.out_fd = out.get();
-            req.in_fd = in.get();
-            req.offset = offset;
-            req.nbytes = 64 * 1024;
-            req.flags = backend_flag | SFB_SIGPIPE_IGNORED;
-            const result r = send_file(pair, req);
-            offset += static_cast<std::int64_t>(r.file_bytes);
-            if (r.error == ENODATA) {
-                break;
-            }
-            ASSERT_EQ(r.error, 0) << std::strerror(r.error);
-            EXPECT_EQ(r.used_native, backend_flag == 0 ? 1 : 0);
-        }
-        EXPECT_EQ(offset, static_cast<std::int64_t>(kSize));
+        const block_loop_end end = send_blocks(
+            {.out_fd = out.get(), .in_fd = in.get(), .flags = backend_flag | SFB_SIGPIPE_IGNORED},
+            64 * 1024, [&](const request& req) { return send_file(pair, req); },
+            [&](const result& r) { EXPECT_EQ(r.used_native, backend_flag == 0 ? 1 : 0); });
+        ASSERT_EQ(end.last.error, ENODATA) << std::strerror(end.last.error);
+        EXPECT_EQ(end.offset, static_cast<std::int64_t>(kSize));
         request past;
         past.out_fd = out.get();
         past.in_fd = in.get();

@@ -315,22 +315,11 @@ TEST_P(RobustnessTest, Over2GiBIn64KiBCalls) {
     options.read_size = 1024 * 1024;
     loopback_receiver receiver(options);
     unique_fd out = receiver.connect_sender();
-    std::int64_t offset = 0;
-    for (;;) {
-        request req;
-        req.out_fd = out.get();
-        req.in_fd = in.get();
-        req.offset = offset;
-        req.nbytes = 64 * 1024;
-        req.flags = backend_flags();
-        const result r = send_file(req);
-        offset += static_cast<std::int64_t>(r.file_bytes);
-        if (r.error == ENODATA) {
-            break;
-        }
-        ASSERT_EQ(r.error, 0) << "at offset " << offset;
-    }
-    EXPECT_EQ(offset, kOver2GiB);
+    const block_loop_end end = send_blocks(
+        {.out_fd = out.get(), .in_fd = in.get(), .flags = backend_flags()}, 64 * 1024,
+        [](const request& req) { return send_file(req); }, [](const result&) {});
+    ASSERT_EQ(end.last.error, ENODATA) << "at offset " << end.offset;
+    EXPECT_EQ(end.offset, kOver2GiB);
     out.reset();
     ASSERT_TRUE(receiver.wait_until_done(std::chrono::milliseconds(50000)));
     EXPECT_EQ(receiver.bytes_received(), static_cast<std::uint64_t>(kOver2GiB));
@@ -685,29 +674,18 @@ TEST_P(RobustnessTest, SeveralThreadsAtOnce) {
             loopback_receiver receiver;
             unique_fd out = receiver.connect_sender();
             unique_fd in(::open(paths[i].c_str(), O_RDONLY | O_CLOEXEC));
-            std::int64_t offset = 0;
-            for (;;) {
-                request req;
-                req.out_fd = out.get();
-                req.in_fd = in.get();
-                req.offset = offset;
-                req.nbytes = 64 * 1024;
-                req.flags = backend_flags();
-                const result r = send_file(req);
-                offset += static_cast<std::int64_t>(r.file_bytes);
-                if (r.error == ENODATA) {
-                    break;
-                }
-                if (r.error != 0) {
-                    failures[i] = std::string("send: ") + std::strerror(r.error);
-                    return;
-                }
+            const block_loop_end end = send_blocks(
+                {.out_fd = out.get(), .in_fd = in.get(), .flags = backend_flags()}, 64 * 1024,
+                [](const request& req) { return send_file(req); }, [](const result&) {});
+            if (end.last.error != ENODATA) {
+                failures[i] = std::string("send: ") + std::strerror(end.last.error);
+                return;
             }
             out.reset();
             if (!receiver.wait_until_done()) {
                 failures[i] = "receiver never finished";
             } else if (receiver.received() != pattern(0, sizes[i], i + 1)) {
-                failures[i] = "content differs after " + std::to_string(offset) + " bytes";
+                failures[i] = "content differs after " + std::to_string(end.offset) + " bytes";
             }
         });
     }

@@ -31,6 +31,28 @@ inline std::string backend_test_name(const ::testing::TestParamInfo<backend>& in
     return info.param == backend::native ? "native" : "emulated";
 }
 
+// Where a block loop stopped: the offset it reached and the call that ended it.
+struct block_loop_end {
+    std::int64_t offset = 0;
+    result last;
+};
+
+// Sends `req` (out_fd, in_fd, flags set; from req.offset) in `block`-byte calls made with
+// `send` until one fails (ENODATA at the end of the file), adding each call's file bytes to
+// the offset; `check` sees every call that succeeded.
+template <class Send, class Check>
+block_loop_end send_blocks(request req, std::uint64_t block, Send send, Check check) {
+    req.nbytes = block;
+    for (;;) {
+        const result r = send(req);
+        req.offset += static_cast<std::int64_t>(r.file_bytes);
+        if (r.error != 0) {
+            return {req.offset, r};
+        }
+        check(r);
+    }
+}
+
 // Reads a socket until end of stream (the peer closed it).
 inline std::string read_all(int fd) {
     std::string out;

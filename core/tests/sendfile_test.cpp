@@ -44,6 +44,13 @@ class SendfileTest : public ::testing::TestWithParam<backend> {
         return r;
     }
 
+    // send_once with `req` reading a fresh file that holds exactly `content`.
+    result send_content(std::string_view content, request req = {}) {
+        unique_fd in = open_file(dir_.write_file("data", content));
+        req.in_fd = in.get();
+        return send_once(req);
+    }
+
     // The native call runs unless emulation was forced or the build has no native call.
     void expect_backend(const result& r) const {
         const bool native = GetParam() == backend::native && has_capability(SFB_CAP_NATIVE);
@@ -61,29 +68,20 @@ TEST_P(SendfileTest, WholeFileInSmallChunks) {
     unique_fd in = open_file(path);
     unique_fd out = receiver_.connect_sender();
 
-    std::int64_t offset = 0;
     std::uint64_t total = 0;
-    for (;;) {
-        request req;
-        req.out_fd = out.get();
-        req.in_fd = in.get();
-        req.offset = offset;
-        req.nbytes = 4096;
-        req.flags = backend_flags();
-        const result r = send_file(req);
-        if (r.error == ENODATA) {
-            EXPECT_EQ(r.bytes_sent, 0U) << "the end of the file is 0 bytes";
-            break;
-        }
-        ASSERT_EQ(r.error, 0) << "at offset " << offset;
-        ASSERT_EQ(r.bytes_sent, 4096U);
-        ASSERT_EQ(r.file_bytes, r.bytes_sent);
-        expect_backend(r);
-        offset += static_cast<std::int64_t>(r.file_bytes);
-        total += r.bytes_sent;
-    }
+    const block_loop_end end = send_blocks(
+        {.out_fd = out.get(), .in_fd = in.get(), .flags = backend_flags()}, 4096,
+        [](const request& req) { return send_file(req); },
+        [&](const result& r) {
+            EXPECT_EQ(r.bytes_sent, 4096U);
+            EXPECT_EQ(r.file_bytes, r.bytes_sent);
+            expect_backend(r);
+            total += r.bytes_sent;
+        });
+    ASSERT_EQ(end.last.error, ENODATA) << "at offset " << end.offset;
+    EXPECT_EQ(end.last.bytes_sent, 0U) << "the end of the file is 0 bytes";
     EXPECT_EQ(total, kSize);
-    EXPECT_EQ(offset, static_cast<std::int64_t>(kSize));
+    EXPECT_EQ(end.offset, static_cast<std::int64_t>(kSize));
     out.reset();
     ASSERT_TRUE(receiver_.wait_until_done());
     EXPECT_EQ(receiver_.bytes_received(), kSize);
@@ -261,12 +259,7 @@ TEST_P(SendfileTest, ManyHeaderAndTrailerBuffers) {
         (i < 150 ? headers : trailers).push_back(as_buffer(parts[i]));
         (i < 150 ? expected_headers : expected_trailers) += parts[i];
     }
-    unique_fd in = open_file(dir_.write_file("data", "FILE"));
-    request req;
-    req.in_fd = in.get();
-    req.headers = headers;
-    req.trailers = trailers;
-    const result r = send_once(req);
+    const result r = send_content("FILE", {.headers = headers, .trailers = trailers});
     EXPECT_EQ(r.error, 0);
     EXPECT_EQ(receiver_.received(), expected_headers + "FILE" + expected_trailers);
     EXPECT_EQ(r.bytes_sent, expected_headers.size() + 4 + expected_trailers.size());
@@ -303,12 +296,7 @@ TEST_P(SendfileTest, OutNotASocket) {
 // Case 6: nbytes 0 means "up to the end of the file", on every backend.
 TEST_P(SendfileTest, NbytesZeroSendsToTheEnd) {
     const std::string file = pattern(0, 200000);
-    unique_fd in = open_file(dir_.write_file("data", file));
-    request req;
-    req.in_fd = in.get();
-    req.offset = 77;
-    req.nbytes = 0;
-    const result r = send_once(req);
+    const result r = send_content(file, {.offset = 77, .nbytes = 0});
     EXPECT_EQ(r.error, 0);
     EXPECT_EQ(r.bytes_sent, file.size() - 77);
     EXPECT_TRUE(receiver_.received() == file.substr(77));
@@ -397,33 +385,21 @@ TEST_P(SendfileTest, NegativeOffset) {
 // Cases 10 to 12: a 7-byte file; the same file from offset 4096 (past its end: nothing
 // arrives); an empty file.
 TEST_P(SendfileTest, SevenByteFile) {
-    unique_fd in = open_file(dir_.write_file("data", "1234567"));
-    request req;
-    req.in_fd = in.get();
-    req.nbytes = 4096;
-    const result r = send_once(req);
+    const result r = send_content("1234567", {.nbytes = 4096});
     EXPECT_EQ(r.error, ENODATA) << "asked for 4096, the file had 7";
     EXPECT_EQ(r.bytes_sent, 7U);
     EXPECT_EQ(receiver_.received(), "1234567");
 }
 
 TEST_P(SendfileTest, SevenByteFileWhole) {
-    unique_fd in = open_file(dir_.write_file("data", "1234567"));
-    request req;
-    req.in_fd = in.get();
-    const result r = send_once(req);
+    const result r = send_content("1234567");
     EXPECT_EQ(r.error, 0);
     EXPECT_EQ(r.bytes_sent, 7U);
     EXPECT_EQ(receiver_.received(), "1234567");
 }
 
 TEST_P(SendfileTest, SevenByteFileAtOffset4096) {
-    unique_fd in = open_file(dir_.write_file("data", "1234567"));
-    request req;
-    req.in_fd = in.get();
-    req.offset = 4096;
-    req.nbytes = 4096;
-    const result r = send_once(req);
+    const result r = send_content("1234567", {.offset = 4096, .nbytes = 4096});
     EXPECT_EQ(r.error, ENODATA);
     EXPECT_EQ(r.bytes_sent, 0U);
     EXPECT_EQ(receiver_.bytes_received(), 0U);
@@ -531,23 +507,14 @@ TEST_P(SendfileTest, ExplicitOffsetLeavesThePositionAlone) {
 
 // CPython: count 1, and count 1 at an offset.
 TEST_P(SendfileTest, CountOne) {
-    unique_fd in = open_file(dir_.write_file("data", "abcdefgh"));
-    request req;
-    req.in_fd = in.get();
-    req.nbytes = 1;
-    const result r = send_once(req);
+    const result r = send_content("abcdefgh", {.nbytes = 1});
     EXPECT_EQ(r.error, 0);
     EXPECT_EQ(r.bytes_sent, 1U);
     EXPECT_EQ(receiver_.received(), "a");
 }
 
 TEST_P(SendfileTest, CountOneAtAnOffset) {
-    unique_fd in = open_file(dir_.write_file("data", "abcdefgh"));
-    request req;
-    req.in_fd = in.get();
-    req.offset = 5;
-    req.nbytes = 1;
-    const result r = send_once(req);
+    const result r = send_content("abcdefgh", {.offset = 5, .nbytes = 1});
     EXPECT_EQ(r.error, 0);
     EXPECT_EQ(r.bytes_sent, 1U);
     EXPECT_EQ(receiver_.received(), "f");
@@ -699,10 +666,7 @@ TEST_P(SendfileTest, CallerCorkIsLeftAlone) {
 
 // The result says which backend ran: the native call here unless emulation was forced.
 TEST_P(SendfileTest, ReportsTheBackendUsed) {
-    unique_fd in = open_file(dir_.write_file("data", "abc"));
-    request req;
-    req.in_fd = in.get();
-    const result r = send_once(req);
+    const result r = send_content("abc");
     EXPECT_EQ(r.error, 0);
     expect_backend(r);
 }
