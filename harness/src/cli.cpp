@@ -16,6 +16,13 @@ std::optional<std::string> ParsedArgs::value(const std::string& name) const {
     return it->second;
 }
 
+void reject_operands(const ParsedArgs& args, const std::string& command) {
+    if (!args.positional.empty()) {
+        throw UsageError(fmt::format("{} takes no operand (\"{}\"); program arguments go after --",
+                                     command, args.positional.front()));
+    }
+}
+
 ParsedArgs parse_args(std::span<const std::string> args, std::span<const OptionSpec> specs) {
     ParsedArgs parsed;
     for (std::size_t i = 0; i < args.size(); ++i) {

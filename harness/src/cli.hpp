@@ -35,6 +35,8 @@ struct ParsedArgs {
 };
 
 ParsedArgs parse_args(std::span<const std::string> args, std::span<const OptionSpec> specs);
+// UsageError unless `args` has no operand: `command`'s program arguments go after "--".
+void reject_operands(const ParsedArgs& args, const std::string& command);
 
 std::string format_help(const std::string& usage, const std::string& description,
                         std::span<const OptionSpec> specs, const std::string& epilogue);

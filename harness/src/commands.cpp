@@ -210,6 +210,13 @@ double warmup_from(const ParsedArgs& args) {
     return args.value("warmup") ? parse_positive_double("warmup", *args.value("warmup")) : 0.1;
 }
 
+// --warmup, the arguments after -- and --verbose, for run_round.
+RoundSettings round_settings(const ParsedArgs& args) {
+    return RoundSettings{.warmup_seconds = warmup_from(args),
+                         .args = args.passthrough,
+                         .verbose = args.flag("verbose")};
+}
+
 // After a write failed at the end of a run: the result goes to a file of its own, named in
 // the message, so the measurements are not lost.
 std::string keep_after_failure(const std::string& failure, const std::string& content) {
@@ -348,6 +355,30 @@ std::string convergence_text(const RoundTarget& target, const ResultSet& set,
     return out;
 }
 
+// Prints the convergence verdict and the warnings (unless the output is JSON) and returns
+// the warnings joined, which the stored result keeps so that a reader of the file sees them.
+std::string report_run_warnings(const ResultSet& set, const std::optional<RoundTarget>& target,
+                                const std::vector<std::string>& unconverged, std::size_t rounds,
+                                OutputFormat format) {
+    std::vector<std::string> warnings = quality_warnings(set);
+    if (target) {
+        const std::string verdict = convergence_text(*target, set, unconverged, rounds);
+        if (format != OutputFormat::json) {
+            print(verdict);
+        }
+        for (const auto& name : unconverged) {
+            warnings.push_back(
+                name + fmt::format(": did not converge to +-{:g}%", target->fraction * 100));
+        }
+    }
+    if (format != OutputFormat::json) {
+        for (const auto& line : warnings) {
+            print("warning: " + line + "\n");
+        }
+    }
+    return fmt::format("{}", fmt::join(warnings, "; "));
+}
+
 int run_command(std::span<const std::string> argv) {
     const ParsedArgs args = parse_args(argv, kRunOptions);
     if (args.help) {
@@ -363,21 +394,14 @@ int run_command(std::span<const std::string> argv) {
             kRunOptions, kExitCodes));
         return kExitOk;
     }
-    if (!args.positional.empty()) {
-        throw UsageError(
-            fmt::format("run takes no operand (\"{}\"); program arguments go "
-                        "after --",
-                        args.positional.front()));
-    }
+    reject_operands(args, "run");
     const unsigned repetitions =
         args.value("repetitions") ? parse_count("repetitions", *args.value("repetitions"), 1) : 9;
     const std::optional<RoundTarget> target = round_target(args, repetitions);
     const OutputFormat format = output_format(args);
     const bool colour = use_colour(args);
     const std::filesystem::path bench = bench_from(args, "bench");
-    RoundSettings settings{.warmup_seconds = warmup_from(args),
-                           .args = args.passthrough,
-                           .verbose = args.flag("verbose")};
+    const RoundSettings settings = round_settings(args);
     // Every destination is checked before the first round, not after the last one.
     if (auto output = args.value("output")) {
         check_writable_file("output", *output);
@@ -414,28 +438,8 @@ int run_command(std::span<const std::string> argv) {
     ResultSet set;
     add_benchmark_document(set, merged, "merged result");
     print(render_run_summary(set, format, colour));
-    std::vector<std::string> warnings = quality_warnings(set);
-    if (target) {
-        const std::string verdict = convergence_text(*target, set, unconverged, rounds.size());
-        if (format != OutputFormat::json) {
-            print(verdict);
-        }
-        for (const auto& name : unconverged) {
-            warnings.push_back(
-                name + fmt::format(": did not converge to +-{:g}%", target->fraction * 100));
-        }
-    }
-    if (format != OutputFormat::json) {
-        for (const auto& line : warnings) {
-            print("warning: " + line + "\n");
-        }
-    }
-    // The stored result keeps the warnings, so a reader of the file sees them too.
-    std::string joined;
-    for (const auto& line : warnings) {
-        joined += (joined.empty() ? "" : "; ") + line;
-    }
-    merged["context"]["sfb_harness_warnings"] = joined;
+    merged["context"]["sfb_harness_warnings"] =
+        report_run_warnings(set, target, unconverged, rounds.size(), format);
 
     publish_run(args, merged, started, results_dir);
     return kExitOk;
@@ -639,12 +643,7 @@ int ab_command(std::span<const std::string> argv) {
             specs, kExitCodes));
         return kExitOk;
     }
-    if (!args.positional.empty()) {
-        throw UsageError(
-            fmt::format("ab takes no operand (\"{}\"); program arguments go "
-                        "after --",
-                        args.positional.front()));
-    }
+    reject_operands(args, "ab");
     if (!args.value("base") || !args.value("candidate")) {
         throw UsageError("ab needs --base PROGRAM and --candidate PROGRAM");
     }
@@ -662,9 +661,7 @@ int ab_command(std::span<const std::string> argv) {
     }
     const std::filesystem::path programs[2] = {bench_from(args, "base"),
                                                bench_from(args, "candidate")};
-    RoundSettings settings{.warmup_seconds = warmup_from(args),
-                           .args = args.passthrough,
-                           .verbose = args.flag("verbose")};
+    const RoundSettings settings = round_settings(args);
 
     const auto outputs = run_ab_rounds(programs, settings, rounds);
     const Json merged_base = merge_rounds(outputs[0]);

@@ -346,11 +346,7 @@ int kernels_command(std::span<const std::string> argv_in) {
     if (specs.empty()) {
         throw UsageError("give at least one --kernel SPEC");
     }
-    if (!args.positional.empty()) {
-        throw UsageError(
-            fmt::format("kernels takes no operand (\"{}\"); program arguments go after --",
-                        args.positional.front()));
-    }
+    reject_operands(args, "kernels");
 
     KernelsSettings settings;
     settings.bench_args = args.passthrough;
