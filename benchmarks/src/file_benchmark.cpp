@@ -258,11 +258,11 @@ void set_sample_counters(benchmark::State& state, const run_samples& samples,
     per_thread(counter_name::same_cpu_share, samples.where.same_cpu_share());
     const pass_summary passes = samples.passes.summarize();
     per_thread(counter_name::pass_min_us, passes.min_us);
-    per_thread("pass_q10_us", passes.q10_us);
-    per_thread("pass_q25_us", passes.q25_us);
+    per_thread(counter_name::pass_q10_us, passes.q10_us);
+    per_thread(counter_name::pass_q25_us, passes.q25_us);
     per_thread(counter_name::pass_median_us, passes.median_us);
-    per_thread("pass_q75_us", passes.q75_us);
-    per_thread("pass_q90_us", passes.q90_us);
+    per_thread(counter_name::pass_q75_us, passes.q75_us);
+    per_thread(counter_name::pass_q90_us, passes.q90_us);
     per_thread(counter_name::pass_max_us, passes.max_us);
     per_thread(counter_name::pass_bimodal, passes.bimodal() ? 1.0 : 0.0);
 }

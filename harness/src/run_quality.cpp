@@ -4,16 +4,19 @@
 #include "stats.hpp"
 
 #include <fmt/format.h>
+#include <sfb/format_contract.h>
 
 namespace sfb::harness {
 
 namespace {
 
+namespace counter_name = sfb::format::counter_name;
+
 // Per round, counter / real_time; empty unless every round has the counter.
-std::vector<double> shares(const BenchmarkSeries& series, const std::string& counter) {
+std::vector<double> shares(const BenchmarkSeries& series, std::string_view counter) {
     std::vector<double> out;
     for (const auto& round : series.repetitions) {
-        const auto value = round.find(counter);
+        const auto value = round.find(std::string(counter));
         const auto real = round.find("real_time");
         if (value == round.end() || real == round.end() || real->second <= 0) {
             return {};
@@ -23,7 +26,7 @@ std::vector<double> shares(const BenchmarkSeries& series, const std::string& cou
     return out;
 }
 
-std::optional<double> median_share(const BenchmarkSeries& series, const std::string& counter) {
+std::optional<double> median_share(const BenchmarkSeries& series, std::string_view counter) {
     const auto values = shares(series, counter);
     if (values.empty()) {
         return std::nullopt;
@@ -35,9 +38,9 @@ std::optional<bool> rounds_disagree_of(const BenchmarkSeries& series) {
     std::vector<double> medians;
     std::vector<double> spreads;
     for (const auto& round : series.repetitions) {
-        const auto mid = round.find("pass_median_us");
-        const auto q25 = round.find("pass_q25_us");
-        const auto q75 = round.find("pass_q75_us");
+        const auto mid = round.find(std::string(counter_name::pass_median_us));
+        const auto q25 = round.find(std::string(counter_name::pass_q25_us));
+        const auto q75 = round.find(std::string(counter_name::pass_q75_us));
         if (mid == round.end() || q25 == round.end() || q75 == round.end()) {
             return std::nullopt;
         }
@@ -63,10 +66,11 @@ benchmark_quality assess(const BenchmarkSeries& series) {
     q.name = series.name;
     q.rounds = series.repetitions.size();
     q.real_time = median_interval(series.values("real_time"));
-    q.other_cpu_share = median_share(series, "other_cpu_us");
-    q.steal_share = median_share(series, "steal_us");
+    q.other_cpu_share = median_share(series, counter_name::other_cpu_us);
+    q.steal_share = median_share(series, counter_name::steal_us);
     for (const auto& round : series.repetitions) {
-        if (const auto flag = round.find("pass_bimodal"); flag != round.end() && flag->second > 0) {
+        if (const auto flag = round.find(std::string(counter_name::pass_bimodal));
+            flag != round.end() && flag->second > 0) {
             ++q.bimodal_rounds;
         }
     }

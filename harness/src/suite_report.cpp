@@ -182,7 +182,8 @@ std::string render_run_summary(const ResultSet& set, OutputFormat format, bool c
         const auto name = parse_suite_name(series->name);
         const auto mbps = mb_per_second(*series);
         const auto cpu = series->values("cpu_time");
-        const auto demand = series->values("service_demand_us_per_kib");
+        const auto demand =
+            series->values(std::string(sfb::format::counter_name::service_demand_us_per_kib));
         std::vector<double> base_mbps;
         if (name) {
             if (auto it = baseline.find(name->configuration()); it != baseline.end()) {
@@ -216,7 +217,8 @@ std::string render_run_summary(const ResultSet& set, OutputFormat format, bool c
         row["mb_per_s_ci"] = interval_json(median_interval(mbps));
         row["cpu_us_per_pass"] = cpu.empty() ? Json(nullptr) : Json(median(cpu));
         row["cpu_us_per_pass_ci"] = interval_json(median_interval(cpu));
-        row["service_demand_us_per_kib"] = demand.empty() ? Json(nullptr) : Json(median(demand));
+        row[std::string(sfb::format::counter_name::service_demand_us_per_kib)] =
+            demand.empty() ? Json(nullptr) : Json(median(demand));
         row["speedup_vs_read_send"] = speedup ? Json(speedup->estimate) : Json(nullptr);
         row["speedup_vs_read_send_ci"] = interval_json(speedup);
         row["other_cpu_share"] =
