@@ -87,13 +87,10 @@ std::vector<std::uint64_t> powers_of_four(std::uint64_t from, std::uint64_t to) 
     return sizes;
 }
 
-bool parse_flag(std::string_view name, std::string_view value, suite_options& options,
-                std::string& error) {
-    const auto bad = [&](std::string_view expected) {
-        error = "--sfb_" + std::string(name) + "=" + std::string(value) + ": expected " +
-                std::string(expected);
-        return false;
-    };
+// The flags that take lists of the plan's values; nullopt for any other flag.
+template <class Bad>
+std::optional<bool> parse_plan_flag(std::string_view name, std::string_view value,
+                                    suite_options& options, Bad bad) {
     if (name == "paths") {
         return parse_list(value, options.paths, parse_path) ||
                bad("a comma-separated list of paths (see --help)");
@@ -128,6 +125,14 @@ bool parse_flag(std::string_view name, std::string_view value, suite_options& op
         };
         return parse_list(value, options.connections, count) || bad("counts from 1 to 256");
     }
+    return std::nullopt;
+}
+
+// The flags of the connection: the remote sink, the interface and the socket buffers;
+// nullopt for any other flag.
+template <class Bad>
+std::optional<bool> parse_connection_flag(std::string_view name, std::string_view value,
+                                          suite_options& options, Bad bad) {
     if (name == "remote") {
         if (value.empty() || value.find(':') == std::string_view::npos) {
             return bad("HOST:PORT of an sfb-sink ([ADDR]:PORT for IPv6)");
@@ -176,6 +181,14 @@ bool parse_flag(std::string_view name, std::string_view value, suite_options& op
         (name == "sndbuf" ? options.sndbuf : options.rcvbuf) = static_cast<int>(*size);
         return true;
     }
+    return std::nullopt;
+}
+
+// The flags of each pass: its writes, the injected CPU time and the switches; nullopt for
+// any other flag.
+template <class Bad>
+std::optional<bool> parse_pass_flag(std::string_view name, std::string_view value,
+                                    suite_options& options, Bad bad) {
     if (name == "write_chunk") {
         const auto size = parse_size(value);
         if (!size || *size < 512 || *size > (256ULL << 20)) {
@@ -210,6 +223,26 @@ bool parse_flag(std::string_view name, std::string_view value, suite_options& op
         }
         *flag = *on;
         return true;
+    }
+    return std::nullopt;
+}
+
+bool parse_flag(std::string_view name, std::string_view value, suite_options& options,
+                std::string& error) {
+    const auto bad = [&](std::string_view expected) {
+        error = "--sfb_" + std::string(name) + "=" + std::string(value) + ": expected " +
+                std::string(expected);
+        return false;
+    };
+    std::optional<bool> done = parse_plan_flag(name, value, options, bad);
+    if (!done) {
+        done = parse_connection_flag(name, value, options, bad);
+    }
+    if (!done) {
+        done = parse_pass_flag(name, value, options, bad);
+    }
+    if (done) {
+        return *done;
     }
     error = "unknown flag --sfb_" + std::string(name) + " (see --help)";
     return false;
