@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstring>
+#include <optional>
 #include <set>
 #include <string_view>
 
@@ -323,8 +324,20 @@ Json parse_json_text(std::string_view raw, const std::filesystem::path& file) {
     }
 }
 
-void add_benchmark_document(ResultSet& set, const Json& document,
-                            const std::filesystem::path& file) {
+namespace {
+
+// One per-repetition entry of a Google Benchmark document, checked.
+struct parsed_entry {
+    std::string run_name;
+    std::string time_unit;
+    std::map<std::string, double> metrics;
+    bool failed = false;
+    std::string error;
+};
+
+// The document's "context" (an empty object when it has none), after checking that the
+// document is Google Benchmark output with at least one benchmark.
+Json checked_context(const Json& document, const std::filesystem::path& file) {
     if (!document.is_object() || !document.contains("benchmarks") ||
         !document["benchmarks"].is_array()) {
         throw InputError(file,
@@ -337,67 +350,74 @@ void add_benchmark_document(ResultSet& set, const Json& document,
         }
         context = document["context"];
     }
-    const Json& entries = document["benchmarks"];
-    if (entries.empty()) {
+    if (document["benchmarks"].empty()) {
         throw InputError(file, "contains no benchmarks (the \"benchmarks\" array is empty)");
     }
+    return context;
+}
 
+// Entry `i`, checked; nullopt for an aggregate (mean, median...).
+std::optional<parsed_entry> parse_entry(const Json& entry, std::size_t i,
+                                        const std::filesystem::path& file) {
+    if (!entry.is_object()) {
+        throw InputError(file, fmt::format("benchmark entry {} is not an object", i));
+    }
+    if (!entry.contains("name") || !entry["name"].is_string()) {
+        throw InputError(file, fmt::format("benchmark entry {}: missing field \"name\"", i));
+    }
+    check_key_types(entry, i, file);
+    if (is_aggregate(entry)) {
+        return std::nullopt;
+    }
+    parsed_entry p;
+    p.run_name = entry["name"].get<std::string>();
+    if (entry.contains("run_name") && entry["run_name"].is_string()) {
+        p.run_name = entry["run_name"].get<std::string>();
+    }
+    if (failed(entry, p.error)) {
+        p.failed = true;
+        return p;
+    }
+    const double real_time = required_number(entry, i, "real_time", file);
+    const double cpu_time = required_number(entry, i, "cpu_time", file);
+    if (!entry.contains("time_unit") || !entry["time_unit"].is_string()) {
+        throw InputError(file,
+                         fmt::format("{}: missing field \"time_unit\"", entry_label(entry, i)));
+    }
+    p.time_unit = entry["time_unit"].get<std::string>();
+    double scale = 0;
+    try {
+        scale = microseconds_per(p.time_unit);
+    } catch (const std::invalid_argument&) {
+        throw InputError(file, fmt::format("{}: unknown time_unit \"{}\" (expected ns, us, "
+                                           "ms or s)",
+                                           entry_label(entry, i), p.time_unit));
+    }
+    p.metrics["real_time"] = checked_time(real_time, scale, entry, i, "real_time", file);
+    p.metrics["cpu_time"] = checked_time(cpu_time, scale, entry, i, "cpu_time", file);
+    for (const auto& [key, value] : entry.items()) {
+        if (value.is_number() && !contract::is_bookkeeping_key(key)) {
+            p.metrics[key] = value.get<double>();
+        }
+    }
+    return p;
+}
+
+}  // namespace
+
+void add_benchmark_document(ResultSet& set, const Json& document,
+                            const std::filesystem::path& file) {
+    const Json context = checked_context(document, file);
+    const Json& entries = document["benchmarks"];
     // Validate everything before touching `set`, so a bad file adds nothing.
-    struct Parsed {
-        std::string run_name;
-        std::string time_unit;
-        std::map<std::string, double> metrics;
-        bool failed = false;
-        std::string error;
-    };
-    std::vector<Parsed> parsed;
+    std::vector<parsed_entry> parsed;
     std::size_t aggregates = 0;
     for (std::size_t i = 0; i < entries.size(); ++i) {
-        const Json& entry = entries[i];
-        if (!entry.is_object()) {
-            throw InputError(file, fmt::format("benchmark entry {} is not an object", i));
-        }
-        if (!entry.contains("name") || !entry["name"].is_string()) {
-            throw InputError(file, fmt::format("benchmark entry {}: missing field \"name\"", i));
-        }
-        check_key_types(entry, i, file);
-        if (is_aggregate(entry)) {
+        if (auto p = parse_entry(entries[i], i, file)) {
+            parsed.push_back(std::move(*p));
+        } else {
             ++aggregates;
-            continue;
         }
-        Parsed p;
-        p.run_name = entry["name"].get<std::string>();
-        if (entry.contains("run_name") && entry["run_name"].is_string()) {
-            p.run_name = entry["run_name"].get<std::string>();
-        }
-        if (failed(entry, p.error)) {
-            p.failed = true;
-            parsed.push_back(std::move(p));
-            continue;
-        }
-        const double real_time = required_number(entry, i, "real_time", file);
-        const double cpu_time = required_number(entry, i, "cpu_time", file);
-        if (!entry.contains("time_unit") || !entry["time_unit"].is_string()) {
-            throw InputError(file,
-                             fmt::format("{}: missing field \"time_unit\"", entry_label(entry, i)));
-        }
-        p.time_unit = entry["time_unit"].get<std::string>();
-        double scale = 0;
-        try {
-            scale = microseconds_per(p.time_unit);
-        } catch (const std::invalid_argument&) {
-            throw InputError(file, fmt::format("{}: unknown time_unit \"{}\" (expected ns, us, "
-                                               "ms or s)",
-                                               entry_label(entry, i), p.time_unit));
-        }
-        p.metrics["real_time"] = checked_time(real_time, scale, entry, i, "real_time", file);
-        p.metrics["cpu_time"] = checked_time(cpu_time, scale, entry, i, "cpu_time", file);
-        for (const auto& [key, value] : entry.items()) {
-            if (value.is_number() && !contract::is_bookkeeping_key(key)) {
-                p.metrics[key] = value.get<double>();
-            }
-        }
-        parsed.push_back(std::move(p));
     }
     if (parsed.empty()) {
         throw InputError(file, fmt::format("holds only aggregates ({} entries), no per-repetition "

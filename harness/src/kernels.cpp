@@ -320,34 +320,10 @@ std::string accelerator_label(const std::string& accel) {
     return fmt::format(" (VM under {})", accel == "kvm" ? "KVM" : accel);
 }
 
-int kernels_command(std::span<const std::string> argv_in) {
-    std::vector<std::string> argv(argv_in.begin(), argv_in.end());
-    const std::vector<std::string> specs = take_kernel_specs(argv);
-    const ParsedArgs args = parse_args(argv, kKernelsOptions);
-    if (args.help) {
-        std::string usage = format_help(
-            "sfb kernels --kernel SPEC [--kernel SPEC ...] [options] [-- BENCHMARK ARGS...]",
-            "Boots every kernel in a qemu VM (KVM when a probe boot works, TCG otherwise) with\n"
-            "a small initramfs holding bench_sendfile, sfb and, with --tests, the core's tests,\n"
-            "runs the suite's rounds inside as `sfb run` does, and stores each guest's merged\n"
-            "JSON under <results-dir>/<guest fingerprint>/, labelled with the guest kernel\n"
-            "(kernel_release), vm_accel, vm_host_kernel, vm_qemu_version, vm_cpus, vm_memory.\n"
-            "SPEC: an image (bzImage, vmlinuz; IMAGE:MODULES_DIR for its lib/modules/<release>),\n"
-            "or a Debian package name or glob, e.g. 'linux-image-6.1.0-*-cloud-amd64'. The VM\n"
-            "work is vm/sfb-vm.sh's (vm/README.md).",
-            kKernelsOptions,
-            "exit codes: 0 all kernels ran (and their tests passed); 2 bad usage or a bad SPEC\n"
-            "(no such file, no such package); 3 a guest did not boot, panicked, timed out, its\n"
-            "suite or a core test failed, or a result could not be stored; 3 interrupted.\n"
-            "The other kernels still run after one fails; the exit code is the worst.");
-        std::fwrite(usage.data(), 1, usage.size(), stdout);
-        return kExitOk;
-    }
-    if (specs.empty()) {
-        throw UsageError("give at least one --kernel SPEC");
-    }
-    reject_operands(args, "kernels");
+namespace {
 
+// The settings of every guest from the options, checked before any boot (exit 2).
+KernelsSettings kernels_settings(const ParsedArgs& args) {
     KernelsSettings settings;
     settings.bench_args = args.passthrough;
     settings.results_dir = args.value("results-dir").value_or("results");
@@ -387,9 +363,13 @@ int kernels_command(std::span<const std::string> argv_in) {
     if (settings.tests) {
         settings.script_args.emplace_back("--tests");
     }
+    return settings;
+}
 
+// Boots every kernel in turn; one that fails does not stop the others.
+std::vector<KernelOutcome> run_kernels(const std::vector<std::string>& specs,
+                                       KernelsSettings settings) {
     std::vector<KernelOutcome> outcomes;
-    int worst = kExitOk;
     for (std::size_t i = 0; i < specs.size(); ++i) {
         std::fprintf(stderr, "sfb kernels: [%zu/%zu] kernel '%s'\n", i + 1, specs.size(),
                      specs[i].c_str());
@@ -401,7 +381,6 @@ int kernels_command(std::span<const std::string> argv_in) {
         } catch (const std::system_error& e) {
             outcome = failed_outcome(specs[i], kExitFailure, e.what());
         }
-        worst = std::max(worst, outcome.exit_code);
         // The first guest that ran decides the accelerator for the rest ("auto" probes once):
         // every kernel of one command runs the same way.
         if (!outcome.accel.empty()) {
@@ -411,7 +390,46 @@ int kernels_command(std::span<const std::string> argv_in) {
         }
         outcomes.push_back(std::move(outcome));
     }
+    return outcomes;
+}
+
+}  // namespace
+
+int kernels_command(std::span<const std::string> argv_in) {
+    std::vector<std::string> argv(argv_in.begin(), argv_in.end());
+    const std::vector<std::string> specs = take_kernel_specs(argv);
+    const ParsedArgs args = parse_args(argv, kKernelsOptions);
+    if (args.help) {
+        std::string usage = format_help(
+            "sfb kernels --kernel SPEC [--kernel SPEC ...] [options] [-- BENCHMARK ARGS...]",
+            "Boots every kernel in a qemu VM (KVM when a probe boot works, TCG otherwise) with\n"
+            "a small initramfs holding bench_sendfile, sfb and, with --tests, the core's tests,\n"
+            "runs the suite's rounds inside as `sfb run` does, and stores each guest's merged\n"
+            "JSON under <results-dir>/<guest fingerprint>/, labelled with the guest kernel\n"
+            "(kernel_release), vm_accel, vm_host_kernel, vm_qemu_version, vm_cpus, vm_memory.\n"
+            "SPEC: an image (bzImage, vmlinuz; IMAGE:MODULES_DIR for its lib/modules/<release>),\n"
+            "or a Debian package name or glob, e.g. 'linux-image-6.1.0-*-cloud-amd64'. The VM\n"
+            "work is vm/sfb-vm.sh's (vm/README.md).",
+            kKernelsOptions,
+            "exit codes: 0 all kernels ran (and their tests passed); 2 bad usage or a bad SPEC\n"
+            "(no such file, no such package); 3 a guest did not boot, panicked, timed out, its\n"
+            "suite or a core test failed, or a result could not be stored; 3 interrupted.\n"
+            "The other kernels still run after one fails; the exit code is the worst.");
+        std::fwrite(usage.data(), 1, usage.size(), stdout);
+        return kExitOk;
+    }
+    if (specs.empty()) {
+        throw UsageError("give at least one --kernel SPEC");
+    }
+    reject_operands(args, "kernels");
+
+    const KernelsSettings settings = kernels_settings(args);
+    const std::vector<KernelOutcome> outcomes = run_kernels(specs, settings);
     print_outcomes(outcomes);
+    int worst = kExitOk;
+    for (const KernelOutcome& outcome : outcomes) {
+        worst = std::max(worst, outcome.exit_code);
+    }
     return worst;
 }
 

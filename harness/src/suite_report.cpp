@@ -148,8 +148,23 @@ std::string format_bytes(std::uint64_t bytes) {
     return fmt::format("{} {}", value, units[unit]);
 }
 
-std::string render_run_summary(const ResultSet& set, OutputFormat format, bool colour) {
-    // Baselines: read_send's MB/s per configuration.
+namespace {
+
+// One benchmark of a run summary: what its table row and its JSON row both show.
+struct summary_line {
+    const BenchmarkSeries* series = nullptr;
+    std::string config;
+    std::string path;
+    std::string failed;  // " (failed: ...)" or empty
+    std::vector<double> mbps;
+    std::vector<double> cpu;
+    std::vector<double> demand;
+    std::optional<confidence_interval> speedup;  // as a ratio (change + 1)
+    benchmark_quality quality;
+};
+
+// read_send's MB/s per configuration, the baselines of the speed-ups.
+std::map<std::string, std::vector<double>> baseline_mb_per_s(const ResultSet& set) {
     std::map<std::string, std::vector<double>> baseline;
     for (const auto& series : set.benchmarks) {
         auto name = parse_suite_name(series.name);
@@ -158,15 +173,11 @@ std::string render_run_summary(const ResultSet& set, OutputFormat format, bool c
             baseline[name->configuration()] = mbps;
         }
     }
-    Table table({{"Configuration"},
-                 {"Path"},
-                 {"MB/s [95% CI]", Align::right},
-                 {"CPU us/pass [95% CI]", Align::right},
-                 {"Service demand us/KiB", Align::right},
-                 {"Speed-up vs read_send [95% CI]", Align::right},
-                 {"n", Align::right},
-                 {"Flags"}});
-    Json rows = Json::array();
+    return baseline;
+}
+
+// The benchmarks of `set`, ordered by configuration (the order they ran in otherwise).
+std::vector<const BenchmarkSeries*> by_configuration(const ResultSet& set) {
     std::vector<const BenchmarkSeries*> ordered;
     for (const auto& series : set.benchmarks) {
         ordered.push_back(&series);
@@ -178,59 +189,90 @@ std::string render_run_summary(const ResultSet& set, OutputFormat format, bool c
         const std::string kb = nb ? nb->configuration() : b->name;
         return ka < kb;
     });
-    for (const auto* series : ordered) {
-        const auto name = parse_suite_name(series->name);
-        const auto mbps = mb_per_second(*series);
-        const auto cpu = series->values("cpu_time");
-        const auto demand =
-            series->values(std::string(sfb::format::counter_name::service_demand_us_per_kib));
-        std::vector<double> base_mbps;
-        if (name) {
-            if (auto it = baseline.find(name->configuration()); it != baseline.end()) {
-                base_mbps = it->second;
-            }
+    return ordered;
+}
+
+summary_line summarize(const BenchmarkSeries& series,
+                       const std::map<std::string, std::vector<double>>& baseline) {
+    summary_line line;
+    line.series = &series;
+    const auto name = parse_suite_name(series.name);
+    line.mbps = mb_per_second(series);
+    line.cpu = series.values("cpu_time");
+    line.demand = series.values(std::string(sfb::format::counter_name::service_demand_us_per_kib));
+    std::vector<double> base_mbps;
+    if (name) {
+        if (auto it = baseline.find(name->configuration()); it != baseline.end()) {
+            base_mbps = it->second;
         }
-        // The speed-up as a ratio (change + 1) with its interval.
-        auto speedup = ratio_interval(base_mbps, mbps);
-        if (speedup) {
-            *speedup = {1 + speedup->estimate, 1 + speedup->low, 1 + speedup->high,
-                        speedup->coverage};
-        }
-        const benchmark_quality quality = assess(*series);
-        const std::string config = name ? name->configuration() : "";
-        const std::string path = name ? name->path : series->name;
-        std::string failed;
-        if (!series->errors.empty()) {
-            failed = " (failed: " + series->errors.front() + ")";
-        }
-        table.add_row({config, Cell(path + failed, failed.empty() ? Style::plain : Style::bad),
-                       median_with_ci(mbps), median_with_ci(cpu),
-                       demand.empty() ? "-" : format_number(median(demand)),
-                       speedup ? ratio_text(*speedup) : "-",
-                       std::to_string(series->repetitions.size()),
-                       Cell(describe_flags(quality), Style::bad)});
-        Json row = Json::object();
-        row["name"] = series->name;
-        row["configuration"] = config;
-        row["path"] = path;
-        row["mb_per_s"] = mbps.empty() ? Json(nullptr) : Json(median(mbps));
-        row["mb_per_s_ci"] = interval_json(median_interval(mbps));
-        row["cpu_us_per_pass"] = cpu.empty() ? Json(nullptr) : Json(median(cpu));
-        row["cpu_us_per_pass_ci"] = interval_json(median_interval(cpu));
-        row[std::string(sfb::format::counter_name::service_demand_us_per_kib)] =
-            demand.empty() ? Json(nullptr) : Json(median(demand));
-        row["speedup_vs_read_send"] = speedup ? Json(speedup->estimate) : Json(nullptr);
-        row["speedup_vs_read_send_ci"] = interval_json(speedup);
-        row["other_cpu_share"] =
-            quality.other_cpu_share ? Json(*quality.other_cpu_share) : Json(nullptr);
-        row["steal_share"] = quality.steal_share ? Json(*quality.steal_share) : Json(nullptr);
-        row["bimodal_rounds"] = quality.bimodal_rounds;
-        row["rounds_disagree"] =
-            quality.rounds_disagree ? Json(*quality.rounds_disagree) : Json(nullptr);
-        row["flags"] = describe_flags(quality);
-        row["repetitions"] = series->repetitions.size();
-        row["errors"] = series->errors;
-        rows.push_back(std::move(row));
+    }
+    line.speedup = ratio_interval(base_mbps, line.mbps);
+    if (line.speedup) {
+        const confidence_interval change = *line.speedup;
+        line.speedup = {1 + change.estimate, 1 + change.low, 1 + change.high, change.coverage};
+    }
+    line.quality = assess(series);
+    line.config = name ? name->configuration() : "";
+    line.path = name ? name->path : series.name;
+    if (!series.errors.empty()) {
+        line.failed = " (failed: " + series.errors.front() + ")";
+    }
+    return line;
+}
+
+Json summary_json(const summary_line& line) {
+    const auto optional_median = [](const std::vector<double>& values) {
+        return values.empty() ? Json(nullptr) : Json(median(values));
+    };
+    const benchmark_quality& quality = line.quality;
+    Json row = Json::object();
+    row["name"] = line.series->name;
+    row["configuration"] = line.config;
+    row["path"] = line.path;
+    row["mb_per_s"] = optional_median(line.mbps);
+    row["mb_per_s_ci"] = interval_json(median_interval(line.mbps));
+    row["cpu_us_per_pass"] = optional_median(line.cpu);
+    row["cpu_us_per_pass_ci"] = interval_json(median_interval(line.cpu));
+    row[std::string(sfb::format::counter_name::service_demand_us_per_kib)] =
+        optional_median(line.demand);
+    row["speedup_vs_read_send"] = line.speedup ? Json(line.speedup->estimate) : Json(nullptr);
+    row["speedup_vs_read_send_ci"] = interval_json(line.speedup);
+    row["other_cpu_share"] =
+        quality.other_cpu_share ? Json(*quality.other_cpu_share) : Json(nullptr);
+    row["steal_share"] = quality.steal_share ? Json(*quality.steal_share) : Json(nullptr);
+    row["bimodal_rounds"] = quality.bimodal_rounds;
+    row["rounds_disagree"] =
+        quality.rounds_disagree ? Json(*quality.rounds_disagree) : Json(nullptr);
+    row["flags"] = describe_flags(quality);
+    row["repetitions"] = line.series->repetitions.size();
+    row["errors"] = line.series->errors;
+    return row;
+}
+
+}  // namespace
+
+std::string render_run_summary(const ResultSet& set, OutputFormat format, bool colour) {
+    const auto baseline = baseline_mb_per_s(set);
+    Table table({{"Configuration"},
+                 {"Path"},
+                 {"MB/s [95% CI]", Align::right},
+                 {"CPU us/pass [95% CI]", Align::right},
+                 {"Service demand us/KiB", Align::right},
+                 {"Speed-up vs read_send [95% CI]", Align::right},
+                 {"n", Align::right},
+                 {"Flags"}});
+    Json rows = Json::array();
+    for (const auto* series : by_configuration(set)) {
+        const summary_line line = summarize(*series, baseline);
+        table.add_row(
+            {line.config,
+             Cell(line.path + line.failed, line.failed.empty() ? Style::plain : Style::bad),
+             median_with_ci(line.mbps), median_with_ci(line.cpu),
+             line.demand.empty() ? "-" : format_number(median(line.demand)),
+             line.speedup ? ratio_text(*line.speedup) : "-",
+             std::to_string(series->repetitions.size()),
+             Cell(describe_flags(line.quality), Style::bad)});
+        rows.push_back(summary_json(line));
     }
     if (format == OutputFormat::json) {
         return rows.dump(2) + "\n";
