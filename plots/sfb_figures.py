@@ -604,6 +604,52 @@ def compare_figure(c: sr.Comparison, rows, labels, part):
                 sr.metric_unit(c.metric) or metric, 1.0)
     title, unit, scale = COMPARE_METRICS.get(c.metric, fallback)
     n = len(rows)
+    footer = compare_footer(c)
+    footer_in = 0.25 * len(footer)
+    header_in = HEADER_IN + 0.3  # the base/new legend sits above the left panel
+    height = header_in + 1.1 + 0.3 * n + footer_in
+    fig, (left, right) = plt.subplots(1, 2, figsize=(WIDTH_IN, height), sharey=True,
+                                      gridspec_kw={"width_ratios": [1, 1.1]})
+    fig.subplots_adjust(top=1 - header_in / height, bottom=(0.75 + footer_in) / height,
+                        left=0.27, right=0.72, wspace=0.16)
+    # The bars share one scale; a few huge changes would flatten the rest and the threshold
+    # lines, so the axis stops at 4x the threshold (at least 20%) and longer bars are cut
+    # there, marked with an arrowhead. The text beside each bar keeps the exact change.
+    threshold = 0.0 if math.isnan(c.threshold) else c.threshold
+    finite = [abs(r.change) * 100 for r in rows if not math.isnan(r.change)]
+    limit = min(max(finite + [threshold * 100 * 1.5, 1.0]), max(threshold * 100 * 4, 20.0))
+    clipped = draw_changes(left, right, rows, scale, limit)
+    draw_medians(left, rows, labels, scale, unit)
+    right.set_xlim(-limit * 1.15, limit * 1.15)
+    right.axvline(0, color="#222222", linewidth=1)
+    if threshold > 0:
+        for sign in (-1, 1):
+            right.axvline(sign * threshold * 100, color="#666666", linestyle="--", linewidth=1)
+        right.text(threshold * 100, -0.5, f" threshold {threshold:.0%}", va="bottom",
+                   fontsize=7.5, color="#444444")
+    direction = {"higher": "left is worse", "lower": "right is worse"}.get(
+        c.better(), "neither side is better")
+    right.set_xlabel(f"new vs base (%)\n{direction}"
+                     + (f"; cut at \u00b1{limit:.0f}%" if clipped else ""))
+    right.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:+.0f}%"))
+    right.grid(axis="y", visible=False)
+    left.grid(axis="y", visible=False)
+    summary, test = compare_summary(c, threshold)
+    if footer:
+        fig.text(0.01, 0.12 / height, "\n".join(footer), fontsize=8, color="#444444",
+                 va="bottom")
+    number, parts, first = part
+    if parts > 1:
+        title += (f" (part {number} of {parts}: benchmarks {first + 1}-{first + n} "
+                  f"of {len(c.rows)})")
+    draw_header(fig, Header(f"Base vs new: {sr.clip(title, LABEL_CHARS + 20)}",
+                            (f"{short_label(c.base_label)} -> {short_label(c.new_label)}",
+                             f"{summary}; {test}")))
+    return fig
+
+
+def compare_footer(c: sr.Comparison):
+    """The lines under a comparison: benchmarks only in one side, and the failed ones."""
     footer = []
     for what, names in (("only in base", c.only_base), ("only in new", c.only_new)):
         if names:
@@ -613,20 +659,12 @@ def compare_figure(c: sr.Comparison, rows, labels, part):
     if c.failed:
         more = ", ..." if len(c.failed) > 1 else ""
         footer.append(f"failed: {len(c.failed)} ({sr.clip(c.failed[0], LABEL_CHARS)}{more})")
-    footer_in = 0.25 * len(footer)
-    header_in = HEADER_IN + 0.3  # the base/new legend sits above the left panel
-    height = header_in + 1.1 + 0.3 * n + footer_in
-    fig, (left, right) = plt.subplots(1, 2, figsize=(WIDTH_IN, height), sharey=True,
-                                      gridspec_kw={"width_ratios": [1, 1.1]})
-    fig.subplots_adjust(top=1 - header_in / height, bottom=(0.75 + footer_in) / height,
-                        left=0.27, right=0.72, wspace=0.16)
-    y = list(range(n))
-    # The bars share one scale; a few huge changes would flatten the rest and the threshold
-    # lines, so the axis stops at 4x the threshold (at least 20%) and longer bars are cut
-    # there, marked with an arrowhead. The text beside each bar keeps the exact change.
-    threshold = 0.0 if math.isnan(c.threshold) else c.threshold
-    finite = [abs(r.change) * 100 for r in rows if not math.isnan(r.change)]
-    limit = min(max(finite + [threshold * 100 * 1.5, 1.0]), max(threshold * 100 * 4, 20.0))
+    return footer
+
+
+def draw_changes(left, right, rows, scale: float, limit: float) -> bool:
+    """Per row: a line from base to new on the left, the change (cut at +-limit, marked
+    with an arrowhead) on the right with its text beside it. Whether a bar was cut."""
     clipped = False
     for i, row in enumerate(rows):
         colour = OUTCOME_COLOURS.get(row.outcome, "#9a9a9a")
@@ -652,6 +690,12 @@ def compare_figure(c: sr.Comparison, rows, labels, part):
         right.text(1.02, i, text, transform=right.get_yaxis_transform(), ha="left",
                    va="center", fontsize=8, color=colour if marked else "#444444",
                    fontweight="bold" if marked else "normal")
+    return clipped
+
+
+def draw_medians(left, rows, labels, scale: float, unit: str):
+    """The left panel: base and new medians per benchmark, regressions' labels in bold."""
+    y = list(range(len(rows)))
     left.scatter([r.base * scale for r in rows], y, facecolors="white", edgecolors="#0072B2",
                  s=36, label="base", zorder=3, linewidths=1.5)
     left.scatter([r.new * scale for r in rows], y, color="#D55E00", s=36, marker="D",
@@ -662,7 +706,7 @@ def compare_figure(c: sr.Comparison, rows, labels, part):
         if row.verdict == "regression":
             tick.set_color(OUTCOME_COLOURS["worse"])
             tick.set_fontweight("bold")
-    left.set_ylim(n - 0.5, -0.5)
+    left.set_ylim(len(rows) - 0.5, -0.5)
     positive = [v * scale for r in rows for v in (r.base, r.new) if v > 0]
     if positive and max(positive) / min(positive) > 20:
         left.set_xscale("log")
@@ -670,20 +714,10 @@ def compare_figure(c: sr.Comparison, rows, labels, part):
         left.xaxis.set_major_locator(MaxNLocator(4))
     left.set_xlabel(f"median, {unit}")
     left.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=2, borderaxespad=0.2)
-    right.set_xlim(-limit * 1.15, limit * 1.15)
-    right.axvline(0, color="#222222", linewidth=1)
-    if threshold > 0:
-        for sign in (-1, 1):
-            right.axvline(sign * threshold * 100, color="#666666", linestyle="--", linewidth=1)
-        right.text(threshold * 100, -0.5, f" threshold {threshold:.0%}", va="bottom",
-                   fontsize=7.5, color="#444444")
-    direction = {"higher": "left is worse", "lower": "right is worse"}.get(
-        c.better(), "neither side is better")
-    right.set_xlabel(f"new vs base (%)\n{direction}"
-                     + (f"; cut at \u00b1{limit:.0f}%" if clipped else ""))
-    right.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:+.0f}%"))
-    right.grid(axis="y", visible=False)
-    left.grid(axis="y", visible=False)
+
+
+def compare_summary(c: sr.Comparison, threshold: float):
+    """The verdict counts and the test's description, for the header."""
     counts = {}
     for row in c.rows:
         counts[row.verdict] = counts.get(row.verdict, 0) + 1
@@ -697,17 +731,7 @@ def compare_figure(c: sr.Comparison, rows, labels, part):
     if c.gate:
         test += f"; gate: {sr.clip(', '.join(c.gate), LABEL_CHARS)}"
     summary = "verdicts: " + ", ".join(f"{v} {counts[v]}" for v in sorted(counts))
-    if footer:
-        fig.text(0.01, 0.12 / height, "\n".join(footer), fontsize=8, color="#444444",
-                 va="bottom")
-    number, parts, first = part
-    if parts > 1:
-        title += (f" (part {number} of {parts}: benchmarks {first + 1}-{first + n} "
-                  f"of {len(c.rows)})")
-    draw_header(fig, Header(f"Base vs new: {sr.clip(title, LABEL_CHARS + 20)}",
-                            (f"{short_label(c.base_label)} -> {short_label(c.new_label)}",
-                             f"{summary}; {test}")))
-    return fig
+    return summary, test
 
 
 def short_label(label: str) -> str:

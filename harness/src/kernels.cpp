@@ -154,16 +154,14 @@ struct KernelsSettings {
     bool colour = false;
 };
 
-KernelOutcome run_kernel(const std::string& spec, const KernelsSettings& settings) {
-    KernelOutcome outcome;
-    outcome.spec = spec;
-    const auto started = std::chrono::system_clock::now();
-    TemporaryFolder temporary;
+// Runs the VM script for `spec` with its output in `out_dir`, echoing its lines; returns its
+// exit status, with its own last error line in `last_error`.
+int boot_guest(const std::string& spec, const KernelsSettings& settings,
+               const std::filesystem::path& out_dir, std::string& last_error) {
     std::vector<std::string> argv = settings.script_args;
-    argv.insert(argv.end(), {"--kernel", spec, "--out", temporary.path().string(), "--"});
+    argv.insert(argv.end(), {"--kernel", spec, "--out", out_dir.string(), "--"});
     argv.insert(argv.end(), settings.bench_args.begin(), settings.bench_args.end());
-    std::string last_error;
-    const int code = run_program(
+    return run_program(
         argv,
         [&](const std::string& line) {
             std::fprintf(stderr, "%s\n", line.c_str());
@@ -173,6 +171,31 @@ KernelOutcome run_kernel(const std::string& spec, const KernelsSettings& setting
             }
         },
         true);
+}
+
+// Labels the guest's merged result with the VM's keys and how its core tests went.
+void label_guest_result(Json& merged, const std::map<std::string, std::string>& vm,
+                        const KernelOutcome& outcome) {
+    Json& context = merged["context"];
+    // The VM script's vm.env keys are the contract's context keys (format/contract.json).
+    namespace key_name = sfb::format::context_key_name;
+    for (const std::string_view key :
+         {key_name::vm_accel, key_name::vm_host_kernel, key_name::vm_qemu_version,
+          key_name::vm_cpus, key_name::vm_memory, key_name::vm_cpu_model,
+          key_name::vm_kernel_source, key_name::vm_file_on}) {
+        context[std::string(key)] = value_or(vm, std::string(key), "");
+    }
+    context[std::string(key_name::vm_boot_seconds)] = outcome.boot_seconds;
+    context[std::string(key_name::vm_core_tests)] = outcome.tests;
+}
+
+KernelOutcome run_kernel(const std::string& spec, const KernelsSettings& settings) {
+    KernelOutcome outcome;
+    outcome.spec = spec;
+    const auto started = std::chrono::system_clock::now();
+    TemporaryFolder temporary;
+    std::string last_error;
+    const int code = boot_guest(spec, settings, temporary.path(), last_error);
     if (code == kScriptInterrupted) {
         throw BenchmarkFailure(fmt::format(
             "kernel '{}': interrupted; the guest was stopped, nothing was stored", spec));
@@ -197,17 +220,8 @@ KernelOutcome run_kernel(const std::string& spec, const KernelsSettings& setting
     }
 
     Json merged = read_json_file(temporary.path() / "run.json");
-    Json& context = merged["context"];
-    // The VM script's vm.env keys are the contract's context keys (format/contract.json).
-    namespace key_name = sfb::format::context_key_name;
-    for (const std::string_view key :
-         {key_name::vm_accel, key_name::vm_host_kernel, key_name::vm_qemu_version,
-          key_name::vm_cpus, key_name::vm_memory, key_name::vm_cpu_model,
-          key_name::vm_kernel_source, key_name::vm_file_on}) {
-        context[std::string(key)] = value_or(vm, std::string(key), "");
-    }
-    context[std::string(key_name::vm_boot_seconds)] = outcome.boot_seconds;
-    context[std::string(key_name::vm_core_tests)] = outcome.tests;
+    label_guest_result(merged, vm, outcome);
+    const Json& context = merged["context"];
 
     ResultSet set;
     add_benchmark_document(set, merged, "guest " + outcome.release);
