@@ -138,6 +138,34 @@ std::size_t first_mismatch(const unsigned char* data, std::size_t size, std::uin
     return size;
 }
 
+// Pins the receiving thread and sets the data socket's options as `request` asks; returns
+// the error, or an empty string.
+std::string prepare_data_socket(int fd, const data_request& request,
+                                std::chrono::milliseconds idle_timeout) {
+    std::string error;
+    if (request.cpu >= 0) {
+        cpu_set_t set;
+        CPU_ZERO(&set);
+        CPU_SET(static_cast<unsigned>(request.cpu), &set);
+        if (const int err = ::pthread_setaffinity_np(::pthread_self(), sizeof set, &set);
+            err != 0) {
+            error = "cannot pin the receiving thread to CPU " + std::to_string(request.cpu) + ": " +
+                    std::strerror(err);
+        }
+    }
+    if (error.empty() && request.rcvbuf > 0 &&
+        ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &request.rcvbuf, sizeof request.rcvbuf) != 0) {
+        error = std::string("setsockopt(SO_RCVBUF): ") + std::strerror(errno);
+    }
+    // SO_RCVTIMEO bounds the silence without a poll() before every recv().
+    const timeval idle{static_cast<time_t>(idle_timeout.count() / 1000),
+                       static_cast<suseconds_t>((idle_timeout.count() % 1000) * 1000)};
+    if (error.empty() && ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &idle, sizeof idle) != 0) {
+        error = std::string("setsockopt(SO_RCVTIMEO): ") + std::strerror(errno);
+    }
+    return error;
+}
+
 }  // namespace
 
 sink_server::~sink_server() {
@@ -397,86 +425,70 @@ void sink_server::serve_data(int fd, const std::string& peer, std::string_view l
         send_line(fd, "ERR " + error);
         return;
     }
-    if (request->cpu >= 0) {
-        cpu_set_t set;
-        CPU_ZERO(&set);
-        CPU_SET(static_cast<unsigned>(request->cpu), &set);
-        if (const int err = ::pthread_setaffinity_np(::pthread_self(), sizeof set, &set);
-            err != 0) {
-            error = "cannot pin the receiving thread to CPU " + std::to_string(request->cpu) +
-                    ": " + std::strerror(err);
-        }
-    }
-    if (error.empty() && request->rcvbuf > 0 &&
-        ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &request->rcvbuf, sizeof request->rcvbuf) != 0) {
-        error = std::string("setsockopt(SO_RCVBUF): ") + std::strerror(errno);
-    }
-    // SO_RCVTIMEO bounds the silence without a poll() before every recv().
-    const timeval idle{static_cast<time_t>(options_.idle_timeout.count() / 1000),
-                       static_cast<suseconds_t>((options_.idle_timeout.count() % 1000) * 1000)};
-    if (error.empty() && ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &idle, sizeof idle) != 0) {
-        error = std::string("setsockopt(SO_RCVTIMEO): ") + std::strerror(errno);
-    }
+    error = prepare_data_socket(fd, *request, options_.idle_timeout);
     if (!error.empty()) {
         log(peer, "refused: " + error);
         send_line(fd, "ERR " + error);
     } else if (send_line(fd, "OK")) {
-        // 128 KiB per recv(), as the loopback receiver (iperf3's default TCP read size).
-        std::vector<unsigned char> buffer(128 * 1024);
-        std::vector<unsigned char> expected;
-        const int flags = request->discard ? MSG_TRUNC : 0;
-        pass_report report;
-        bool checking = request->verify;
-        std::uint64_t next_report = request->pass_bytes;
-        for (;;) {
-            const ssize_t n = ::recv(fd, buffer.data(), buffer.size(), flags);
-            if (n < 0) {
-                if (errno == EINTR) {
-                    continue;
-                }
-                log(peer, errno == EAGAIN || errno == EWOULDBLOCK
-                              ? "closed: silent past the " +
-                                    std::to_string(options_.idle_timeout.count()) +
-                                    " ms idle timeout"
-                              : std::string("closed: recv: ") + std::strerror(errno));
-                break;
-            }
-            if (n == 0) {
-                report.thread_cpu_ns = thread_cpu_ns();
-                send_line(fd, format_end_report(report));
-                break;
-            }
-            const auto got = static_cast<std::size_t>(n);
-            if (checking) {
-                const std::size_t bad = first_mismatch(buffer.data(), got, report.received,
-                                                       request->pass_bytes, expected);
-                if (bad < got) {
-                    const std::uint64_t byte = report.received + bad;
-                    const std::string message =
-                        "content check failed: byte " + std::to_string(byte % request->pass_bytes) +
-                        " of pass " + std::to_string(byte / request->pass_bytes + 1) +
-                        " differs from the file";
-                    log(peer, message);
-                    send_line(fd, "FAIL " + message);
-                    checking = false;
-                } else {
-                    report.verified += got;
-                }
-            }
-            report.received += got;
-            if (report.received >= next_report) {
-                next_report = (report.received / request->pass_bytes + 1) * request->pass_bytes;
-                report.thread_cpu_ns = thread_cpu_ns();
-                host_cpu(report);
-                if (!send_line(fd, format_pass_report(report))) {
-                    log(peer, std::string("closed: sending a report: ") + std::strerror(errno));
-                    break;
-                }
-            }
-        }
+        receive_passes(fd, peer, *request);
     }
     const std::lock_guard lock(mutex_);
     session_fds_.erase(fd);
+}
+
+void sink_server::receive_passes(int fd, const std::string& peer, const data_request& request) {
+    // 128 KiB per recv(), as the loopback receiver (iperf3's default TCP read size).
+    std::vector<unsigned char> buffer(128 * 1024);
+    std::vector<unsigned char> expected;
+    const int flags = request.discard ? MSG_TRUNC : 0;
+    pass_report report;
+    bool checking = request.verify;
+    std::uint64_t next_report = request.pass_bytes;
+    for (;;) {
+        const ssize_t n = ::recv(fd, buffer.data(), buffer.size(), flags);
+        if (n < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            log(peer, errno == EAGAIN || errno == EWOULDBLOCK
+                          ? "closed: silent past the " +
+                                std::to_string(options_.idle_timeout.count()) + " ms idle timeout"
+                          : std::string("closed: recv: ") + std::strerror(errno));
+            break;
+        }
+        if (n == 0) {
+            report.thread_cpu_ns = thread_cpu_ns();
+            send_line(fd, format_end_report(report));
+            break;
+        }
+        const auto got = static_cast<std::size_t>(n);
+        if (checking) {
+            const std::size_t bad =
+                first_mismatch(buffer.data(), got, report.received, request.pass_bytes, expected);
+            if (bad < got) {
+                const std::uint64_t byte = report.received + bad;
+                const std::string message =
+                    "content check failed: byte " + std::to_string(byte % request.pass_bytes) +
+                    " of pass " + std::to_string(byte / request.pass_bytes + 1) +
+                    " differs from the file";
+                log(peer, message);
+                send_line(fd, "FAIL " + message);
+                checking = false;
+            } else {
+                report.verified += got;
+            }
+        }
+        report.received += got;
+        if (report.received >= next_report) {
+            next_report = (report.received / request.pass_bytes + 1) * request.pass_bytes;
+            report.thread_cpu_ns = thread_cpu_ns();
+            host_cpu(report);
+            if (!send_line(fd, format_pass_report(report))) {
+                log(peer, std::string("closed: sending a report: ") + std::strerror(errno));
+                break;
+            }
+        }
+    }
 }
 
 }  // namespace sfb::sink

@@ -19,6 +19,7 @@
 #include <string>
 #include <thread>
 
+#include "protocol.h"
 #include "unique_fd.h"
 
 namespace sfb::sink {
@@ -61,6 +62,7 @@ class sink_server {
     void serve_connection(worker& self, bench::unique_fd socket, std::string peer);
     void serve_control(int fd, const std::string& peer, std::string_view token);
     void serve_data(int fd, const std::string& peer, std::string_view line);
+    void receive_passes(int fd, const std::string& peer, const data_request& request);
     void end_session(const std::string& session);
     void reap(bool all);
     void log(const std::string& peer, const std::string& message);
