@@ -55,10 +55,10 @@ int bad_usage(const std::string& message) {
     return 2;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-    sfb::sink::sink_options options;
+// Reads the command line into `options`; returns kGoOn, or the exit status (0 after --help,
+// 2 after a usage error, which it printed).
+constexpr int kGoOn = -1;
+int parse_command_line(int argc, char** argv, sfb::sink::sink_options& options) {
     std::string listen;
     for (int i = 1; i < argc; ++i) {
         const std::string_view arg = argv[i];
@@ -107,6 +107,16 @@ int main(int argc, char** argv) {
     options.port = listen.substr(colon + 1);
     if (options.host.size() >= 2 && options.host.front() == '[' && options.host.back() == ']') {
         options.host = options.host.substr(1, options.host.size() - 2);
+    }
+    return kGoOn;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    sfb::sink::sink_options options;
+    if (const int status = parse_command_line(argc, argv, options); status != kGoOn) {
+        return status;
     }
 
     // The signals go to a signalfd that the serving loop polls, so no thread is interrupted
