@@ -93,6 +93,32 @@ bool expect_ok(sink::line_reader& reader, std::string& line, std::string& error)
     return false;
 }
 
+// Reads the sink's CONTEXT lines up to END into `context`; false with `error` set when the
+// sink at `text` sent something else or nothing in time.
+bool read_context(sink::line_reader& reader, const std::string& text, context_entries& context,
+                  std::string& error) {
+    std::string line;
+    for (;;) {
+        const auto status = reader.next(line, handshake_timeout);
+        if (status != sink::line_reader::status::line) {
+            error = "sink at " + text + ", reading its context: " + describe(status, reader);
+            return false;
+        }
+        if (line == "END") {
+            return true;
+        }
+        const auto words = sink::split_words(line);
+        if (words.size() < 2 || words[0] != "CONTEXT") {
+            error = "sink at " + text + ": malformed context line \"" + line.substr(0, 60) + "\"";
+            return false;
+        }
+        const auto value_at = line.find(' ', 8);
+        context.emplace_back(std::string(words[1]), value_at == std::string::npos
+                                                        ? std::string()
+                                                        : line.substr(value_at + 1));
+    }
+}
+
 }  // namespace
 
 bool remote_receiver::next_report(std::chrono::milliseconds stall, sink::pass_report& report,
@@ -164,16 +190,12 @@ bool remote_receiver::finish(std::chrono::milliseconds stall) {
 
 std::unique_ptr<remote_sink> remote_sink::connect(std::string_view host_port,
                                                   std::string_view token, std::string& error) {
-    const auto colon = host_port.rfind(':');
-    if (colon == std::string_view::npos || colon == 0 || colon + 1 == host_port.size()) {
+    const auto split = sink::split_host_port(host_port);
+    if (!split) {
         error = "--sfb_remote=" + std::string(host_port) + ": expected HOST:PORT";
         return nullptr;
     }
-    std::string host(host_port.substr(0, colon));
-    const std::string port(host_port.substr(colon + 1));
-    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-        host = host.substr(1, host.size() - 2);
-    }
+    const auto& [host, port] = *split;
     if (!token.empty() && !sink::valid_token(token)) {
         error = "--sfb_token: expected up to 128 characters from [A-Za-z0-9._-]";
         return nullptr;
@@ -224,25 +246,8 @@ std::unique_ptr<remote_sink> remote_sink::connect(std::string_view host_port,
         error = "sink at " + sink->text_ + ": no valid session id in \"" + line + "\"";
         return nullptr;
     }
-    for (;;) {
-        const auto status = reader.next(line, handshake_timeout);
-        if (status != sink::line_reader::status::line) {
-            error = "sink at " + sink->text_ + ", reading its context: " + describe(status, reader);
-            return nullptr;
-        }
-        if (line == "END") {
-            break;
-        }
-        const auto words = sink::split_words(line);
-        if (words.size() < 2 || words[0] != "CONTEXT") {
-            error = "sink at " + sink->text_ + ": malformed context line \"" + line.substr(0, 60) +
-                    "\"";
-            return nullptr;
-        }
-        const auto value_at = line.find(' ', 8);
-        sink->context_.emplace_back(std::string(words[1]), value_at == std::string::npos
-                                                               ? std::string()
-                                                               : line.substr(value_at + 1));
+    if (!read_context(reader, sink->text_, sink->context_, error)) {
+        return nullptr;
     }
     sink->local_route_ = interface_of_socket(sink->control_.get());
     return sink;

@@ -105,6 +105,18 @@ std::vector<std::string_view> split_words(std::string_view line) {
     return words;
 }
 
+std::optional<std::pair<std::string, std::string>> split_host_port(std::string_view text) {
+    const auto colon = text.rfind(':');
+    if (colon == std::string_view::npos || colon == 0 || colon + 1 == text.size()) {
+        return std::nullopt;
+    }
+    std::string host(text.substr(0, colon));
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+        host = host.substr(1, host.size() - 2);
+    }
+    return std::pair{std::move(host), std::string(text.substr(colon + 1))};
+}
+
 bool valid_token(std::string_view token) noexcept {
     if (token.empty() || token.size() > max_token) {
         return false;

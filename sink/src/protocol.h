@@ -32,6 +32,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace sfb::sink {
@@ -66,6 +67,9 @@ bool send_line(int fd, std::string_view line);
 
 std::vector<std::string_view> split_words(std::string_view line);
 bool valid_token(std::string_view token) noexcept;
+// "HOST:PORT" or "[ADDR]:PORT" (IPv6) split at the last colon, the brackets taken off; nullopt
+// when a part is missing.
+std::optional<std::pair<std::string, std::string>> split_host_port(std::string_view text);
 
 struct data_request {
     std::string session;

@@ -11,6 +11,7 @@
 #include <iostream>
 #include <string>
 #include <string_view>
+#include <tuple>
 
 #include "protocol.h"
 #include "sink_server.h"
@@ -99,15 +100,11 @@ int parse_command_line(int argc, char** argv, sfb::sink::sink_options& options) 
             return bad_usage("unknown option " + std::string(arg));
         }
     }
-    const auto colon = listen.rfind(':');
-    if (listen.empty() || colon == std::string::npos || colon == 0 || colon + 1 == listen.size()) {
+    auto host_port = sfb::sink::split_host_port(listen);
+    if (!host_port) {
         return bad_usage("--listen ADDR:PORT is required");
     }
-    options.host = listen.substr(0, colon);
-    options.port = listen.substr(colon + 1);
-    if (options.host.size() >= 2 && options.host.front() == '[' && options.host.back() == ']') {
-        options.host = options.host.substr(1, options.host.size() - 2);
-    }
+    std::tie(options.host, options.port) = std::move(*host_port);
     return kGoOn;
 }
 
