@@ -39,6 +39,13 @@ class RobustnessTest : public ::testing::TestWithParam<backend> {
     int backend_flags() const { return flags_for(GetParam()); }
     void send_through_a_full_socket(std::vector<std::string> headers, std::size_t file_size,
                                     std::vector<std::string> trailers);
+    // A receiver that starts paused with a small buffer, so that a sender's buffers fill.
+    static receiver_options paused_small_receiver() {
+        receiver_options options;
+        options.start_paused = true;
+        options.rcvbuf = kSmallBuffer;
+        return options;
+    }
     temp_dir dir_;
 };
 
@@ -93,10 +100,7 @@ void RobustnessTest::send_through_a_full_socket(std::vector<std::string> headers
                                                 std::size_t file_size,
                                                 std::vector<std::string> trailers) {
     unique_fd in = open_file(dir_.pattern_file("data", file_size));
-    receiver_options options;
-    options.start_paused = true;
-    options.rcvbuf = kSmallBuffer;
-    loopback_receiver receiver(options);
+    loopback_receiver receiver(paused_small_receiver());
     unique_fd out = receiver.connect_sender(kSmallBuffer);
     ASSERT_EQ(::fcntl(out.get(), F_SETFL, ::fcntl(out.get(), F_GETFL) | O_NONBLOCK), 0);
 
@@ -189,10 +193,7 @@ TEST_P(RobustnessTest, NonBlockingHeadersAndTrailersLargerThanTheBuffers) {
 TEST_P(RobustnessTest, FilePositionAfterEAGAIN) {
     constexpr std::size_t kSize = 2 * 1024 * 1024;
     unique_fd in = open_file(dir_.pattern_file("data", kSize));
-    receiver_options options;
-    options.start_paused = true;
-    options.rcvbuf = kSmallBuffer;
-    loopback_receiver receiver(options);
+    loopback_receiver receiver(paused_small_receiver());
     unique_fd out = receiver.connect_sender(kSmallBuffer);
     ASSERT_EQ(::fcntl(out.get(), F_SETFL, ::fcntl(out.get(), F_GETFL) | O_NONBLOCK), 0);
 
