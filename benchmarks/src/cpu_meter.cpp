@@ -1,34 +1,26 @@
 #include "cpu_meter.h"
 
-#include <unistd.h>
+#include "interference.h"
 
-#include <cinttypes>
-#include <cstdio>
+#include <unistd.h>
 
 namespace sfb::bench {
 
+// The one parser of the line is interference.h's; this meter keeps busy and softirq.
 std::optional<cpu_ticks> parse_proc_stat_line(const char* line) {
-    // proc(5): cpu user nice system idle iowait irq softirq steal guest guest_nice. Guest
-    // time is already inside user, so it is not added again.
-    std::uint64_t user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0;
-    if (std::sscanf(line,
-                    "cpu %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64
-                    " %" SCNu64,
-                    &user, &nice, &system, &idle, &iowait, &irq, &softirq) != 7) {
+    const auto times = parse_system_times(line);
+    if (!times) {
         return std::nullopt;
     }
-    return cpu_ticks{user + nice + system + irq + softirq, softirq};
+    return cpu_ticks{times->busy, times->softirq};
 }
 
 std::optional<cpu_ticks> read_proc_stat() {
-    std::FILE* stat = std::fopen("/proc/stat", "re");
-    if (stat == nullptr) {
+    const auto times = read_system_times();
+    if (!times) {
         return std::nullopt;
     }
-    char line[512];
-    const bool got = std::fgets(line, sizeof line, stat) != nullptr;
-    std::fclose(stat);
-    return got ? parse_proc_stat_line(line) : std::nullopt;
+    return cpu_ticks{times->busy, times->softirq};
 }
 
 void system_cpu_meter::start() {
