@@ -212,4 +212,18 @@ void transfer::log(call_record rec, long long result, int error) const {
     record(rec);
 }
 
+int transfer::fail(call_record rec) const {
+    log(rec, -1, reason_);
+    errno = reason_;
+    return -1;
+}
+
+int refuse(call_record rec, int error) {
+    rec.result = -1;
+    rec.error = error;
+    record(rec);
+    errno = error;
+    return -1;
+}
+
 }  // namespace sfb::sim

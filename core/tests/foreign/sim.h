@@ -83,6 +83,9 @@ descriptor describe(int fd);
 
 // Appends a call that moved nothing (refused, or failed its argument checks) to the log.
 void record(const call_record& rec);
+// Logs `rec` as a call that moved nothing and failed with `error`, sets errno to it and
+// returns -1, as the simulated call then does.
+int refuse(call_record rec, int error);
 
 // Starts a fresh simulation: new settings, the random sequence restarted from the seed, the
 // call log and the byte count emptied.
@@ -132,6 +135,8 @@ class transfer {
 
     // Writes what happened into `rec` and appends it to the call log.
     void log(call_record rec, long long result, int error) const;
+    // Logs the call as failed for reason(), sets errno to it and returns -1.
+    int fail(call_record rec) const;
 
   private:
     bool budget_left();

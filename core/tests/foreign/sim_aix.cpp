@@ -31,11 +31,7 @@ namespace {
 constexpr unsigned kKnownFlags = SF_CLOSE | SF_REUSE | SF_DONT_CACHE | SF_SYNC_CACHE;
 
 ssize_t fail(sfb::sim::call_record rec, int error) {
-    rec.result = -1;
-    rec.error = error;
-    sfb::sim::record(rec);
-    errno = error;
-    return -1;
+    return sfb::sim::refuse(rec, error);
 }
 
 }  // namespace
@@ -114,9 +110,7 @@ extern "C" ssize_t send_file(int* socket_p, struct sf_parms* sf_iobuf, unsigned 
         t.log(rec, 1, 0);
         return 1;
     }
-    t.log(rec, -1, t.reason());
-    errno = t.reason();
-    return -1;
+    return t.fail(rec);
 }
 
 namespace sfb::sim {

@@ -24,11 +24,7 @@
 namespace {
 
 int fail(sfb::sim::call_record rec, int error) {
-    rec.result = -1;
-    rec.error = error;
-    sfb::sim::record(rec);
-    errno = error;
-    return -1;
+    return sfb::sim::refuse(rec, error);
 }
 
 }  // namespace
@@ -91,9 +87,7 @@ extern "C" int sendfile(int fd, int s, off_t offset, off_t* len, struct sf_hdtr*
         t.log(rec, 0, 0);
         return 0;
     }
-    t.log(rec, -1, t.reason());
-    errno = t.reason();
-    return -1;
+    return t.fail(rec);
 }
 
 namespace sfb::sim {

@@ -55,11 +55,7 @@ int fail(sfb::sim::call_record rec, off_t* sbytes, int error) {
     if (sbytes != nullptr) {
         *sbytes = kSbytesAfterArgumentError;
     }
-    rec.result = -1;
-    rec.error = error;
-    sfb::sim::record(rec);
-    errno = error;
-    return -1;
+    return sfb::sim::refuse(rec, error);
 }
 
 }  // namespace

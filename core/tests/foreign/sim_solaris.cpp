@@ -32,11 +32,7 @@ namespace {
 
 ssize_t fail(sfb::sim::call_record rec, size_t* xferred, int error) {
     *xferred = 0;
-    rec.result = -1;
-    rec.error = error;
-    sfb::sim::record(rec);
-    errno = error;
-    return -1;
+    return sfb::sim::refuse(rec, error);
 }
 
 }  // namespace
@@ -97,9 +93,7 @@ extern "C" ssize_t sendfilev(int fildes, const struct sendfilevec* vec, int sfvc
         t.log(rec, written, 0);
         return written;
     }
-    t.log(rec, -1, t.reason());
-    errno = t.reason();
-    return -1;
+    return t.fail(rec);
 }
 
 namespace sfb::sim {
