@@ -14,6 +14,7 @@
 #include <dirent.h>
 #include <sfb/fingerprint.h>
 #include <sfb/format_contract.h>
+#include <sfb/json_text.h>
 
 #include <algorithm>
 #include <charconv>
@@ -332,41 +333,6 @@ void check_benchmark(const nlohmann::json& b, bool verified, bool sampling,
     }
 }
 
-// Google Benchmark 1.7.1 writes a non-finite counter as a bare NaN, Infinity or -Infinity (a
-// cv over identical values is 0/0), which is not JSON: each becomes null outside strings.
-std::string non_finite_as_null(const std::string& text) {
-    std::string out;
-    out.reserve(text.size());
-    bool in_string = false;
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        const char c = text[i];
-        if (in_string) {
-            out += c;
-            if (c == '\\' && i + 1 < text.size()) {
-                out += text[++i];
-            } else if (c == '"') {
-                in_string = false;
-            }
-            continue;
-        }
-        const std::string_view rest = std::string_view(text).substr(i);
-        std::size_t word = 0;
-        for (const std::string_view token : {"NaN", "Infinity", "-Infinity"}) {
-            if (rest.rfind(token, 0) == 0) {
-                word = token.size();
-            }
-        }
-        if (word > 0) {
-            out += "null";
-            i += word - 1;
-            continue;
-        }
-        in_string = c == '"';
-        out += c;
-    }
-    return out;
-}
-
 void check_no_files(const std::string& directory) {
     DIR* dir = ::opendir(directory.c_str());
     if (dir == nullptr) {
@@ -413,7 +379,7 @@ int main(int argc, char** argv) {
     try {
         std::ostringstream text;
         text << in.rdbuf();
-        result = nlohmann::json::parse(non_finite_as_null(text.str()));
+        result = nlohmann::json::parse(sfb::format::replace_non_finite_numbers(text.str()));
     } catch (const nlohmann::json::exception& e) {
         std::cerr << "check_bench_json: " << argv[1] << ": " << e.what() << "\n";
         return 1;

@@ -5,6 +5,7 @@
 // Times are converted to microseconds whatever "time_unit" a file uses.
 #pragma once
 
+#include <sfb/json_text.h>
 #include <cstddef>
 #include <filesystem>
 #include <map>
@@ -65,7 +66,7 @@ double from_microseconds(double us, const std::string& time_unit);
 // Google Benchmark writes non-finite doubles as the bare words NaN, Infinity and -Infinity
 // (JSON has no such numbers); outside strings they become null, which the reader then treats
 // as "no value" (a counter is skipped, a missing time is an error).
-std::string replace_non_finite_numbers(std::string_view text);
+using sfb::format::replace_non_finite_numbers;  // <sfb/json_text.h>
 
 // Reads and parses one JSON file. InputError when it cannot be read, is not a regular file,
 // is larger than 256 MiB, nests deeper than 256 levels or is not valid JSON (numbers beyond
