@@ -107,13 +107,13 @@ def rounds_of(entries: list, metric: str) -> list:
         quantiles = [number(entry, key) for key in PASS_COUNTERS]
         passes = None if any(q is None for q in quantiles) else quantiles
         rounds.append({"mean": real_us, "passes": passes,
-                       "bimodal": (number(entry, "pass_bimodal") or 0) > 0,
-                       "pass_bytes": number(entry, "pass_bytes")})
+                       "bimodal": (number(entry, sr.PASS_BIMODAL) or 0) > 0,
+                       "bytes_per_pass": number(entry, sr.PASS_BYTES)})
     if metric == "mb_per_s":
         for r in rounds:
-            if not r["pass_bytes"]:
+            if not r["bytes_per_pass"]:
                 raise InputError("--metric mb_per_s needs the pass_bytes counter")
-            to_rate = lambda us, b=r["pass_bytes"]: b / us if us > 0 else float("nan")  # noqa: E731
+            to_rate = lambda us, b=r["bytes_per_pass"]: b / us if us > 0 else float("nan")  # noqa: E731
             r["mean"] = to_rate(r["mean"])
             if r["passes"]:
                 # A long pass is a low rate: the quantiles swap ends.

@@ -217,7 +217,7 @@ def plot_metric(ax, series, metric: str, looks, emphasise=()) -> bool:
 
 def display_label(label: str, measurements) -> str:
     """A path's legend label; zero-copy paths say how often the kernel copied anyway."""
-    copied = [m.median("zerocopy_copied") for m in measurements if m.has("zerocopy_copied")]
+    copied = [m.median(sr.ZEROCOPY_COPIED) for m in measurements if m.has(sr.ZEROCOPY_COPIED)]
     if copied:
         return f"{label} (copied {max(copied):.0%})"
     return label
@@ -329,7 +329,7 @@ def draw_bars(ax, bars, xlabel: str, value_format: str, log_x=False) -> None:
 
 def metric_bars(series, metric: str) -> list:
     return [Bar(display_label(path, ms), path_look(path)[0], ms[0].median(metric),
-                ms[0].low(metric), ms[0].high(metric), path == "sendfile")
+                ms[0].low(metric), ms[0].high(metric), path == sr.FEATURED_PATH)
             for path, ms in series.items() if ms[0].has(metric)]
 
 
@@ -348,7 +348,7 @@ def throughput_figure(run: sr.Run, group: sr.Group, measurements, log_y=False):
     fig, axes = new_figure(1, 1, 3.9)
     ax = axes[0][0]
     series = by_path(measurements)
-    plot_metric(ax, series, "mb_per_s", path_look, emphasise=("sendfile",))
+    plot_metric(ax, series, "mb_per_s", path_look, emphasise=(sr.FEATURED_PATH,))
     finish_axes(ax, "Throughput (MB/s, $10^6$ bytes/s)", [m.key.block_bytes for m in measurements],
                 log_y)
     ax.set_xlabel("Bytes per call (block size, log scale)")
@@ -371,7 +371,7 @@ def cpu_figure(run: sr.Run, group: sr.Group, measurements, log_y=False):
         left, right = axes[0]
         draw_bars(left, bars, "usec per pass", "{:,.0f}", log_y)
         left.set_title("Sender CPU per pass", loc="left")
-        demand = metric_bars(series, "service_demand_us_per_kib")
+        demand = metric_bars(series, sr.SERVICE_DEMAND)
         if demand and len(demand) == len(bars):
             draw_bars(right, demand, "usec CPU per KiB", "{:.3g}", log_y)
         else:
@@ -387,11 +387,11 @@ def cpu_figure(run: sr.Run, group: sr.Group, measurements, log_y=False):
     series = by_path(measurements)
     top, bottom = axes[0][0], axes[1][0]
     blocks = [m.key.block_bytes for m in measurements]
-    plot_metric(top, series, "cpu_us", path_look, emphasise=("sendfile",))
+    plot_metric(top, series, "cpu_us", path_look, emphasise=(sr.FEATURED_PATH,))
     finish_axes(top, "Sender CPU\n(usec per pass)", blocks, log_y)
     top.set_title("Sending thread's CPU time per pass (whole file sent once)", loc="left")
-    if plot_metric(bottom, series, "service_demand_us_per_kib", path_look,
-                   emphasise=("sendfile",)):
+    if plot_metric(bottom, series, sr.SERVICE_DEMAND, path_look,
+                   emphasise=(sr.FEATURED_PATH,)):
         finish_axes(bottom, "Service demand\n(usec CPU per KiB)", blocks, log_y)
     else:
         block_axis(bottom, blocks)
@@ -436,7 +436,7 @@ def speedup_figure(run: sr.Run, group: sr.Group, measurements, baseline: str, lo
             x, mid, lo, hi = speedup_series(ms, base)
             if x:
                 bars.append(Bar(display_label(path, ms), path_look(path)[0], mid[0], lo[0],
-                                hi[0], path == "sendfile"))
+                                hi[0], path == sr.FEATURED_PATH))
         if not bars:
             return None
         fig, axes = new_figure(1, 1, bar_panel_height(len(bars)))
@@ -465,8 +465,8 @@ def speedup_figure(run: sr.Run, group: sr.Group, measurements, baseline: str, lo
         look = path_look(path)
         draw_spread(ax, look[0], x, mid, lo, hi, 0.15)
         ax.plot(x, mid, label=display_label(path, ms),
-                **line_kwargs(look, path == "sendfile"))
-        if path == "sendfile":
+                **line_kwargs(look, path == sr.FEATURED_PATH))
+        if path == sr.FEATURED_PATH:
             for xi, yi in zip(x, mid):
                 ax.annotate(f"{yi:.2f}x", (xi, yi), textcoords="offset points", xytext=(0, 7),
                             ha="center", fontsize=8.5, color=look[0], fontweight="bold")
@@ -496,7 +496,8 @@ def machines_figure(entries, group: sr.Group, paths, which_runs: str, baseline: 
     """entries: list of (legend label, Run, measurements of this group). One panel per path
     (MB/s, shared y axis) and, when sendfile and the baseline are both drawn, one more with
     sendfile's speed-up over the baseline on each machine: the number a kernel change moves."""
-    with_ratio = "sendfile" in paths and baseline in paths and baseline != "sendfile"
+    with_ratio = (sr.FEATURED_PATH in paths and baseline in paths
+                  and baseline != sr.FEATURED_PATH)
     panels = len(paths) + (1 if with_ratio else 0)
     # Up to three panels side by side (the default: read_send, sendfile and the ratio), more
     # in rows of two.
@@ -527,7 +528,7 @@ def machines_figure(entries, group: sr.Group, paths, which_runs: str, baseline: 
         for label, _, ms in entries:
             base = {m.key.block_bytes: m for m in ms
                     if m.key.path == baseline and m.has("mb_per_s")}
-            x, mid, lo, hi = speedup_series([m for m in ms if m.key.path == "sendfile"], base)
+            x, mid, lo, hi = speedup_series([m for m in ms if m.key.path == sr.FEATURED_PATH], base)
             if not x:
                 continue
             look = looks[label]

@@ -98,7 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--log-y", action="store_true",
                        help="logarithmic y axis, for values that span decades")
         if name in ("speedup", "machines", "all"):
-            p.add_argument("--baseline", default="read_send", metavar="PATH",
+            p.add_argument("--baseline", default=sr.BASELINE_PATH, metavar="PATH",
                            help="path the speed-up is relative to (default: read_send)")
         if name in ("machines", "all"):
             p.add_argument("--all-runs", action="store_true",
@@ -201,7 +201,7 @@ def plan_machines(runs, keep: sr.Filter, args, outputs, figs) -> int:
         if keep.paths:
             paths = [p for p in keep.paths if p in present]
         else:
-            paths = [p for p in ("read_send", "sendfile") if p in present] or sr.path_order(
+            paths = [p for p in (sr.BASELINE_PATH, sr.FEATURED_PATH) if p in present] or sr.path_order(
                 present)[:2]
         which = "one line per result file" if args.all_runs else "newest run of each machine"
         outputs.add(figs.machines_figure(entries, group, paths, which, args.baseline,

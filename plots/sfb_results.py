@@ -92,6 +92,22 @@ METRICS = ("mb_per_s", "real_us", "cpu_us") + COUNTERS
 KNOWN_PATHS = tuple(CONTRACT["paths"])
 
 
+def _in_contract(kind: str, name: str) -> str:
+    """`name`, after checking that the contract lists it among its `kind`."""
+    if name not in CONTRACT[kind]:
+        raise RuntimeError(f"{CONTRACT_PATH}: no {kind} entry named {name!r}")
+    return name
+
+
+# The names the figures single out, each checked against the contract once, here.
+BASELINE_PATH = _in_contract("paths", "read_send")  # the speed-ups' reference
+FEATURED_PATH = _in_contract("paths", "sendfile")  # the path the figures emphasise
+SERVICE_DEMAND = _in_contract("counters", "service_demand_us_per_kib")
+ZEROCOPY_COPIED = _in_contract("counters", "zerocopy_copied")
+PASS_BYTES = _in_contract("counters", "pass_bytes")
+PASS_BIMODAL = _in_contract("counters", "pass_bimodal")
+
+
 def metric_unit(metric: str) -> str:
     """The contract's unit of a measure (real_time, ...) or counter; "" when not in it."""
     return CONTRACT["metrics"].get(metric, ("", "", ""))[0]
@@ -393,7 +409,7 @@ def _entry_metrics(entry: dict, where: str) -> dict:
             raise InputError(f"{where}: {key} {value:g} {unit} is not a time (negative, or "
                              "too large to express in microseconds)")
     bps = _number(entry, "bytes_per_second", where)
-    pass_bytes = _number(entry, "pass_bytes", where)
+    pass_bytes = _number(entry, PASS_BYTES, where)
     if bps is not None:
         metrics["mb_per_s"] = bps / 1e6
     elif pass_bytes is not None and metrics["real_us"] > 0:
