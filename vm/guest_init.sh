@@ -14,7 +14,10 @@ export PATH=/bin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
-mount -t tmpfs tmpfs /tmp
+# The initramfs root is already a writable RAM file system, so /tmp needs no mount of its
+# own; mounting a tmpfs there would hide the programs staged under their host paths when the
+# build tree itself lives below /tmp (as in a CI checkout under /tmp).
+mkdir -p /tmp
 export TMPDIR=/tmp
 
 say() { echo "sfb-guest: $*"; }
