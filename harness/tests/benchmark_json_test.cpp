@@ -10,14 +10,9 @@ namespace sfb::harness {
 namespace {
 
 using testing::data;
-
-const std::string kSendfile = "sendfile/tcp4/copy/warm/file:1048576/block:65536/conns:1/real_time";
-const std::string kReadSend = "read_send/tcp4/copy/warm/file:1048576/block:65536/conns:1/real_time";
-
-ResultSet load(const std::string& name) {
-    const std::filesystem::path p = data(name);
-    return load_results(std::span(&p, 1));
-}
+using testing::kReadSend;
+using testing::kSendfile;
+using testing::load;
 
 // The message of the InputError that loading `name` throws.
 std::string load_error(const std::string& name) {

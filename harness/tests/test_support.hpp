@@ -1,6 +1,8 @@
 // Helpers shared by the harness tests.
 #pragma once
 
+#include "benchmark_json.hpp"
+
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -9,6 +11,18 @@ namespace sfb::harness::testing {
 
 inline std::filesystem::path data(const std::string& name) {
     return std::filesystem::path(SFB_TEST_DATA) / name;
+}
+
+// Two benchmarks of the suite, as the result files under tests/data name them.
+inline const std::string kSendfile =
+    "sendfile/tcp4/copy/warm/file:1048576/block:65536/conns:1/real_time";
+inline const std::string kReadSend =
+    "read_send/tcp4/copy/warm/file:1048576/block:65536/conns:1/real_time";
+
+// The results in the test data file or folder `name`.
+inline ResultSet load(const std::string& name) {
+    const std::filesystem::path p = data(name);
+    return load_results(std::span(&p, 1));
 }
 
 // A fresh, empty folder for one test, removed afterwards.
