@@ -37,6 +37,7 @@ from matplotlib.ticker import (  # noqa: E402
 )
 
 import sfb_results as sr  # noqa: E402
+from sfb_distribution import median_interval  # noqa: E402,F401  (placement)
 
 WIDTH_IN = 8.0
 DPI = 120
@@ -143,6 +144,15 @@ def new_figure(nrows: int, ncols: int, panel_height_in: float, sharex=True, shar
 
 
 def draw_header(fig, header: Header) -> None:
+    extra = 0.2 * max(0, len(header.lines) - 2)
+    if extra:
+        # Room for the lines past two: the figure grows at the top, the axes stay as they are.
+        old_height = fig.get_figheight()
+        params = fig.subplotpars
+        top_in, bottom_in = (1 - params.top) * old_height, params.bottom * old_height
+        fig.set_figheight(old_height + extra)
+        fig.subplots_adjust(top=1 - (top_in + extra) / (old_height + extra),
+                            bottom=bottom_in / (old_height + extra))
     height = fig.get_figheight()
     fig.text(0.01, 1 - 0.12 / height, header.title, ha="left", va="top", fontsize=12.5,
              fontweight="bold")
@@ -498,6 +508,12 @@ def machines_figure(entries, group: sr.Group, paths, which_runs: str, baseline: 
     sendfile's speed-up over the baseline on each machine: the number a kernel change moves."""
     with_ratio = (sr.FEATURED_PATH in paths and baseline in paths
                   and baseline != sr.FEATURED_PATH)
+    # An emulated (TCG) guest is tens of times slower than the host beside it: on a linear
+    # axis its lines lie flat on zero, so such a figure gets the log axis by itself.
+    speeds = [m.median("mb_per_s") for _, _, ms in entries for m in ms
+              if m.key.path in paths and m.has("mb_per_s") and m.median("mb_per_s") > 0]
+    auto_log = not log_y and bool(speeds) and max(speeds) / min(speeds) > 20
+    log_y = log_y or auto_log
     panels = len(paths) + (1 if with_ratio else 0)
     # Up to three panels side by side (the default: read_send, sendfile and the ratio), more
     # in rows of two.
@@ -555,9 +571,127 @@ def machines_figure(entries, group: sr.Group, paths, which_runs: str, baseline: 
         flat[0].set_ylim(bottom=0)
     legend_below(fig, 1)
     all_ms = [m for _, _, ms in entries for m in ms]
+    lines = [group.describe() + ("; log MB/s axis" if auto_log else ""),
+             f"{which_runs}; {spread_note(all_ms)}"]
+    if any(run.vm_accel() == "TCG" for _, run, _ in entries):
+        lines.append("TCG guests run on qemu's emulated CPU: their MB/s measure the emulator, "
+                     "not the kernel; compare their speed-ups with each other only")
+    draw_header(fig, Header("The same paths across machines and kernels", tuple(lines)))
+    return fig
+
+
+# ---- transports ---------------------------------------------------------------------------
+
+
+def grouped_bars(ax, rows, configs, values, value_format: str) -> None:
+    """Horizontal bars: per row (top first) one bar per configuration, with the repetitions'
+    min-max as whiskers and the median written after it. values: (row, config) ->
+    Measurement-like (median, low, high) or None."""
+    n = len(configs)
+    height = 0.8 / n
+    top = 0.0
+    for ci, config in enumerate(configs):
+        colour = MACHINE_LOOKS[ci % len(MACHINE_LOOKS)][0]
+        for ri, row in enumerate(rows):
+            value = values.get((row, config))
+            if value is None:
+                continue
+            mid, low, high = value
+            y = ri - 0.4 + height * (ci + 0.5)
+            ax.barh(y, mid, height=height * 0.92, color=colour, zorder=2,
+                    label=config if ri == 0 or (rows[0], config) not in values else None)
+            if high > low:
+                ax.errorbar([mid], [y], xerr=[[mid - low], [high - mid]], fmt="none",
+                            ecolor="#222222", elinewidth=1, capsize=2.5, zorder=3)
+            ax.annotate(value_format.format(mid), (high, y), textcoords="offset points",
+                        xytext=(4, 0), va="center", fontsize=7.5)
+            top = max(top, high)
+    ax.set_yticks(range(len(rows)))
+    ax.set_ylim(len(rows) - 0.5, -0.5)
+    ax.grid(axis="y", visible=False)
+    ax.set_xlim(0, top * 1.25 if top > 0 else 1)
+
+
+def transports_figure(configs, group_text: str, block: int, rows, values, note: str):
+    """MB/s and the sender's CPU per pass, side by side, per (receiver, path) row and one bar
+    per transport configuration (loopback, veth MTU 1500, ...). values: (row, config) ->
+    {"mb_per_s": (median, low, high), "cpu_us": (...)}; rows: (receiver, path)."""
+    fig, axes = new_figure(1, 2, max(2.2, 0.42 * len(rows) * max(1, len(configs) / 2) + 0.6),
+                           sharex=False, sharey=True, panel_titles=True)
+    fig.subplots_adjust(left=0.22, wspace=0.3)
+    left, right = axes[0]
+    for ax, metric, title, xlabel, fmt in (
+            (left, "mb_per_s", "Throughput (higher is better)", "MB/s ($10^6$ bytes/s)",
+             "{:,.0f}"),
+            (right, "cpu_us", "Sender CPU per pass (lower is better)", "usec per pass",
+             "{:,.0f}")):
+        grouped_bars(ax, rows, configs,
+                     {k: v[metric] for k, v in values.items() if metric in v}, fmt)
+        ax.set_title(title, loc="left")
+        ax.set_xlabel(xlabel)
+    left.set_yticklabels([f"{path}\n{receiver} receiver" for receiver, path in rows])
+    for tick, (_, path) in zip(left.get_yticklabels(), rows):
+        if path == sr.FEATURED_PATH:
+            tick.set_fontweight("bold")
+    legend_below(fig, len(configs))
     draw_header(fig, Header(
-        "The same paths across machines and kernels",
-        (group.describe(), f"{which_runs}; {spread_note(all_ms)}"),
+        f"Loopback and veth side by side, {sr.format_bytes(block)} per call",
+        (f"{group_text}; bar: median of the repetitions, whiskers: min-max", note),
+    ))
+    return fig
+
+
+# ---- placement ----------------------------------------------------------------------------
+
+
+PLACEMENT_LOOKS = {"same": ("#D55E00", "s", "--"), "split": ("#0072B2", "o", "-"),
+                   "free": ("#009E73", "^", "-.")}
+PLACEMENT_WORDS = {"same": "both threads on one CPU", "split": "two CPUs",
+                   "free": "scheduler decides"}
+
+
+def paired_ratios(featured, baseline) -> list:
+    """Per round: featured MB/s over baseline MB/s, the i-th repetition of each paired (a
+    round of `sfb run` measures every benchmark once, in order)."""
+    return [f / b for f, b in zip(featured.values("mb_per_s"), baseline.values("mb_per_s"))
+            if b > 0]
+
+
+def placement_figure(run: sr.Run, group_text: str, series, baseline: str):
+    """series: placement -> list of (block, median ratio, low, high or None, rounds). One
+    line per placement against block size, the interval as whiskers, the ratio written at
+    each point."""
+    fig, axes = new_figure(1, 1, 3.9)
+    ax = axes[0][0]
+    ax.axhline(1.0, color="#222222", linewidth=1.2, linestyle="--", label=f"{baseline} (1x)")
+    blocks = sorted({point[0] for points in series.values() for point in points})
+    spread = len(blocks) > 1
+    rounds = sorted({point[4] for points in series.values() for point in points})
+    for index, (placement, points) in enumerate(series.items()):
+        look = PLACEMENT_LOOKS.get(placement, OTHER_LOOKS[index % len(OTHER_LOOKS)])
+        # Side by side at one block size, a little apart at each when there are several.
+        shift = 2 ** ((index - (len(series) - 1) / 2) * (0.06 if spread else 0.25))
+        x = [p[0] * shift for p in points]
+        mid = [p[1] for p in points]
+        ax.plot(x, mid, label=f"{placement} ({PLACEMENT_WORDS.get(placement, 'as named')})",
+                **line_kwargs(look, placement == "split"))
+        for xi, (_, m, low, high, _) in zip(x, points):
+            if low is not None:
+                ax.errorbar([xi], [m], yerr=[[m - low], [high - m]], fmt="none",
+                            ecolor=look[0], elinewidth=1.3, capsize=3.5)
+            ax.annotate(f"{m:.2f}x", (xi, high if high is not None else m),
+                        textcoords="offset points", xytext=(0, 4), ha="center", fontsize=7.5,
+                        color=look[0], fontweight="bold")
+    finish_axes(ax, f"sendfile / {baseline}\n(ratio of MB/s)", blocks, False)
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}x"))
+    ax.set_xlabel("Bytes per call (block size, log scale)")
+    legend_below(fig, 2)
+    counts = "-".join(str(r) for r in (rounds[0], rounds[-1])) if rounds[0] != rounds[-1] \
+        else str(rounds[0])
+    draw_header(fig, Header(
+        f"sendfile's speed-up over {baseline} per CPU placement",
+        (f"{group_text}; point: median of {counts} per-round ratios, whiskers: its 95% "
+         "order-statistic interval (none under 6 rounds)", run_subtitle(run)),
     ))
     return fig
 

@@ -13,6 +13,7 @@ failure no image is left behind.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -34,6 +35,8 @@ figures:
   cpu         sender CPU usec/pass and service demand against block size, per path
   speedup     each path's MB/s over read_send's (or --baseline's), with a line at 1x
   machines    the same paths across machines/kernels/OSes, newest run of each machine
+  transports  loopback and veth (per MTU) side by side: MB/s and sender CPU at one block size
+  placement   sendfile/read_send per CPU placement (same, split, free) with its interval
   compare     base vs new per benchmark with verdicts, from `sfb compare --format json`
   all         throughput, cpu, speedup and machines together
 
@@ -45,6 +48,9 @@ examples:
   /usr/bin/python3 plots/sfb_plots.py all results --out figures
   /usr/bin/python3 plots/sfb_plots.py speedup results/<machine> --out figures --receiver discard
   /usr/bin/python3 plots/sfb_plots.py compare compare.json --out figures --metric cpu_time
+  /usr/bin/python3 plots/sfb_plots.py transports LOOPBACK.json VETH1500.json VETH65535.json \
+      --out figures
+  /usr/bin/python3 plots/sfb_plots.py placement PLACEMENTS.json --out figures
 
 exit status: 0 figures written, 1 figures could not be made (no matplotlib, output not
 writable), 2 bad input or usage.
@@ -90,14 +96,20 @@ def build_parser() -> argparse.ArgumentParser:
         ("cpu", "sender CPU usec/pass and service demand against block size"),
         ("speedup", "speed-up of each path over a baseline path"),
         ("machines", "the same paths across machines, kernels and OSes"),
+        ("transports", "loopback and veth (per MTU) side by side: MB/s and sender CPU"),
+        ("placement", "sendfile's speed-up over read_send per CPU placement"),
         ("all", "throughput, cpu, speedup and machines"),
     ):
         p = sub.add_parser(name, help=text, description=text)
         add_common(p, results_help)
         add_filters(p)
-        p.add_argument("--log-y", action="store_true",
-                       help="logarithmic y axis, for values that span decades")
-        if name in ("speedup", "machines", "all"):
+        if name not in ("transports", "placement"):
+            p.add_argument("--log-y", action="store_true",
+                           help="logarithmic y axis, for values that span decades")
+        if name == "transports":
+            p.add_argument("--block", default="64KiB", metavar="SIZE",
+                           help="the block size drawn (default: 64KiB)")
+        if name in ("speedup", "machines", "placement", "all"):
             p.add_argument("--baseline", default=sr.BASELINE_PATH, metavar="PATH",
                            help="path the speed-up is relative to (default: read_send)")
         if name in ("machines", "all"):
@@ -211,6 +223,107 @@ def plan_machines(runs, keep: sr.Filter, args, outputs, figs) -> int:
     return count
 
 
+def transport_order(label: str) -> tuple:
+    """loopback first, then veth by MTU, then the rest by name."""
+    mtu = label.rpartition(" MTU ")[2]
+    return (not label.startswith("loopback"), label.split(" MTU ")[0],
+            int(mtu) if mtu.isdigit() else 1 << 30, label)
+
+
+def plan_transports(runs, keep: sr.Filter, args, outputs, figs) -> int:
+    """One figure per cache, file size and connection count: every (receiver, path) of the
+    chosen block size, one bar per transport configuration. The same configuration in two
+    files is drawn from the newer."""
+    try:
+        block = sr.parse_size(args.block)
+    except ValueError as error:
+        raise sr.InputError(f"bad --block: {error}") from None
+    paths = keep.paths or (sr.BASELINE_PATH, sr.FEATURED_PATH)
+    figures = {}  # figure group -> {(row, config): {metric: (median, low, high)}}
+    sources = {}  # (figure group, row, config) -> run
+    machines = {}
+    for run in sorted(runs, key=lambda r: (str(r.date() or ""), r.source.name)):
+        for key, m in sr.select(run, keep).items():
+            if key.block_bytes != block or key.path not in paths or not m.has("mb_per_s"):
+                continue
+            group = dataclasses.replace(key.group, transport="", receiver="")
+            config = run.transport_label(key.group.transport)
+            row = (key.group.receiver, key.path)
+            earlier = sources.get((group, row, config))
+            if earlier is not None and earlier is not run:
+                warn(f"{config} {key.path}/{key.group.receiver} is in {earlier.source} and "
+                     f"{run.source}: drawing the newer, {run.source}")
+            sources[(group, row, config)] = run
+            figures.setdefault(group, {})[(row, config)] = {
+                metric: (m.median(metric), m.low(metric), m.high(metric))
+                for metric in ("mb_per_s", "cpu_us") if m.has(metric)}
+            machines.setdefault(run.machine_label(), None)
+    count = 0
+    for group in sorted(figures):
+        values = figures[group]
+        configs = sorted({config for _, config in values}, key=transport_order)
+        rows = sorted({row for row, _ in values},
+                      key=lambda r: (r[0], sr.path_order(paths).index(r[1])
+                                     if r[1] in paths else len(paths)))
+        conns = "connection" if group.conns == 1 else "connections"
+        extra = "".join(f", {name} {value}" for name, value in group.extra)
+        text = (f"{group.cache} cache, {sr.format_bytes(group.file_bytes)} file, "
+                f"{group.conns} {conns}{extra}")
+        note = "; ".join(sr.clip(label, 70) for label in machines)
+        fig = figs.transports_figure(configs, text, block, rows, values, note)
+        slug = sr.clip(f"{group.cache}-{sr.format_bytes(group.file_bytes).replace(' ', '')}-"
+                       f"{group.conns}conn"
+                       + "".join(f"-{name}{value}" for name, value in group.extra), 150)
+        outputs.add(fig, f"transports-{slug}-block{sr.format_bytes(block).replace(' ', '')}")
+        count += 1
+    return count
+
+
+def plan_placement(runs, keep: sr.Filter, args, outputs, figs) -> int:
+    """Per run and group (all but the placement): the median of the per-round ratios of
+    sendfile over the baseline, per placement and block size, with its interval."""
+    placements = sr.CONTRACT["segment_values"].get("placement", [])
+    count = 0
+    for run in runs:
+        by_group = {}
+        for key, m in sr.select(run, keep).items():
+            rest = tuple(e for e in key.group.extra if e[0] != "placement")
+            placement = dict(key.group.extra).get("placement")
+            if placement is None or len(rest) == len(key.group.extra):
+                continue
+            group = dataclasses.replace(key.group, extra=rest)
+            by_group.setdefault(group, {})[(placement, key.path, key.block_bytes)] = m
+        for group in sorted(by_group):
+            ms = by_group[group]
+            series = {}
+            for placement in sorted({p for p, _, _ in ms},
+                                    key=lambda p: (placements + [p]).index(p)):
+                points = []
+                for block in sorted({b for p, _, b in ms if p == placement}):
+                    featured = ms.get((placement, sr.FEATURED_PATH, block))
+                    base = ms.get((placement, args.baseline, block))
+                    if featured is None or base is None:
+                        continue
+                    ratios = figs.paired_ratios(featured, base)
+                    if ratios:
+                        mid, low, high = figs.median_interval(ratios)
+                        points.append((block, mid, low, high, len(ratios)))
+                if points:
+                    series[placement] = points
+            if not series:
+                warn(f"{run.source}: no placement figure for {group.describe()}: needs "
+                     f"{sr.FEATURED_PATH} and {args.baseline} at the same block size")
+                continue
+            prefix = per_run_prefix(run, len(runs) > 1)
+            outputs.add(figs.placement_figure(run, group.describe(), series, args.baseline),
+                        f"{prefix}placement-{group.slug()}")
+            count += 1
+    return count
+
+
+PLANS = {"machines": plan_machines, "transports": plan_transports, "placement": plan_placement}
+
+
 def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -258,8 +371,8 @@ def main(argv=None) -> int:
             kinds = FIGURES if args.figure == "all" else (args.figure,)
             total = 0
             for kind in kinds:
-                if kind == "machines":
-                    made = plan_machines(matching, keep, args, outputs, figs)
+                if kind in PLANS:
+                    made = PLANS[kind](matching, keep, args, outputs, figs)
                 else:
                     made = plan_per_run(kind, matching, keep, args, outputs, figs)
                 if made == 0 and args.figure == "all":

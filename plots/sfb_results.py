@@ -314,19 +314,59 @@ class Run:
         except ValueError:
             return None
 
+    def vm_accel(self) -> str:
+        """"TCG" or "KVM" for a run inside a guest that `sfb kernels` booted (context key
+        vm_accel), "" for one on the machine itself."""
+        return clip(self.ctx("vm_accel").strip().upper(), 10)
+
     def machine_label(self) -> str:
-        """Short human description of the machine: OS and kernel, CPU, core count."""
+        """Short human description of the machine: OS and kernel, CPU, core count. A guest
+        says so, with its accelerator and host kernel: under TCG the CPU is emulated, and
+        the "CPU model" is qemu's, not a processor's."""
         os_name = clip(self.ctx("os"), 30)
         kernel = clip(self.ctx("kernel_release"), 40)
         system = " ".join(p for p in (os_name, kernel) if p) or clip(self.ctx("host_name", "?"))
-        cpu = clip(short_cpu_model(self.ctx("cpu_model")), 60)
         count = clip(self.ctx("cpu_count") or self.ctx("num_cpus"), 10)
+        accel = self.vm_accel()
+        if accel:
+            host = clip(self.ctx("vm_host_kernel"), 40)
+            guest = f"qemu {accel} guest" + (f" on {host}" if host else "")
+            if accel == "TCG":
+                guest += " (emulated CPU)"
+            return ", ".join([system, guest] + ([f"{count} vCPUs"] if count else []))
+        cpu = clip(short_cpu_model(self.ctx("cpu_model")), 60)
         parts = [system]
         if cpu:
             parts.append(cpu)
         if count:
             parts.append(f"{count} CPUs")
         return ", ".join(parts)
+
+    def mtu(self, transport: str) -> str:
+        """The MTU the run's transport went over, as a string ("" when the file does not
+        say): from transport_route ("veth4 = veth...: mtu 1500, ..."), else from the
+        --sfb_mtu in sfb_flags."""
+        for part in self.ctx("transport_route").split(";"):
+            name, sep, route = part.strip().partition(" = ")
+            match = re.search(r": mtu (\d+)", route)
+            if sep and name == transport and match:
+                return match.group(1)
+        match = re.search(r"--sfb_mtu[= ](\d+)", self.ctx("sfb_flags"))
+        return match.group(1) if match else ""
+
+    def transport_label(self, transport: str) -> str:
+        """What a transport was, for a legend: "loopback", "veth MTU 1500", ..."""
+        mtu = self.mtu(transport) or "?"
+        if transport == "tcp4":
+            return "loopback"
+        if transport == "tcp6":
+            return "loopback IPv6"
+        if transport == "unix":
+            return "unix socket"
+        if transport.startswith("veth"):
+            family = "" if transport == "veth4" else " IPv6"
+            return f"veth{family} MTU {mtu}"
+        return f"{transport} MTU {mtu}"
 
     def run_label(self) -> str:
         """When and from which commit the run was taken."""
