@@ -644,10 +644,22 @@ def transports_figure(configs, group_text: str, block: int, rows, values, note: 
 # ---- placement ----------------------------------------------------------------------------
 
 
-PLACEMENT_LOOKS = {"same": ("#D55E00", "s", "--"), "split": ("#0072B2", "o", "-"),
-                   "free": ("#009E73", "^", "-.")}
-PLACEMENT_WORDS = {"same": "both threads on one CPU", "split": "two CPUs",
-                   "free": "scheduler decides"}
+# Looks given out in the contract's placement order (same, split, free).
+PLACEMENT_LOOKS = [("#D55E00", "s", "--"), ("#0072B2", "o", "-"), ("#009E73", "^", "-.")]
+
+
+def placement_look(placement: str) -> tuple:
+    known = sr.CONTRACT["segment_values"].get("placement", [])
+    looks = PLACEMENT_LOOKS + OTHER_LOOKS
+    return looks[known.index(placement) if placement in known else len(PLACEMENT_LOOKS)]
+
+
+def placement_legend(placement: str) -> str:
+    """"same (sender and receiver pinned to one CPU)": the contract's summary up to its first
+    comma or colon."""
+    summary = sr.CONTRACT["segment_summaries"].get("placement", {}).get(placement, "")
+    words = summary.split(",")[0].split(":")[0].strip()
+    return f"{placement} ({sr.clip(words, 50)})" if words else placement
 
 
 def paired_ratios(featured, baseline) -> list:
@@ -668,13 +680,12 @@ def placement_figure(run: sr.Run, group_text: str, series, baseline: str):
     spread = len(blocks) > 1
     rounds = sorted({point[4] for points in series.values() for point in points})
     for index, (placement, points) in enumerate(series.items()):
-        look = PLACEMENT_LOOKS.get(placement, OTHER_LOOKS[index % len(OTHER_LOOKS)])
+        look = placement_look(placement)
         # Side by side at one block size, a little apart at each when there are several.
         shift = 2 ** ((index - (len(series) - 1) / 2) * (0.06 if spread else 0.25))
         x = [p[0] * shift for p in points]
         mid = [p[1] for p in points]
-        ax.plot(x, mid, label=f"{placement} ({PLACEMENT_WORDS.get(placement, 'as named')})",
-                **line_kwargs(look, placement == "split"))
+        ax.plot(x, mid, label=placement_legend(placement), **line_kwargs(look))
         for xi, (_, m, low, high, _) in zip(x, points):
             if low is not None:
                 ax.errorbar([xi], [m], yerr=[[m - low], [high - m]], fmt="none",
@@ -690,8 +701,9 @@ def placement_figure(run: sr.Run, group_text: str, series, baseline: str):
         else str(rounds[0])
     draw_header(fig, Header(
         f"sendfile's speed-up over {baseline} per CPU placement",
-        (f"{group_text}; point: median of {counts} per-round ratios, whiskers: its 95% "
-         "order-statistic interval (none under 6 rounds)", run_subtitle(run)),
+        (group_text,
+         f"point: median of {counts} per-round ratios (round i of each path paired), whiskers: "
+         "its 95% order-statistic interval (none under 6 rounds)", run_subtitle(run)),
     ))
     return fig
 

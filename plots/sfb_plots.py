@@ -293,6 +293,9 @@ def plan_placement(runs, keep: sr.Filter, args, outputs, figs) -> int:
                 continue
             group = dataclasses.replace(key.group, extra=rest)
             by_group.setdefault(group, {})[(placement, key.path, key.block_bytes)] = m
+        if not by_group:
+            warn(f"{run.source}: no placement: segment in its benchmark names (a result from "
+                 "before --sfb_placement); left out")
         for group in sorted(by_group):
             ms = by_group[group]
             series = {}

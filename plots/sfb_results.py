@@ -72,6 +72,10 @@ def _load_contract(path: Path) -> dict:
         loaded["segment_values"] = {
             segment: [str(v["name"]) for v in contract[values]]
             for segment, _, values in loaded["segments"] if values not in _NUMBER_KINDS}
+        # And what each value means, for legends ("placement same: sender and receiver ...").
+        loaded["segment_summaries"] = {
+            segment: {str(v["name"]): str(v.get("summary", "")) for v in contract[values]}
+            for segment, _, values in loaded["segments"] if values not in _NUMBER_KINDS}
     except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as error:
         raise SystemExit(f"sfb_plots: error: cannot read the format contract {path}: "
                          f"{type(error).__name__}: {error} (the plots read it from the same "

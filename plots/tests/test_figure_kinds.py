@@ -1,0 +1,140 @@
+#!/usr/bin/python3
+"""Tests of the transports and placement figures and of how the machines figure labels VM
+guests, from the synthetic results data/make_figure_fixtures.py writes (into a temporary
+folder) and from format/golden/bench_sendfile-golden.json.
+
+    /usr/bin/python3 plots/tests/test_figure_kinds.py -v
+
+No test asserts a speed: the numbers checked are the fixtures' invented ones.
+"""
+
+import shutil
+import sys
+import tempfile
+import unittest
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE / "data"))
+
+import make_figure_fixtures  # noqa: E402
+import sfb_results as sr  # noqa: E402
+from test_sfb_plots import check_png, check_svg, images_under, run_plots  # noqa: E402
+
+GOLDEN = HERE.parents[1] / "format" / "golden" / "bench_sendfile-golden.json"
+
+
+class FigureKinds(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = Path(tempfile.mkdtemp(prefix="sfb-figure-kinds-"))
+        cls.data = cls.tmp / "data"
+        make_figure_fixtures.write_fixtures(cls.data)
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp)
+
+    def out(self, name: str) -> Path:
+        return self.tmp / name
+
+    def check_written(self, proc, out: Path, prefix: str, count: int):
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        images = images_under(out)
+        self.assertEqual(len(images), 2 * count, images)
+        for path in images:
+            self.assertTrue(path.name.startswith(prefix), path)
+            (check_png if path.suffix == ".png" else check_svg)(self, path)
+        self.assertEqual(sorted(proc.stdout.split()), [str(p) for p in images])
+
+    def test_transport_labels_come_from_the_name_and_the_mtu_in_the_context(self):
+        labels = {}
+        for name, transport in (("loopback", "tcp4"), ("veth1500", "veth4"),
+                                ("veth65535", "veth4")):
+            labels[name] = sr.load_file(self.data / f"{name}.json").transport_label(transport)
+        # veth1500 has it in transport_route; veth65535 only in sfb_flags (--sfb_mtu=65535).
+        self.assertEqual(labels, {"loopback": "loopback", "veth1500": "veth MTU 1500",
+                                  "veth65535": "veth MTU 65535"})
+
+    def test_transports_draws_the_three_side_by_side(self):
+        out = self.out("transports")
+        proc = run_plots("transports", *(self.data / f"{n}.json"
+                                         for n in ("veth65535", "loopback", "veth1500")),
+                         "--out", out)
+        self.check_written(proc, out, "transports-", 1)
+        self.assertIn("block64KiB", images_under(out)[0].name)
+
+    def test_transports_at_a_block_size_nobody_measured_is_bad_input(self):
+        out = self.out("transports-none")
+        proc = run_plots("transports", self.data / "loopback.json", "--out", out,
+                         "--block", "4KiB")
+        self.assertEqual(proc.returncode, 2, proc.stderr)
+        self.assertIn("nothing to draw", proc.stderr)
+        self.assertFalse(out.exists() and images_under(out))
+        proc = run_plots("transports", self.data / "loopback.json", "--out", out,
+                         "--block", "lots")
+        self.assertEqual(proc.returncode, 2, proc.stderr)
+        self.assertIn("bad --block", proc.stderr)
+
+    def test_placement_ratio_is_the_median_of_per_round_ratios_with_an_interval(self):
+        import sfb_figures as figs
+
+        run = sr.load_file(self.data / "placement.json")
+        by = {(dict(k.group.extra)["placement"], k.path, k.block_bytes): m
+              for k, m in run.measurements.items()}
+        for placement, ratio in make_figure_fixtures.PLACEMENT_RATIO.items():
+            ratios = figs.paired_ratios(by[(placement, "sendfile", 65536)],
+                                        by[(placement, "read_send", 65536)])
+            self.assertEqual(len(ratios), make_figure_fixtures.ROUNDS)
+            mid, low, high = figs.median_interval(ratios)
+            self.assertAlmostEqual(mid, ratio, delta=ratio * 0.03)
+            # 7 rounds: the 95% interval is the 1st to the 7th order statistic.
+            self.assertEqual((low, high), (min(ratios), max(ratios)))
+
+    def test_placement_draws_one_figure_per_group(self):
+        out = self.out("placement")
+        proc = run_plots("placement", self.data / "placement.json", "--out", out)
+        self.check_written(proc, out, "placement-", 1)
+
+    def test_placement_from_the_golden_file_draws_without_an_interval(self):
+        # Two repetitions of one placement: too few rounds for a 95% interval, still a point.
+        out = self.out("placement-golden")
+        proc = run_plots("placement", GOLDEN, "--out", out, "--formats", "png")
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertEqual(len(images_under(out)), 1)
+
+    def test_placement_needs_the_placement_segment(self):
+        out = self.out("placement-none")
+        # The synthetic fixtures predate the placement segment.
+        proc = run_plots("placement", HERE / "data" / "synthetic", "--out", out)
+        self.assertEqual(proc.returncode, 2, proc.stderr)
+        self.assertIn("no placement: segment", proc.stderr)
+        self.assertIn("nothing to draw", proc.stderr)
+        # Placements, but no read_send to divide by.
+        proc = run_plots("placement", self.data / "placement.json", "--out", out,
+                         "--path", "sendfile")
+        self.assertEqual(proc.returncode, 2, proc.stderr)
+        self.assertIn("needs sendfile and read_send", proc.stderr)
+        self.assertFalse(out.exists() and images_under(out))
+
+    def test_a_tcg_guest_is_labelled_with_its_kernel_and_accelerator(self):
+        guest = sr.load_file(self.data / "tcg-guest.json")
+        label = guest.machine_label()
+        self.assertIn("6.1.0-57-cloud-amd64", label)
+        self.assertIn("TCG", label)
+        self.assertIn("6.18.44-fc-v669", label)  # the host it ran on
+        self.assertNotIn("QEMU TCG CPU", label)  # qemu's CPU model is no processor
+        host = sr.load_file(self.data / "loopback.json")
+        self.assertNotIn("TCG", host.machine_label())
+
+    def test_machines_draws_a_guest_beside_a_host(self):
+        out = self.out("machines")
+        proc = run_plots("machines", self.data / "tcg-guest.json", self.data / "loopback.json",
+                         "--out", out, "--receiver", "discard")
+        self.check_written(proc, out, "machines-", 1)
+
+
+if __name__ == "__main__":
+    unittest.main()
