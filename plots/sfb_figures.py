@@ -612,7 +612,8 @@ def grouped_bars(ax, rows, configs, values, value_format: str) -> None:
     ax.set_xlim(0, top * 1.25 if top > 0 else 1)
 
 
-def transports_figure(configs, group_text: str, block: int, rows, values, note: str):
+def transports_figure(configs, group_text: str, block: int, rows, values, note: str,
+                      repetitions: str):
     """MB/s and the sender's CPU per pass, side by side, per (receiver, path) row and one bar
     per transport configuration (loopback, veth MTU 1500, ...). values: (row, config) ->
     {"mb_per_s": (median, low, high), "cpu_us": (...)}; rows: (receiver, path)."""
@@ -636,7 +637,7 @@ def transports_figure(configs, group_text: str, block: int, rows, values, note: 
     legend_below(fig, len(configs))
     draw_header(fig, Header(
         f"Loopback and veth side by side, {sr.format_bytes(block)} per call",
-        (f"{group_text}; bar: median of the repetitions, whiskers: min-max", note),
+        (f"{group_text}; bar: median of {repetitions} repetitions, whiskers: min-max", note),
     ))
     return fig
 

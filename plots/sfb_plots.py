@@ -242,6 +242,8 @@ def plan_transports(runs, keep: sr.Filter, args, outputs, figs) -> int:
     figures = {}  # figure group -> {(row, config): {metric: (median, low, high)}}
     sources = {}  # (figure group, row, config) -> run
     machines = {}
+    repetitions = set()
+    used = {}
     for run in sorted(runs, key=lambda r: (str(r.date() or ""), r.source.name)):
         for key, m in sr.select(run, keep).items():
             if key.block_bytes != block or key.path not in paths or not m.has("mb_per_s"):
@@ -258,6 +260,8 @@ def plan_transports(runs, keep: sr.Filter, args, outputs, figs) -> int:
                 metric: (m.median(metric), m.low(metric), m.high(metric))
                 for metric in ("mb_per_s", "cpu_us") if m.has(metric)}
             machines.setdefault(run.machine_label(), None)
+            repetitions.add(m.repetitions())
+            used[id(run)] = run
     count = 0
     for group in sorted(figures):
         values = figures[group]
@@ -270,7 +274,15 @@ def plan_transports(runs, keep: sr.Filter, args, outputs, figs) -> int:
         text = (f"{group.cache} cache, {sr.format_bytes(group.file_bytes)} file, "
                 f"{group.conns} {conns}{extra}")
         note = "; ".join(sr.clip(label, 70) for label in machines)
-        fig = figs.transports_figure(configs, text, block, rows, values, note)
+        dates = sorted(r.date().strftime("%Y-%m-%d %H:%M") for r in used.values() if r.date())
+        commits = sorted({r.ctx("sfb_git_commit")[:12] for r in used.values()} - {""})
+        if dates:
+            note += f"  |  runs {dates[0]}" + (f" to {dates[-1][-5:]}" if len(dates) > 1 else "")
+        if commits:
+            note += f", commit {', '.join(commits)}"
+        reps = sorted(repetitions)
+        reps_text = str(reps[0]) if len(reps) == 1 else f"{reps[0]}-{reps[-1]}"
+        fig = figs.transports_figure(configs, text, block, rows, values, note, reps_text)
         slug = sr.clip(f"{group.cache}-{sr.format_bytes(group.file_bytes).replace(' ', '')}-"
                        f"{group.conns}conn"
                        + "".join(f"-{name}{value}" for name, value in group.extra), 150)
