@@ -194,16 +194,19 @@ def newest_per_machine(runs):
 
 
 def plan_machines(runs, keep: sr.Filter, args, outputs, figs) -> int:
-    chosen = runs if args.all_runs else newest_per_machine(runs)
-    labels = {}
-    for run in chosen:
-        label = run.machine_label()
-        if args.all_runs or label in labels.values():
-            label = f"{label} ({run.run_label()})"
-        labels[id(run)] = label
-    groups = sorted({k.group for run in chosen for k in sr.select(run, keep)})
+    groups = sorted({k.group for run in runs for k in sr.select(run, keep)})
     count = 0
     for group in groups:
+        # The newest run of each machine among those that measured this group: a machine's
+        # newest run may have measured something else (another transport or file size).
+        measured = [run for run in runs if any(k.group == group for k in sr.select(run, keep))]
+        chosen = measured if args.all_runs else newest_per_machine(measured)
+        labels = {}
+        for run in chosen:
+            label = run.machine_label()
+            if args.all_runs or label in labels.values():
+                label = f"{label} ({run.run_label()})"
+            labels[id(run)] = label
         entries = []
         for run in chosen:
             ms = [m for k, m in sr.select(run, keep).items() if k.group == group]
@@ -215,7 +218,8 @@ def plan_machines(runs, keep: sr.Filter, args, outputs, figs) -> int:
         else:
             paths = [p for p in (sr.BASELINE_PATH, sr.FEATURED_PATH) if p in present] or sr.path_order(
                 present)[:2]
-        which = "one line per result file" if args.all_runs else "newest run of each machine"
+        which = ("one line per result file" if args.all_runs
+                 else "newest run of each machine that measured this group")
         outputs.add(figs.machines_figure(entries, group, paths, which, args.baseline,
                                          args.log_y),
                     f"machines-{group.slug()}")

@@ -135,6 +135,34 @@ class FigureKinds(unittest.TestCase):
                          "--out", out, "--receiver", "discard")
         self.check_written(proc, out, "machines-", 1)
 
+    def test_machines_takes_the_newest_run_that_measured_the_group(self):
+        # loopback.json and veth1500.json are one machine; veth1500.json sorts as newer but
+        # has no tcp4 benchmarks, so the tcp4 figure must still draw loopback.json.
+        import argparse
+
+        import sfb_plots
+
+        drawn = {}
+
+        class Capture:
+            @staticmethod
+            def machines_figure(entries, group, *_):
+                drawn[group.transport, group.receiver] = sorted(
+                    run.source.name for _, run, _ in entries)
+                return None
+
+        class Sink:
+            @staticmethod
+            def add(*_):
+                pass
+
+        runs = sr.load_runs([str(self.data / n) for n in
+                             ("tcg-guest.json", "loopback.json", "veth1500.json")])
+        args = argparse.Namespace(all_runs=False, baseline="read_send", log_y=False)
+        sfb_plots.plan_machines(runs, sr.Filter(), args, Sink, Capture)
+        self.assertEqual(drawn[("tcp4", "discard")], ["loopback.json", "tcg-guest.json"])
+        self.assertEqual(drawn[("veth4", "discard")], ["veth1500.json"])
+
 
 if __name__ == "__main__":
     unittest.main()
