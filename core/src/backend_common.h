@@ -53,10 +53,12 @@ class pending_headers {
     }
 
     explicit pending_headers(std::span<const sfb_buffer> headers) {
-        for (const sfb_buffer& b : headers) {
-            if (b.size > 0) {
-                buffers_[count_++] = b;
-                bytes_ += b.size;
+        if constexpr (Capacity > 0) {
+            for (const sfb_buffer& b : headers) {
+                if (b.size > 0) {
+                    buffers_[count_++] = b;
+                    bytes_ += b.size;
+                }
             }
         }
     }
@@ -66,21 +68,28 @@ class pending_headers {
 
     // Takes `moved` bytes that went out (headers come first) off the headers; returns how many
     // of them were header bytes.
+    // With no room for headers (Linux sends them apart) every byte is a file byte; the branch
+    // is compiled out so that g++ -O2 does not see an index into a zero-length array.
     std::uint64_t consume(std::uint64_t moved) {
-        const std::uint64_t taken = std::min(moved, bytes_);
-        bytes_ -= taken;
-        std::uint64_t left = taken;
-        while (left > 0) {
-            sfb_buffer& b = buffers_[first_];
-            const auto part = static_cast<std::size_t>(std::min<std::uint64_t>(left, b.size));
-            b.data = static_cast<const char*>(b.data) + part;
-            b.size -= part;
-            left -= part;
-            if (b.size == 0) {
-                ++first_;
+        if constexpr (Capacity == 0) {
+            static_cast<void>(moved);
+            return 0;
+        } else {
+            const std::uint64_t taken = std::min(moved, bytes_);
+            bytes_ -= taken;
+            std::uint64_t left = taken;
+            while (left > 0) {
+                sfb_buffer& b = buffers_[first_];
+                const auto part = static_cast<std::size_t>(std::min<std::uint64_t>(left, b.size));
+                b.data = static_cast<const char*>(b.data) + part;
+                b.size -= part;
+                left -= part;
+                if (b.size == 0) {
+                    ++first_;
+                }
             }
+            return taken;
         }
-        return taken;
     }
 
     // Counts `moved` bytes that one call put on the socket, headers first, in `out`.
