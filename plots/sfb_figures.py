@@ -37,7 +37,7 @@ from matplotlib.ticker import (  # noqa: E402
 )
 
 import sfb_results as sr  # noqa: E402
-from sfb_distribution import median_interval  # noqa: E402,F401  (placement)
+from sfb_distribution import median_interval  # noqa: E402
 
 WIDTH_IN = 8.0
 DPI = 120
@@ -670,8 +670,38 @@ def paired_ratios(featured, baseline) -> list:
             if b > 0]
 
 
+def ratio_interval(ratios: list) -> tuple:
+    """(median, low, high, coverage) of per-round ratios: the 95% order-statistic interval of
+    the median from 6 rounds on; with 2-5 rounds, where none reaches 95%, the widest there is,
+    min to max, whose coverage is 1 - 2/2^n (93.75% for 5); one round has none (None)."""
+    mid, low, high = median_interval(ratios)
+    if low is not None:
+        return mid, low, high, 0.95
+    if len(ratios) < 2:
+        return mid, None, None, None
+    return mid, min(ratios), max(ratios), 1 - 2 / 2 ** len(ratios)
+
+
+def interval_note(points) -> tuple:
+    """What the points and whiskers are, as two subtitle lines; points carry (..., rounds,
+    coverage)."""
+    rounds = sorted({p[4] for p in points})
+    coverages = sorted({p[5] for p in points if p[5] is not None})
+    count = str(rounds[0]) if len(rounds) == 1 else f"{rounds[0]}-{rounds[-1]}"
+    text = (f"point: median of {count} per-round ratios (round i of sendfile over round i of "
+            "the baseline)")
+    if not coverages:
+        return text, "one round: no interval"
+    if coverages == [0.95]:
+        return text, "whiskers: the median's 95% order-statistic interval"
+    share = ", ".join(f"{100 * c:g}%" for c in coverages)
+    return text, (f"whiskers: min-max of the rounds, the median's order-statistic interval at "
+                  f"{share} coverage (95% needs 6 rounds)")
+
+
 def placement_figure(run: sr.Run, group_text: str, series, baseline: str):
-    """series: placement -> list of (block, median ratio, low, high or None, rounds). One
+    """series: placement -> list of (block, median ratio, low, high or None, rounds,
+    coverage or None), as ratio_interval gives them. One
     line per placement against block size, the interval as whiskers, the ratio written at
     each point."""
     fig, axes = new_figure(1, 1, 3.9)
@@ -679,7 +709,6 @@ def placement_figure(run: sr.Run, group_text: str, series, baseline: str):
     ax.axhline(1.0, color="#222222", linewidth=1.2, linestyle="--", label=f"{baseline} (1x)")
     blocks = sorted({point[0] for points in series.values() for point in points})
     spread = len(blocks) > 1
-    rounds = sorted({point[4] for points in series.values() for point in points})
     for index, (placement, points) in enumerate(series.items()):
         look = placement_look(placement)
         # Side by side at one block size, a little apart at each when there are several.
@@ -687,7 +716,7 @@ def placement_figure(run: sr.Run, group_text: str, series, baseline: str):
         x = [p[0] * shift for p in points]
         mid = [p[1] for p in points]
         ax.plot(x, mid, label=placement_legend(placement), **line_kwargs(look))
-        for xi, (_, m, low, high, _) in zip(x, points):
+        for xi, (_, m, low, high, _, _) in zip(x, points):
             if low is not None:
                 ax.errorbar([xi], [m], yerr=[[m - low], [high - m]], fmt="none",
                             ecolor=look[0], elinewidth=1.3, capsize=3.5)
@@ -698,13 +727,10 @@ def placement_figure(run: sr.Run, group_text: str, series, baseline: str):
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}x"))
     ax.set_xlabel("Bytes per call (block size, log scale)")
     legend_below(fig, 2)
-    counts = "-".join(str(r) for r in (rounds[0], rounds[-1])) if rounds[0] != rounds[-1] \
-        else str(rounds[0])
     draw_header(fig, Header(
         f"sendfile's speed-up over {baseline} per CPU placement",
-        (group_text,
-         f"point: median of {counts} per-round ratios (round i of each path paired), whiskers: "
-         "its 95% order-statistic interval (none under 6 rounds)", run_subtitle(run)),
+        (group_text, *interval_note([p for points in series.values() for p in points]),
+         run_subtitle(run)),
     ))
     return fig
 

@@ -325,8 +325,8 @@ def plan_placement(runs, keep: sr.Filter, args, outputs, figs) -> int:
                         continue
                     ratios = figs.paired_ratios(featured, base)
                     if ratios:
-                        mid, low, high = figs.median_interval(ratios)
-                        points.append((block, mid, low, high, len(ratios)))
+                        mid, low, high, coverage = figs.ratio_interval(ratios)
+                        points.append((block, mid, low, high, len(ratios), coverage))
                 if points:
                     series[placement] = points
             if not series:

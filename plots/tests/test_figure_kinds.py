@@ -93,13 +93,24 @@ class FigureKinds(unittest.TestCase):
             # 7 rounds: the 95% interval is the 1st to the 7th order statistic.
             self.assertEqual((low, high), (min(ratios), max(ratios)))
 
+    def test_under_six_rounds_the_interval_is_min_max_with_its_coverage(self):
+        import sfb_figures as figs
+
+        self.assertEqual(figs.ratio_interval([1.0, 3.0, 2.0, 5.0, 4.0]), (3.0, 1.0, 5.0, 0.9375))
+        self.assertEqual(figs.ratio_interval([2.0, 1.0]), (1.5, 1.0, 2.0, 0.5))
+        self.assertEqual(figs.ratio_interval([2.0]), (2.0, None, None, None))
+        self.assertEqual(figs.ratio_interval([9, 1, 8, 2, 7, 3, 6, 4, 5]), (5, 2, 8, 0.95))
+        point, whiskers = figs.interval_note([(65536, 3.0, 1.0, 5.0, 5, 0.9375)])
+        self.assertIn("median of 5 per-round ratios", point)
+        self.assertIn("93.75% coverage", whiskers)
+
     def test_placement_draws_one_figure_per_group(self):
         out = self.out("placement")
         proc = run_plots("placement", self.data / "placement.json", "--out", out)
         self.check_written(proc, out, "placement-", 1)
 
-    def test_placement_from_the_golden_file_draws_without_an_interval(self):
-        # Two repetitions of one placement: too few rounds for a 95% interval, still a point.
+    def test_placement_from_the_golden_file_draws(self):
+        # Two repetitions of one placement: min-max whiskers at 50% coverage.
         out = self.out("placement-golden")
         proc = run_plots("placement", GOLDEN, "--out", out, "--formats", "png")
         self.assertEqual(proc.returncode, 0, proc.stderr)
