@@ -709,20 +709,27 @@ def placement_figure(run: sr.Run, group_text: str, series, baseline: str):
     ax.axhline(1.0, color="#222222", linewidth=1.2, linestyle="--", label=f"{baseline} (1x)")
     blocks = sorted({point[0] for points in series.values() for point in points})
     spread = len(blocks) > 1
+    outline = [patheffects.withStroke(linewidth=2.5, foreground="white")]
+    last = len(series) - 1
     for index, (placement, points) in enumerate(series.items()):
         look = placement_look(placement)
-        # Side by side at one block size, a little apart at each when there are several.
-        shift = 2 ** ((index - (len(series) - 1) / 2) * (0.06 if spread else 0.25))
+        # Side by side at each block size, so that the whiskers do not hide each other.
+        shift = 2 ** ((index - last / 2) * (0.16 if spread else 0.25))
         x = [p[0] * shift for p in points]
         mid = [p[1] for p in points]
         ax.plot(x, mid, label=placement_legend(placement), **line_kwargs(look))
+        # The ratio beside its point: the first placement's on the left, the last's on the
+        # right, any between above; outlined in white where it crosses a whisker.
+        side = ("right", (-6, 0)) if index == 0 and last else \
+            ("left", (6, 0)) if index == last and last else ("center", (0, 7))
         for xi, (_, m, low, high, _, _) in zip(x, points):
             if low is not None:
                 ax.errorbar([xi], [m], yerr=[[m - low], [high - m]], fmt="none",
                             ecolor=look[0], elinewidth=1.3, capsize=3.5)
-            ax.annotate(f"{m:.2f}x", (xi, high if high is not None else m),
-                        textcoords="offset points", xytext=(0, 4), ha="center", fontsize=7.5,
-                        color=look[0], fontweight="bold")
+            ax.annotate(f"{m:.2f}x", (xi, m), textcoords="offset points", xytext=side[1],
+                        ha=side[0], va="center" if side[1][1] == 0 else "bottom",
+                        fontsize=7.5, color=look[0], fontweight="bold", path_effects=outline,
+                        zorder=5)
     finish_axes(ax, f"sendfile / {baseline}\n(ratio of MB/s)", blocks, False)
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}x"))
     ax.set_xlabel("Bytes per call (block size, log scale)")
