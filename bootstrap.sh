@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One command from a fresh Debian/Ubuntu clone to a measurement:
 #   ./bootstrap.sh              install what is missing, build the release preset, run the
-#                               default suite (bench_sendfile, about a minute) and print it
+#                               default suite (bench_sendfile, about 2 minutes) and print it
 #   ./bootstrap.sh --deps-only  only install the packages (what .ci/run uses)
 #   ./bootstrap.sh --help
 set -euo pipefail
