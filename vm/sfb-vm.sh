@@ -101,6 +101,9 @@ mkdir -p "$out"
 work=$(mktemp -d "${TMPDIR:-/tmp}/sfb-vm.XXXXXX")
 qemu_pid=
 cleanup() {
+    # A second signal (sfb forwards SIGTERM after the terminal's SIGINT) must not cut the
+    # clean-up short: an `exit` from a signal trap inside it would leave the folder behind.
+    trap '' INT TERM HUP
     if [ -n "$qemu_pid" ] && kill -0 "$qemu_pid" 2>/dev/null; then
         kill "$qemu_pid" 2>/dev/null || true
         wait "$qemu_pid" 2>/dev/null || true
@@ -108,7 +111,12 @@ cleanup() {
     rm -rf "$work"
 }
 trap cleanup EXIT
-trap 'echo "sfb-vm: kernel '"'"'$spec'"'"': interrupted; guest stopped, temporary files removed" >&2; exit 130' INT TERM HUP
+on_signal() {
+    trap '' INT TERM HUP
+    echo "sfb-vm: kernel '$spec': interrupted; guest stopped, temporary files removed" >&2
+    exit 130
+}
+trap on_signal INT TERM HUP
 
 # --- the kernel: an image file, or a Debian package unpacked into the cache ----------------
 
