@@ -53,50 +53,41 @@ namespace {
 // sf_parms has room for one header buffer; a small one rides in the call.
 constexpr std::size_t kMaxNativeHeaders = 1;
 
-using pending = pending_headers<kMaxNativeHeaders>;
-
-// Sends the headers in `riding` and the file part; returns 0, ENODATA at an early end of the
-// file, or an errno value, with every byte that went out counted in `out`.
-int send_file_range(const checked_request& req, std::span<const sfb_buffer> riding,
-                    sfb_result& out) {
-    return send_range_in_calls<kMaxNativeHeaders>(
-        req, riding, out, [&](const pending& headers, std::uint64_t want) {
-            const std::span<const sfb_buffer> rest = headers.rest();
-            sf_parms parms{};
-            if (!rest.empty()) {
-                parms.header_data = const_cast<void*>(rest.front().data);
-                parms.header_length = static_cast<unsigned int>(rest.front().size);
-            }
-            parms.file_descriptor = req.in_fd;
-            parms.file_offset = static_cast<std::uint64_t>(file_offset(req, out));
-            parms.file_bytes = static_cast<std::int64_t>(want);
-            parms.bytes_sent = 0;
-            int socket = req.out_fd;
-            const ssize_t rc = ::send_file(&socket, &parms, SF_DONT_CACHE);
-            int error = rc < 0 ? errno : 0;
-            const std::uint64_t moved = parms.bytes_sent;
-            if (rc == 1 && moved == 0) {
-                error = EAGAIN;  // "more remains" and nothing moved: a full non-blocking socket
-            }
-            if (error == EAFNOSUPPORT || error == EPROTOTYPE) {
-                error = EOPNOTSUPP;  // not a TCP socket: the dispatcher's word for a refusal
-            }
-            return call_outcome{error, moved};
-        });
+// One send_file() call: the header still owed in sf_parms, then `want` file bytes from where
+// `out` says the file part got to.
+call_outcome one_call(const checked_request& req, const sfb_result& out,
+                      const pending_headers<kMaxNativeHeaders>& headers, std::uint64_t want) {
+    const std::span<const sfb_buffer> rest = headers.rest();
+    sf_parms parms{};
+    if (!rest.empty()) {
+        parms.header_data = const_cast<void*>(rest.front().data);
+        parms.header_length = static_cast<unsigned int>(rest.front().size);
+    }
+    parms.file_descriptor = req.in_fd;
+    parms.file_offset = static_cast<std::uint64_t>(file_offset(req, out));
+    parms.file_bytes = static_cast<std::int64_t>(want);
+    parms.bytes_sent = 0;
+    int socket = req.out_fd;
+    const ssize_t rc = ::send_file(&socket, &parms, SF_DONT_CACHE);
+    int error = rc < 0 ? errno : 0;
+    const std::uint64_t moved = parms.bytes_sent;
+    if (rc == 1 && moved == 0) {
+        error = EAGAIN;  // "more remains" and nothing moved: a full non-blocking socket
+    }
+    if (error == EAFNOSUPPORT || error == EPROTOTYPE) {
+        error = EOPNOTSUPP;  // not a TCP socket: the dispatcher's word for a refusal
+    }
+    return call_outcome{error, moved};
 }
 
 }  // namespace
 
-const char* native_backend_name() {
-    return "aix";
-}
-
-int native_capabilities() {
-    return SFB_CAP_NATIVE | SFB_CAP_HEADERS_NATIVE | SFB_CAP_EMULATION;
-}
+const backend_info native_backend{"aix",
+                                  SFB_CAP_NATIVE | SFB_CAP_HEADERS_NATIVE | SFB_CAP_EMULATION};
 
 sfb_result native_send(const checked_request& req) {
-    return send_guarded(req, pending::fit(req.headers), send_file_range);
+    return send_with_headers_in_call<kMaxNativeHeaders>(req, true, call_raises_sigpipe::yes,
+                                                        one_call);
 }
 
 }  // namespace sfb::detail

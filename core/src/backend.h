@@ -27,9 +27,15 @@ struct checked_request {
     int flags;
 };
 
-// What the native backend is called and what it can do (SFB_CAP_* bits).
-const char* native_backend_name();
-int native_capabilities();
+// What a backend is called (sfb_backend_name()) and what it can do (SFB_CAP_* bits,
+// sfb_capabilities()).
+struct backend_info {
+    const char* name;
+    int capabilities;
+};
+
+// The native backend's; each backend file defines it.
+extern const backend_info native_backend;
 
 // Whether `error` from the native call means "these descriptors are not for me" rather than a
 // failure of the transfer: EINVAL, ENOSYS, ENOTSOCK or EOPNOTSUPP. Before any byte went out

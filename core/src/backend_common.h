@@ -136,9 +136,10 @@ struct call_outcome {
 };
 
 // The check every backend makes after one call, before after_call(): kGoOn, or what the file
-// loop returns at once (Solaris's refusal of a vector that starts at the end of the file).
+// loop returns at once (Solaris's refusal of a vector that starts at the end of the file); it
+// may send the headers still owed, counting them in `out`.
 struct no_early_end {
-    int operator()(int /*error*/, const sfb_result& /*out*/,
+    int operator()(int /*error*/, sfb_result& /*out*/,
                    std::span<const sfb_buffer> /*unsent_headers*/) const {
         return kGoOn;
     }
@@ -227,6 +228,35 @@ sfb_result send_guarded(const checked_request& req, bool headers_ride, FileRange
     const sfb_result out = send_headers_file_trailers(req, headers_ride, send_file_range);
     sigpipe.release(out.error);
     return out;
+}
+
+// Whether the OS's call can raise SIGPIPE (no MSG_NOSIGNAL, no SO_NOSIGPIPE: Solaris, AIX).
+enum class call_raises_sigpipe : bool { no, yes };
+
+// native_send() of a system whose call takes up to `Capacity` header buffers along with the
+// file's bytes (FreeBSD, DragonFly, macOS, Solaris, AIX): the headers ride in the calls when
+// `headers_in_call` and pending_headers::fit() them, else they go out with sendmsg() first;
+// send_range_in_calls() makes the calls, `call(req, out, headers, want)` being one call after
+// the bytes `out` counts so far; trailers follow with sendmsg(). Under a sigpipe_guard when the
+// call can raise SIGPIPE.
+template <std::size_t Capacity, class Call, class EarlyEnd = no_early_end>
+sfb_result send_with_headers_in_call(const checked_request& req, bool headers_in_call,
+                                     call_raises_sigpipe sigpipe, Call call,
+                                     EarlyEnd early_end = {}) {
+    const auto send_file_range = [&](const checked_request& file_req,
+                                     std::span<const sfb_buffer> riding, sfb_result& out) {
+        return send_range_in_calls<Capacity>(
+            file_req, riding, out,
+            [&](const pending_headers<Capacity>& headers, std::uint64_t want) {
+                return call(file_req, std::as_const(out), headers, want);
+            },
+            early_end);
+    };
+    const bool ride = headers_in_call && pending_headers<Capacity>::fit(req.headers);
+    if (sigpipe == call_raises_sigpipe::yes) {
+        return send_guarded(req, ride, send_file_range);
+    }
+    return send_headers_file_trailers(req, ride, send_file_range);
 }
 
 }  // namespace sfb::detail

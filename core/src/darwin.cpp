@@ -48,40 +48,31 @@ namespace {
 // sendmsg() first.
 constexpr std::size_t kMaxNativeHeaders = 64;
 
-using pending = pending_headers<kMaxNativeHeaders>;
-
-// Sends the headers in `riding` and the file part; returns 0, ENODATA at an early end of the
-// file, or an errno value, with every byte that went out counted in `out`.
-int send_file_range(const checked_request& req, std::span<const sfb_buffer> riding,
-                    sfb_result& out) {
-    return send_range_in_calls<
-        kMaxNativeHeaders>(req, riding, out, [&](const pending& headers, std::uint64_t want) {
-        std::array<iovec, kMaxNativeHeaders> iov{};
-        const std::size_t count = fill_iovecs(headers.rest(), 0, iov);
-        sf_hdtr hdtr{iov.data(), static_cast<int>(count), nullptr, 0};
-        auto len = static_cast<off_t>(headers.bytes() + want);
-        const int rc = ::sendfile(req.in_fd, req.out_fd, file_offset(req, out), &len,
-                                  count == 0 ? nullptr : &hdtr, 0);
-        int error = rc == 0 ? 0 : errno;
-        if (error == ENOTSUP) {
-            error = EOPNOTSUPP;
-        }
-        return call_outcome{error, refused_by_native(error) ? 0 : static_cast<std::uint64_t>(len)};
-    });
+// One sendfile() call: the headers still owed in sf_hdtr, then `want` file bytes from where
+// `out` says the file part got to.
+call_outcome one_call(const checked_request& req, const sfb_result& out,
+                      const pending_headers<kMaxNativeHeaders>& headers, std::uint64_t want) {
+    std::array<iovec, kMaxNativeHeaders> iov{};
+    const std::size_t count = fill_iovecs(headers.rest(), 0, iov);
+    sf_hdtr hdtr{iov.data(), static_cast<int>(count), nullptr, 0};
+    auto len = static_cast<off_t>(headers.bytes() + want);
+    const int rc = ::sendfile(req.in_fd, req.out_fd, file_offset(req, out), &len,
+                              count == 0 ? nullptr : &hdtr, 0);
+    int error = rc == 0 ? 0 : errno;
+    if (error == ENOTSUP) {
+        error = EOPNOTSUPP;
+    }
+    return call_outcome{error, refused_by_native(error) ? 0 : static_cast<std::uint64_t>(len)};
 }
 
 }  // namespace
 
-const char* native_backend_name() {
-    return "darwin";
-}
-
-int native_capabilities() {
-    return SFB_CAP_NATIVE | SFB_CAP_HEADERS_NATIVE | SFB_CAP_EMULATION;
-}
+const backend_info native_backend{"darwin",
+                                  SFB_CAP_NATIVE | SFB_CAP_HEADERS_NATIVE | SFB_CAP_EMULATION};
 
 sfb_result native_send(const checked_request& req) {
-    return send_headers_file_trailers(req, pending::fit(req.headers), send_file_range);
+    return send_with_headers_in_call<kMaxNativeHeaders>(req, true, call_raises_sigpipe::no,
+                                                        one_call);
 }
 
 }  // namespace sfb::detail

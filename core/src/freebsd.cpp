@@ -90,47 +90,36 @@ int os_flags(int /*flags*/) {
 }
 #endif
 
-using pending = pending_headers<kMaxNativeHeaders>;
-
 // The errors of the argument checks, which come before any byte moves and after which
 // DragonFly's sbytes holds garbage (see the notes above).
 bool argument_error(int error) {
     return refused_by_native(error) || error == EBADF || error == ENOTCONN;
 }
 
-// Sends the headers in `riding` and the file part; returns 0, ENODATA at an early end of the
-// file, or an errno value, with every byte that went out counted in `out`.
-int send_file_range(const checked_request& req, std::span<const sfb_buffer> riding,
-                    sfb_result& out) {
-    const int flags = os_flags(req.flags);
-    return send_range_in_calls<
-        kMaxNativeHeaders>(req, riding, out, [&](const pending& headers, std::uint64_t want) {
-        std::array<iovec, kMaxNativeHeaders> iov{};
-        const std::size_t count = fill_iovecs(headers.rest(), 0, iov);
-        sf_hdtr hdtr{iov.data(), static_cast<int>(count), nullptr, 0};
-        off_t sbytes = 0;
-        const int rc =
-            ::sendfile(req.in_fd, req.out_fd, file_offset(req, out), static_cast<std::size_t>(want),
-                       count == 0 ? nullptr : &hdtr, &sbytes, flags);
-        const int error = rc == 0 ? 0 : errno;
-        return call_outcome{error, argument_error(error) ? 0 : static_cast<std::uint64_t>(sbytes)};
-    });
+// One sendfile() call: the headers still owed in sf_hdtr, then `want` file bytes from where
+// `out` says the file part got to.
+call_outcome one_call(const checked_request& req, const sfb_result& out,
+                      const pending_headers<kMaxNativeHeaders>& headers, std::uint64_t want) {
+    std::array<iovec, kMaxNativeHeaders> iov{};
+    const std::size_t count = fill_iovecs(headers.rest(), 0, iov);
+    sf_hdtr hdtr{iov.data(), static_cast<int>(count), nullptr, 0};
+    off_t sbytes = 0;
+    const int rc =
+        ::sendfile(req.in_fd, req.out_fd, file_offset(req, out), static_cast<std::size_t>(want),
+                   count == 0 ? nullptr : &hdtr, &sbytes, os_flags(req.flags));
+    const int error = rc == 0 ? 0 : errno;
+    return call_outcome{error, argument_error(error) ? 0 : static_cast<std::uint64_t>(sbytes)};
 }
 
 }  // namespace
 
-const char* native_backend_name() {
-    return "freebsd";
-}
-
-int native_capabilities() {
-    return SFB_CAP_NATIVE | (kHeadersInCall ? SFB_CAP_HEADERS_NATIVE : 0) | kFlagCapability |
-           SFB_CAP_EMULATION;
-}
+const backend_info native_backend{"freebsd", SFB_CAP_NATIVE |
+                                                 (kHeadersInCall ? SFB_CAP_HEADERS_NATIVE : 0) |
+                                                 kFlagCapability | SFB_CAP_EMULATION};
 
 sfb_result native_send(const checked_request& req) {
-    return send_headers_file_trailers(req, kHeadersInCall && pending::fit(req.headers),
-                                      send_file_range);
+    return send_with_headers_in_call<kMaxNativeHeaders>(req, kHeadersInCall,
+                                                        call_raises_sigpipe::no, one_call);
 }
 
 }  // namespace sfb::detail

@@ -88,13 +88,8 @@ int send_file_range(const checked_request& req, std::span<const sfb_buffer> /*ri
 
 }  // namespace
 
-const char* native_backend_name() {
-    return "linux";
-}
-
-int native_capabilities() {
-    return SFB_CAP_NATIVE | SFB_CAP_HEADERS_NATIVE | SFB_CAP_FILE_POSITION | SFB_CAP_EMULATION;
-}
+const backend_info native_backend{
+    "linux", SFB_CAP_NATIVE | SFB_CAP_HEADERS_NATIVE | SFB_CAP_FILE_POSITION | SFB_CAP_EMULATION};
 
 sfb_result native_send(const checked_request& req) {
     // Corked only when trailers follow, and the SIGPIPE guard only without SFB_SIGPIPE_IGNORED:

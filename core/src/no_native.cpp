@@ -6,13 +6,7 @@
 
 namespace sfb::detail {
 
-const char* native_backend_name() {
-    return "emulated";
-}
-
-int native_capabilities() {
-    return SFB_CAP_EMULATION;
-}
+const backend_info native_backend{"emulated", SFB_CAP_EMULATION};
 
 sfb_result native_send(const checked_request& /*req*/) {
     sfb_result out{};

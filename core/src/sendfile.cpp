@@ -381,11 +381,11 @@ extern "C" int64_t sfb_sendfile_simple(int out_fd, int in_fd, int64_t offset, ui
 }
 
 extern "C" const char* sfb_backend_name(void) {
-    return sfb::detail::native_backend_name();
+    return sfb::detail::native_backend.name;
 }
 
 extern "C" int sfb_capabilities(void) {
-    return sfb::detail::native_capabilities();
+    return sfb::detail::native_backend.capabilities;
 }
 
 extern "C" const char* sfb_version(void) {

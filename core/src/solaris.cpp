@@ -53,65 +53,57 @@ namespace {
 // sends them with sendmsg() first.
 constexpr std::size_t kMaxNativeHeaders = 64;
 
-using pending = pending_headers<kMaxNativeHeaders>;
-
 // bpo-41687: whether an EINVAL means "the offset is at or past the end of the file".
 bool at_end_of_file(int fd, off_t offset) {
     struct stat st {};
     return ::fstat(fd, &st) == 0 && offset >= st.st_size;
 }
 
-// Sends the headers in `riding` and the file part; returns 0, ENODATA at an early end of the
-// file, or an errno value, with every byte that went out counted in `out`.
-int send_file_range(const checked_request& req, std::span<const sfb_buffer> riding,
-                    sfb_result& out) {
-    const auto call = [&](const pending& headers, std::uint64_t want) {
-        std::array<sendfilevec_t, kMaxNativeHeaders + 1> vec{};
-        const std::span<const sfb_buffer> rest = headers.rest();
-        for (std::size_t i = 0; i < rest.size(); ++i) {
-            vec[i].sfv_fd = SFV_FD_SELF;
-            vec[i].sfv_flag = 0;
-            vec[i].sfv_off = static_cast<off_t>(reinterpret_cast<std::uintptr_t>(rest[i].data));
-            vec[i].sfv_len = rest[i].size;
-        }
-        sendfilevec_t& file = vec[rest.size()];
-        file.sfv_fd = req.in_fd;
-        file.sfv_flag = 0;
-        file.sfv_off = file_offset(req, out);
-        file.sfv_len = static_cast<std::size_t>(want);
-        std::size_t xferred = 0;
-        const ssize_t rc =
-            ::sendfilev(req.out_fd, vec.data(), static_cast<int>(rest.size() + 1), &xferred);
-        int error = rc < 0 ? errno : 0;
-        if (error == EAFNOSUPPORT || error == EPROTOTYPE) {
-            error = EOPNOTSUPP;
-        }
-        return call_outcome{error, xferred};
-    };
-    const auto refused_at_end = [&](int error, const sfb_result& counted,
-                                    std::span<const sfb_buffer> unsent_headers) {
-        if (error == EINVAL && at_end_of_file(req.in_fd, file_offset(req, counted))) {
-            // The whole vector was refused, headers included: they still go first.
+// One sendfilev() call: the headers still owed as SFV_FD_SELF entries, then an entry for `want`
+// file bytes from where `out` says the file part got to.
+call_outcome one_call(const checked_request& req, const sfb_result& out,
+                      const pending_headers<kMaxNativeHeaders>& headers, std::uint64_t want) {
+    std::array<sendfilevec_t, kMaxNativeHeaders + 1> vec{};
+    const std::span<const sfb_buffer> rest = headers.rest();
+    for (std::size_t i = 0; i < rest.size(); ++i) {
+        vec[i].sfv_fd = SFV_FD_SELF;
+        vec[i].sfv_flag = 0;
+        vec[i].sfv_off = static_cast<off_t>(reinterpret_cast<std::uintptr_t>(rest[i].data));
+        vec[i].sfv_len = rest[i].size;
+    }
+    sendfilevec_t& file = vec[rest.size()];
+    file.sfv_fd = req.in_fd;
+    file.sfv_flag = 0;
+    file.sfv_off = file_offset(req, out);
+    file.sfv_len = static_cast<std::size_t>(want);
+    std::size_t xferred = 0;
+    const ssize_t rc =
+        ::sendfilev(req.out_fd, vec.data(), static_cast<int>(rest.size() + 1), &xferred);
+    int error = rc < 0 ? errno : 0;
+    if (error == EAFNOSUPPORT || error == EPROTOTYPE) {
+        error = EOPNOTSUPP;
+    }
+    return call_outcome{error, xferred};
+}
+
+}  // namespace
+
+const backend_info native_backend{"solaris",
+                                  SFB_CAP_NATIVE | SFB_CAP_HEADERS_NATIVE | SFB_CAP_EMULATION};
+
+sfb_result native_send(const checked_request& req) {
+    // bpo-41687: an EINVAL with the offset at or past the end of the file refused the whole
+    // vector, headers included; they still go first, then the file has ended.
+    const auto refused_at_end = [&req](int error, sfb_result& out,
+                                       std::span<const sfb_buffer> unsent_headers) {
+        if (error == EINVAL && at_end_of_file(req.in_fd, file_offset(req, out))) {
             const int e = send_buffers(req.out_fd, unsent_headers, false, out.bytes_sent);
             return e != 0 ? e : ENODATA;
         }
         return kGoOn;
     };
-    return send_range_in_calls<kMaxNativeHeaders>(req, riding, out, call, refused_at_end);
-}
-
-}  // namespace
-
-const char* native_backend_name() {
-    return "solaris";
-}
-
-int native_capabilities() {
-    return SFB_CAP_NATIVE | SFB_CAP_HEADERS_NATIVE | SFB_CAP_EMULATION;
-}
-
-sfb_result native_send(const checked_request& req) {
-    return send_guarded(req, pending::fit(req.headers), send_file_range);
+    return send_with_headers_in_call<kMaxNativeHeaders>(req, true, call_raises_sigpipe::yes,
+                                                        one_call, refused_at_end);
 }
 
 }  // namespace sfb::detail

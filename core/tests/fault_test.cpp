@@ -64,21 +64,13 @@ unique_fd open_device(const char* path) {
 TEST(Fault, DeviceOrPipeInputIsEinval) {
     loopback_receiver receiver;
     unique_fd out = receiver.connect_sender();
-    int pipe_fds[2];
-    ASSERT_EQ(::pipe(pipe_fds), 0);
-    unique_fd pipe_read(pipe_fds[0]);
-    unique_fd pipe_write(pipe_fds[1]);
-    ASSERT_EQ(::write(pipe_write.get(), "pipe data", 9), 9);
+    const fd_pair pipe = pipe_holding("pipe data");
     unique_fd zero = open_device("/dev/zero");
     unique_fd urandom = open_device("/dev/urandom");
-    for (const int in_fd : {zero.get(), urandom.get(), pipe_read.get()}) {
+    for (const int in_fd : {zero.get(), urandom.get(), pipe.receiver.get()}) {
         for (const int flags : {0, int{SFB_SIGPIPE_IGNORED}, int{SFB_FORCE_EMULATION}}) {
-            request req;
-            req.out_fd = out.get();
-            req.in_fd = in_fd;
-            req.nbytes = 65536;
-            req.flags = flags;
-            const result r = send_file(req);
+            const result r =
+                send_file({.out_fd = out.get(), .in_fd = in_fd, .nbytes = 65536, .flags = flags});
             EXPECT_EQ(r.error, EINVAL) << "in_fd " << in_fd << " flags " << flags;
             EXPECT_EQ(r.bytes_sent, 0U);
         }
@@ -88,43 +80,31 @@ TEST(Fault, DeviceOrPipeInputIsEinval) {
         prepared pair{};
         EXPECT_EQ(prepare(out.get(), in_fd, pair), EINVAL);
         EXPECT_EQ(pair.state, 0U) << "a failed prepare leaves a handle that is refused";
-        request req;
-        req.out_fd = out.get();
-        req.in_fd = in_fd;
-        req.nbytes = 4096;
-        EXPECT_EQ(send_file(pair, req).error, EINVAL) << "a refused pair stays refused";
+        EXPECT_EQ(send_file(pair, {.out_fd = out.get(), .in_fd = in_fd, .nbytes = 4096}).error,
+                  EINVAL)
+            << "a refused pair stays refused";
     }
-    out.reset();
-    ASSERT_TRUE(receiver.wait_until_done());
-    EXPECT_EQ(receiver.bytes_received(), 0U);
+    expect_nothing_arrived(out, receiver);
 }
 
 // Item 14: nbytes = UINT64_MAX from /dev/zero returns (EINVAL) instead of streaming forever.
 // The call runs on a thread that a watchdog cuts off after 10 s, so the old behaviour fails
 // the test rather than hanging it.
 TEST(Fault, DevZeroWithUnboundedCountReturns) {
-    receiver_options options;
-    options.store = false;
-    loopback_receiver receiver(options);
+    loopback_receiver receiver({.store = false});
     unique_fd out = receiver.connect_sender();
     unique_fd zero = open_device("/dev/zero");
     for (const int flags : {0, int{SFB_SIGPIPE_IGNORED}}) {
         result r{};
         const bool returned = returns_within(std::chrono::seconds(10), out.get(), [&] {
-            request req;
-            req.out_fd = out.get();
-            req.in_fd = zero.get();
-            req.nbytes = UINT64_MAX;
-            req.flags = flags;
-            r = send_file(req);
+            r = send_file(
+                {.out_fd = out.get(), .in_fd = zero.get(), .nbytes = UINT64_MAX, .flags = flags});
         });
         ASSERT_TRUE(returned) << "the call streamed /dev/zero for 10 s";
         EXPECT_EQ(r.error, EINVAL);
         EXPECT_EQ(r.bytes_sent, 0U);
     }
-    out.reset();
-    ASSERT_TRUE(receiver.wait_until_done());
-    EXPECT_EQ(receiver.bytes_received(), 0U);
+    expect_nothing_arrived(out, receiver);
 }
 
 // Item 14: the prepared pair. A loop sends a file in 64 KiB blocks through one handle, and
@@ -145,25 +125,22 @@ TEST(Fault, PreparedPairSendsAFileBlockByBlock) {
             [&](const result& r) { EXPECT_EQ(r.used_native, backend_flag == 0 ? 1 : 0); });
         ASSERT_EQ(end.last.error, ENODATA) << std::strerror(end.last.error);
         EXPECT_EQ(end.offset, static_cast<std::int64_t>(kSize));
-        request past;
-        past.out_fd = out.get();
-        past.in_fd = in.get();
-        past.offset = static_cast<std::int64_t>(kSize) + 4096;
-        past.nbytes = 100;
-        past.flags = backend_flag;
+        request past{.out_fd = out.get(),
+                     .in_fd = in.get(),
+                     .offset = static_cast<std::int64_t>(kSize) + 4096,
+                     .nbytes = 100,
+                     .flags = backend_flag};
         const result beyond = send_file(pair, past);
         EXPECT_EQ(beyond.error, ENODATA) << "an offset past the end, quick path";
         EXPECT_EQ(beyond.bytes_sent, 0U);
         const std::array headers{as_buffer("HEAD")};
         past.headers = headers;
         EXPECT_EQ(send_file(pair, past).error, ENODATA) << "past the end, with a header";
-        request whole;
-        whole.out_fd = out.get();
-        whole.in_fd = in.get();
-        whole.offset = static_cast<std::int64_t>(kSize) - 10;
-        whole.headers = headers;
-        whole.flags = backend_flag;
-        const result tail = send_file(pair, whole);  // nbytes 0: to the end
+        const result tail = send_file(pair, {.out_fd = out.get(),
+                                             .in_fd = in.get(),
+                                             .offset = static_cast<std::int64_t>(kSize) - 10,
+                                             .headers = headers,
+                                             .flags = backend_flag});  // nbytes 0: to the end
         EXPECT_EQ(tail.error, 0);
         EXPECT_EQ(tail.bytes_sent, 14U);
         out.reset();
@@ -181,10 +158,7 @@ TEST(Fault, PreparedHandleMustBeTheRequestsPair) {
     unique_fd other = open_file(dir.write_file("other", "uvwxyz"));
     loopback_receiver receiver;
     unique_fd out = receiver.connect_sender();
-    request req;
-    req.out_fd = out.get();
-    req.in_fd = in.get();
-    req.nbytes = 6;
+    const request req{.out_fd = out.get(), .in_fd = in.get(), .nbytes = 6};
 
     const prepared zeroed{};
     EXPECT_EQ(send_file(zeroed, req).error, EINVAL);
@@ -238,11 +212,7 @@ TEST(Fault, ProcFileFallbackReportsTheEmulation) {
     prepared pair{};
     ASSERT_EQ(prepare(out.get(), in.get(), pair), 0);
     for (const int flags : {0, int{SFB_SIGPIPE_IGNORED}}) {
-        request req;
-        req.out_fd = out.get();
-        req.in_fd = in.get();
-        req.nbytes = 32;
-        req.flags = flags;
+        const request req{.out_fd = out.get(), .in_fd = in.get(), .nbytes = 32, .flags = flags};
         const result plain = send_file(req);
         EXPECT_EQ(plain.error, 0) << std::strerror(plain.error);
         EXPECT_EQ(plain.file_bytes, 32U);
@@ -253,12 +223,8 @@ TEST(Fault, ProcFileFallbackReportsTheEmulation) {
         EXPECT_EQ(quick.used_native, 0) << "the emulation sent it (prepared pair)";
     }
     const std::array headers{as_buffer("H")};
-    request with_header;
-    with_header.out_fd = out.get();
-    with_header.in_fd = in.get();
-    with_header.nbytes = 32;
-    with_header.headers = headers;
-    const result late = send_file(with_header);
+    const result late =
+        send_file({.out_fd = out.get(), .in_fd = in.get(), .nbytes = 32, .headers = headers});
     EXPECT_EQ(late.error, 0);
     EXPECT_EQ(late.bytes_sent, 33U);
     EXPECT_EQ(late.used_native, 1);
@@ -282,13 +248,11 @@ TEST(Fault, WriteOnlyInputSendsNoHeader) {
     unique_fd out = receiver.connect_sender();
     for (const int in_fd : {write_only.get(), path_only.get()}) {
         for (const int backend_flag : kBothBackends) {
-            request req;
-            req.out_fd = out.get();
-            req.in_fd = in_fd;
-            req.nbytes = 10;
-            req.headers = headers;
-            req.flags = backend_flag;
-            const result r = send_file(req);
+            const result r = send_file({.out_fd = out.get(),
+                                        .in_fd = in_fd,
+                                        .nbytes = 10,
+                                        .headers = headers,
+                                        .flags = backend_flag});
             EXPECT_EQ(r.error, EBADF);
             EXPECT_EQ(r.bytes_sent, 0U);
         }
@@ -311,13 +275,12 @@ TEST(Fault, AlreadySentNearInt64MaxDoesNotOverflow) {
     prepared pair{};
     ASSERT_EQ(prepare(out.get(), in.get(), pair), 0);
     for (const int backend_flag : kBothBackends) {
-        request req;
-        req.out_fd = out.get();
-        req.in_fd = in.get();
-        req.offset = INT64_MAX - 10;
-        req.nbytes = 100;
-        req.already_sent = 50;
-        req.flags = backend_flag;
+        request req{.out_fd = out.get(),
+                    .in_fd = in.get(),
+                    .offset = INT64_MAX - 10,
+                    .nbytes = 100,
+                    .flags = backend_flag,
+                    .already_sent = 50};
         const result plain = send_file(req);
         EXPECT_EQ(plain.error, ENODATA);
         EXPECT_EQ(plain.bytes_sent, 0U);
@@ -354,12 +317,11 @@ TEST(Fault, ImpossibleBufferSizeIsRefusedFirst) {
     for (const int backend_flag : kBothBackends) {
         for (const auto& bad :
              {std::span<const sfb_buffer>(huge), std::span<const sfb_buffer>(two_halves)}) {
-            request req;
-            req.out_fd = out.get();
-            req.in_fd = in.get();
-            req.flags = backend_flag;
-            req.headers = ok;
-            req.trailers = bad;
+            request req{.out_fd = out.get(),
+                        .in_fd = in.get(),
+                        .headers = ok,
+                        .trailers = bad,
+                        .flags = backend_flag};
             const result as_trailer = send_file(req);
             EXPECT_EQ(as_trailer.error, EINVAL);
             EXPECT_EQ(as_trailer.bytes_sent, 0U);
@@ -370,9 +332,7 @@ TEST(Fault, ImpossibleBufferSizeIsRefusedFirst) {
             EXPECT_EQ(as_header.bytes_sent, 0U);
         }
     }
-    out.reset();
-    ASSERT_TRUE(receiver.wait_until_done());
-    EXPECT_EQ(receiver.bytes_received(), 0U);
+    expect_nothing_arrived(out, receiver);
 }
 
 // Item 17: a UDP socket (connected, so send() would work), a Unix datagram and a Unix
@@ -392,27 +352,19 @@ TEST(Fault, DatagramSocketIsRefused) {
     unique_fd udp(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
     ASSERT_EQ(::connect(udp.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
     unique_fd unbound_udp(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-    int dgram[2];
-    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, dgram), 0);
-    unique_fd dgram_a(dgram[0]);
-    unique_fd dgram_b(dgram[1]);
-    int seq[2];
-    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, seq), 0);
-    unique_fd seq_a(seq[0]);
-    unique_fd seq_b(seq[1]);
+    const fd_pair dgram = unix_pair(SOCK_DGRAM);
+    const fd_pair seq = unix_pair(SOCK_SEQPACKET);
     const std::array headers{as_buffer("HEADER")};
-    for (const int out_fd : {udp.get(), unbound_udp.get(), dgram_a.get(), seq_a.get()}) {
+    for (const int out_fd : {udp.get(), unbound_udp.get(), dgram.sender.get(), seq.sender.get()}) {
         for (const int backend_flag : kBothBackends) {
             for (const bool with_header : {false, true}) {
-                request req;
-                req.out_fd = out_fd;
-                req.in_fd = in.get();
-                req.nbytes = 100000;
-                req.flags = backend_flag;
-                if (with_header) {
-                    req.headers = headers;
-                }
-                const result r = send_file(req);
+                const result r =
+                    send_file({.out_fd = out_fd,
+                               .in_fd = in.get(),
+                               .nbytes = 100000,
+                               .headers = with_header ? std::span<const buffer>(headers)
+                                                      : std::span<const buffer>{},
+                               .flags = backend_flag});
                 EXPECT_EQ(r.error, EINVAL) << "out_fd " << out_fd << ": " << std::strerror(r.error);
                 EXPECT_EQ(r.bytes_sent, 0U);
             }
@@ -422,8 +374,8 @@ TEST(Fault, DatagramSocketIsRefused) {
     }
     char buf[16];
     EXPECT_EQ(::recv(udp_receiver.get(), buf, sizeof buf, MSG_DONTWAIT), -1) << "a datagram left";
-    EXPECT_EQ(::recv(dgram_b.get(), buf, sizeof buf, MSG_DONTWAIT), -1);
-    EXPECT_EQ(::recv(seq_b.get(), buf, sizeof buf, MSG_DONTWAIT), -1);
+    EXPECT_EQ(::recv(dgram.receiver.get(), buf, sizeof buf, MSG_DONTWAIT), -1);
+    EXPECT_EQ(::recv(seq.receiver.get(), buf, sizeof buf, MSG_DONTWAIT), -1);
 }
 
 // Item 18: the simple form as its header documents it: nbytes 0 is "to the end of the file",

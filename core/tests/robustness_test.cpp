@@ -34,45 +34,14 @@ namespace {
 
 constexpr int kSmallBuffer = 64 * 1024;
 
-class RobustnessTest : public ::testing::TestWithParam<backend> {
+class RobustnessTest : public backend_test {
   protected:
-    int backend_flags() const { return flags_for(GetParam()); }
     void send_through_a_full_socket(std::vector<std::string> headers, std::size_t file_size,
                                     std::vector<std::string> trailers);
     // A receiver that starts paused with a small buffer, so that a sender's buffers fill.
     static receiver_options paused_small_receiver() {
-        receiver_options options;
-        options.start_paused = true;
-        options.rcvbuf = kSmallBuffer;
-        return options;
+        return {.start_paused = true, .rcvbuf = kSmallBuffer};
     }
-    temp_dir dir_;
-};
-
-// Restores SIGPIPE's default disposition (the process dies on it) for one test and unblocks
-// it, so a send that lets the kernel raise SIGPIPE kills the test instead of passing.
-class default_sigpipe {
-  public:
-    default_sigpipe() {
-        struct sigaction dfl {};
-        dfl.sa_handler = SIG_DFL;
-        sigemptyset(&dfl.sa_mask);
-        EXPECT_EQ(::sigaction(SIGPIPE, &dfl, &old_action_), 0);
-        sigset_t pipe_set;
-        sigemptyset(&pipe_set);
-        sigaddset(&pipe_set, SIGPIPE);
-        EXPECT_EQ(::pthread_sigmask(SIG_UNBLOCK, &pipe_set, &old_mask_), 0);
-    }
-    default_sigpipe(const default_sigpipe&) = delete;
-    default_sigpipe& operator=(const default_sigpipe&) = delete;
-    ~default_sigpipe() {
-        ::pthread_sigmask(SIG_SETMASK, &old_mask_, nullptr);
-        ::sigaction(SIGPIPE, &old_action_, nullptr);
-    }
-
-  private:
-    struct sigaction old_action_ {};
-    sigset_t old_mask_{};
 };
 
 bool peer_gone(int error) {
@@ -124,13 +93,12 @@ void RobustnessTest::send_through_a_full_socket(std::vector<std::string> headers
     for (const auto& t : trailers) {
         trailer_buffers.push_back(as_buffer(t));
     }
-    request req;
-    req.out_fd = out.get();
-    req.in_fd = in.get();
-    req.nbytes = file_size;
-    req.headers = header_buffers;
-    req.trailers = trailer_buffers;
-    req.flags = backend_flags();
+    request req{.out_fd = out.get(),
+                .in_fd = in.get(),
+                .nbytes = file_size,
+                .headers = header_buffers,
+                .trailers = trailer_buffers,
+                .flags = backend_flags()};
 
     const result first = send_file(req);
     EXPECT_EQ(first.error, EAGAIN);
@@ -197,11 +165,9 @@ TEST_P(RobustnessTest, FilePositionAfterEAGAIN) {
     unique_fd out = receiver.connect_sender(kSmallBuffer);
     ASSERT_EQ(::fcntl(out.get(), F_SETFL, ::fcntl(out.get(), F_GETFL) | O_NONBLOCK), 0);
 
-    request req;
-    req.out_fd = out.get();
-    req.in_fd = in.get();
-    req.nbytes = 0;  // from the position to the end, recomputed on every call
-    req.flags = backend_flags() | SFB_USE_FILE_POSITION;
+    // nbytes 0: from the position to the end, recomputed on every call
+    const request req{
+        .out_fd = out.get(), .in_fd = in.get(), .flags = backend_flags() | SFB_USE_FILE_POSITION};
     const result first = send_file(req);
     ASSERT_EQ(first.error, EAGAIN);
     ASSERT_GT(first.file_bytes, 0U);
@@ -252,13 +218,11 @@ TEST_P(RobustnessTest, SparseFileAbove4GiB) {
     {
         loopback_receiver receiver;
         unique_fd out = receiver.connect_sender();
-        request req;
-        req.out_fd = out.get();
-        req.in_fd = file.get();
-        req.offset = kStart;
-        req.nbytes = kLength;
-        req.flags = backend_flags();
-        const result r = send_file(req);
+        const result r = send_file({.out_fd = out.get(),
+                                    .in_fd = file.get(),
+                                    .offset = kStart,
+                                    .nbytes = kLength,
+                                    .flags = backend_flags()});
         EXPECT_EQ(r.error, 0);
         EXPECT_EQ(r.bytes_sent, kLength);
         out.reset();
@@ -278,12 +242,10 @@ TEST_P(RobustnessTest, SparseFileAbove4GiB) {
         // nbytes 0 from just below the end: "to the end" computed with a 64-bit size.
         loopback_receiver receiver;
         unique_fd out = receiver.connect_sender();
-        request req;
-        req.out_fd = out.get();
-        req.in_fd = file.get();
-        req.offset = kFileSize - off_t{kTail};
-        req.flags = backend_flags();
-        const result r = send_file(req);
+        const result r = send_file({.out_fd = out.get(),
+                                    .in_fd = file.get(),
+                                    .offset = kFileSize - off_t{kTail},
+                                    .flags = backend_flags()});
         EXPECT_EQ(r.error, 0);
         EXPECT_EQ(r.bytes_sent, kTail);
         out.reset();
@@ -310,11 +272,7 @@ unique_fd over_2gib_file(const temp_dir& dir) {
 // Test 14 as pysendfile ran it: the whole file in 64 KiB calls, counted at the receiver.
 TEST_P(RobustnessTest, Over2GiBIn64KiBCalls) {
     unique_fd in = over_2gib_file(dir_);
-    receiver_options options;
-    options.store = false;
-    options.keep_last = kTailCheck;
-    options.read_size = 1024 * 1024;
-    loopback_receiver receiver(options);
+    loopback_receiver receiver({.store = false, .keep_last = kTailCheck, .read_size = 1024 * 1024});
     unique_fd out = receiver.connect_sender();
     const block_loop_end end = send_blocks(
         {.out_fd = out.get(), .in_fd = in.get(), .flags = backend_flags()}, 64 * 1024,
@@ -334,19 +292,14 @@ TEST_P(RobustnessTest, Over2GiBIn64KiBCalls) {
 TEST_P(RobustnessTest, Over2GiBInOneCall) {
     unique_fd in = over_2gib_file(dir_);
     {
-        receiver_options options;
-        options.store = false;
-        options.keep_last = kTailCheck + 3;
-        options.read_size = 1024 * 1024;
-        loopback_receiver receiver(options);
+        loopback_receiver receiver(
+            {.store = false, .keep_last = kTailCheck + 3, .read_size = 1024 * 1024});
         unique_fd out = receiver.connect_sender();
         const std::array trailers{as_buffer("END")};
-        request req;
-        req.out_fd = out.get();
-        req.in_fd = in.get();
-        req.trailers = trailers;
-        req.flags = backend_flags();
-        const result r = send_file(req);
+        const result r = send_file({.out_fd = out.get(),
+                                    .in_fd = in.get(),
+                                    .trailers = trailers,
+                                    .flags = backend_flags()});
         EXPECT_EQ(r.error, 0);
         EXPECT_EQ(r.file_bytes, static_cast<std::uint64_t>(kOver2GiB));
         EXPECT_EQ(r.bytes_sent, static_cast<std::uint64_t>(kOver2GiB) + 3);
@@ -360,13 +313,13 @@ TEST_P(RobustnessTest, Over2GiBInOneCall) {
     {
         loopback_receiver receiver;
         unique_fd out = receiver.connect_sender();
-        request req;
-        req.out_fd = out.get();
-        req.in_fd = in.get();
-        req.offset = (std::int64_t{2} << 30) - 512;
-        req.nbytes = 1024;
-        req.flags = backend_flags();
-        EXPECT_EQ(send_file(req).error, 0);
+        EXPECT_EQ(send_file({.out_fd = out.get(),
+                             .in_fd = in.get(),
+                             .offset = (std::int64_t{2} << 30) - 512,
+                             .nbytes = 1024,
+                             .flags = backend_flags()})
+                      .error,
+                  0);
         out.reset();
         ASSERT_TRUE(receiver.wait_until_done());
         EXPECT_TRUE(receiver.received() == pattern((std::uint64_t{2} << 30) - 512, 1024));
@@ -395,11 +348,9 @@ TEST_P(RobustnessTest, SignalsDuringABlockedSend) {
 
     constexpr std::size_t kSize = 4 * 1024 * 1024;
     unique_fd in = open_file(dir_.pattern_file("data", kSize));
-    receiver_options options;
-    options.rcvbuf = kSmallBuffer;
-    options.read_size = 16 * 1024;
-    options.pause_per_read = std::chrono::microseconds(500);
-    loopback_receiver receiver(options);
+    loopback_receiver receiver({.read_size = 16 * 1024,
+                                .pause_per_read = std::chrono::microseconds(500),
+                                .rcvbuf = kSmallBuffer});
     unique_fd out = receiver.connect_sender(kSmallBuffer);
     const std::array headers{as_buffer("begin:")};
     const std::array trailers{as_buffer(":end")};
@@ -412,13 +363,11 @@ TEST_P(RobustnessTest, SignalsDuringABlockedSend) {
     std::thread sender([&] {
         sender_thread = ::pthread_self();
         started.store(true);
-        request req;
-        req.out_fd = out.get();
-        req.in_fd = in.get();
-        req.headers = headers;
-        req.trailers = trailers;
-        req.flags = backend_flags();
-        r = send_file(req);
+        r = send_file({.out_fd = out.get(),
+                       .in_fd = in.get(),
+                       .headers = headers,
+                       .trailers = trailers,
+                       .flags = backend_flags()});
         sending.store(false);
     });
     std::thread signaller([&] {
@@ -455,22 +404,17 @@ TEST_P(RobustnessTest, SignalsDuringABlockedSend) {
 // SIGPIPE keeps its default action, which would kill the process; instead the call returns
 // EPIPE or ECONNRESET with the partial count, and later calls fail the same way.
 TEST_P(RobustnessTest, ReceiverClosesMidTransfer) {
-    const default_sigpipe sigpipe_kills;
+    const sigpipe_setup sigpipe_kills(sigpipe_setup::mode::kills);
     constexpr off_t kSize = 16 * 1024 * 1024;
     unique_fd in = sparse_file(dir_, "big", kSize);
-    receiver_options options;
-    options.store = false;
-    options.close_after = 256 * 1024;
-    options.rcvbuf = kSmallBuffer;
+    const receiver_options options{
+        .store = false, .close_after = 256 * 1024, .rcvbuf = kSmallBuffer};
     loopback_receiver receiver(options);
     unique_fd out = receiver.connect_sender(kSmallBuffer);
     const std::array trailers{as_buffer("never sent")};
 
-    request req;
-    req.out_fd = out.get();
-    req.in_fd = in.get();
-    req.trailers = trailers;
-    req.flags = backend_flags();
+    request req{
+        .out_fd = out.get(), .in_fd = in.get(), .trailers = trailers, .flags = backend_flags()};
     const result r = send_file(req);
     EXPECT_TRUE(peer_gone(r.error)) << std::strerror(r.error);
     EXPECT_GE(r.bytes_sent, options.close_after);
@@ -496,34 +440,18 @@ TEST_P(RobustnessTest, ReceiverClosesMidTransfer) {
 // kernel raised stays pending for the caller (the guard would have consumed it), which shows
 // the guard really was skipped. The emulation never raises one (MSG_NOSIGNAL).
 TEST_P(RobustnessTest, SigpipeIgnoredFlagSkipsTheGuard) {
-    sigset_t pipe_set;
-    sigemptyset(&pipe_set);
-    sigaddset(&pipe_set, SIGPIPE);
-    sigset_t old_mask;
-    ASSERT_EQ(::pthread_sigmask(SIG_BLOCK, &pipe_set, &old_mask), 0);
+    const sigpipe_setup blocked(sigpipe_setup::mode::blocked);
     unique_fd in = sparse_file(dir_, "big", 16 * 1024 * 1024);
-    receiver_options options;
-    options.store = false;
-    options.close_after = 64 * 1024;
-    options.rcvbuf = kSmallBuffer;
-    loopback_receiver receiver(options);
+    loopback_receiver receiver({.store = false, .close_after = 64 * 1024, .rcvbuf = kSmallBuffer});
     unique_fd out = receiver.connect_sender(kSmallBuffer);
-    request req;
-    req.out_fd = out.get();
-    req.in_fd = in.get();
-    req.nbytes = 16 * 1024 * 1024;
-    req.flags = backend_flags() | SFB_SIGPIPE_IGNORED;
+    const request req{.out_fd = out.get(),
+                      .in_fd = in.get(),
+                      .nbytes = 16 * 1024 * 1024,
+                      .flags = backend_flags() | SFB_SIGPIPE_IGNORED};
     const result r = send_file(req);
     EXPECT_TRUE(peer_gone(r.error)) << std::strerror(r.error);
     EXPECT_LT(r.bytes_sent, req.nbytes);
-    sigset_t pending;
-    ASSERT_EQ(::sigpending(&pending), 0);
-    const bool raised = sigismember(&pending, SIGPIPE) == 1;
-    if (raised) {
-        const timespec no_wait{};
-        EXPECT_EQ(::sigtimedwait(&pipe_set, nullptr, &no_wait), SIGPIPE);
-    }
-    ASSERT_EQ(::pthread_sigmask(SIG_SETMASK, &old_mask, nullptr), 0);
+    const bool raised = blocked.take_pending();
     if (GetParam() == backend::native && r.error == EPIPE) {
         EXPECT_TRUE(raised) << "the native call raised no SIGPIPE, or the library consumed it";
     }
@@ -535,34 +463,25 @@ TEST_P(RobustnessTest, SigpipeIgnoredFlagSkipsTheGuard) {
 
 // Invalid descriptors: -1 and a descriptor just closed, on either side.
 TEST_P(RobustnessTest, InvalidDescriptors) {
-    int pair[2];
-    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, pair), 0);
-    unique_fd sock(pair[0]);
-    unique_fd peer(pair[1]);
+    const fd_pair sockets = unix_pair(SOCK_STREAM);
+    const int sock = sockets.sender.get();
     unique_fd in = open_file(dir_.write_file("data", "abc"));
     const int closed = ::dup(in.get());
     ASSERT_GE(closed, 0);
     ASSERT_EQ(::close(closed), 0);  // no other thread runs here, so the number stays free
 
     const std::array<std::pair<int, int>, 4> cases{
-        {{-1, in.get()}, {sock.get(), -1}, {closed, in.get()}, {sock.get(), closed}}};
+        {{-1, in.get()}, {sock, -1}, {closed, in.get()}, {sock, closed}}};
     for (const auto& [out_fd, in_fd] : cases) {
-        request req;
-        req.out_fd = out_fd;
-        req.in_fd = in_fd;
-        req.flags = backend_flags();
-        const result r = send_file(req);
+        const result r = send_file({.out_fd = out_fd, .in_fd = in_fd, .flags = backend_flags()});
         EXPECT_EQ(r.error, EBADF) << "out " << out_fd << " in " << in_fd;
         EXPECT_EQ(r.bytes_sent, 0U);
     }
 
     // A file open for writing only cannot be sent from: EBADF, as sendfile(2) says.
     unique_fd write_only = open_file(dir_.path() / "data", O_WRONLY);
-    request req;
-    req.out_fd = sock.get();
-    req.in_fd = write_only.get();
-    req.flags = backend_flags();
-    const result r = send_file(req);
+    const result r =
+        send_file({.out_fd = sock, .in_fd = write_only.get(), .flags = backend_flags()});
     EXPECT_EQ(r.error, EBADF);
     EXPECT_EQ(r.bytes_sent, 0U);
 }
@@ -574,38 +493,26 @@ TEST_P(RobustnessTest, InputThatIsNotARegularFile) {
     unique_fd out = receiver.connect_sender();
     unique_fd directory(::open(dir_.path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     ASSERT_TRUE(directory);
-    int pipe_fds[2];
-    ASSERT_EQ(::pipe(pipe_fds), 0);
-    unique_fd pipe_read(pipe_fds[0]);
-    unique_fd pipe_write(pipe_fds[1]);
-    ASSERT_EQ(::write(pipe_write.get(), "pipe data", 9), 9);
-    int pair[2];
-    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, pair), 0);
-    unique_fd sock_a(pair[0]);
-    unique_fd sock_b(pair[1]);
-    ASSERT_EQ(::write(sock_b.get(), "sock data", 9), 9);
+    const fd_pair pipe = pipe_holding("pipe data");
+    const fd_pair sockets = unix_pair(SOCK_STREAM);
+    write_all(sockets.sender.get(), "sock data", "write to a socket");
 
     for (const int extra : {0, int{SFB_USE_FILE_POSITION}}) {
-        request req;
-        req.out_fd = out.get();
-        req.flags = backend_flags() | extra;
-        req.nbytes = 9;
+        request req{.out_fd = out.get(), .nbytes = 9, .flags = backend_flags() | extra};
         req.in_fd = directory.get();
         EXPECT_EQ(send_file(req).error, EISDIR);
-        req.in_fd = pipe_read.get();
+        req.in_fd = pipe.receiver.get();
         EXPECT_EQ(send_file(req).error, EINVAL);
-        req.in_fd = sock_a.get();
+        req.in_fd = sockets.receiver.get();
         EXPECT_EQ(send_file(req).error, EINVAL);
     }
-    out.reset();
-    ASSERT_TRUE(receiver.wait_until_done());
-    EXPECT_EQ(receiver.bytes_received(), 0U);
+    expect_nothing_arrived(out, receiver);
 }
 
 // A listening socket, or one never connected, as output: an error at once, no hang, and no
 // SIGPIPE (Linux's sendfile raises it here).
 TEST_P(RobustnessTest, SocketThatIsNotConnectedAsOutput) {
-    const default_sigpipe sigpipe_kills;
+    const sigpipe_setup sigpipe_kills(sigpipe_setup::mode::kills);
     loopback_receiver receiver;
     unique_fd connected = receiver.connect_sender();
     unique_fd listening(::socket(AF_INET, SOCK_STREAM, 0));
@@ -615,14 +522,11 @@ TEST_P(RobustnessTest, SocketThatIsNotConnectedAsOutput) {
     const std::array headers{as_buffer("header")};
     for (const int out_fd : {listening.get(), unconnected.get()}) {
         for (const bool with_header : {false, true}) {
-            request req;
-            req.out_fd = out_fd;
-            req.in_fd = in.get();
-            req.flags = backend_flags();
-            if (with_header) {
-                req.headers = headers;
-            }
-            const result r = send_file(req);
+            const result r = send_file({.out_fd = out_fd,
+                                        .in_fd = in.get(),
+                                        .headers = with_header ? std::span<const buffer>(headers)
+                                                               : std::span<const buffer>{},
+                                        .flags = backend_flags()});
             EXPECT_TRUE(r.error == EPIPE || r.error == ENOTCONN) << std::strerror(r.error);
             EXPECT_EQ(r.bytes_sent, 0U);
         }
@@ -639,15 +543,13 @@ TEST_P(RobustnessTest, FileShorterThanNbytes) {
     const std::array headers{as_buffer("HEAD")};
     const std::array trailers{as_buffer("TAIL")};
     for (const std::uint64_t nbytes : {std::uint64_t{500000}, UINT64_MAX}) {
-        request req;
-        req.out_fd = out.get();
-        req.in_fd = in.get();
-        req.offset = 1000;
-        req.nbytes = nbytes;
-        req.headers = headers;
-        req.trailers = trailers;
-        req.flags = backend_flags();
-        const result r = send_file(req);
+        const result r = send_file({.out_fd = out.get(),
+                                    .in_fd = in.get(),
+                                    .offset = 1000,
+                                    .nbytes = nbytes,
+                                    .headers = headers,
+                                    .trailers = trailers,
+                                    .flags = backend_flags()});
         EXPECT_EQ(r.error, ENODATA) << "nbytes " << nbytes;
         EXPECT_EQ(r.file_bytes, file.size() - 1000);
         EXPECT_EQ(r.bytes_sent, 4 + file.size() - 1000);
@@ -770,10 +672,9 @@ TEST(Example, SendFileProgram) {
     temp_dir dir;
     const std::string file = pattern(0, 300000);
     const auto path = dir.write_file("data", file);
-    int pair[2];
-    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, pair), 0);
-    unique_fd child_end(pair[0]);
-    unique_fd our_end(pair[1]);
+    fd_pair sockets = unix_pair(SOCK_STREAM);
+    unique_fd& child_end = sockets.sender;
+    const unique_fd& our_end = sockets.receiver;
 
     posix_spawn_file_actions_t actions;
     ASSERT_EQ(::posix_spawn_file_actions_init(&actions), 0);

@@ -1,5 +1,5 @@
-// Helpers shared by the test files: which backend a parameterised test runs against, and
-// reading a socket to its end.
+// Helpers shared by the test files: which backend a parameterised test runs against, the
+// fixture such tests share, checks of what a receiver got, and reading a socket to its end.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -13,6 +13,8 @@
 #include <vector>
 
 #include <sfb/sendfile.hpp>
+
+#include "test_support.h"
 
 namespace sfb::test {
 
@@ -29,6 +31,22 @@ inline void PrintTo(backend b, std::ostream* os) {
 
 inline std::string backend_test_name(const ::testing::TestParamInfo<backend>& info) {
     return info.param == backend::native ? "native" : "emulated";
+}
+
+// A test run against both backends (INSTANTIATE_TEST_SUITE_P with backend_test_name), with a
+// temporary directory for its files.
+class backend_test : public ::testing::TestWithParam<backend> {
+  protected:
+    int backend_flags() const { return flags_for(GetParam()); }
+    temp_dir dir_;
+};
+
+// Closes the sending side `out` and checks that `receiver` saw the end of the stream and not
+// one byte before it.
+inline void expect_nothing_arrived(unique_fd& out, loopback_receiver& receiver) {
+    out.reset();
+    ASSERT_TRUE(receiver.wait_until_done());
+    EXPECT_EQ(receiver.bytes_received(), 0U);
 }
 
 // Where a block loop stopped: the offset it reached and the call that ended it.

@@ -27,10 +27,8 @@
 namespace sfb::test {
 namespace {
 
-class SendfileTest : public ::testing::TestWithParam<backend> {
+class SendfileTest : public backend_test {
   protected:
-    int backend_flags() const { return flags_for(GetParam()); }
-
     // Sends one request over a fresh connection, closes it and returns the call's result;
     // what arrived is then in receiver_.
     result send_once(request req) {
@@ -57,7 +55,6 @@ class SendfileTest : public ::testing::TestWithParam<backend> {
         EXPECT_EQ(r.used_native, native ? 1 : 0);
     }
 
-    temp_dir dir_;
     loopback_receiver receiver_;
 };
 
@@ -93,11 +90,7 @@ TEST_P(SendfileTest, FromAnOffset) {
     constexpr std::size_t kSize = 1024 * 1024;
     constexpr std::size_t kOffset = kSize / 2 + 123;
     unique_fd in = open_file(dir_.pattern_file("data", kSize));
-    request req;
-    req.in_fd = in.get();
-    req.offset = kOffset;
-    req.nbytes = kSize - kOffset;
-    const result r = send_once(req);
+    const result r = send_once({.in_fd = in.get(), .offset = kOffset, .nbytes = kSize - kOffset});
     EXPECT_EQ(r.error, 0);
     EXPECT_EQ(r.bytes_sent, kSize - kOffset);
     expect_backend(r);
@@ -110,11 +103,7 @@ TEST_P(SendfileTest, OneHeader) {
     const std::string file = pattern(0, 100000);
     unique_fd in = open_file(dir_.write_file("data", file));
     const std::array headers{as_buffer(header)};
-    request req;
-    req.in_fd = in.get();
-    req.nbytes = file.size();
-    req.headers = headers;
-    const result r = send_once(req);
+    const result r = send_once({.in_fd = in.get(), .nbytes = file.size(), .headers = headers});
     EXPECT_EQ(r.error, 0);
     EXPECT_EQ(r.bytes_sent, header.size() + file.size());
     EXPECT_EQ(r.file_bytes, file.size());
@@ -127,10 +116,8 @@ TEST_P(SendfileTest, TwoHeaderBuffers) {
     const std::string file = pattern(0, 100000);
     unique_fd in = open_file(dir_.write_file("data", file));
     const std::array headers{as_buffer(first), as_buffer(second)};
-    request req;
-    req.in_fd = in.get();
-    req.headers = headers;  // nbytes 0: the whole file
-    const result r = send_once(req);
+    const result r =
+        send_once({.in_fd = in.get(), .headers = headers});  // nbytes 0: the whole file
     EXPECT_EQ(r.error, 0);
     EXPECT_EQ(r.bytes_sent, first.size() + second.size() + file.size());
     EXPECT_EQ(receiver_.received(), first + second + file);
@@ -140,11 +127,7 @@ TEST_P(SendfileTest, TwoHeaderBuffers) {
 TEST_P(SendfileTest, OneTrailer) {
     unique_fd in = open_file(dir_.write_file("data", "abcde"));
     const std::array trailers{as_buffer("12345")};
-    request req;
-    req.in_fd = in.get();
-    req.nbytes = 5;
-    req.trailers = trailers;
-    const result r = send_once(req);
+    const result r = send_once({.in_fd = in.get(), .nbytes = 5, .trailers = trailers});
     EXPECT_EQ(r.error, 0);
     EXPECT_EQ(r.bytes_sent, 10U);
     EXPECT_EQ(r.file_bytes, 5U);
@@ -154,10 +137,7 @@ TEST_P(SendfileTest, OneTrailer) {
 TEST_P(SendfileTest, TwoTrailerBuffers) {
     unique_fd in = open_file(dir_.write_file("data", "abcde"));
     const std::array trailers{as_buffer("12345"), as_buffer("67890")};
-    request req;
-    req.in_fd = in.get();
-    req.trailers = trailers;
-    const result r = send_once(req);
+    const result r = send_once({.in_fd = in.get(), .trailers = trailers});
     EXPECT_EQ(r.error, 0);
     EXPECT_EQ(r.bytes_sent, 15U);
     EXPECT_EQ(receiver_.received(), "abcde1234567890");
@@ -169,13 +149,11 @@ TEST_P(SendfileTest, HeadersAndTrailersTogether) {
     unique_fd in = open_file(dir_.write_file("data", file));
     const std::array headers{as_buffer("GET "), as_buffer(""), as_buffer("/x HTTP/1.0\r\n\r\n")};
     const std::array trailers{as_buffer("--"), as_buffer("end"), as_buffer("")};
-    request req;
-    req.in_fd = in.get();
-    req.offset = 1000;
-    req.nbytes = 200000;
-    req.headers = headers;
-    req.trailers = trailers;
-    const result r = send_once(req);
+    const result r = send_once({.in_fd = in.get(),
+                                .offset = 1000,
+                                .nbytes = 200000,
+                                .headers = headers,
+                                .trailers = trailers});
     EXPECT_EQ(r.error, 0);
     EXPECT_EQ(r.file_bytes, 200000U);
     EXPECT_EQ(r.bytes_sent, 4 + 15 + 200000 + 5U);
@@ -200,16 +178,14 @@ TEST_P(SendfileTest, AlreadySentResumesAnywhere) {
               7 + file_part + 3, std::uint64_t{whole.size()}}) {
             loopback_receiver receiver;
             unique_fd out = receiver.connect_sender();
-            request req;
-            req.out_fd = out.get();
-            req.in_fd = in.get();
-            req.offset = 10;
-            req.nbytes = file_part == 90000 ? 90000 : 0;
-            req.headers = headers;
-            req.trailers = trailers;
-            req.flags = backend_flags();
-            req.already_sent = skip;
-            const result r = send_file(req);
+            const result r = send_file({.out_fd = out.get(),
+                                        .in_fd = in.get(),
+                                        .offset = 10,
+                                        .nbytes = file_part == 90000 ? 90000U : 0U,
+                                        .headers = headers,
+                                        .trailers = trailers,
+                                        .flags = backend_flags(),
+                                        .already_sent = skip});
             out.reset();
             ASSERT_TRUE(receiver.wait_until_done());
             const std::string where =
@@ -227,12 +203,11 @@ TEST_P(SendfileTest, AlreadySentOutOfRange) {
     unique_fd in = open_file(dir_.write_file("data", "abcdefg"));
     const std::array headers{as_buffer("hh")};
     unique_fd out = receiver_.connect_sender();
-    request req;
-    req.out_fd = out.get();
-    req.in_fd = in.get();
-    req.headers = headers;
-    req.flags = backend_flags();
-    req.already_sent = 2 + 7 + 1;
+    request req{.out_fd = out.get(),
+                .in_fd = in.get(),
+                .headers = headers,
+                .flags = backend_flags(),
+                .already_sent = 2 + 7 + 1};
     result r = send_file(req);
     EXPECT_EQ(r.error, EINVAL);
     EXPECT_EQ(r.bytes_sent, 0U);
@@ -311,21 +286,17 @@ TEST_P(SendfileTest, OffsetPastTheEnd) {
     for (const std::uint64_t nbytes : {std::uint64_t{4096}, std::uint64_t{0}}) {
         loopback_receiver receiver;
         unique_fd out = receiver.connect_sender();
-        request req;
-        req.out_fd = out.get();
-        req.in_fd = in.get();
-        req.offset = 8192;
-        req.nbytes = nbytes;
-        req.headers = headers;
-        req.trailers = trailers;
-        req.flags = backend_flags();
-        const result r = send_file(req);
+        const result r = send_file({.out_fd = out.get(),
+                                    .in_fd = in.get(),
+                                    .offset = 8192,
+                                    .nbytes = nbytes,
+                                    .headers = headers,
+                                    .trailers = trailers,
+                                    .flags = backend_flags()});
         EXPECT_EQ(r.error, ENODATA) << "nbytes " << nbytes;
         EXPECT_EQ(r.bytes_sent, 0U);
         EXPECT_EQ(r.file_bytes, 0U);
-        out.reset();
-        ASSERT_TRUE(receiver.wait_until_done());
-        EXPECT_EQ(receiver.bytes_received(), 0U);
+        ASSERT_NO_FATAL_FAILURE(expect_nothing_arrived(out, receiver));
     }
 }
 
@@ -335,12 +306,8 @@ TEST_P(SendfileTest, OffsetAtTheEnd) {
     unique_fd in = open_file(dir_.write_file("data", "0123456789"));
     const std::array headers{as_buffer("H")};
     const std::array trailers{as_buffer("T")};
-    request req;
-    req.in_fd = in.get();
-    req.offset = 10;
-    req.nbytes = 5;
-    req.headers = headers;
-    req.trailers = trailers;
+    request req{
+        .in_fd = in.get(), .offset = 10, .nbytes = 5, .headers = headers, .trailers = trailers};
     const result r = send_once(req);
     EXPECT_EQ(r.error, ENODATA);
     EXPECT_EQ(r.bytes_sent, 1U);
@@ -365,20 +332,16 @@ TEST_P(SendfileTest, NegativeOffset) {
     unique_fd in = open_file(dir_.write_file("data", "abc"));
     const std::array headers{as_buffer("header")};
     for (const std::int64_t offset : {std::int64_t{-1}, std::int64_t{INT64_MIN}}) {
-        request req;
-        req.in_fd = in.get();
-        req.offset = offset;
-        req.headers = headers;
         loopback_receiver receiver;
         unique_fd out = receiver.connect_sender();
-        req.out_fd = out.get();
-        req.flags = backend_flags();
-        const result r = send_file(req);
+        const result r = send_file({.out_fd = out.get(),
+                                    .in_fd = in.get(),
+                                    .offset = offset,
+                                    .headers = headers,
+                                    .flags = backend_flags()});
         EXPECT_EQ(r.error, EINVAL);
         EXPECT_EQ(r.bytes_sent, 0U);
-        out.reset();
-        ASSERT_TRUE(receiver.wait_until_done());
-        EXPECT_EQ(receiver.bytes_received(), 0U);
+        ASSERT_NO_FATAL_FAILURE(expect_nothing_arrived(out, receiver));
     }
 }
 
@@ -408,9 +371,8 @@ TEST_P(SendfileTest, SevenByteFileAtOffset4096) {
 TEST_P(SendfileTest, EmptyFile) {
     unique_fd in = open_file(dir_.write_file("data", ""));
     const std::array trailers{as_buffer("T")};
-    request req;
-    req.in_fd = in.get();
-    req.trailers = trailers;  // nbytes 0: the whole (empty) file, then the trailer
+    // nbytes 0: the whole (empty) file, then the trailer
+    request req{.in_fd = in.get(), .trailers = trailers};
     const result r = send_once(req);
     EXPECT_EQ(r.error, 0);
     EXPECT_EQ(r.bytes_sent, 1U);
@@ -439,13 +401,11 @@ TEST_P(SendfileTest, FilePositionAdvancesToTheEnd) {
     int calls = 0;
     for (;; ++calls) {
         ASSERT_LT(calls, 100) << "the file position did not advance";
-        request req;
-        req.out_fd = out.get();
-        req.in_fd = in.get();
-        req.offset = 123456789;  // ignored with SFB_USE_FILE_POSITION
-        req.nbytes = 4096;
-        req.flags = backend_flags() | SFB_USE_FILE_POSITION;
-        const result r = send_file(req);
+        const result r = send_file({.out_fd = out.get(),
+                                    .in_fd = in.get(),
+                                    .offset = 123456789,  // ignored with SFB_USE_FILE_POSITION
+                                    .nbytes = 4096,
+                                    .flags = backend_flags() | SFB_USE_FILE_POSITION});
         total += r.bytes_sent;
         EXPECT_EQ(::lseek(in.get(), 0, SEEK_CUR), static_cast<off_t>(1000 + total));
         if (r.error == ENODATA) {
@@ -465,10 +425,7 @@ TEST_P(SendfileTest, FilePositionWithNbytesZero) {
     const std::string file = pattern(0, 50000);
     unique_fd in = open_file(dir_.write_file("data", file));
     ASSERT_EQ(::lseek(in.get(), 30000, SEEK_SET), 30000);
-    request req;
-    req.in_fd = in.get();
-    req.flags = SFB_USE_FILE_POSITION;
-    const result r = send_once(req);
+    const result r = send_once({.in_fd = in.get(), .flags = SFB_USE_FILE_POSITION});
     EXPECT_EQ(r.error, 0);
     EXPECT_EQ(r.bytes_sent, 20000U);
     EXPECT_EQ(::lseek(in.get(), 0, SEEK_CUR), 50000);
@@ -480,11 +437,8 @@ TEST_P(SendfileTest, FilePositionPastTheEnd) {
     unique_fd in = open_file(dir_.write_file("data", "abc"));
     ASSERT_EQ(::lseek(in.get(), 100, SEEK_SET), 100);
     const std::array headers{as_buffer("header")};
-    request req;
-    req.in_fd = in.get();
-    req.headers = headers;
-    req.flags = SFB_USE_FILE_POSITION;
-    const result r = send_once(req);
+    const result r =
+        send_once({.in_fd = in.get(), .headers = headers, .flags = SFB_USE_FILE_POSITION});
     EXPECT_EQ(r.error, ENODATA);
     EXPECT_EQ(r.bytes_sent, 0U);
     EXPECT_EQ(receiver_.bytes_received(), 0U);
@@ -495,11 +449,7 @@ TEST_P(SendfileTest, FilePositionPastTheEnd) {
 TEST_P(SendfileTest, ExplicitOffsetLeavesThePositionAlone) {
     unique_fd in = open_file(dir_.pattern_file("data", 10000));
     ASSERT_EQ(::lseek(in.get(), 42, SEEK_SET), 42);
-    request req;
-    req.in_fd = in.get();
-    req.offset = 500;
-    req.nbytes = 5000;
-    const result r = send_once(req);
+    const result r = send_once({.in_fd = in.get(), .offset = 500, .nbytes = 5000});
     EXPECT_EQ(r.error, 0);
     EXPECT_EQ(::lseek(in.get(), 0, SEEK_CUR), 42);
     EXPECT_TRUE(receiver_.received() == pattern(500, 5000));
@@ -528,28 +478,21 @@ TEST_P(SendfileTest, OsFlagsWithoutSupport) {
     unique_fd in = open_file(dir_.write_file("data", "abc"));
     unique_fd out = receiver_.connect_sender();
     for (const int flag : {SFB_NODISKIO, SFB_MNOWAIT, SFB_SYNC, SFB_NOCACHE}) {
-        request req;
-        req.out_fd = out.get();
-        req.in_fd = in.get();
-        req.flags = backend_flags() | flag;
-        const result r = send_file(req);
+        const result r =
+            send_file({.out_fd = out.get(), .in_fd = in.get(), .flags = backend_flags() | flag});
         EXPECT_EQ(r.error, ENOTSUP) << "flag " << flag;
         EXPECT_EQ(r.bytes_sent, 0U);
     }
-    out.reset();
-    ASSERT_TRUE(receiver_.wait_until_done());
-    EXPECT_EQ(receiver_.bytes_received(), 0U);
+    expect_nothing_arrived(out, receiver_);
 }
 
 TEST_P(SendfileTest, UnknownFlags) {
     unique_fd in = open_file(dir_.write_file("data", "abc"));
     unique_fd out = receiver_.connect_sender();
     for (const int flag : {1 << 3, 1 << 7, 1 << 12, 1 << 30, -1}) {
-        request req;
-        req.out_fd = out.get();
-        req.in_fd = in.get();
-        req.flags = backend_flags() | flag;
-        EXPECT_EQ(send_file(req).error, EINVAL) << "flags " << req.flags;
+        const int flags = backend_flags() | flag;
+        EXPECT_EQ(send_file({.out_fd = out.get(), .in_fd = in.get(), .flags = flags}).error, EINVAL)
+            << "flags " << flags;
     }
 }
 
@@ -581,25 +524,21 @@ TEST_P(SendfileTest, BadBuffers) {
 
 // A Unix stream socket works as out too (there TCP_CORK does not exist and must not matter).
 TEST_P(SendfileTest, UnixStreamSocket) {
-    int pair[2];
-    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, pair), 0);
-    unique_fd sender(pair[0]);
-    unique_fd reader(pair[1]);
+    fd_pair sockets = unix_pair(SOCK_STREAM);
+    unique_fd& sender = sockets.sender;
     unique_fd in = open_file(dir_.write_file("data", "unix file"));
     const std::array headers{as_buffer("<")};
     const std::array trailers{as_buffer(">")};
-    request req;
-    req.out_fd = sender.get();
-    req.in_fd = in.get();
-    req.headers = headers;
-    req.trailers = trailers;
-    req.flags = backend_flags();
-    const result r = send_file(req);
+    const result r = send_file({.out_fd = sender.get(),
+                                .in_fd = in.get(),
+                                .headers = headers,
+                                .trailers = trailers,
+                                .flags = backend_flags()});
     EXPECT_EQ(r.error, 0);
     EXPECT_EQ(r.bytes_sent, 11U);
     expect_backend(r);
     sender.reset();
-    EXPECT_EQ(read_all(reader.get()), "<unix file>");
+    EXPECT_EQ(read_all(sockets.receiver.get()), "<unix file>");
 }
 
 #ifdef __linux__
@@ -612,15 +551,14 @@ TEST_P(SendfileTest, NothingHeldBackAfterAnEarlyEnd) {
     const std::array headers{as_buffer("H")};
     const std::array trailers{as_buffer("T")};
     for (const std::int64_t offset : {0, 7}) {
-        request req;
-        req.out_fd = out.get();
-        req.in_fd = in.get();
-        req.offset = offset;
-        req.nbytes = 100;
-        req.headers = headers;
-        req.trailers = offset == 0 ? std::span<const buffer>{} : std::span(trailers);
-        req.flags = backend_flags();
-        const result r = send_file(req);
+        const result r =
+            send_file({.out_fd = out.get(),
+                       .in_fd = in.get(),
+                       .offset = offset,
+                       .nbytes = 100,
+                       .headers = headers,
+                       .trailers = offset == 0 ? std::span<const buffer>{} : std::span(trailers),
+                       .flags = backend_flags()});
         EXPECT_EQ(r.error, ENODATA);
         int not_sent = -1;  // bytes queued but never transmitted (tcp(7), SIOCOUTQNSD)
         ASSERT_EQ(::ioctl(out.get(), SIOCOUTQNSD, &not_sent), 0);
@@ -640,13 +578,11 @@ TEST_P(SendfileTest, CallerCorkIsLeftAlone) {
     ASSERT_EQ(::setsockopt(out.get(), IPPROTO_TCP, TCP_CORK, &on, sizeof on), 0);
     const std::array headers{as_buffer("<")};
     const std::array trailers{as_buffer(">")};
-    request req;
-    req.out_fd = out.get();
-    req.in_fd = in.get();
-    req.headers = headers;
-    req.trailers = trailers;
-    req.flags = backend_flags();
-    const result r = send_file(req);
+    const result r = send_file({.out_fd = out.get(),
+                                .in_fd = in.get(),
+                                .headers = headers,
+                                .trailers = trailers,
+                                .flags = backend_flags()});
     EXPECT_EQ(r.error, 0);
     EXPECT_EQ(r.bytes_sent, 6U);
     int corked = 0;

@@ -5,8 +5,11 @@
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include <ctime>
 
 #include <cerrno>
 #include <cstdlib>
@@ -35,6 +38,38 @@ void unique_fd::reset(int fd) {
         ::close(fd_);  // never retried: the descriptor is gone even when close() fails
     }
     fd_ = fd;
+}
+
+void write_all(int fd, std::string_view bytes, const std::string& what) {
+    std::size_t done = 0;
+    while (done < bytes.size()) {
+        const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            throw std::system_error(errno, std::generic_category(), what);
+        }
+        done += static_cast<std::size_t>(n);
+    }
+}
+
+fd_pair unix_pair(int type) {
+    int fds[2];
+    if (::socketpair(AF_UNIX, type | SOCK_CLOEXEC, 0, fds) != 0) {
+        throw std::system_error(errno, std::generic_category(), "socketpair");
+    }
+    return fd_pair{unique_fd(fds[0]), unique_fd(fds[1])};
+}
+
+fd_pair pipe_holding(std::string_view bytes) {
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) != 0) {
+        throw std::system_error(errno, std::generic_category(), "pipe");
+    }
+    fd_pair ends{unique_fd(fds[1]), unique_fd(fds[0])};
+    write_all(ends.sender.get(), bytes, "write to a pipe");
+    return ends;
 }
 
 unsigned char pattern_byte(std::uint64_t offset, unsigned seed) {
@@ -75,17 +110,7 @@ std::filesystem::path temp_dir::write_file(const std::string& name,
     if (!fd) {
         throw std::system_error(errno, std::generic_category(), "create " + file.string());
     }
-    std::size_t done = 0;
-    while (done < content.size()) {
-        const ssize_t n = ::write(fd.get(), content.data() + done, content.size() - done);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n <= 0) {
-            throw std::system_error(errno, std::generic_category(), "write " + file.string());
-        }
-        done += static_cast<std::size_t>(n);
-    }
+    write_all(fd.get(), content, "write " + file.string());
     return file;
 }
 
@@ -98,6 +123,55 @@ unique_fd open_file(const std::filesystem::path& path, int flags) {
     unique_fd fd(::open(path.c_str(), flags | O_CLOEXEC));
     EXPECT_TRUE(fd) << "open " << path << ": " << std::strerror(errno);
     return fd;
+}
+
+namespace {
+
+sigset_t sigpipe_set() {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGPIPE);
+    return set;
+}
+
+}  // namespace
+
+sigpipe_setup::sigpipe_setup(mode m) {
+    struct sigaction dfl {};
+    dfl.sa_handler = SIG_DFL;
+    sigemptyset(&dfl.sa_mask);
+    // `blocked` leaves the disposition alone, and reads it only to restore it as it was.
+    EXPECT_EQ(::sigaction(SIGPIPE, m == mode::kills ? &dfl : nullptr, &old_action_), 0);
+    const sigset_t pipe_set = sigpipe_set();
+    EXPECT_EQ(::pthread_sigmask(m == mode::kills ? SIG_UNBLOCK : SIG_BLOCK, &pipe_set, &old_mask_),
+              0);
+}
+
+sigpipe_setup::~sigpipe_setup() {
+    ::pthread_sigmask(SIG_SETMASK, &old_mask_, nullptr);
+    ::sigaction(SIGPIPE, &old_action_, nullptr);
+}
+
+bool sigpipe_setup::take_pending() {
+    if (!sigpipe_pending()) {
+        return false;
+    }
+    const sigset_t pipe_set = sigpipe_set();
+    const timespec no_wait{};
+    EXPECT_EQ(::sigtimedwait(&pipe_set, nullptr, &no_wait), SIGPIPE);
+    return true;
+}
+
+bool sigpipe_blocked() {
+    sigset_t mask;
+    EXPECT_EQ(::pthread_sigmask(SIG_BLOCK, nullptr, &mask), 0);
+    return sigismember(&mask, SIGPIPE) == 1;
+}
+
+bool sigpipe_pending() {
+    sigset_t pending;
+    EXPECT_EQ(::sigpending(&pending), 0);
+    return sigismember(&pending, SIGPIPE) == 1;
 }
 
 namespace {
@@ -246,22 +320,25 @@ void loopback_receiver::run(int listener_fd) {
         std::lock_guard lock(mutex_);
         return stopping_;
     };
-    const auto drain_wake = [this] {
+    // A wake-up is either a stop or a resume(): empties the pipe, and on a stop ends the
+    // thread's work (finish) and returns true.
+    const auto woken_to_stop = [&] {
         char sink[16];
         while (::read(wake_read_.get(), sink, sizeof sink) > 0) {
         }
+        if (stop_requested()) {
+            finish("");
+            return true;
+        }
+        return false;
     };
 
-    // A wake-up here is either a stop or an early resume(); only a stop ends the wait.
+    // Before the connection a resume() changes nothing; only a stop ends the wait.
     int ready = 2;
     while (ready == 2) {
         ready = poll_one(listener.get(), POLLIN, wake_read_.get(), kIoTimeout);
-        if (ready == 2) {
-            drain_wake();
-            if (stop_requested()) {
-                finish("");
-                return;
-            }
+        if (ready == 2 && woken_to_stop()) {
+            return;
         }
     }
     if (ready != 1) {
@@ -284,18 +361,18 @@ void loopback_receiver::run(int listener_fd) {
         }
         if (paused) {
             ready = poll_one(wake_read_.get(), POLLIN, wake_read_.get(), kIoTimeout);
-            drain_wake();
-            if (ready == 0 || stop_requested()) {
-                finish(ready == 0 ? "never resumed" : "");
+            if (ready == 0) {
+                finish("never resumed");
+                return;
+            }
+            if (woken_to_stop()) {
                 return;
             }
             continue;
         }
         ready = poll_one(conn.get(), POLLIN, wake_read_.get(), kIoTimeout);
         if (ready == 2) {
-            drain_wake();
-            if (stop_requested()) {
-                finish("");
+            if (woken_to_stop()) {
                 return;
             }
             continue;

@@ -1,8 +1,10 @@
-// Small pieces every core test uses: an owning file descriptor, temporary files with a
-// checkable byte pattern, and a loopback receiver thread that stores or counts what arrives.
-// Everything is real: real files in a temporary directory, real TCP sockets on 127.0.0.1.
+// Small pieces every core test uses (tests/foreign's included): an owning file descriptor,
+// temporary files with a checkable byte pattern, SIGPIPE set up as a test needs it, and a
+// loopback receiver thread that stores or counts what arrives. Everything is real: real files
+// in a temporary directory, real TCP sockets on 127.0.0.1.
 #pragma once
 
+#include <signal.h>
 #include <sys/types.h>
 
 #include <chrono>
@@ -37,6 +39,23 @@ class unique_fd {
     int fd_ = -1;
 };
 
+// Two connected descriptors: what goes into `sender` comes out of `receiver`.
+struct fd_pair {
+    unique_fd sender;
+    unique_fd receiver;
+};
+
+// An AF_UNIX socket pair of `type` (SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET); throws
+// std::system_error when it cannot be made.
+fd_pair unix_pair(int type);
+
+// A pipe whose read end (`receiver`) already holds `bytes`.
+fd_pair pipe_holding(std::string_view bytes);
+
+// Writes every byte of `bytes` to `fd`, resuming after short writes and EINTR; throws
+// std::system_error naming `what` when a write fails.
+void write_all(int fd, std::string_view bytes, const std::string& what);
+
 // The byte expected at `offset` of a pattern file made with `seed`. It depends on the absolute
 // offset and does not repeat at any power-of-two period, so a byte sent from the wrong offset
 // (a 32-bit truncation, an off-by-one resume) does not match.
@@ -65,6 +84,31 @@ class temp_dir {
 
 // Opens `path` with `flags` (O_RDONLY by default); fails the calling test when it cannot.
 unique_fd open_file(const std::filesystem::path& path, int flags = 0);
+
+// Sets SIGPIPE up for one test, and restores its disposition and the thread's signal mask
+// after. `kills`: the default disposition (the process dies on it), unblocked, so a send that
+// lets the kernel raise SIGPIPE kills the test instead of passing. `blocked`: blocked in the
+// calling thread, as a caller that keeps it blocked itself does (servers).
+class sigpipe_setup {
+  public:
+    enum class mode { kills, blocked };
+    explicit sigpipe_setup(mode m);
+    sigpipe_setup(const sigpipe_setup&) = delete;
+    sigpipe_setup& operator=(const sigpipe_setup&) = delete;
+    ~sigpipe_setup();
+
+    // Takes a pending SIGPIPE off the pending set; returns whether there was one.
+    static bool take_pending();
+
+  private:
+    struct sigaction old_action_ {};
+    sigset_t old_mask_{};
+};
+
+// Whether SIGPIPE is blocked in the calling thread now.
+bool sigpipe_blocked();
+// Whether a SIGPIPE is pending now, for the thread or the process.
+bool sigpipe_pending();
 
 // Timeouts that turn a hang into a failure. Generous, because sanitizer builds on a busy
 // 2-core machine are slow; a passing test never waits for them.

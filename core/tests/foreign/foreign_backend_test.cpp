@@ -1,7 +1,7 @@
 // The FreeBSD, DragonFly, macOS, Solaris and AIX backends, run on Linux against simulations of
 // their systems' calls (sim.h). The same cases run once per system: each test program links
 // the real dispatcher and emulation, one backend and that system's simulated call, and the
-// expectations that differ between systems come from sim::traits().
+// expectations that differ between systems come from sim::traits.
 //
 // Every case sends real bytes over a real socket and checks them at the receiver; every case
 // also checks, after the fact, that the backend used the call the way its contract says
@@ -64,20 +64,11 @@ struct outcome {
 
 outcome send_once(socket_pair pair, int file_fd, std::int64_t offset, std::uint64_t nbytes,
                   const std::vector<std::string>& headers, const std::vector<std::string>& trailers,
-                  int flags = 0) {
-    receiver rx(std::move(pair.receiver));
+                  int flags = 0, receiver::options rx_options = {}) {
+    receiver rx(std::move(pair.receiver), rx_options);
     const std::vector<sfb_buffer> h = buffers(headers);
     const std::vector<sfb_buffer> t = buffers(trailers);
-    sfb_request req{};
-    req.out_fd = pair.sender.get();
-    req.in_fd = file_fd;
-    req.offset = offset;
-    req.nbytes = nbytes;
-    req.headers = h.data();
-    req.header_count = h.size();
-    req.trailers = t.data();
-    req.trailer_count = t.size();
-    req.flags = flags;
+    const sfb_request req = make_request(pair.sender.get(), file_fd, offset, nbytes, h, t, flags);
     outcome out;
     (void)sfb_sendfile(&req, &out.result);
     ::shutdown(pair.sender.get(), SHUT_WR);
@@ -103,10 +94,10 @@ class ForeignBackend : public ::testing::Test {
             EXPECT_FALSE(c.to_eof);
             EXPECT_GT(c.count, 0u);
             EXPECT_EQ(c.trailer_buffers, 0u);
-            EXPECT_LE(c.header_buffers, sim::traits().max_headers_in_call);
+            EXPECT_LE(c.header_buffers, sim::traits.max_headers_in_call);
             EXPECT_LE(c.header_bytes, kMaxHeaderBytesInCall);
             EXPECT_LE(c.header_bytes + c.count, kMaxPerCall);
-            EXPECT_EQ(c.flags, sim::traits().call_flags(request_flags_));
+            EXPECT_EQ(c.flags, sim::traits.call_flags(request_flags_));
             if (i > 0 && calls[i - 1].moved > 0) {
                 const sim::call_record& prev = calls[i - 1];
                 EXPECT_EQ(c.offset,
@@ -173,7 +164,7 @@ TEST_P(ForeignTransfer, HeadersFileAndTrailersArriveExactly) {
 
     const std::vector<sim::call_record>& calls = sim::calls();
     ASSERT_FALSE(calls.empty());
-    const bool headers_ride = sim::traits().max_headers_in_call >= kHeaders.size();
+    const bool headers_ride = sim::traits.max_headers_in_call >= kHeaders.size();
     const std::uint64_t header_bytes = concat(kHeaders).size();
     EXPECT_EQ(calls.front().header_bytes, headers_ride ? header_bytes : 0);
     std::uint64_t moved = 0;
@@ -246,8 +237,8 @@ INSTANTIATE_TEST_SUITE_P(Misbehaving, ForeignTransfer, ::testing::ValuesIn(kMisb
                          });
 
 TEST_F(ForeignBackend, NameAndCapabilities) {
-    EXPECT_STREQ(sfb_backend_name(), sim::traits().backend);
-    EXPECT_EQ(sfb_capabilities(), sim::traits().capabilities);
+    EXPECT_STREQ(sfb_backend_name(), sim::traits.backend);
+    EXPECT_EQ(sfb_capabilities(), sim::traits.capabilities);
 }
 
 // pysendfile's test 8: past the end there is nothing to send, and nothing arrives.
@@ -334,36 +325,26 @@ TEST_F(ForeignBackend, RealFullSocketResumesUntilComplete) {
     EXPECT_FALSE(sent.resumed_after.empty());
 }
 
+// Sends the whole file, after `headers`, over a TCP connection with small buffers whose receiver
+// goes away after 64 KiB.
+outcome send_to_departing_peer(int file_fd, const std::vector<std::string>& headers) {
+    socket_pair pair = tcp_pair();
+    small_buffers(pair);
+    return send_once(std::move(pair), file_fd, 0, file_content().size(), headers, {}, 0,
+                     {.close_after = 64 * 1024});
+}
+
 // A peer that goes away mid-transfer gives EPIPE or ECONNRESET with the bytes that went out
 // counted, and the process lives: SIGPIPE keeps its default action (death) here, and the
 // Solaris and AIX simulations raise it as those kernels do.
 TEST_F(ForeignBackend, PeerGoneGivesEpipeAndTheProcessLives) {
-    struct sigaction dfl {};
-    dfl.sa_handler = SIG_DFL;
-    struct sigaction old {};
-    ASSERT_EQ(::sigaction(SIGPIPE, &dfl, &old), 0);
+    const sigpipe_setup sigpipe_kills(sigpipe_setup::mode::kills);
     const unique_fd file = temp_file(file_content());
-    socket_pair pair = tcp_pair();
-    small_buffers(pair);
-    receiver rx(std::move(pair.receiver), {.close_after = 64 * 1024});
-    const std::vector<sfb_buffer> h = buffers(kHeaders);
-    sfb_request req{};
-    req.out_fd = pair.sender.get();
-    req.in_fd = file.get();
-    req.nbytes = file_content().size();
-    req.headers = h.data();
-    req.header_count = h.size();
-    sfb_result r{};
-    (void)sfb_sendfile(&req, &r);
-    const std::string received = rx.finish();
-    ::sigaction(SIGPIPE, &old, nullptr);
-
-    EXPECT_TRUE(r.error == EPIPE || r.error == ECONNRESET) << r.error;
-    EXPECT_LT(r.file_bytes, file_content().size());
-    EXPECT_GE(r.bytes_sent, received.size());
-    sigset_t pending;
-    ASSERT_EQ(::sigpending(&pending), 0);
-    EXPECT_EQ(sigismember(&pending, SIGPIPE), 0);
+    const outcome out = send_to_departing_peer(file.get(), kHeaders);
+    EXPECT_TRUE(out.result.error == EPIPE || out.result.error == ECONNRESET) << out.result.error;
+    EXPECT_LT(out.result.file_bytes, file_content().size());
+    EXPECT_GE(out.result.bytes_sent, out.received.size());
+    EXPECT_FALSE(sfb::test::sigpipe_pending());
     const std::vector<sim::call_record>& calls = sim::calls();
     EXPECT_TRUE(std::any_of(calls.begin(), calls.end(), [](const sim::call_record& c) {
         return c.error == EPIPE || c.error == ECONNRESET;
@@ -372,30 +353,12 @@ TEST_F(ForeignBackend, PeerGoneGivesEpipeAndTheProcessLives) {
 
 // A caller that blocks SIGPIPE itself keeps it blocked, and finds no SIGPIPE of ours pending.
 TEST_F(ForeignBackend, PeerGoneWithSigpipeBlockedLeavesNothingPending) {
-    sigset_t pipe_set;
-    sigemptyset(&pipe_set);
-    sigaddset(&pipe_set, SIGPIPE);
-    sigset_t old;
-    ASSERT_EQ(::pthread_sigmask(SIG_BLOCK, &pipe_set, &old), 0);
+    const sigpipe_setup blocked(sigpipe_setup::mode::blocked);
     const unique_fd file = temp_file(file_content());
-    socket_pair pair = tcp_pair();
-    small_buffers(pair);
-    receiver rx(std::move(pair.receiver), {.close_after = 64 * 1024});
-    sfb_request req{};
-    req.out_fd = pair.sender.get();
-    req.in_fd = file.get();
-    req.nbytes = file_content().size();
-    sfb_result r{};
-    (void)sfb_sendfile(&req, &r);
-    (void)rx.finish();
-    sigset_t mask;
-    sigset_t pending;
-    ASSERT_EQ(::pthread_sigmask(SIG_BLOCK, nullptr, &mask), 0);
-    ASSERT_EQ(::sigpending(&pending), 0);
-    ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
-    EXPECT_TRUE(r.error == EPIPE || r.error == ECONNRESET) << r.error;
-    EXPECT_EQ(sigismember(&mask, SIGPIPE), 1);
-    EXPECT_EQ(sigismember(&pending, SIGPIPE), 0);
+    const outcome out = send_to_departing_peer(file.get(), {});
+    EXPECT_TRUE(out.result.error == EPIPE || out.result.error == ECONNRESET) << out.result.error;
+    EXPECT_TRUE(sfb::test::sigpipe_blocked());
+    EXPECT_FALSE(sfb::test::sigpipe_pending());
 }
 
 // FreeBSD maps each SFB_* flag to its SF_* flag (ExpectCallsKeepTheContract checks every call's
@@ -403,7 +366,7 @@ TEST_F(ForeignBackend, PeerGoneWithSigpipeBlockedLeavesNothingPending) {
 // before anything is sent.
 TEST_F(ForeignBackend, OsFlagsMapOrAreRefused) {
     const unique_fd file = temp_file(file_content());
-    const bool honoured = (sim::traits().capabilities & SFB_CAP_FLAGS) != 0;
+    const bool honoured = (sim::traits.capabilities & SFB_CAP_FLAGS) != 0;
     const int all = SFB_NODISKIO | SFB_MNOWAIT | SFB_SYNC | SFB_NOCACHE;
     for (const int flags : {+SFB_NODISKIO, +SFB_MNOWAIT, +SFB_SYNC, +SFB_NOCACHE, all}) {
         SCOPED_TRACE("flags " + std::to_string(flags));
@@ -428,7 +391,7 @@ TEST_F(ForeignBackend, OsFlagsMapOrAreRefused) {
 // FreeBSD's SF_NODISKIO meeting busy pages: EBUSY with the partial count, and calling again
 // completes the transfer. Systems without the flag refuse it before anything moves.
 TEST_F(ForeignBackend, BusyPagesUnderNoDiskIoResume) {
-    if ((sim::traits().capabilities & SFB_CAP_FLAGS) == 0) {
+    if ((sim::traits.capabilities & SFB_CAP_FLAGS) == 0) {
         const unique_fd file = temp_file(file_content());
         const outcome out = send_once(tcp_pair(), file.get(), 0, 0, kHeaders, {}, SFB_NODISKIO);
         EXPECT_EQ(out.result.error, ENOTSUP);
@@ -456,7 +419,7 @@ TEST_F(ForeignBackend, BusyPagesUnderNoDiskIoResume) {
 // The headers that ride in the call where the call takes any (one buffer: AIX's sf_parms has
 // room for one); none where they must go out before it (DragonFly).
 std::vector<std::string> headers_that_ride() {
-    if (sim::traits().max_headers_in_call == 0) {
+    if (sim::traits.max_headers_in_call == 0) {
         return {};
     }
     return {kHeaders[0]};
@@ -465,7 +428,7 @@ std::vector<std::string> headers_that_ride() {
 // The kernel refuses the descriptors before any byte went out: the dispatcher sends the whole
 // request through the emulation.
 TEST_F(ForeignBackend, RefusalBeforeAnyByteFallsBackToTheEmulation) {
-    sim::configure({.refuse_with = sim::traits().refusal_errno});
+    sim::configure({.refuse_with = sim::traits.refusal_errno});
     const unique_fd file = temp_file(file_content());
     const std::vector<std::string> headers = headers_that_ride();
     const outcome out = send_once(tcp_pair(), file.get(), 10, 100000, headers, kTrailers);
@@ -480,7 +443,7 @@ TEST_F(ForeignBackend, RefusalBeforeAnyByteFallsBackToTheEmulation) {
 // The refusal comes after headers went out with sendmsg(): the backend finishes the request
 // through the emulation itself, every byte once.
 TEST_F(ForeignBackend, RefusalAfterHeadersFinishesThroughTheEmulation) {
-    sim::configure({.refuse_with = sim::traits().refusal_errno});
+    sim::configure({.refuse_with = sim::traits.refusal_errno});
     const unique_fd file = temp_file(file_content());
     const std::vector<std::string> headers = many_headers(100);
     const outcome out = send_once(tcp_pair(), file.get(), 10, 100000, headers, kTrailers);
@@ -496,9 +459,10 @@ TEST_F(ForeignBackend, RefusalAfterHeadersFinishesThroughTheEmulation) {
 TEST_F(ForeignBackend, UnixSocket) {
     const unique_fd file = temp_file(file_content());
     const std::vector<std::string> headers = headers_that_ride();
-    const outcome out = send_once(unix_pair(), file.get(), 0, 0, headers, kTrailers);
+    const outcome out =
+        send_once(sfb::test::unix_pair(SOCK_STREAM), file.get(), 0, 0, headers, kTrailers);
     EXPECT_EQ(out.result.error, 0);
-    EXPECT_EQ(out.result.used_native, sim::traits().serves_unix_sockets ? 1 : 0);
+    EXPECT_EQ(out.result.used_native, sim::traits.serves_unix_sockets ? 1 : 0);
     EXPECT_TRUE(out.received == concat(headers) + file_content() + concat(kTrailers));
 }
 

@@ -65,6 +65,13 @@ descriptor describe(int fd) {
     return d;
 }
 
+int tcp_only_error(const descriptor& sock) {
+    if (sock.family != AF_INET && sock.family != AF_INET6) {
+        return EAFNOSUPPORT;
+    }
+    return sock.type == SOCK_STREAM ? 0 : EPROTOTYPE;
+}
+
 void record(const call_record& rec) {
     current().log.push_back(rec);
 }

@@ -16,6 +16,7 @@
 // foreign_decls.h (in sim_<os>.cpp) or glibc's <sys/sendfile.h> (in sim.cpp).
 #pragma once
 
+#include <sfb/sendfile.h>
 #include <sys/types.h>
 
 #include <cerrno>
@@ -81,6 +82,11 @@ struct descriptor {
 };
 descriptor describe(int fd);
 
+// Why a call that serves only TCP (Solaris's sendfilev(), AIX's send_file()) fails for the
+// socket `sock`: EAFNOSUPPORT for another address family, EPROTOTYPE for another socket type;
+// 0 for a TCP socket.
+int tcp_only_error(const descriptor& sock);
+
 // Appends a call that moved nothing (refused, or failed its argument checks) to the log.
 void record(const call_record& rec);
 // Logs `rec` as a call that moved nothing and failed with `error`, sets errno to it and
@@ -93,20 +99,28 @@ void configure(const config& settings);
 const config& settings();
 const std::vector<call_record>& calls();
 
+// The flags argument of a call that takes none, or must be given 0, whatever the SFB_* flags.
+inline long long no_call_flags(int /*sfb_flags*/) {
+    return 0;
+}
+
 // What the linked simulation knows about its system, and so what the backend under test must
-// report; defined by each sim_<os>.cpp.
+// report. The defaults are what most of the systems' calls do: take up to 64 header buffers
+// and no flags.
 struct os_traits {
-    const char* system;   // "freebsd", "dragonfly", "darwin", "solaris", "aix"
-    const char* backend;  // what sfb_backend_name() must say
-    int capabilities;     // what sfb_capabilities() must say
-    // How many header buffers may ride in one call (0: the backend must send them first).
-    std::size_t max_headers_in_call;
+    const char* system;        // "freebsd", "dragonfly", "darwin", "solaris", "aix"
+    const char* backend;       // what sfb_backend_name() must say
     bool serves_unix_sockets;  // false: the call refuses AF_UNIX (Solaris, AIX)
     int refusal_errno;         // the errno the call uses to refuse a file system or socket
+    // What sfb_capabilities() must say.
+    int capabilities = SFB_CAP_NATIVE | SFB_CAP_HEADERS_NATIVE | SFB_CAP_EMULATION;
+    // How many header buffers may ride in one call (0: the backend must send them first).
+    std::size_t max_headers_in_call = 64;
     // The flags argument every call must carry for a request with these SFB_* flags.
-    long long (*call_flags)(int sfb_flags);
+    long long (*call_flags)(int sfb_flags) = no_call_flags;
 };
-const os_traits& traits();
+// The linked system's; each sim_<os>.cpp defines it.
+extern const os_traits traits;
 
 // One simulated call's movement of bytes over `socket_fd`, within the budget drawn for it.
 class transfer {

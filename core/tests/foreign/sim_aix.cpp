@@ -59,11 +59,8 @@ extern "C" ssize_t send_file(int* socket_p, struct sf_parms* sf_iobuf, unsigned 
     if (!sock.socket) {
         return fail(rec, ENOTSOCK);
     }
-    if (sock.family != AF_INET && sock.family != AF_INET6) {
-        return fail(rec, EAFNOSUPPORT);
-    }
-    if (sock.type != SOCK_STREAM) {
-        return fail(rec, EPROTOTYPE);
+    if (const int error = sim::tcp_only_error(sock); error != 0) {
+        return fail(rec, error);
     }
     if ((flags & ~kKnownFlags) != 0 || p.file_bytes < -1 || (p.file_bytes != 0 && !file.regular)) {
         return fail(rec, EINVAL);
@@ -113,20 +110,12 @@ extern "C" ssize_t send_file(int* socket_p, struct sf_parms* sf_iobuf, unsigned 
     return t.fail(rec);
 }
 
-namespace sfb::sim {
-
-const os_traits& traits() {
-    static const os_traits t{
-        .system = "aix",
-        .backend = "aix",
-        .capabilities = SFB_CAP_NATIVE | SFB_CAP_HEADERS_NATIVE | SFB_CAP_EMULATION,
-        .max_headers_in_call = 1,
-        .serves_unix_sockets = false,
-        .refusal_errno = EAFNOSUPPORT,
-        // Every call keeps the file out of the network buffer cache, as pysendfile did.
-        .call_flags = [](int) { return static_cast<long long>(SF_DONT_CACHE); },
-    };
-    return t;
-}
-
-}  // namespace sfb::sim
+const sfb::sim::os_traits sfb::sim::traits{
+    .system = "aix",
+    .backend = "aix",
+    .serves_unix_sockets = false,
+    .refusal_errno = EAFNOSUPPORT,
+    .max_headers_in_call = 1,  // sf_parms has room for one header buffer
+    // Every call keeps the file out of the network buffer cache, as pysendfile did.
+    .call_flags = [](int) { return static_cast<long long>(SF_DONT_CACHE); },
+};

@@ -16,6 +16,7 @@
 #define SFB_FOREIGN_DARWIN 1
 #include "foreign_decls.h"
 #include "sim.h"
+#include "sim_hdtr.h"
 
 #include <sys/socket.h>
 
@@ -31,18 +32,7 @@ int fail(sfb::sim::call_record rec, int error) {
 
 extern "C" int sendfile(int fd, int s, off_t offset, off_t* len, struct sf_hdtr* hdtr, int flags) {
     namespace sim = sfb::sim;
-    sim::call_record rec;
-    rec.socket_fd = s;
-    rec.file_fd = fd;
-    rec.offset = offset;
-    rec.flags = flags;
-    if (hdtr != nullptr) {
-        rec.header_buffers = static_cast<std::size_t>(hdtr->hdr_cnt);
-        for (int i = 0; i < hdtr->hdr_cnt; ++i) {
-            rec.header_bytes += hdtr->headers[i].iov_len;
-        }
-        rec.trailer_buffers = static_cast<std::size_t>(hdtr->trl_cnt);
-    }
+    sim::call_record rec = sim::hdtr_call(fd, s, offset, hdtr, flags);
     if (len == nullptr || flags != 0 || offset < 0 || *len < 0) {
         return fail(rec, EINVAL);
     }
@@ -50,38 +40,19 @@ extern "C" int sendfile(int fd, int s, off_t offset, off_t* len, struct sf_hdtr*
     rec.to_eof = wanted == 0;
     rec.count = wanted > rec.header_bytes ? wanted - rec.header_bytes : 0;
 
-    const sim::descriptor file = sim::describe(fd);
-    const sim::descriptor sock = sim::describe(s);
-    if (!file.open || !sock.open) {
-        return fail(rec, EBADF);
-    }
-    if (!file.regular) {
-        return fail(rec, ENOTSUP);
-    }
-    if (!sock.socket) {
-        return fail(rec, ENOTSOCK);
-    }
-    if (sock.type != SOCK_STREAM) {
-        return fail(rec, EINVAL);
+    if (const int error = sim::check_file_and_stream_socket(fd, s, ENOTSUP); error != 0) {
+        return fail(rec, error);
     }
     if (sim::settings().refuse_with != 0) {
         return fail(rec, sim::settings().refuse_with);
     }
 
     sim::transfer t(s, false);
-    if (hdtr != nullptr) {
-        for (int i = 0; i < hdtr->hdr_cnt && !t.stopped(); ++i) {
-            rec.header_moved += t.put(hdtr->headers[i].iov_base, hdtr->headers[i].iov_len);
-        }
-    }
+    sim::put_headers(hdtr, t, rec);
     if (!t.stopped() && (wanted == 0 || wanted > rec.header_moved)) {
         t.put_file(fd, offset, wanted == 0 ? sim::kUnlimited : wanted - rec.header_moved);
     }
-    if (hdtr != nullptr) {
-        for (int i = 0; i < hdtr->trl_cnt && !t.stopped(); ++i) {
-            t.put(hdtr->trailers[i].iov_base, hdtr->trailers[i].iov_len);
-        }
-    }
+    sim::put_trailers(hdtr, t);
     *len = static_cast<off_t>(t.moved());
     if (!t.stopped()) {
         t.log(rec, 0, 0);
@@ -90,19 +61,6 @@ extern "C" int sendfile(int fd, int s, off_t offset, off_t* len, struct sf_hdtr*
     return t.fail(rec);
 }
 
-namespace sfb::sim {
-
-const os_traits& traits() {
-    static const os_traits t{
-        .system = "darwin",
-        .backend = "darwin",
-        .capabilities = SFB_CAP_NATIVE | SFB_CAP_HEADERS_NATIVE | SFB_CAP_EMULATION,
-        .max_headers_in_call = 64,
-        .serves_unix_sockets = true,
-        .refusal_errno = ENOTSUP,
-        .call_flags = [](int) { return 0LL; },  // flags must be 0
-    };
-    return t;
-}
-
-}  // namespace sfb::sim
+// The flags must be 0.
+const sfb::sim::os_traits sfb::sim::traits{
+    .system = "darwin", .backend = "darwin", .serves_unix_sockets = true, .refusal_errno = ENOTSUP};

@@ -22,6 +22,7 @@
 #define SFB_FOREIGN_FREEBSD 1
 #include "foreign_decls.h"
 #include "sim.h"
+#include "sim_hdtr.h"
 
 #include <sys/socket.h>
 
@@ -63,33 +64,14 @@ int fail(sfb::sim::call_record rec, off_t* sbytes, int error) {
 extern "C" int sendfile(int fd, int s, off_t offset, size_t nbytes, struct sf_hdtr* hdtr,
                         off_t* sbytes, int flags) {
     namespace sim = sfb::sim;
-    sim::call_record rec;
-    rec.socket_fd = s;
-    rec.file_fd = fd;
-    rec.offset = offset;
+    sim::call_record rec = sim::hdtr_call(fd, s, offset, hdtr, flags);
     rec.count = nbytes;
     rec.to_eof = nbytes == 0;
-    rec.flags = flags;
-    if (hdtr != nullptr) {
-        rec.header_buffers = static_cast<std::size_t>(hdtr->hdr_cnt);
-        for (int i = 0; i < hdtr->hdr_cnt; ++i) {
-            rec.header_bytes += hdtr->headers[i].iov_len;
-        }
-        rec.trailer_buffers = static_cast<std::size_t>(hdtr->trl_cnt);
-    }
 
-    const sim::descriptor file = sim::describe(fd);
-    const sim::descriptor sock = sim::describe(s);
-    if (!file.open || !sock.open) {
-        return fail(rec, sbytes, EBADF);
+    if (const int error = sim::check_file_and_stream_socket(fd, s, EINVAL); error != 0) {
+        return fail(rec, sbytes, error);
     }
-    if (!file.regular) {
-        return fail(rec, sbytes, EINVAL);
-    }
-    if (!sock.socket) {
-        return fail(rec, sbytes, ENOTSOCK);
-    }
-    if (sock.type != SOCK_STREAM || offset < 0) {
+    if (offset < 0) {
         return fail(rec, sbytes, EINVAL);
     }
     if ((static_cast<unsigned>(flags) & ~kReadaheadBits & ~static_cast<unsigned>(kKnownFlags)) !=
@@ -101,11 +83,7 @@ extern "C" int sendfile(int fd, int s, off_t offset, size_t nbytes, struct sf_hd
     }
 
     sim::transfer t(s, false);
-    if (hdtr != nullptr) {
-        for (int i = 0; i < hdtr->hdr_cnt && !t.stopped(); ++i) {
-            rec.header_moved += t.put(hdtr->headers[i].iov_base, hdtr->headers[i].iov_len);
-        }
-    }
+    sim::put_headers(hdtr, t, rec);
     if (!t.stopped()) {
         std::uint64_t count = nbytes == 0 ? sim::kUnlimited : nbytes;
         if (kHeadersCountAgainstNbytes && nbytes != 0) {
@@ -113,11 +91,7 @@ extern "C" int sendfile(int fd, int s, off_t offset, size_t nbytes, struct sf_hd
         }
         t.put_file(fd, offset, count);
     }
-    if (hdtr != nullptr) {
-        for (int i = 0; i < hdtr->trl_cnt && !t.stopped(); ++i) {
-            t.put(hdtr->trailers[i].iov_base, hdtr->trailers[i].iov_len);
-        }
-    }
+    sim::put_trailers(hdtr, t);
     if (sbytes != nullptr) {
         *sbytes = static_cast<off_t>(t.moved());
     }
@@ -152,18 +126,16 @@ long long call_flags(int sfb_flags) {
 
 }  // namespace
 
-const os_traits& traits() {
-    static const os_traits t {
-        .system = kSystem, .backend = "freebsd",
+const os_traits traits {
+    .system = kSystem, .backend = "freebsd", .serves_unix_sockets = true,
+    .refusal_errno = EOPNOTSUPP,
 #if defined(__DragonFly__)
-        .capabilities = SFB_CAP_NATIVE | SFB_CAP_EMULATION, .max_headers_in_call = 0,
+    .capabilities = SFB_CAP_NATIVE | SFB_CAP_EMULATION, .max_headers_in_call = 0,
 #else
-        .capabilities = SFB_CAP_NATIVE | SFB_CAP_HEADERS_NATIVE | SFB_CAP_FLAGS | SFB_CAP_EMULATION,
-        .max_headers_in_call = 64,
+    .capabilities = SFB_CAP_NATIVE | SFB_CAP_HEADERS_NATIVE | SFB_CAP_FLAGS | SFB_CAP_EMULATION,
+    .max_headers_in_call = 64,
 #endif
-        .serves_unix_sockets = true, .refusal_errno = EOPNOTSUPP, .call_flags = call_flags,
-    };
-    return t;
-}
+    .call_flags = call_flags,
+};
 
 }  // namespace sfb::sim

@@ -67,11 +67,8 @@ extern "C" ssize_t sendfilev(int fildes, const struct sendfilevec* vec, int sfvc
         sum > static_cast<std::uint64_t>(std::numeric_limits<ssize_t>::max())) {
         return fail(rec, xferred, EINVAL);
     }
-    if (sock.family != AF_INET && sock.family != AF_INET6) {
-        return fail(rec, xferred, EAFNOSUPPORT);
-    }
-    if (sock.type != SOCK_STREAM) {
-        return fail(rec, xferred, EPROTOTYPE);
+    if (const int error = sim::tcp_only_error(sock); error != 0) {
+        return fail(rec, xferred, error);
     }
     if (sim::settings().refuse_with != 0) {
         return fail(rec, xferred, sim::settings().refuse_with);
@@ -96,19 +93,8 @@ extern "C" ssize_t sendfilev(int fildes, const struct sendfilevec* vec, int sfvc
     return t.fail(rec);
 }
 
-namespace sfb::sim {
-
-const os_traits& traits() {
-    static const os_traits t{
-        .system = "solaris",
-        .backend = "solaris",
-        .capabilities = SFB_CAP_NATIVE | SFB_CAP_HEADERS_NATIVE | SFB_CAP_EMULATION,
-        .max_headers_in_call = 64,
-        .serves_unix_sockets = false,
-        .refusal_errno = EAFNOSUPPORT,
-        .call_flags = [](int) { return 0LL; },  // sendfilev has no flags
-    };
-    return t;
-}
-
-}  // namespace sfb::sim
+// sendfilev() has no flags.
+const sfb::sim::os_traits sfb::sim::traits{.system = "solaris",
+                                           .backend = "solaris",
+                                           .serves_unix_sockets = false,
+                                           .refusal_errno = EAFNOSUPPORT};

@@ -29,27 +29,6 @@ constexpr int kIoTimeoutMs = 20000;
 
 }  // namespace
 
-unique_fd& unique_fd::operator=(unique_fd&& other) noexcept {
-    if (this != &other) {
-        reset();
-        fd_ = other.release();
-    }
-    return *this;
-}
-
-int unique_fd::release() {
-    const int fd = fd_;
-    fd_ = -1;
-    return fd;
-}
-
-void unique_fd::reset() {
-    if (fd_ >= 0) {
-        ::close(fd_);
-        fd_ = -1;
-    }
-}
-
 socket_pair tcp_pair() {
     unique_fd listener(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
     if (listener.get() < 0) {
@@ -77,14 +56,6 @@ socket_pair tcp_pair() {
     return pair;
 }
 
-socket_pair unix_pair() {
-    int fds[2];
-    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) {
-        fail("socketpair");
-    }
-    return socket_pair{unique_fd(fds[0]), unique_fd(fds[1])};
-}
-
 unique_fd temp_file(std::string_view content) {
     std::string path = (std::filesystem::temp_directory_path() / "sfb-foreign-XXXXXX").string();
     unique_fd fd(::mkostemp(path.data(), O_CLOEXEC));
@@ -92,14 +63,7 @@ unique_fd temp_file(std::string_view content) {
         fail("mkostemp");
     }
     ::unlink(path.c_str());
-    std::size_t done = 0;
-    while (done < content.size()) {
-        const ssize_t n = ::write(fd.get(), content.data() + done, content.size() - done);
-        if (n < 0) {
-            fail("write");
-        }
-        done += static_cast<std::size_t>(n);
-    }
+    sfb::test::write_all(fd.get(), content, "write " + path);
     return fd;
 }
 
@@ -126,6 +90,21 @@ std::vector<sfb_buffer> buffers(const std::vector<std::string>& parts) {
         out.push_back(sfb_buffer{p.data(), p.size()});
     }
     return out;
+}
+
+sfb_request make_request(int out_fd, int in_fd, std::int64_t offset, std::uint64_t nbytes,
+                         std::span<const sfb_buffer> headers, std::span<const sfb_buffer> trailers,
+                         int flags) {
+    return sfb_request{.out_fd = out_fd,
+                       .in_fd = in_fd,
+                       .offset = offset,
+                       .nbytes = nbytes,
+                       .headers = headers.data(),
+                       .header_count = headers.size(),
+                       .trailers = trailers.data(),
+                       .trailer_count = trailers.size(),
+                       .flags = flags,
+                       .already_sent = 0};
 }
 
 receiver::receiver(unique_fd socket, options opts) : socket_(std::move(socket)) {
@@ -195,18 +174,11 @@ resumed_send send_resuming(int out_fd, int in_fd, std::int64_t offset, std::uint
         const std::vector<sfb_buffer> h = rest_of(headers, headers_done);
         const std::vector<sfb_buffer> t = rest_of(trailers, trailers_done);
         const std::uint64_t file_left = nbytes - total.file_bytes;
-        sfb_request req{};
-        req.out_fd = out_fd;
-        req.in_fd = in_fd;
         // With the file part done, "0 bytes from the end of the file" asks for none of it.
-        req.offset = file_left > 0 ? offset + static_cast<std::int64_t>(total.file_bytes)
-                                   : static_cast<std::int64_t>(file_size);
-        req.nbytes = file_left;
-        req.headers = h.data();
-        req.header_count = h.size();
-        req.trailers = t.data();
-        req.trailer_count = t.size();
-        req.flags = flags;
+        const std::int64_t from = file_left > 0
+                                      ? offset + static_cast<std::int64_t>(total.file_bytes)
+                                      : static_cast<std::int64_t>(file_size);
+        const sfb_request req = make_request(out_fd, in_fd, from, file_left, h, t, flags);
         sfb_result r{};
         (void)sfb_sendfile(&req, &r);
         total.bytes_sent += r.bytes_sent;

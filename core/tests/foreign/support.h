@@ -1,48 +1,31 @@
-// Plumbing for the foreign backends' tests: owned descriptors, connected socket pairs, unlinked
-// temporary files, a receiver thread that keeps every byte, and a sender that resumes after
-// EAGAIN/EBUSY the way a caller of sfb_sendfile() would. Everything is real: real files, real
-// TCP connections over 127.0.0.1 and real Unix socket pairs.
+// Plumbing for the foreign backends' tests: TCP connections, unlinked temporary files,
+// requests built from lists of strings, a receiver thread that keeps every byte, and a sender
+// that resumes after EAGAIN/EBUSY the way a caller of sfb_sendfile() would. Everything is real:
+// real files, real TCP connections over 127.0.0.1 and real Unix socket pairs. The owned
+// descriptor, Unix socket pairs and the SIGPIPE set-ups are the core tests' own
+// (../test_support.h).
 #pragma once
 
 #include <sfb/sendfile.h>
 
 #include <chrono>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <thread>
 #include <vector>
 
+#include "../test_support.h"
+
 namespace sfb::foreign {
 
-// Owns one file descriptor.
-class unique_fd {
-  public:
-    unique_fd() = default;
-    explicit unique_fd(int fd) : fd_(fd) {}
-    unique_fd(unique_fd&& other) noexcept : fd_(other.release()) {}
-    unique_fd& operator=(unique_fd&& other) noexcept;
-    unique_fd(const unique_fd&) = delete;
-    unique_fd& operator=(const unique_fd&) = delete;
-    ~unique_fd() { reset(); }
-
-    int get() const { return fd_; }
-    int release();
-    void reset();
-
-  private:
-    int fd_ = -1;
-};
-
-struct socket_pair {
-    unique_fd sender;
-    unique_fd receiver;
-};
+using sfb::test::unique_fd;
+using socket_pair = sfb::test::fd_pair;
+using sfb::test::sigpipe_setup;
 
 // A TCP connection over 127.0.0.1.
 socket_pair tcp_pair();
-// An AF_UNIX stream socket pair.
-socket_pair unix_pair();
 
 // An unlinked temporary file holding `content`, open for reading.
 unique_fd temp_file(std::string_view content);
@@ -52,6 +35,12 @@ std::string random_bytes(std::size_t size, unsigned seed);
 
 std::string concat(const std::vector<std::string>& parts);
 std::vector<sfb_buffer> buffers(const std::vector<std::string>& parts);
+
+// A request for `nbytes` of `in_fd` from `offset` to `out_fd`, with these header and trailer
+// buffers (which must outlive it).
+sfb_request make_request(int out_fd, int in_fd, std::int64_t offset, std::uint64_t nbytes,
+                         std::span<const sfb_buffer> headers, std::span<const sfb_buffer> trailers,
+                         int flags);
 
 // Reads from its socket on its own thread until end of stream, keeping every byte; with
 // `close_after`, closes the socket once that many bytes arrived (the peer going away).
