@@ -5,6 +5,7 @@
 #include <benchmark/benchmark.h>
 #include <sfb/format_contract.h>
 #include <signal.h>
+#include <sys/resource.h>
 
 #include <atomic>
 #include <iostream>
@@ -78,6 +79,13 @@ int main(int argc, char** argv) {
     // A receiver that went away must give EPIPE on write(), not kill the run (send() uses
     // MSG_NOSIGNAL, write() cannot).
     ::signal(SIGPIPE, SIG_IGN);
+    // Many connections need many descriptors, and each keeps some free (file_benchmark.cpp):
+    // the soft limit (often 1024) is raised to the hard one (ulimit -Hn).
+    if (rlimit limit{};
+        ::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        ::setrlimit(RLIMIT_NOFILE, &limit);
+    }
 
     suite_options options;
     std::string error;

@@ -1,13 +1,17 @@
 #include "file_benchmark.h"
 
+#include <dirent.h>
 #include <pthread.h>
 #include <sched.h>
 #include <sfb/format_contract.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -87,17 +91,79 @@ session_config config_for(const benchmark_case& bc, const suite_options& options
     return config;
 }
 
+// The most descriptors one connection takes while it opens: three sockets while connecting,
+// a network namespace's, the path's own (the file opened again, a pipe, an io_uring ring) and
+// /proc/sys/fs/pipe-max-size.
+constexpr rlim_t kDescriptorsPerConnection = 8;
+// The descriptors that stay free while connections are open, so that the run never opens
+// until EMFILE: each connection may need two at a time (a /proc read; UBSan's vptr check
+// makes a pipe to test that a vtable is readable, and when it cannot it takes the object for
+// a bad one and ends the program, its JSON unfinished), and the run its own (/proc/stat).
+constexpr rlim_t kFreePerConnection = 2;
+constexpr rlim_t kFreePerRun = 16;
+
+// The number of descriptors this process has open, or -1 with errno set.
+long open_descriptors() {
+    DIR* dir = ::opendir("/proc/self/fd");
+    if (dir == nullptr) {
+        return -1;
+    }
+    long count = 0;
+    while (const dirent* entry = ::readdir(dir)) {
+        count += entry->d_name[0] != '.' ? 1 : 0;
+    }
+    ::closedir(dir);
+    return count - 1;  // the directory's own
+}
+
+// Whether connection `connection` of `connections` can open and still leave free the
+// descriptors the run keeps. False with `error` set when it cannot.
+bool descriptors_for_connection(int connection, int connections, std::string& error) {
+    rlimit limit{};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) {
+        error = std::string("getrlimit(RLIMIT_NOFILE): ") + std::strerror(errno);
+        return false;
+    }
+    const long open = open_descriptors();
+    if (open < 0) {
+        error =
+            std::string("counting the open descriptors (/proc/self/fd): ") + std::strerror(errno);
+        return false;
+    }
+    const rlim_t kept = kFreePerRun + kFreePerConnection * static_cast<rlim_t>(connections);
+    if (static_cast<rlim_t>(open) + kDescriptorsPerConnection + kept <= limit.rlim_cur) {
+        return true;
+    }
+    error = "too few descriptors for connection " + std::to_string(connection + 1) + " of " +
+            std::to_string(connections) + ": " + std::to_string(open) + " of the " +
+            std::to_string(limit.rlim_cur) + " RLIMIT_NOFILE allows are open, a connection " +
+            "takes up to " + std::to_string(kDescriptorsPerConnection) + " and " +
+            std::to_string(kept) + " must stay free (" + std::to_string(kFreePerConnection) +
+            " per connection, " + std::to_string(kFreePerRun) +
+            " for the run); raise ulimit -n or use fewer --sfb_connections";
+    return false;
+}
+
 // Opens the connection's session and sends the untimed warm-up pass, which fills the page
 // cache, opens the TCP window, grows the socket buffers and faults in the mmap paths' mapping.
 // Returns nullptr with `error` set on failure.
 std::unique_ptr<send_session> open_warm_session(const benchmark_case& bc,
                                                 const suite_options& options, file_store& files,
                                                 int connection, std::string& error) {
-    const bench_file* file = files.get(bc.file_size, error);
-    if (file == nullptr) {
-        return nullptr;
+    std::unique_ptr<send_session> session;
+    {
+        // One connection opens at a time, so each counts the descriptors the others took.
+        static std::mutex opening;
+        const std::lock_guard lock(opening);
+        if (!descriptors_for_connection(connection, bc.connections, error)) {
+            return nullptr;
+        }
+        const bench_file* file = files.get(bc.file_size, error);
+        if (file == nullptr) {
+            return nullptr;
+        }
+        session = send_session::open(config_for(bc, options, connection), *file, error);
     }
-    auto session = send_session::open(config_for(bc, options, connection), *file, error);
     if (session && !session->run_pass()) {
         error = "warm-up " + session->error();
         return nullptr;
