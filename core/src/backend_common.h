@@ -28,6 +28,11 @@ namespace sfb::detail {
 // exact, 32-bit builds included.
 inline constexpr std::uint64_t kMaxPerCall = 0x7ffff000;
 
+// Where the call takes a list of header buffers (sf_hdtr iovecs on FreeBSD and macOS, sendfilev
+// entries on Solaris), up to this many of them ride in the call; a request with more sends
+// them with sendmsg() first.
+inline constexpr std::size_t kMaxHeaderBuffersInCall = 64;
+
 // Headers ride in the call only when they are small (an HTTP response head, say); larger ones
 // go out with sendmsg() first, which costs one system call and nothing else.
 inline constexpr std::uint64_t kMaxNativeHeaderBytes = 64 * 1024;

@@ -44,15 +44,11 @@ namespace sfb::detail {
 
 namespace {
 
-// Up to this many header buffers ride in the call; a request with more sends them with
-// sendmsg() first.
-constexpr std::size_t kMaxNativeHeaders = 64;
-
 // One sendfile() call: the headers still owed in sf_hdtr, then `want` file bytes from where
 // `out` says the file part got to.
 call_outcome one_call(const checked_request& req, const sfb_result& out,
-                      const pending_headers<kMaxNativeHeaders>& headers, std::uint64_t want) {
-    std::array<iovec, kMaxNativeHeaders> iov{};
+                      const pending_headers<kMaxHeaderBuffersInCall>& headers, std::uint64_t want) {
+    std::array<iovec, kMaxHeaderBuffersInCall> iov{};
     const std::size_t count = fill_iovecs(headers.rest(), 0, iov);
     sf_hdtr hdtr{iov.data(), static_cast<int>(count), nullptr, 0};
     auto len = static_cast<off_t>(headers.bytes() + want);
@@ -71,8 +67,8 @@ const backend_info native_backend{"darwin",
                                   SFB_CAP_NATIVE | SFB_CAP_HEADERS_NATIVE | SFB_CAP_EMULATION};
 
 sfb_result native_send(const checked_request& req) {
-    return send_with_headers_in_call<kMaxNativeHeaders>(req, true, call_raises_sigpipe::no,
-                                                        one_call);
+    return send_with_headers_in_call<kMaxHeaderBuffersInCall>(req, true, call_raises_sigpipe::no,
+                                                              one_call);
 }
 
 }  // namespace sfb::detail

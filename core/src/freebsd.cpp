@@ -61,10 +61,6 @@ namespace sfb::detail {
 
 namespace {
 
-// Up to this many header buffers ride in the call (an HTTP response head, say); a request with
-// more sends them with sendmsg() first.
-constexpr std::size_t kMaxNativeHeaders = 64;
-
 #if defined(__DragonFly__)
 constexpr bool kHeadersInCall = false;
 #else
@@ -99,8 +95,8 @@ bool argument_error(int error) {
 // One sendfile() call: the headers still owed in sf_hdtr, then `want` file bytes from where
 // `out` says the file part got to.
 call_outcome one_call(const checked_request& req, const sfb_result& out,
-                      const pending_headers<kMaxNativeHeaders>& headers, std::uint64_t want) {
-    std::array<iovec, kMaxNativeHeaders> iov{};
+                      const pending_headers<kMaxHeaderBuffersInCall>& headers, std::uint64_t want) {
+    std::array<iovec, kMaxHeaderBuffersInCall> iov{};
     const std::size_t count = fill_iovecs(headers.rest(), 0, iov);
     sf_hdtr hdtr{iov.data(), static_cast<int>(count), nullptr, 0};
     off_t sbytes = 0;
@@ -118,8 +114,8 @@ const backend_info native_backend{"freebsd", SFB_CAP_NATIVE |
                                                  kFlagCapability | SFB_CAP_EMULATION};
 
 sfb_result native_send(const checked_request& req) {
-    return send_with_headers_in_call<kMaxNativeHeaders>(req, kHeadersInCall,
-                                                        call_raises_sigpipe::no, one_call);
+    return send_with_headers_in_call<kMaxHeaderBuffersInCall>(req, kHeadersInCall,
+                                                              call_raises_sigpipe::no, one_call);
 }
 
 }  // namespace sfb::detail

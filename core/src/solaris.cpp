@@ -49,10 +49,6 @@ namespace sfb::detail {
 
 namespace {
 
-// Up to this many header buffers ride in the call as SFV_FD_SELF entries; a request with more
-// sends them with sendmsg() first.
-constexpr std::size_t kMaxNativeHeaders = 64;
-
 // bpo-41687: whether an EINVAL means "the offset is at or past the end of the file".
 bool at_end_of_file(int fd, off_t offset) {
     struct stat st {};
@@ -62,8 +58,8 @@ bool at_end_of_file(int fd, off_t offset) {
 // One sendfilev() call: the headers still owed as SFV_FD_SELF entries, then an entry for `want`
 // file bytes from where `out` says the file part got to.
 call_outcome one_call(const checked_request& req, const sfb_result& out,
-                      const pending_headers<kMaxNativeHeaders>& headers, std::uint64_t want) {
-    std::array<sendfilevec_t, kMaxNativeHeaders + 1> vec{};
+                      const pending_headers<kMaxHeaderBuffersInCall>& headers, std::uint64_t want) {
+    std::array<sendfilevec_t, kMaxHeaderBuffersInCall + 1> vec{};
     const std::span<const sfb_buffer> rest = headers.rest();
     for (std::size_t i = 0; i < rest.size(); ++i) {
         vec[i].sfv_fd = SFV_FD_SELF;
@@ -102,8 +98,8 @@ sfb_result native_send(const checked_request& req) {
         }
         return kGoOn;
     };
-    return send_with_headers_in_call<kMaxNativeHeaders>(req, true, call_raises_sigpipe::yes,
-                                                        one_call, refused_at_end);
+    return send_with_headers_in_call<kMaxHeaderBuffersInCall>(req, true, call_raises_sigpipe::yes,
+                                                              one_call, refused_at_end);
 }
 
 }  // namespace sfb::detail

@@ -382,20 +382,17 @@ TEST(Fault, DatagramSocketIsRefused) {
 // a negative offset sends from the file position and advances it, a non-negative one leaves
 // the position alone.
 TEST(Fault, SimpleFormAsDocumented) {
-    temp_dir dir;
     const std::string file = pattern(0, 5000);
-    unique_fd in = open_file(dir.write_file("data", file));
-    loopback_receiver receiver;
-    unique_fd out = receiver.connect_sender();
-    ASSERT_EQ(::lseek(in.get(), 1000, SEEK_SET), 1000);
-    EXPECT_EQ(sfb_sendfile_simple(out.get(), in.get(), 4000, 0), 1000) << "0: to the end";
-    EXPECT_EQ(::lseek(in.get(), 0, SEEK_CUR), 1000) << "an explicit offset moved the position";
-    EXPECT_EQ(sfb_sendfile_simple(out.get(), in.get(), -1, 0), 4000) << "from the position";
-    EXPECT_EQ(::lseek(in.get(), 0, SEEK_CUR), 5000);
-    EXPECT_EQ(sfb_sendfile_simple(out.get(), in.get(), -1, 10), 0) << "at the end: 0";
-    out.reset();
-    ASSERT_TRUE(receiver.wait_until_done());
-    EXPECT_TRUE(receiver.received() == file.substr(4000) + file.substr(1000));
+    file_connection c(file);
+    const int out = c.out.get();
+    const int in = c.in.get();
+    ASSERT_EQ(::lseek(in, 1000, SEEK_SET), 1000);
+    EXPECT_EQ(sfb_sendfile_simple(out, in, 4000, 0), 1000) << "0: to the end";
+    EXPECT_EQ(::lseek(in, 0, SEEK_CUR), 1000) << "an explicit offset moved the position";
+    EXPECT_EQ(sfb_sendfile_simple(out, in, -1, 0), 4000) << "from the position";
+    EXPECT_EQ(::lseek(in, 0, SEEK_CUR), 5000);
+    EXPECT_EQ(sfb_sendfile_simple(out, in, -1, 10), 0) << "at the end: 0";
+    EXPECT_TRUE(c.finish() == file.substr(4000) + file.substr(1000));
 }
 
 }  // namespace

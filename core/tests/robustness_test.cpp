@@ -217,16 +217,10 @@ TEST_P(RobustnessTest, SparseFileAbove4GiB) {
 
     {
         loopback_receiver receiver;
-        unique_fd out = receiver.connect_sender();
-        const result r = send_file({.out_fd = out.get(),
-                                    .in_fd = file.get(),
-                                    .offset = kStart,
-                                    .nbytes = kLength,
-                                    .flags = backend_flags()});
+        const result r =
+            send_over(receiver, {.in_fd = file.get(), .offset = kStart, .nbytes = kLength});
         EXPECT_EQ(r.error, 0);
         EXPECT_EQ(r.bytes_sent, kLength);
-        out.reset();
-        ASSERT_TRUE(receiver.wait_until_done());
         const std::string got = receiver.received();
         ASSERT_EQ(got.size(), kLength);
         EXPECT_TRUE(got.substr(0, kEdge) == pattern(static_cast<std::uint64_t>(kStart), kEdge))
@@ -241,15 +235,10 @@ TEST_P(RobustnessTest, SparseFileAbove4GiB) {
     {
         // nbytes 0 from just below the end: "to the end" computed with a 64-bit size.
         loopback_receiver receiver;
-        unique_fd out = receiver.connect_sender();
-        const result r = send_file({.out_fd = out.get(),
-                                    .in_fd = file.get(),
-                                    .offset = kFileSize - off_t{kTail},
-                                    .flags = backend_flags()});
+        const result r =
+            send_over(receiver, {.in_fd = file.get(), .offset = kFileSize - off_t{kTail}});
         EXPECT_EQ(r.error, 0);
         EXPECT_EQ(r.bytes_sent, kTail);
-        out.reset();
-        ASSERT_TRUE(receiver.wait_until_done());
         EXPECT_TRUE(receiver.received() ==
                     pattern(static_cast<std::uint64_t>(kFileSize) - kTail, kTail));
     }
@@ -363,11 +352,7 @@ TEST_P(RobustnessTest, SignalsDuringABlockedSend) {
     std::thread sender([&] {
         sender_thread = ::pthread_self();
         started.store(true);
-        r = send_file({.out_fd = out.get(),
-                       .in_fd = in.get(),
-                       .headers = headers,
-                       .trailers = trailers,
-                       .flags = backend_flags()});
+        r = send_framed(out.get(), in.get(), headers, trailers);
         sending.store(false);
     });
     std::thread signaller([&] {
@@ -522,11 +507,8 @@ TEST_P(RobustnessTest, SocketThatIsNotConnectedAsOutput) {
     const std::array headers{as_buffer("header")};
     for (const int out_fd : {listening.get(), unconnected.get()}) {
         for (const bool with_header : {false, true}) {
-            const result r = send_file({.out_fd = out_fd,
-                                        .in_fd = in.get(),
-                                        .headers = with_header ? std::span<const buffer>(headers)
-                                                               : std::span<const buffer>{},
-                                        .flags = backend_flags()});
+            const result r = send_framed(out_fd, in.get(),
+                                         with_header ? headers : std::span<const buffer>{}, {});
             EXPECT_TRUE(r.error == EPIPE || r.error == ENOTCONN) << std::strerror(r.error);
             EXPECT_EQ(r.bytes_sent, 0U);
         }
@@ -543,13 +525,7 @@ TEST_P(RobustnessTest, FileShorterThanNbytes) {
     const std::array headers{as_buffer("HEAD")};
     const std::array trailers{as_buffer("TAIL")};
     for (const std::uint64_t nbytes : {std::uint64_t{500000}, UINT64_MAX}) {
-        const result r = send_file({.out_fd = out.get(),
-                                    .in_fd = in.get(),
-                                    .offset = 1000,
-                                    .nbytes = nbytes,
-                                    .headers = headers,
-                                    .trailers = trailers,
-                                    .flags = backend_flags()});
+        const result r = send_framed(out.get(), in.get(), headers, trailers, 1000, nbytes);
         EXPECT_EQ(r.error, ENODATA) << "nbytes " << nbytes;
         EXPECT_EQ(r.file_bytes, file.size() - 1000);
         EXPECT_EQ(r.bytes_sent, 4 + file.size() - 1000);
@@ -640,30 +616,27 @@ TEST(Api, Version) {
 // file), 0 at or past the end, -1 and errno when nothing moved; a negative offset sends from
 // the file position and advances it.
 TEST(Api, SimpleForm) {
-    temp_dir dir;
     const std::string file = pattern(0, 10000);
-    unique_fd in = open_file(dir.write_file("data", file));
-    loopback_receiver receiver;
-    unique_fd out = receiver.connect_sender();
+    file_connection c(file);
+    const int out = c.out.get();
+    const int in = c.in.get();
 
-    EXPECT_EQ(sfb_sendfile_simple(out.get(), in.get(), 0, 4096), 4096);
-    EXPECT_EQ(sfb_sendfile_simple(out.get(), in.get(), 9000, 4096), 1000);
-    EXPECT_EQ(sfb_sendfile_simple(out.get(), in.get(), 10000, 4096), 0);
-    EXPECT_EQ(sfb_sendfile_simple(out.get(), in.get(), 20000, 4096), 0);
-    EXPECT_EQ(sfb_sendfile_simple(out.get(), in.get(), 9990, 0), 10);  // 0: to the end
-    ASSERT_EQ(::lseek(in.get(), 5000, SEEK_SET), 5000);
-    EXPECT_EQ(sfb_sendfile_simple(out.get(), in.get(), -1, 100), 100);
-    EXPECT_EQ(::lseek(in.get(), 0, SEEK_CUR), 5100);
+    EXPECT_EQ(sfb_sendfile_simple(out, in, 0, 4096), 4096);
+    EXPECT_EQ(sfb_sendfile_simple(out, in, 9000, 4096), 1000);
+    EXPECT_EQ(sfb_sendfile_simple(out, in, 10000, 4096), 0);
+    EXPECT_EQ(sfb_sendfile_simple(out, in, 20000, 4096), 0);
+    EXPECT_EQ(sfb_sendfile_simple(out, in, 9990, 0), 10);  // 0: to the end
+    ASSERT_EQ(::lseek(in, 5000, SEEK_SET), 5000);
+    EXPECT_EQ(sfb_sendfile_simple(out, in, -1, 100), 100);
+    EXPECT_EQ(::lseek(in, 0, SEEK_CUR), 5100);
     errno = 0;
-    EXPECT_EQ(sfb_sendfile_simple(out.get(), -1, 0, 100), -1);
+    EXPECT_EQ(sfb_sendfile_simple(out, -1, 0, 100), -1);
     EXPECT_EQ(errno, EBADF);
-    EXPECT_EQ(sfb_sendfile_simple(-1, in.get(), 0, 100), -1);
+    EXPECT_EQ(sfb_sendfile_simple(-1, in, 0, 100), -1);
     EXPECT_EQ(errno, EBADF);
 
-    out.reset();
-    ASSERT_TRUE(receiver.wait_until_done());
-    EXPECT_TRUE(receiver.received() == file.substr(0, 4096) + file.substr(9000, 1000) +
-                                           file.substr(9990) + file.substr(5000, 100));
+    EXPECT_TRUE(c.finish() == file.substr(0, 4096) + file.substr(9000, 1000) + file.substr(9990) +
+                                  file.substr(5000, 100));
 }
 
 // The README's C example (core/examples/send_file.c), run as documented: its standard output

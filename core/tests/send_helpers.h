@@ -1,16 +1,14 @@
 // Helpers shared by the test files: which backend a parameterised test runs against, the
-// fixture such tests share, checks of what a receiver got, and reading a socket to its end.
+// fixture such tests share, and checks of what a receiver got.
 #pragma once
 
 #include <gtest/gtest.h>
 #include <sfb/sendfile.h>
-#include <unistd.h>
 
-#include <cerrno>
 #include <cstdint>
 #include <ostream>
+#include <span>
 #include <string>
-#include <vector>
 
 #include <sfb/sendfile.hpp>
 
@@ -38,6 +36,34 @@ inline std::string backend_test_name(const ::testing::TestParamInfo<backend>& in
 class backend_test : public ::testing::TestWithParam<backend> {
   protected:
     int backend_flags() const { return flags_for(GetParam()); }
+
+    // Sends `in_fd` from `offset` (`nbytes` of it, 0: to the end of the file) between `headers`
+    // and `trailers` to `out_fd`, on this test's backend.
+    result send_framed(int out_fd, int in_fd, std::span<const buffer> headers,
+                       std::span<const buffer> trailers, std::int64_t offset = 0,
+                       std::uint64_t nbytes = 0) const {
+        return send_file({.out_fd = out_fd,
+                          .in_fd = in_fd,
+                          .offset = offset,
+                          .nbytes = nbytes,
+                          .headers = headers,
+                          .trailers = trailers,
+                          .flags = backend_flags()});
+    }
+
+    // Sends `req` on this test's backend over a fresh connection to `receiver`, then closes the
+    // connection and waits until the receiver saw its end; returns the call's result.
+    result send_over(loopback_receiver& receiver, request req) const {
+        unique_fd out = receiver.connect_sender();
+        req.out_fd = out.get();
+        req.flags |= backend_flags();
+        const result r = send_file(req);
+        out.reset();
+        EXPECT_TRUE(receiver.wait_until_done()) << "the receiver never saw the end";
+        EXPECT_EQ(receiver.failure(), "");
+        return r;
+    }
+
     temp_dir dir_;
 };
 
@@ -68,22 +94,6 @@ block_loop_end send_blocks(request req, std::uint64_t block, Send send, Check ch
             return {req.offset, r};
         }
         check(r);
-    }
-}
-
-// Reads a socket until end of stream (the peer closed it).
-inline std::string read_all(int fd) {
-    std::string out;
-    char buf[65536];
-    for (;;) {
-        const ssize_t n = ::read(fd, buf, sizeof buf);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n <= 0) {
-            return out;
-        }
-        out.append(buf, static_cast<std::size_t>(n));
     }
 }
 

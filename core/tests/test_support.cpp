@@ -192,6 +192,27 @@ int poll_one(int fd, short events, int wake_fd, std::chrono::milliseconds timeou
 
 }  // namespace
 
+std::string read_all(int fd) {
+    std::string out;
+    std::vector<char> buffer(64 * 1024);
+    while (poll_one(fd, POLLIN, -1, kIoTimeout) == 1) {
+        const ssize_t n = ::read(fd, buffer.data(), buffer.size());
+        if (n > 0) {
+            out.append(buffer.data(), static_cast<std::size_t>(n));
+        } else if (n == 0 || errno != EINTR) {
+            return out;
+        }
+    }
+    ADD_FAILURE() << "read_all: no end of stream within " << kIoTimeout.count() << " ms";
+    return out;
+}
+
+std::string file_connection::finish() {
+    out.reset();
+    EXPECT_TRUE(receiver.wait_until_done()) << "the receiver never saw the end";
+    return receiver.received();
+}
+
 loopback_receiver::loopback_receiver(receiver_options options)
     : options_(options), paused_(options.start_paused) {
     int pipe_fds[2];

@@ -114,6 +114,10 @@ bool sigpipe_pending();
 // 2-core machine are slow; a passing test never waits for them.
 inline constexpr std::chrono::milliseconds kIoTimeout{20000};
 
+// Reads `fd` until end of stream (the peer closed it) and returns what came; fails the calling
+// test when nothing arrives for kIoTimeout.
+std::string read_all(int fd);
+
 struct receiver_options {
     bool store = true;          // keep every byte for content checks, else only count
     std::size_t keep_last = 0;  // with store = false: keep the last this many bytes
@@ -168,6 +172,23 @@ class loopback_receiver {
     std::string data_;
     std::string failure_;
     std::thread thread_;
+};
+
+// A file holding `content` in a fresh temporary directory, open for reading (`in`), and a
+// connection (`out`) to a loopback receiver that stores what arrives: what a single case sends
+// from and to.
+struct file_connection {
+    explicit file_connection(std::string_view content)
+        : in(open_file(dir.write_file("data", content))), out(receiver.connect_sender()) {}
+
+    // Closes the connection and returns what arrived; fails the calling test when the receiver
+    // never saw the end of the stream.
+    std::string finish();
+
+    temp_dir dir;
+    unique_fd in;
+    loopback_receiver receiver;
+    unique_fd out;
 };
 
 }  // namespace sfb::test
