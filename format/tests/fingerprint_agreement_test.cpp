@@ -8,7 +8,7 @@
 #include <string_view>
 
 #include "machine_context.h"
-#include "store.hpp"
+#include "store.h"
 
 namespace {
 
@@ -51,7 +51,7 @@ TEST(FingerprintAgreement, BenchAndHarnessNameFixedProcInputsAlike) {
         EXPECT_EQ(bench, c.expected) << c.cpuinfo;
         EXPECT_EQ(harness, c.expected) << c.cpuinfo;
         // sfb files a bench_sendfile result under the context key it finds, slugified again.
-        sfb::harness::Json context = sfb::harness::Json::object();
+        sfb::harness::ordered_json context = sfb::harness::ordered_json::object();
         context["machine_fingerprint"] = bench;
         EXPECT_EQ(sfb::harness::machine_fingerprint(context), harness);
     }

@@ -1,4 +1,4 @@
-#include "bench_process.hpp"
+#include "bench_process.h"
 
 #include <fmt/format.h>
 #include <sys/statvfs.h>
@@ -30,7 +30,7 @@ bool folder_is_full(const std::filesystem::path& folder) {
 }
 
 // "; benchmark X failed: message" for every failed entry of the output, if it can be read.
-std::string failed_benchmarks(const Json& document) {
+std::string failed_benchmarks(const ordered_json& document) {
     std::string out;
     for (const auto& entry : document["benchmarks"]) {
         if (entry.is_object() && entry.value("error_occurred", false)) {
@@ -43,18 +43,18 @@ std::string failed_benchmarks(const Json& document) {
 
 std::string failed_benchmarks(const std::filesystem::path& json_out) {
     try {
-        const Json document = read_json_file(json_out);
-        ResultSet check;
+        const ordered_json document = read_json_file(json_out);
+        result_set check;
         add_benchmark_document(check, document, json_out);
         return failed_benchmarks(document);
-    } catch (const InputError&) {
+    } catch (const input_error&) {
         return "";
     }
 }
 
 }  // namespace
 
-TemporaryFolder::TemporaryFolder() {
+temporary_folder::temporary_folder() {
     const std::filesystem::path base = temporary_base();
     std::string pattern = (base / "sfb-XXXXXX").string();
     if (::mkdtemp(pattern.data()) == nullptr) {
@@ -73,7 +73,7 @@ TemporaryFolder::TemporaryFolder() {
     }
 }
 
-TemporaryFolder::~TemporaryFolder() {
+temporary_folder::~temporary_folder() {
     std::error_code ec;
     std::filesystem::remove_all(path_, ec);
 }
@@ -90,10 +90,10 @@ std::filesystem::path default_bench_path() {
 void check_executable(const std::filesystem::path& path) {
     std::error_code ec;
     if (!std::filesystem::is_regular_file(path, ec)) {
-        throw InputError(path, "benchmark program not found (build it, or name it with --bench)");
+        throw input_error(path, "benchmark program not found (build it, or name it with --bench)");
     }
     if (::access(path.c_str(), X_OK) != 0) {
-        throw InputError(
+        throw input_error(
             path, fmt::format("benchmark program is not executable: {}", std::strerror(errno)));
     }
 }
@@ -110,15 +110,15 @@ std::vector<std::string> list_benchmarks(const std::filesystem::path& program,
         }
     });
     if (status != 0) {
-        throw BenchmarkFailure(fmt::format("{} --benchmark_list_tests=true exited with status {}",
-                                           program.string(), status));
+        throw benchmark_failure(fmt::format("{} --benchmark_list_tests=true exited with status {}",
+                                            program.string(), status));
     }
     return names;
 }
 
-Json run_round(const std::filesystem::path& program, const RoundSettings& settings,
-               const std::filesystem::path& json_out, const std::set<std::string>& names,
-               const std::function<void(const std::string&)>& on_done) {
+ordered_json run_round(const std::filesystem::path& program, const round_settings& settings,
+                       const std::filesystem::path& json_out, const std::set<std::string>& names,
+                       const std::function<void(const std::string&)>& on_done) {
     // Defaults first, so that arguments passed through can override them; the output options
     // last, because the harness depends on them.
     std::vector<std::string> argv = {
@@ -160,29 +160,29 @@ Json run_round(const std::filesystem::path& program, const RoundSettings& settin
         for (const auto& l : last_lines) {
             tail += "\n  " + l;
         }
-        throw BenchmarkFailure(
+        throw benchmark_failure(
             fmt::format("{} exited with status {}{}; nothing was stored; its "
                         "last output:{}",
                         program.string(), status, failed_benchmarks(json_out), tail));
     }
-    Json document;
+    ordered_json document;
     try {
         document = read_json_file(json_out);
-        ResultSet check;
+        result_set check;
         add_benchmark_document(check, document, json_out);
-    } catch (const InputError& e) {
+    } catch (const input_error& e) {
         if (folder_is_full(json_out.parent_path())) {
-            throw BenchmarkFailure(fmt::format(
+            throw benchmark_failure(fmt::format(
                 "{} could not write its results: the temporary folder {}{} is full (no space "
                 "left on device)",
                 program.string(), json_out.parent_path().string(), temporary_source()));
         }
-        throw BenchmarkFailure(
+        throw benchmark_failure(
             fmt::format("{} wrote output the harness cannot use: {}", program.string(), e.what()));
     }
     if (const std::string failed = failed_benchmarks(document); !failed.empty()) {
-        throw BenchmarkFailure(fmt::format("{} reported failed benchmarks:{}; nothing was stored",
-                                           program.string(), failed.substr(1)));
+        throw benchmark_failure(fmt::format("{} reported failed benchmarks:{}; nothing was stored",
+                                            program.string(), failed.substr(1)));
     }
     return document;
 }

@@ -1,7 +1,7 @@
-#include "benchmark_json.hpp"
+#include "benchmark_json.h"
 
-#include "contract.hpp"
-#include "unique_fd.hpp"
+#include "contract.h"
+#include "unique_fd.h"
 
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -66,9 +66,9 @@ void check_nesting(std::string_view text, const std::filesystem::path& file) {
             in_string = true;
         } else if (c == '[' || c == '{') {
             if (++depth > kMaxNesting) {
-                throw InputError(file, fmt::format("malformed JSON: nested more than {} levels "
-                                                   "deep (line {})",
-                                                   kMaxNesting, line));
+                throw input_error(file, fmt::format("malformed JSON: nested more than {} levels "
+                                                    "deep (line {})",
+                                                    kMaxNesting, line));
             }
         } else if ((c == ']' || c == '}') && depth > 0) {
             --depth;
@@ -76,14 +76,14 @@ void check_nesting(std::string_view text, const std::filesystem::path& file) {
     }
 }
 
-std::string entry_label(const Json& entry, std::size_t index) {
+std::string entry_label(const ordered_json& entry, std::size_t index) {
     if (entry.is_object() && entry.contains("name") && entry["name"].is_string()) {
         return fmt::format("benchmark \"{}\" (entry {})", entry["name"].get<std::string>(), index);
     }
     return fmt::format("benchmark entry {}", index);
 }
 
-bool is_aggregate(const Json& entry) {
+bool is_aggregate(const ordered_json& entry) {
     if (entry.contains("run_type") && entry["run_type"].is_string()) {
         return entry["run_type"].get<std::string>() == "aggregate";
     }
@@ -91,7 +91,7 @@ bool is_aggregate(const Json& entry) {
     return entry.contains("aggregate_name");
 }
 
-bool failed(const Json& entry, std::string& message) {
+bool failed(const ordered_json& entry, std::string& message) {
     const bool error = entry.contains("error_occurred") && entry["error_occurred"].is_boolean() &&
                        entry["error_occurred"].get<bool>();
     const bool skipped =
@@ -109,14 +109,14 @@ bool failed(const Json& entry, std::string& message) {
     return true;
 }
 
-double required_number(const Json& entry, std::size_t index, const char* key,
+double required_number(const ordered_json& entry, std::size_t index, const char* key,
                        const std::filesystem::path& file) {
     if (!entry.contains(key)) {
-        throw InputError(file,
-                         fmt::format("{}: missing field \"{}\"", entry_label(entry, index), key));
+        throw input_error(file,
+                          fmt::format("{}: missing field \"{}\"", entry_label(entry, index), key));
     }
     if (!entry[key].is_number()) {
-        throw InputError(
+        throw input_error(
             file, fmt::format("{}: field \"{}\" is not a number", entry_label(entry, index), key));
     }
     return entry[key].get<double>();
@@ -125,62 +125,63 @@ double required_number(const Json& entry, std::size_t index, const char* key,
 // Google Benchmark's bookkeeping keys, when present, have these types; anything else is a
 // foreign program's mistake, reported with its JSON pointer rather than found later by a
 // type error of the JSON library.
-void check_key_types(const Json& entry, std::size_t index, const std::filesystem::path& file) {
-    struct Expected {
+void check_key_types(const ordered_json& entry, std::size_t index,
+                     const std::filesystem::path& file) {
+    struct expected_key {
         const char* key;
-        Json::value_t type;
+        ordered_json::value_t type;
         const char* what;
     };
-    static constexpr Expected kExpected[] = {
-        {"family_index", Json::value_t::number_unsigned, "a number"},
-        {"per_family_instance_index", Json::value_t::number_unsigned, "a number"},
-        {"repetitions", Json::value_t::number_unsigned, "a number"},
-        {"repetition_index", Json::value_t::number_unsigned, "a number"},
-        {"threads", Json::value_t::number_unsigned, "a number"},
-        {"iterations", Json::value_t::number_unsigned, "a number"},
-        {"run_name", Json::value_t::string, "a string"},
-        {"run_type", Json::value_t::string, "a string"},
-        {"aggregate_name", Json::value_t::string, "a string"},
-        {"error_message", Json::value_t::string, "a string"},
-        {"error_occurred", Json::value_t::boolean, "true or false"},
+    static constexpr expected_key kExpected[] = {
+        {"family_index", ordered_json::value_t::number_unsigned, "a number"},
+        {"per_family_instance_index", ordered_json::value_t::number_unsigned, "a number"},
+        {"repetitions", ordered_json::value_t::number_unsigned, "a number"},
+        {"repetition_index", ordered_json::value_t::number_unsigned, "a number"},
+        {"threads", ordered_json::value_t::number_unsigned, "a number"},
+        {"iterations", ordered_json::value_t::number_unsigned, "a number"},
+        {"run_name", ordered_json::value_t::string, "a string"},
+        {"run_type", ordered_json::value_t::string, "a string"},
+        {"aggregate_name", ordered_json::value_t::string, "a string"},
+        {"error_message", ordered_json::value_t::string, "a string"},
+        {"error_occurred", ordered_json::value_t::boolean, "true or false"},
     };
     for (const auto& expected : kExpected) {
         if (!entry.contains(expected.key)) {
             continue;
         }
-        const Json& value = entry[expected.key];
-        const bool ok = expected.type == Json::value_t::number_unsigned
+        const ordered_json& value = entry[expected.key];
+        const bool ok = expected.type == ordered_json::value_t::number_unsigned
                             ? value.is_number()
                             : value.type() == expected.type;
         if (!ok) {
-            throw InputError(file, fmt::format("{}: field \"{}\" is not {} (at /benchmarks/{}/{})",
-                                               entry_label(entry, index), expected.key,
-                                               expected.what, index, expected.key));
+            throw input_error(file, fmt::format("{}: field \"{}\" is not {} (at /benchmarks/{}/{})",
+                                                entry_label(entry, index), expected.key,
+                                                expected.what, index, expected.key));
         }
     }
 }
 
 // A time must be a finite, non-negative number of microseconds after conversion (1.7e308 s
 // is finite as written and infinite in microseconds).
-double checked_time(double value, double scale, const Json& entry, std::size_t index,
+double checked_time(double value, double scale, const ordered_json& entry, std::size_t index,
                     const char* key, const std::filesystem::path& file) {
     const double us = value * scale;
     if (!std::isfinite(us) || us < 0) {
-        throw InputError(file,
-                         fmt::format("{}: field \"{}\" is {} (at /benchmarks/{}/{}); a time "
-                                     "must be finite and not negative",
-                                     entry_label(entry, index), key,
-                                     std::isfinite(us) ? "negative" : "not finite", index, key));
+        throw input_error(file,
+                          fmt::format("{}: field \"{}\" is {} (at /benchmarks/{}/{}); a time "
+                                      "must be finite and not negative",
+                                      entry_label(entry, index), key,
+                                      std::isfinite(us) ? "negative" : "not finite", index, key));
     }
     return us;
 }
 
 }  // namespace
 
-InputError::InputError(const std::filesystem::path& file, const std::string& what)
+input_error::input_error(const std::filesystem::path& file, const std::string& what)
     : std::runtime_error(fmt::format("{}: {}", file.string(), what)) {}
 
-std::vector<double> BenchmarkSeries::values(const std::string& metric) const {
+std::vector<double> benchmark_series::values(const std::string& metric) const {
     std::vector<double> result;
     for (const auto& repetition : repetitions) {
         if (auto it = repetition.find(metric); it != repetition.end()) {
@@ -190,15 +191,15 @@ std::vector<double> BenchmarkSeries::values(const std::string& metric) const {
     return result;
 }
 
-const BenchmarkSeries* ResultSet::find(const std::string& name) const {
+const benchmark_series* result_set::find(const std::string& name) const {
     auto it = index_.find(name);
     return it == index_.end() ? nullptr : &benchmarks[it->second];
 }
 
-BenchmarkSeries& ResultSet::series(const std::string& name) {
+benchmark_series& result_set::series(const std::string& name) {
     auto [it, inserted] = index_.try_emplace(name, benchmarks.size());
     if (inserted) {
-        BenchmarkSeries series;
+        benchmark_series series;
         series.name = name;
         benchmarks.push_back(std::move(series));
     }
@@ -225,27 +226,27 @@ double from_microseconds(double us, const std::string& time_unit) {
     return us / microseconds_per(time_unit);
 }
 
-Json read_json_file(const std::filesystem::path& file) {
+ordered_json read_json_file(const std::filesystem::path& file) {
     // Plain POSIX reads, so a failing read reports its errno instead of looking like an
     // empty file. O_NONBLOCK: opening a FIFO must not wait for a writer; anything but a
     // regular file is then refused before a byte is read.
     const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
-        throw InputError(file, fmt::format("cannot read: {}", std::strerror(errno)));
+        throw input_error(file, fmt::format("cannot read: {}", std::strerror(errno)));
     }
-    const UniqueFd guard(fd);
+    const unique_fd guard(fd);
     struct stat info {};
     if (::fstat(fd, &info) != 0) {
-        throw InputError(file, fmt::format("cannot read: {}", std::strerror(errno)));
+        throw input_error(file, fmt::format("cannot read: {}", std::strerror(errno)));
     }
     if (!S_ISREG(info.st_mode)) {
-        throw InputError(file, fmt::format("not a regular file ({}); results are read from "
-                                           "regular files only",
-                                           file_kind(info.st_mode)));
+        throw input_error(file, fmt::format("not a regular file ({}); results are read from "
+                                            "regular files only",
+                                            file_kind(info.st_mode)));
     }
     if (info.st_size > kMaxInputBytes) {
-        throw InputError(file, fmt::format("too large: {} bytes (results are read up to {} bytes)",
-                                           info.st_size, kMaxInputBytes));
+        throw input_error(file, fmt::format("too large: {} bytes (results are read up to {} bytes)",
+                                            info.st_size, kMaxInputBytes));
     }
     std::string text;
     char buffer[65536];
@@ -255,28 +256,28 @@ Json read_json_file(const std::filesystem::path& file) {
             continue;
         }
         if (n < 0) {
-            throw InputError(file, fmt::format("cannot read: {}", std::strerror(errno)));
+            throw input_error(file, fmt::format("cannot read: {}", std::strerror(errno)));
         }
         if (n == 0) {
             break;
         }
         text.append(buffer, static_cast<std::size_t>(n));
         if (text.size() > static_cast<std::size_t>(kMaxInputBytes)) {
-            throw InputError(file, fmt::format("too large: more than {} bytes", kMaxInputBytes));
+            throw input_error(file, fmt::format("too large: more than {} bytes", kMaxInputBytes));
         }
     }
     return parse_json_text(text, file);
 }
 
-Json parse_json_text(std::string_view raw, const std::filesystem::path& file) {
+ordered_json parse_json_text(std::string_view raw, const std::filesystem::path& file) {
     if (raw.find_first_not_of(" \t\r\n") == std::string_view::npos) {
-        throw InputError(file, "malformed JSON: the file is empty");
+        throw input_error(file, "malformed JSON: the file is empty");
     }
     check_nesting(raw, file);
     const std::string text = replace_non_finite_numbers(raw);
     try {
-        return Json::parse(text);
-    } catch (const Json::exception& e) {
+        return ordered_json::parse(text);
+    } catch (const ordered_json::exception& e) {
         // e.what() reads "[json.exception.parse_error.101] parse error at line 3, column 1:
         // ..."; the part after the bracket is what a user needs. A number beyond the range of
         // a double (1e400) is an out_of_range error of the parser.
@@ -284,7 +285,7 @@ Json parse_json_text(std::string_view raw, const std::filesystem::path& file) {
         if (auto bracket = what.find("] "); bracket != std::string_view::npos) {
             what.remove_prefix(bracket + 2);
         }
-        throw InputError(file, fmt::format("malformed JSON: {}", what));
+        throw input_error(file, fmt::format("malformed JSON: {}", what));
     }
 }
 
@@ -301,33 +302,33 @@ struct parsed_entry {
 
 // The document's "context" (an empty object when it has none), after checking that the
 // document is Google Benchmark output with at least one benchmark.
-Json checked_context(const Json& document, const std::filesystem::path& file) {
+ordered_json checked_context(const ordered_json& document, const std::filesystem::path& file) {
     if (!document.is_object() || !document.contains("benchmarks") ||
         !document["benchmarks"].is_array()) {
-        throw InputError(file,
-                         "not Google Benchmark output: no \"benchmarks\" array at the top level");
+        throw input_error(file,
+                          "not Google Benchmark output: no \"benchmarks\" array at the top level");
     }
-    Json context = Json::object();
+    ordered_json context = ordered_json::object();
     if (document.contains("context")) {
         if (!document["context"].is_object()) {
-            throw InputError(file, "not Google Benchmark output: \"context\" is not an object");
+            throw input_error(file, "not Google Benchmark output: \"context\" is not an object");
         }
         context = document["context"];
     }
     if (document["benchmarks"].empty()) {
-        throw InputError(file, "contains no benchmarks (the \"benchmarks\" array is empty)");
+        throw input_error(file, "contains no benchmarks (the \"benchmarks\" array is empty)");
     }
     return context;
 }
 
 // Entry `i`, checked; nullopt for an aggregate (mean, median...).
-std::optional<parsed_entry> parse_entry(const Json& entry, std::size_t i,
+std::optional<parsed_entry> parse_entry(const ordered_json& entry, std::size_t i,
                                         const std::filesystem::path& file) {
     if (!entry.is_object()) {
-        throw InputError(file, fmt::format("benchmark entry {} is not an object", i));
+        throw input_error(file, fmt::format("benchmark entry {} is not an object", i));
     }
     if (!entry.contains("name") || !entry["name"].is_string()) {
-        throw InputError(file, fmt::format("benchmark entry {}: missing field \"name\"", i));
+        throw input_error(file, fmt::format("benchmark entry {}: missing field \"name\"", i));
     }
     check_key_types(entry, i, file);
     if (is_aggregate(entry)) {
@@ -345,17 +346,17 @@ std::optional<parsed_entry> parse_entry(const Json& entry, std::size_t i,
     const double real_time = required_number(entry, i, "real_time", file);
     const double cpu_time = required_number(entry, i, "cpu_time", file);
     if (!entry.contains("time_unit") || !entry["time_unit"].is_string()) {
-        throw InputError(file,
-                         fmt::format("{}: missing field \"time_unit\"", entry_label(entry, i)));
+        throw input_error(file,
+                          fmt::format("{}: missing field \"time_unit\"", entry_label(entry, i)));
     }
     p.time_unit = entry["time_unit"].get<std::string>();
     double scale = 0;
     try {
         scale = microseconds_per(p.time_unit);
     } catch (const std::invalid_argument&) {
-        throw InputError(file, fmt::format("{}: unknown time_unit \"{}\" (expected ns, us, "
-                                           "ms or s)",
-                                           entry_label(entry, i), p.time_unit));
+        throw input_error(file, fmt::format("{}: unknown time_unit \"{}\" (expected ns, us, "
+                                            "ms or s)",
+                                            entry_label(entry, i), p.time_unit));
     }
     p.metrics["real_time"] = checked_time(real_time, scale, entry, i, "real_time", file);
     p.metrics["cpu_time"] = checked_time(cpu_time, scale, entry, i, "cpu_time", file);
@@ -369,10 +370,10 @@ std::optional<parsed_entry> parse_entry(const Json& entry, std::size_t i,
 
 }  // namespace
 
-void add_benchmark_document(ResultSet& set, const Json& document,
+void add_benchmark_document(result_set& set, const ordered_json& document,
                             const std::filesystem::path& file) {
-    const Json context = checked_context(document, file);
-    const Json& entries = document["benchmarks"];
+    const ordered_json context = checked_context(document, file);
+    const ordered_json& entries = document["benchmarks"];
     // Validate everything before touching `set`, so a bad file adds nothing.
     std::vector<parsed_entry> parsed;
     std::size_t aggregates = 0;
@@ -384,15 +385,15 @@ void add_benchmark_document(ResultSet& set, const Json& document,
         }
     }
     if (parsed.empty()) {
-        throw InputError(file, fmt::format("holds only aggregates ({} entries), no per-repetition "
-                                           "results; rerun without "
-                                           "--benchmark_report_aggregates_only",
-                                           aggregates));
+        throw input_error(file, fmt::format("holds only aggregates ({} entries), no per-repetition "
+                                            "results; rerun without "
+                                            "--benchmark_report_aggregates_only",
+                                            aggregates));
     }
 
-    set.files.push_back(ResultFile{file, context});
+    set.files.push_back(result_file{file, context});
     for (auto& p : parsed) {
-        BenchmarkSeries& series = set.series(p.run_name);
+        benchmark_series& series = set.series(p.run_name);
         if (series.first_file.empty()) {
             series.first_file = file;
         }
@@ -418,32 +419,32 @@ void collect_json_files(const std::filesystem::path& folder,
     std::error_code ec;
     std::filesystem::directory_iterator it(folder, ec);
     if (ec) {
-        throw InputError(folder, fmt::format("cannot read folder: {}", ec.message()));
+        throw input_error(folder, fmt::format("cannot read folder: {}", ec.message()));
     }
     std::vector<std::filesystem::path> subfolders;
     for (const std::filesystem::directory_iterator end; it != end;) {
         const std::filesystem::path entry = it->path();
         const auto link_status = std::filesystem::symlink_status(entry, ec);
         if (ec) {
-            throw InputError(entry, fmt::format("cannot read: {}", ec.message()));
+            throw input_error(entry, fmt::format("cannot read: {}", ec.message()));
         }
         if (std::filesystem::is_directory(link_status)) {
             subfolders.push_back(entry);
         } else if (entry.extension() == ".json") {
             const auto status = std::filesystem::status(entry, ec);
             if (ec) {
-                throw InputError(entry, fmt::format("cannot read: {}", ec.message()));
+                throw input_error(entry, fmt::format("cannot read: {}", ec.message()));
             }
             if (!std::filesystem::is_regular_file(status)) {
-                throw InputError(entry,
-                                 "not a regular file; results are read from regular "
-                                 "files only");
+                throw input_error(entry,
+                                  "not a regular file; results are read from regular "
+                                  "files only");
             }
             found.push_back(entry);
         }
         it.increment(ec);
         if (ec) {
-            throw InputError(folder, fmt::format("cannot read folder: {}", ec.message()));
+            throw input_error(folder, fmt::format("cannot read folder: {}", ec.message()));
         }
     }
     for (const auto& subfolder : subfolders) {
@@ -459,10 +460,10 @@ std::vector<std::filesystem::path> expand_inputs(std::span<const std::filesystem
         std::error_code ec;
         const auto status = std::filesystem::status(input, ec);
         if (ec && ec != std::errc::no_such_file_or_directory) {
-            throw InputError(input, fmt::format("cannot read: {}", ec.message()));
+            throw input_error(input, fmt::format("cannot read: {}", ec.message()));
         }
         if (ec || !std::filesystem::exists(status)) {
-            throw InputError(input, "no such file or folder");
+            throw input_error(input, "no such file or folder");
         }
         if (!std::filesystem::is_directory(status)) {
             files.push_back(input);
@@ -471,7 +472,7 @@ std::vector<std::filesystem::path> expand_inputs(std::span<const std::filesystem
         std::vector<std::filesystem::path> found;
         collect_json_files(input, found);
         if (found.empty()) {
-            throw InputError(input, "folder holds no .json files");
+            throw input_error(input, "folder holds no .json files");
         }
         std::sort(found.begin(), found.end());
         files.insert(files.end(), found.begin(), found.end());
@@ -479,8 +480,8 @@ std::vector<std::filesystem::path> expand_inputs(std::span<const std::filesystem
     return files;
 }
 
-ResultSet filter_benchmarks(const ResultSet& set, const std::regex& pattern) {
-    ResultSet out;
+result_set filter_benchmarks(const result_set& set, const std::regex& pattern) {
+    result_set out;
     out.files = set.files;
     for (const auto& series : set.benchmarks) {
         if (std::regex_search(series.name, pattern)) {
@@ -490,8 +491,8 @@ ResultSet filter_benchmarks(const ResultSet& set, const std::regex& pattern) {
     return out;
 }
 
-ResultSet load_results(std::span<const std::filesystem::path> inputs) {
-    ResultSet set;
+result_set load_results(std::span<const std::filesystem::path> inputs) {
+    result_set set;
     for (const auto& file : expand_inputs(inputs)) {
         add_benchmark_document(set, read_json_file(file), file);
     }

@@ -19,17 +19,17 @@
 
 namespace sfb::harness {
 
-using Json = nlohmann::ordered_json;
+using ordered_json = nlohmann::ordered_json;
 
 // Bad input: the message names the file and what is wrong with it. Exit code 2.
-class InputError : public std::runtime_error {
+class input_error : public std::runtime_error {
   public:
-    InputError(const std::filesystem::path& file, const std::string& what);
-    explicit InputError(const std::string& what) : std::runtime_error(what) {}
+    input_error(const std::filesystem::path& file, const std::string& what);
+    explicit input_error(const std::string& what) : std::runtime_error(what) {}
 };
 
 // One benchmark's repetitions, merged over every input file that holds it.
-struct BenchmarkSeries {
+struct benchmark_series {
     std::string name;  // "run_name": the name without an aggregate suffix
     // One map per repetition: "real_time" and "cpu_time" in microseconds, then every counter
     // (bytes_per_second, items_per_second and user counters) as written.
@@ -41,17 +41,17 @@ struct BenchmarkSeries {
     std::vector<double> values(const std::string& metric) const;
 };
 
-struct ResultFile {
+struct result_file {
     std::filesystem::path path;
-    Json context;  // the "context" object, empty when absent
+    ordered_json context;  // the "context" object, empty when absent
 };
 
-struct ResultSet {
-    std::vector<ResultFile> files;
-    std::vector<BenchmarkSeries> benchmarks;  // in order of first appearance
+struct result_set {
+    std::vector<result_file> files;
+    std::vector<benchmark_series> benchmarks;  // in order of first appearance
 
-    const BenchmarkSeries* find(const std::string& name) const;
-    BenchmarkSeries& series(const std::string& name);
+    const benchmark_series* find(const std::string& name) const;
+    benchmark_series& series(const std::string& name);
 
   private:
     std::map<std::string, std::size_t> index_;
@@ -68,29 +68,29 @@ double from_microseconds(double us, const std::string& time_unit);
 // as "no value" (a counter is skipped, a missing time is an error).
 using sfb::format::replace_non_finite_numbers;  // <sfb/json_text.h>
 
-// Reads and parses one JSON file. InputError when it cannot be read, is not a regular file,
+// Reads and parses one JSON file. input_error when it cannot be read, is not a regular file,
 // is larger than 256 MiB, nests deeper than 256 levels or is not valid JSON (numbers beyond
 // the range of a double included).
-Json read_json_file(const std::filesystem::path& file);
+ordered_json read_json_file(const std::filesystem::path& file);
 // The parsing part of read_json_file, for text already in memory; `file` names it in errors.
-Json parse_json_text(std::string_view text, const std::filesystem::path& file);
+ordered_json parse_json_text(std::string_view text, const std::filesystem::path& file);
 
 // Adds the per-repetition entries of one parsed Google Benchmark document to `set`.
-// InputError when the document is not benchmark output or an entry lacks a field.
-void add_benchmark_document(ResultSet& set, const Json& document,
+// input_error when the document is not benchmark output or an entry lacks a field.
+void add_benchmark_document(result_set& set, const ordered_json& document,
                             const std::filesystem::path& file);
 
 // Expands files and folders (folders recursively, *.json only, sorted) into a file list.
-// InputError for a missing path, a folder without JSON files, a subfolder that cannot be
+// input_error for a missing path, a folder without JSON files, a subfolder that cannot be
 // read, or a *.json entry that is not a regular file (a FIFO, a symlink loop, ...).
 // Symbolic links to folders are not followed.
 std::vector<std::filesystem::path> expand_inputs(std::span<const std::filesystem::path> inputs);
 
 // The benchmarks of `set` whose name `pattern` finds (std::regex_search, ECMAScript: anchor
 // with ^ to match from the start, as in "^sendfile/"), with the same files.
-ResultSet filter_benchmarks(const ResultSet& set, const std::regex& pattern);
+result_set filter_benchmarks(const result_set& set, const std::regex& pattern);
 
 // expand_inputs + read_json_file + add_benchmark_document for each.
-ResultSet load_results(std::span<const std::filesystem::path> inputs);
+result_set load_results(std::span<const std::filesystem::path> inputs);
 
 }  // namespace sfb::harness

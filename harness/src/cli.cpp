@@ -1,4 +1,4 @@
-#include "cli.hpp"
+#include "cli.h"
 
 #include <fmt/format.h>
 #include <algorithm>
@@ -8,7 +8,7 @@
 
 namespace sfb::harness {
 
-std::optional<std::string> ParsedArgs::value(const std::string& name) const {
+std::optional<std::string> parsed_args::value(const std::string& name) const {
     auto it = values.find(name);
     if (it == values.end()) {
         return std::nullopt;
@@ -16,15 +16,15 @@ std::optional<std::string> ParsedArgs::value(const std::string& name) const {
     return it->second;
 }
 
-void reject_operands(const ParsedArgs& args, const std::string& command) {
+void reject_operands(const parsed_args& args, const std::string& command) {
     if (!args.positional.empty()) {
-        throw UsageError(fmt::format("{} takes no operand (\"{}\"); program arguments go after --",
-                                     command, args.positional.front()));
+        throw usage_error(fmt::format("{} takes no operand (\"{}\"); program arguments go after --",
+                                      command, args.positional.front()));
     }
 }
 
-ParsedArgs parse_args(std::span<const std::string> args, std::span<const OptionSpec> specs) {
-    ParsedArgs parsed;
+parsed_args parse_args(std::span<const std::string> args, std::span<const option_spec> specs) {
+    parsed_args parsed;
     for (std::size_t i = 0; i < args.size(); ++i) {
         const std::string& arg = args[i];
         if (arg == "--") {
@@ -41,7 +41,7 @@ ParsedArgs parse_args(std::span<const std::string> args, std::span<const OptionS
             continue;
         }
         if (arg[1] != '-') {
-            throw UsageError(fmt::format("unknown option \"{}\"", arg));
+            throw usage_error(fmt::format("unknown option \"{}\"", arg));
         }
         std::string name = arg.substr(2);
         std::optional<std::string> inline_value;
@@ -50,13 +50,13 @@ ParsedArgs parse_args(std::span<const std::string> args, std::span<const OptionS
             name.resize(eq);
         }
         auto spec = std::find_if(specs.begin(), specs.end(),
-                                 [&](const OptionSpec& s) { return s.name == name; });
+                                 [&](const option_spec& s) { return s.name == name; });
         if (spec == specs.end()) {
-            throw UsageError(fmt::format("unknown option \"--{}\"", name));
+            throw usage_error(fmt::format("unknown option \"--{}\"", name));
         }
         if (spec->value_name.empty()) {
             if (inline_value) {
-                throw UsageError(fmt::format("option \"--{}\" takes no value", name));
+                throw usage_error(fmt::format("option \"--{}\" takes no value", name));
             }
             parsed.flags[name] = true;
             continue;
@@ -66,7 +66,7 @@ ParsedArgs parse_args(std::span<const std::string> args, std::span<const OptionS
         } else if (i + 1 < args.size()) {
             parsed.values[name] = args[++i];
         } else {
-            throw UsageError(
+            throw usage_error(
                 fmt::format("option \"--{}\" needs a value ({})", name, spec->value_name));
         }
     }
@@ -74,7 +74,7 @@ ParsedArgs parse_args(std::span<const std::string> args, std::span<const OptionS
 }
 
 std::string format_help(const std::string& usage, const std::string& description,
-                        std::span<const OptionSpec> specs, const std::string& epilogue) {
+                        std::span<const option_spec> specs, const std::string& epilogue) {
     std::string out = fmt::format("usage: {}\n\n{}\n", usage, description);
     if (!specs.empty()) {
         out += "\noptions:\n";
@@ -105,7 +105,7 @@ double parse_double(const std::string& option, const std::string& text) {
     const char* end = begin + text.size();
     auto [ptr, ec] = std::from_chars(begin, end, value);
     if (ec != std::errc() || ptr != end || !std::isfinite(value)) {
-        throw UsageError(fmt::format("--{}: \"{}\" is not a number", option, text));
+        throw usage_error(fmt::format("--{}: \"{}\" is not a number", option, text));
     }
     return value;
 }
@@ -116,13 +116,13 @@ double parse_fraction(const std::string& option, const std::string& text) {
     if (!text.empty() && text.back() == '%') {
         const double percent = parse_double(option, text.substr(0, text.size() - 1));
         if (percent < 0 || percent >= 100) {
-            throw UsageError(fmt::format("--{}: {} is outside 0%..100%", option, text));
+            throw usage_error(fmt::format("--{}: {} is outside 0%..100%", option, text));
         }
         return percent / 100;
     }
     const double value = parse_double(option, text);
     if (value < 0 || value >= 1) {
-        throw UsageError(fmt::format(
+        throw usage_error(fmt::format(
             "--{}: \"{}\" is ambiguous or out of range; write a percentage (\"5%\") or a "
             "fraction below 1 (\"0.05\")",
             option, text));
@@ -133,7 +133,7 @@ double parse_fraction(const std::string& option, const std::string& text) {
 double parse_positive_double(const std::string& option, const std::string& text) {
     const double value = parse_double(option, text);
     if (value < 0) {
-        throw UsageError(fmt::format("--{}: \"{}\" must not be negative", option, text));
+        throw usage_error(fmt::format("--{}: \"{}\" must not be negative", option, text));
     }
     return value;
 }
@@ -143,10 +143,10 @@ unsigned parse_count(const std::string& option, const std::string& text, unsigne
     const char* end = text.data() + text.size();
     auto [ptr, ec] = std::from_chars(text.data(), end, value);
     if (ec != std::errc() || ptr != end || text.empty()) {
-        throw UsageError(fmt::format("--{}: \"{}\" is not a whole number", option, text));
+        throw usage_error(fmt::format("--{}: \"{}\" is not a whole number", option, text));
     }
     if (value < minimum) {
-        throw UsageError(fmt::format("--{}: {} is less than {}", option, value, minimum));
+        throw usage_error(fmt::format("--{}: {} is less than {}", option, value, minimum));
     }
     return value;
 }
@@ -156,7 +156,7 @@ unsigned long long parse_bytes(const std::string& option, const std::string& tex
     const char* end = text.data() + text.size();
     auto [ptr, ec] = std::from_chars(text.data(), end, value);
     if (ec != std::errc() || text.empty()) {
-        throw UsageError(fmt::format("--{}: \"{}\" is not a byte count", option, text));
+        throw usage_error(fmt::format("--{}: \"{}\" is not a byte count", option, text));
     }
     std::string suffix(ptr, end);
     std::transform(suffix.begin(), suffix.end(), suffix.begin(),
@@ -174,7 +174,7 @@ unsigned long long parse_bytes(const std::string& option, const std::string& tex
     } else if (suffix == "g") {
         shift = 30;
     } else if (!suffix.empty()) {
-        throw UsageError(
+        throw usage_error(
             fmt::format("--{}: \"{}\" is not a byte count (e.g. 65536, 64K, 1M)", option, text));
     }
     return value << shift;

@@ -12,18 +12,18 @@
 namespace sfb::harness {
 
 // Wrong usage: unknown option, missing value, bad number. Exit code 2.
-class UsageError : public std::runtime_error {
+class usage_error : public std::runtime_error {
   public:
     using std::runtime_error::runtime_error;
 };
 
-struct OptionSpec {
+struct option_spec {
     std::string name;        // without the leading dashes
     std::string value_name;  // empty: a flag without a value
     std::string help;
 };
 
-struct ParsedArgs {
+struct parsed_args {
     std::map<std::string, std::string> values;  // options that take a value (the last one wins)
     std::map<std::string, bool> flags;
     std::vector<std::string> positional;
@@ -34,12 +34,12 @@ struct ParsedArgs {
     bool flag(const std::string& name) const { return flags.contains(name); }
 };
 
-ParsedArgs parse_args(std::span<const std::string> args, std::span<const OptionSpec> specs);
-// UsageError unless `args` has no operand: `command`'s program arguments go after "--".
-void reject_operands(const ParsedArgs& args, const std::string& command);
+parsed_args parse_args(std::span<const std::string> args, std::span<const option_spec> specs);
+// usage_error unless `args` has no operand: `command`'s program arguments go after "--".
+void reject_operands(const parsed_args& args, const std::string& command);
 
 std::string format_help(const std::string& usage, const std::string& description,
-                        std::span<const OptionSpec> specs, const std::string& epilogue);
+                        std::span<const option_spec> specs, const std::string& epilogue);
 
 // "5%" -> 0.05, "0.05" -> 0.05. A bare number of 1 or more is refused as ambiguous.
 double parse_fraction(const std::string& option, const std::string& text);

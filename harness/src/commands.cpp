@@ -1,19 +1,19 @@
-#include "commands.hpp"
+#include "commands.h"
 
-#include "bench_process.hpp"
-#include "benchmark_json.hpp"
-#include "cli.hpp"
-#include "compare.hpp"
-#include "destinations.hpp"
-#include "export.hpp"
+#include "bench_process.h"
+#include "benchmark_json.h"
+#include "cli.h"
+#include "compare.h"
+#include "destinations.h"
+#include "export.h"
 #include "kernels.h"
-#include "merge_rounds.hpp"
-#include "progress.hpp"
+#include "merge_rounds.h"
+#include "progress.h"
 #include "run_quality.h"
-#include "stats.hpp"
-#include "store.hpp"
-#include "suite_report.hpp"
-#include "table.hpp"
+#include "stats.h"
+#include "store.h"
+#include "suite_report.h"
+#include "table.h"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -39,11 +39,11 @@ const char* const kExitCodes =
     "  2  bad input or usage (the message names the file and what is wrong)\n"
     "  3  the benchmark program failed, or a result could not be written";
 
-const std::vector<OptionSpec> kColourOptions = {
+const std::vector<option_spec> kColourOptions = {
     {"color", "auto|always|never", "colour in text output (auto: only on a terminal)"},
 };
 
-std::vector<OptionSpec> compare_option_specs() {
+std::vector<option_spec> compare_option_specs() {
     return {
         {"alpha", "P",
          "significance level of the test (Mann-Whitney U; Wilcoxon signed-rank with --paired; "
@@ -66,7 +66,7 @@ std::vector<OptionSpec> compare_option_specs() {
     };
 }
 
-bool use_colour(const ParsedArgs& args) {
+bool use_colour(const parsed_args& args) {
     const std::string mode = args.value("color").value_or("auto");
     if (mode == "always") {
         return true;
@@ -75,33 +75,33 @@ bool use_colour(const ParsedArgs& args) {
         return false;
     }
     if (mode != "auto") {
-        throw UsageError(fmt::format("--color: \"{}\" is not auto, always or never", mode));
+        throw usage_error(fmt::format("--color: \"{}\" is not auto, always or never", mode));
     }
     const char* term = std::getenv("TERM");
     return ::isatty(STDOUT_FILENO) == 1 && std::getenv("NO_COLOR") == nullptr &&
            !(term != nullptr && std::string(term) == "dumb");
 }
 
-OutputFormat output_format(const ParsedArgs& args) {
+output_format parse_output_format(const parsed_args& args) {
     const std::string format = args.value("format").value_or("text");
     if (format == "text") {
-        return OutputFormat::text;
+        return output_format::text;
     }
     if (format == "markdown" || format == "md") {
-        return OutputFormat::markdown;
+        return output_format::markdown;
     }
     if (format == "json") {
-        return OutputFormat::json;
+        return output_format::json;
     }
-    throw UsageError(fmt::format("--format: \"{}\" is not text, markdown or json", format));
+    throw usage_error(fmt::format("--format: \"{}\" is not text, markdown or json", format));
 }
 
-CompareOptions compare_options(const ParsedArgs& args) {
-    CompareOptions options;
+compare_options parse_compare_options(const parsed_args& args) {
+    compare_options options;
     if (auto alpha = args.value("alpha")) {
         options.alpha = parse_fraction("alpha", *alpha);
         if (options.alpha <= 0) {
-            throw UsageError("--alpha must be above 0");
+            throw usage_error("--alpha must be above 0");
         }
     }
     if (auto threshold = args.value("threshold")) {
@@ -118,7 +118,7 @@ CompareOptions compare_options(const ParsedArgs& args) {
         }
         if (options.gate.empty()) {
             // An empty gate would gate nothing: a real regression would exit 0.
-            throw UsageError(
+            throw usage_error(
                 fmt::format("--gate \"{}\" names no metric (e.g. --gate "
                             "real_time,cpu_time)",
                             *gate));
@@ -132,15 +132,15 @@ CompareOptions compare_options(const ParsedArgs& args) {
     options.run_test = !args.flag("no-test");
     const std::string correction = args.value("correction").value_or("holm");
     if (correction != "holm" && correction != "none") {
-        throw UsageError(fmt::format("--correction: \"{}\" is not holm or none", correction));
+        throw usage_error(fmt::format("--correction: \"{}\" is not holm or none", correction));
     }
     options.holm = correction == "holm";
     options.paired = args.flag("paired");
     return options;
 }
 
-// --filter REGEX: UsageError for a bad expression.
-std::optional<std::regex> filter_from(const ParsedArgs& args) {
+// --filter REGEX: usage_error for a bad expression.
+std::optional<std::regex> filter_from(const parsed_args& args) {
     auto text = args.value("filter");
     if (!text) {
         return std::nullopt;
@@ -148,20 +148,20 @@ std::optional<std::regex> filter_from(const ParsedArgs& args) {
     try {
         return std::regex(*text, std::regex::ECMAScript);
     } catch (const std::regex_error& e) {
-        throw UsageError(
+        throw usage_error(
             fmt::format("--filter \"{}\": not a regular expression: {}", *text, e.what()));
     }
 }
 
-// The benchmarks --filter keeps; InputError naming `label` when it keeps none.
-ResultSet filtered(const ResultSet& set, const std::optional<std::regex>& filter,
-                   const ParsedArgs& args, const std::string& label) {
+// The benchmarks --filter keeps; input_error naming `label` when it keeps none.
+result_set filtered(const result_set& set, const std::optional<std::regex>& filter,
+                    const parsed_args& args, const std::string& label) {
     if (!filter) {
         return set;
     }
-    ResultSet out = filter_benchmarks(set, *filter);
+    result_set out = filter_benchmarks(set, *filter);
     if (out.benchmarks.empty()) {
-        throw InputError(
+        throw input_error(
             fmt::format("{}: no benchmark matches --filter \"{}\"", label, *args.value("filter")));
     }
     return out;
@@ -172,17 +172,17 @@ void print(const std::string& text) {
     std::fflush(stdout);
 }
 
-int emit_comparison(const Comparison& comparison, const ParsedArgs& args) {
-    const OutputFormat format = output_format(args);
+int emit_comparison(const comparison_result& comparison, const parsed_args& args) {
+    const output_format format = parse_output_format(args);
     const bool all = args.flag("all-metrics");
     switch (format) {
-        case OutputFormat::text:
+        case output_format::text:
             print(render_text(comparison, use_colour(args), all));
             break;
-        case OutputFormat::markdown:
+        case output_format::markdown:
             print(render_markdown(comparison, all));
             break;
-        case OutputFormat::json:
+        case output_format::json:
             print(render_json(comparison));
             break;
     }
@@ -197,7 +197,7 @@ int emit_comparison(const Comparison& comparison, const ParsedArgs& args) {
     return comparison.exit_code();
 }
 
-std::filesystem::path bench_from(const ParsedArgs& args, const char* option) {
+std::filesystem::path bench_from(const parsed_args& args, const char* option) {
     std::filesystem::path bench = default_bench_path();
     if (auto given = args.value(option)) {
         bench = *given;
@@ -206,15 +206,15 @@ std::filesystem::path bench_from(const ParsedArgs& args, const char* option) {
     return bench;
 }
 
-double warmup_from(const ParsedArgs& args) {
+double warmup_from(const parsed_args& args) {
     return args.value("warmup") ? parse_positive_double("warmup", *args.value("warmup")) : 0.1;
 }
 
 // --warmup, the arguments after -- and --verbose, for run_round.
-RoundSettings round_settings(const ParsedArgs& args) {
-    return RoundSettings{.warmup_seconds = warmup_from(args),
-                         .args = args.passthrough,
-                         .verbose = args.flag("verbose")};
+round_settings parse_round_settings(const parsed_args& args) {
+    return round_settings{.warmup_seconds = warmup_from(args),
+                          .args = args.passthrough,
+                          .verbose = args.flag("verbose")};
 }
 
 // After a write failed at the end of a run: the result goes to a file of its own, named in
@@ -227,7 +227,7 @@ std::string keep_after_failure(const std::string& failure, const std::string& co
 
 // --- run ---------------------------------------------------------------------------------
 
-const std::vector<OptionSpec> kRunOptions = {
+const std::vector<option_spec> kRunOptions = {
     {"bench", "PATH", "the benchmark program (default: bench_sendfile of this build tree)"},
     {"repetitions", "N", "rounds, each one process running every benchmark once (default 9)"},
     {"target-ci", "PCT",
@@ -245,7 +245,7 @@ const std::vector<OptionSpec> kRunOptions = {
 
 // Writes the merged run to --output and the results folder; when a write fails, the result
 // is kept in a file of its own and the error names it.
-void publish_run(const ParsedArgs& args, const Json& merged,
+void publish_run(const parsed_args& args, const ordered_json& merged,
                  std::chrono::system_clock::time_point started,
                  const std::filesystem::path& results_dir) {
     const std::string content = merged.dump(2) + "\n";
@@ -258,7 +258,7 @@ void publish_run(const ParsedArgs& args, const Json& merged,
         }
     }
     if (!args.flag("no-store")) {
-        const Json& context = merged["context"];
+        const ordered_json& context = merged["context"];
         try {
             const auto path = store_result(results_dir, machine_fingerprint(context),
                                            result_stem(started, result_commit(context)), content);
@@ -274,29 +274,29 @@ void publish_run(const ParsedArgs& args, const Json& merged,
 }
 
 // --target-ci PCT and --max-rounds N: the stopping rule of sfb run.
-struct RoundTarget {
+struct round_target {
     double fraction = 0;  // the largest relative half-width of an interval that is enough
     unsigned max_rounds = 30;
 };
 
-std::optional<RoundTarget> round_target(const ParsedArgs& args, unsigned repetitions) {
+std::optional<round_target> parse_round_target(const parsed_args& args, unsigned repetitions) {
     const auto given = args.value("target-ci");
     if (!given) {
         if (args.value("max-rounds")) {
-            throw UsageError("--max-rounds needs --target-ci");
+            throw usage_error("--max-rounds needs --target-ci");
         }
         return std::nullopt;
     }
-    RoundTarget target;
+    round_target target;
     target.fraction = parse_fraction("target-ci", *given);
     if (target.fraction <= 0) {
-        throw UsageError("--target-ci must be above 0%");
+        throw usage_error("--target-ci must be above 0%");
     }
     if (auto cap = args.value("max-rounds")) {
         target.max_rounds = parse_count("max-rounds", *cap, 1);
     }
     if (target.max_rounds < repetitions) {
-        throw UsageError(
+        throw usage_error(
             fmt::format("--max-rounds {} is below --repetitions {}, the rounds "
                         "run before the first check",
                         target.max_rounds, repetitions));
@@ -307,21 +307,21 @@ std::optional<RoundTarget> round_target(const ParsedArgs& args, unsigned repetit
 // Adds one round at a time until every benchmark's interval is within the target or the cap
 // is reached (as netperf -I/-i and the Phoronix Test Suite's dynamic run count do). Returns
 // the benchmarks that did not converge.
-std::vector<std::string> add_rounds_until_converged(const RoundTarget& target,
+std::vector<std::string> add_rounds_until_converged(const round_target& target,
                                                     const std::filesystem::path& bench,
-                                                    const RoundSettings& settings,
+                                                    const round_settings& settings,
                                                     const std::set<std::string>& names,
                                                     const std::filesystem::path& folder,
-                                                    std::vector<Json>& rounds) {
+                                                    std::vector<ordered_json>& rounds) {
     for (;;) {
-        ResultSet so_far;
+        result_set so_far;
         add_benchmark_document(so_far, merge_rounds(rounds), "merged result");
         std::vector<std::string> open = not_converged(so_far, target.fraction);
         if (open.empty() || rounds.size() >= target.max_rounds) {
             return open;
         }
         const std::size_t round = rounds.size() + 1;
-        Progress progress(names.size(), ::isatty(STDERR_FILENO) == 1);
+        progress_meter progress(names.size(), ::isatty(STDERR_FILENO) == 1);
         rounds.push_back(run_round(bench, settings, folder / fmt::format("round-{}.json", round),
                                    names, [&](const std::string& name) {
                                        progress.step(fmt::format(
@@ -334,7 +334,7 @@ std::vector<std::string> add_rounds_until_converged(const RoundTarget& target,
 }
 
 // What --target-ci achieved, for the summary.
-std::string convergence_text(const RoundTarget& target, const ResultSet& set,
+std::string convergence_text(const round_target& target, const result_set& set,
                              const std::vector<std::string>& unconverged, std::size_t rounds) {
     if (unconverged.empty()) {
         return fmt::format("every benchmark within +-{:g}% after {} rounds\n",
@@ -344,7 +344,7 @@ std::string convergence_text(const RoundTarget& target, const ResultSet& set,
         fmt::format("{} of {} benchmarks did not converge to +-{:g}% in {} rounds:\n",
                     unconverged.size(), set.benchmarks.size(), target.fraction * 100, rounds);
     for (const auto& name : unconverged) {
-        const BenchmarkSeries* series = set.find(name);
+        const benchmark_series* series = set.find(name);
         const auto ci =
             series != nullptr ? median_interval(series->values("real_time")) : std::nullopt;
         out += ci ? fmt::format("  {}: real time {} us [{}, {}], +-{:.1f}%\n", name,
@@ -357,13 +357,13 @@ std::string convergence_text(const RoundTarget& target, const ResultSet& set,
 
 // Prints the convergence verdict and the warnings (unless the output is JSON) and returns
 // the warnings joined, which the stored result keeps so that a reader of the file sees them.
-std::string report_run_warnings(const ResultSet& set, const std::optional<RoundTarget>& target,
+std::string report_run_warnings(const result_set& set, const std::optional<round_target>& target,
                                 const std::vector<std::string>& unconverged, std::size_t rounds,
-                                OutputFormat format) {
+                                output_format format) {
     std::vector<std::string> warnings = quality_warnings(set);
     if (target) {
         const std::string verdict = convergence_text(*target, set, unconverged, rounds);
-        if (format != OutputFormat::json) {
+        if (format != output_format::json) {
             print(verdict);
         }
         for (const auto& name : unconverged) {
@@ -371,7 +371,7 @@ std::string report_run_warnings(const ResultSet& set, const std::optional<RoundT
                 name + fmt::format(": did not converge to +-{:g}%", target->fraction * 100));
         }
     }
-    if (format != OutputFormat::json) {
+    if (format != output_format::json) {
         for (const auto& line : warnings) {
             print("warning: " + line + "\n");
         }
@@ -380,7 +380,7 @@ std::string report_run_warnings(const ResultSet& set, const std::optional<RoundT
 }
 
 int run_command(std::span<const std::string> argv) {
-    const ParsedArgs args = parse_args(argv, kRunOptions);
+    const parsed_args args = parse_args(argv, kRunOptions);
     if (args.help) {
         print(format_help(
             "sfb run [options] [-- BENCHMARK ARGS...]",
@@ -397,11 +397,11 @@ int run_command(std::span<const std::string> argv) {
     reject_operands(args, "run");
     const unsigned repetitions =
         args.value("repetitions") ? parse_count("repetitions", *args.value("repetitions"), 1) : 9;
-    const std::optional<RoundTarget> target = round_target(args, repetitions);
-    const OutputFormat format = output_format(args);
+    const std::optional<round_target> target = parse_round_target(args, repetitions);
+    const output_format format = parse_output_format(args);
     const bool colour = use_colour(args);
     const std::filesystem::path bench = bench_from(args, "bench");
-    const RoundSettings settings = round_settings(args);
+    const round_settings settings = parse_round_settings(args);
     // Every destination is checked before the first round, not after the last one.
     if (auto output = args.value("output")) {
         check_writable_file("output", *output);
@@ -414,12 +414,12 @@ int run_command(std::span<const std::string> argv) {
     const auto started = std::chrono::system_clock::now();
     const std::vector<std::string> names = list_benchmarks(bench, settings.args);
     if (names.empty()) {
-        throw InputError(bench, "no benchmark matches the arguments given");
+        throw input_error(bench, "no benchmark matches the arguments given");
     }
     const std::set<std::string> name_set(names.begin(), names.end());
-    TemporaryFolder temporary;
-    Progress progress(names.size() * repetitions, ::isatty(STDERR_FILENO) == 1);
-    std::vector<Json> rounds;
+    temporary_folder temporary;
+    progress_meter progress(names.size() * repetitions, ::isatty(STDERR_FILENO) == 1);
+    std::vector<ordered_json> rounds;
     for (unsigned round = 1; round <= repetitions; ++round) {
         rounds.push_back(
             run_round(bench, settings, temporary.path() / fmt::format("round-{}.json", round),
@@ -434,8 +434,8 @@ int run_command(std::span<const std::string> argv) {
                                                  temporary.path(), rounds);
     }
 
-    Json merged = merge_rounds(rounds);
-    ResultSet set;
+    ordered_json merged = merge_rounds(rounds);
+    result_set set;
     add_benchmark_document(set, merged, "merged result");
     print(render_run_summary(set, format, colour));
     merged["context"]["sfb_harness_warnings"] =
@@ -449,7 +449,7 @@ int run_command(std::span<const std::string> argv) {
 
 int compare_command(std::span<const std::string> argv) {
     const auto specs = compare_option_specs();
-    const ParsedArgs args = parse_args(argv, specs);
+    const parsed_args args = parse_args(argv, specs);
     if (args.help) {
         print(format_help(
             "sfb compare [options] BASE NEW",
@@ -469,20 +469,20 @@ int compare_command(std::span<const std::string> argv) {
         return kExitOk;
     }
     if (args.positional.size() != 2) {
-        throw UsageError(
+        throw usage_error(
             "compare needs exactly two operands, BASE and NEW (see sfb compare "
             "--help)");
     }
-    const CompareOptions options = compare_options(args);
-    output_format(args);  // reject a bad --format before reading anything
+    const compare_options options = parse_compare_options(args);
+    parse_output_format(args);  // reject a bad --format before reading anything
     use_colour(args);
     filter_from(args);
     const std::filesystem::path base_path = args.positional[0];
     const std::filesystem::path new_path = args.positional[1];
     const auto filter = filter_from(args);
-    const ResultSet base =
+    const result_set base =
         filtered(load_results(std::span(&base_path, 1)), filter, args, base_path.string());
-    const ResultSet candidate =
+    const result_set candidate =
         filtered(load_results(std::span(&new_path, 1)), filter, args, new_path.string());
     return emit_comparison(
         compare_results(base, candidate, options, base_path.string(), new_path.string()), args);
@@ -490,7 +490,7 @@ int compare_command(std::span<const std::string> argv) {
 
 // --- report ------------------------------------------------------------------------------
 
-const std::vector<OptionSpec> kReportOptions = {
+const std::vector<option_spec> kReportOptions = {
     {"path", "NAMES", "only these paths (comma-separated); read_send is kept for speed-ups"},
     {"file-size", "SIZES", "only these file sizes (e.g. 65536,1M,64M)"},
     {"block-size", "SIZES", "only these block sizes (e.g. 64K)"},
@@ -499,7 +499,7 @@ const std::vector<OptionSpec> kReportOptions = {
 };
 
 int report_command(std::span<const std::string> argv) {
-    const ParsedArgs args = parse_args(argv, kReportOptions);
+    const parsed_args args = parse_args(argv, kReportOptions);
     if (args.help) {
         print(format_help(
             "sfb report [options] [DIR|FILE...]",
@@ -511,7 +511,7 @@ int report_command(std::span<const std::string> argv) {
             kReportOptions, kExitCodes));
         return kExitOk;
     }
-    ReportFilters filters;
+    report_filters filters;
     if (auto paths = args.value("path")) {
         filters.paths = split_list(*paths);
     }
@@ -529,14 +529,14 @@ int report_command(std::span<const std::string> argv) {
     if (inputs.empty()) {
         inputs.emplace_back("results");
     }
-    print(render_report(inputs, filters, output_format(args), use_colour(args)));
+    print(render_report(inputs, filters, parse_output_format(args), use_colour(args)));
     return kExitOk;
 }
 
 // --- ab ----------------------------------------------------------------------------------
 
-std::vector<OptionSpec> ab_option_specs() {
-    std::vector<OptionSpec> specs = {
+std::vector<option_spec> ab_option_specs() {
+    std::vector<option_spec> specs = {
         {"base", "PATH", "the base build's benchmark program (required)"},
         {"candidate", "PATH", "the candidate build's benchmark program (required)"},
         {"rounds", "N", "rounds; each runs both programs once, every benchmark once (default 9)"},
@@ -551,7 +551,7 @@ std::vector<OptionSpec> ab_option_specs() {
 }
 
 // Writes the merged JSON where --save-base / --save-candidate say; the message of a failure.
-std::optional<std::string> save_json(const ParsedArgs& args, const char* option,
+std::optional<std::string> save_json(const parsed_args& args, const char* option,
                                      const std::string& content) {
     if (auto file = args.value(option)) {
         try {
@@ -565,7 +565,7 @@ std::optional<std::string> save_json(const ParsedArgs& args, const char* option,
 
 // Fail before spending minutes on runs that no test could judge (the full check, with the
 // multiple-testing correction, follows once the number of benchmarks is known).
-void check_rounds_suffice(const CompareOptions& options, unsigned rounds) {
+void check_rounds_suffice(const compare_options& options, unsigned rounds) {
     auto smallest_p = [&](unsigned n) {
         return options.paired ? wilcoxon_min_p_value(n) : mann_whitney_min_p_value(n, n);
     };
@@ -574,7 +574,7 @@ void check_rounds_suffice(const CompareOptions& options, unsigned rounds) {
         while (smallest_p(needed) >= options.alpha) {
             ++needed;
         }
-        throw UsageError(
+        throw usage_error(
             fmt::format("--rounds {} is too few for the {} test at alpha {}; use {} or more, or "
                         "--no-test",
                         rounds, rank_test_name(options), options.alpha, needed));
@@ -582,20 +582,22 @@ void check_rounds_suffice(const CompareOptions& options, unsigned rounds) {
 }
 
 // The rounds of both programs, interleaved A B, B A, A B, ...: what each wrote, per side.
-std::array<std::vector<Json>, 2> run_ab_rounds(const std::filesystem::path (&programs)[2],
-                                               const RoundSettings& settings, unsigned rounds) {
+std::array<std::vector<ordered_json>, 2> run_ab_rounds(const std::filesystem::path (&programs)[2],
+                                                       const round_settings& settings,
+                                                       unsigned rounds) {
     const char* labels[2] = {"base", "candidate"};
     std::set<std::string> names[2];
     for (int side = 0; side < 2; ++side) {
         const auto listed = list_benchmarks(programs[side], settings.args);
         if (listed.empty()) {
-            throw InputError(programs[side], "no benchmark matches the arguments given");
+            throw input_error(programs[side], "no benchmark matches the arguments given");
         }
         names[side].insert(listed.begin(), listed.end());
     }
-    TemporaryFolder temporary;
-    Progress progress((names[0].size() + names[1].size()) * rounds, ::isatty(STDERR_FILENO) == 1);
-    std::array<std::vector<Json>, 2> outputs;
+    temporary_folder temporary;
+    progress_meter progress((names[0].size() + names[1].size()) * rounds,
+                            ::isatty(STDERR_FILENO) == 1);
+    std::array<std::vector<ordered_json>, 2> outputs;
     for (unsigned round = 1; round <= rounds; ++round) {
         const int order[2] = {round % 2 == 1 ? 0 : 1, round % 2 == 1 ? 1 : 0};
         for (int side : order) {
@@ -613,8 +615,8 @@ std::array<std::vector<Json>, 2> run_ab_rounds(const std::filesystem::path (&pro
 }
 
 // --save-base and --save-candidate; a failed write keeps the result elsewhere and names it.
-void save_ab_results(const ParsedArgs& args, const Json& merged_base,
-                     const Json& merged_candidate) {
+void save_ab_results(const parsed_args& args, const ordered_json& merged_base,
+                     const ordered_json& merged_candidate) {
     std::string failures;
     for (const auto& [option, merged] :
          {std::pair{"save-base", &merged_base}, std::pair{"save-candidate", &merged_candidate}}) {
@@ -630,7 +632,7 @@ void save_ab_results(const ParsedArgs& args, const Json& merged_base,
 
 int ab_command(std::span<const std::string> argv) {
     const auto specs = ab_option_specs();
-    const ParsedArgs args = parse_args(argv, specs);
+    const parsed_args args = parse_args(argv, specs);
     if (args.help) {
         print(format_help(
             "sfb ab --base PROGRAM --candidate PROGRAM [options] [-- BENCHMARK ARGS...]",
@@ -645,10 +647,10 @@ int ab_command(std::span<const std::string> argv) {
     }
     reject_operands(args, "ab");
     if (!args.value("base") || !args.value("candidate")) {
-        throw UsageError("ab needs --base PROGRAM and --candidate PROGRAM");
+        throw usage_error("ab needs --base PROGRAM and --candidate PROGRAM");
     }
-    const CompareOptions options = compare_options(args);
-    output_format(args);
+    const compare_options options = parse_compare_options(args);
+    parse_output_format(args);
     use_colour(args);
     filter_from(args);
     const unsigned rounds =
@@ -661,19 +663,19 @@ int ab_command(std::span<const std::string> argv) {
     }
     const std::filesystem::path programs[2] = {bench_from(args, "base"),
                                                bench_from(args, "candidate")};
-    const RoundSettings settings = round_settings(args);
+    const round_settings settings = parse_round_settings(args);
 
     const auto outputs = run_ab_rounds(programs, settings, rounds);
-    const Json merged_base = merge_rounds(outputs[0]);
-    const Json merged_candidate = merge_rounds(outputs[1]);
+    const ordered_json merged_base = merge_rounds(outputs[0]);
+    const ordered_json merged_candidate = merge_rounds(outputs[1]);
     save_ab_results(args, merged_base, merged_candidate);
-    ResultSet base_all;
+    result_set base_all;
     add_benchmark_document(base_all, merged_base, programs[0]);
-    ResultSet candidate_all;
+    result_set candidate_all;
     add_benchmark_document(candidate_all, merged_candidate, programs[1]);
     const auto filter = filter_from(args);
-    const ResultSet base = filtered(base_all, filter, args, programs[0].string());
-    const ResultSet candidate = filtered(candidate_all, filter, args, programs[1].string());
+    const result_set base = filtered(base_all, filter, args, programs[0].string());
+    const result_set candidate = filtered(candidate_all, filter, args, programs[1].string());
     return emit_comparison(
         compare_results(base, candidate, options, programs[0].string(), programs[1].string()),
         args);
@@ -681,7 +683,7 @@ int ab_command(std::span<const std::string> argv) {
 
 // --- export ------------------------------------------------------------------------------
 
-const std::vector<OptionSpec> kExportOptions = {
+const std::vector<option_spec> kExportOptions = {
     {"format", "FORMAT",
      "github-action-benchmark-bigger, github-action-benchmark-smaller or bencher (required)"},
     {"filter", "REGEX", "only benchmarks whose name REGEX finds (e.g. ^sendfile/)"},
@@ -689,7 +691,7 @@ const std::vector<OptionSpec> kExportOptions = {
 };
 
 int export_command(std::span<const std::string> argv) {
-    const ParsedArgs args = parse_args(argv, kExportOptions);
+    const parsed_args args = parse_args(argv, kExportOptions);
     if (args.help) {
         print(format_help(
             "sfb export --format FORMAT [options] FILE|DIR...",
@@ -705,20 +707,20 @@ int export_command(std::span<const std::string> argv) {
     }
     const auto format_text = args.value("format");
     if (!format_text) {
-        throw UsageError(
+        throw usage_error(
             "export needs --format (github-action-benchmark-bigger, "
             "github-action-benchmark-smaller or bencher)");
     }
-    const ExportFormat format = parse_export_format(*format_text);
+    const export_format format = parse_export_format(*format_text);
     if (args.positional.empty()) {
-        throw UsageError("export needs at least one result file or folder");
+        throw usage_error("export needs at least one result file or folder");
     }
     const auto filter = filter_from(args);
     if (auto output = args.value("output")) {
         check_writable_file("output", *output);
     }
     const std::vector<std::filesystem::path> inputs(args.positional.begin(), args.positional.end());
-    const ResultSet set = filtered(load_results(inputs), filter, args, inputs.front().string());
+    const result_set set = filtered(load_results(inputs), filter, args, inputs.front().string());
     const std::string text = render_export(export_entries(set), format);
     if (auto output = args.value("output")) {
         write_file(*output, text);
@@ -780,15 +782,15 @@ int sfb_main(std::span<const std::string> args) {
         if (command == "kernels") {
             return kernels_command(rest);
         }
-        throw UsageError(fmt::format(
+        throw usage_error(fmt::format(
             "unknown command \"{}\" (run, compare, report, ab, export, kernels)", command));
-    } catch (const UsageError& e) {
+    } catch (const usage_error& e) {
         std::fprintf(stderr, "sfb %s: %s\n", command.c_str(), e.what());
         return kExitBadInput;
-    } catch (const InputError& e) {
+    } catch (const input_error& e) {
         std::fprintf(stderr, "sfb %s: %s\n", command.c_str(), e.what());
         return kExitBadInput;
-    } catch (const BenchmarkFailure& e) {
+    } catch (const benchmark_failure& e) {
         std::fprintf(stderr, "sfb %s: %s\n", command.c_str(), e.what());
         return kExitFailure;
     } catch (const std::exception& e) {

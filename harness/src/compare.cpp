@@ -1,10 +1,10 @@
-#include "compare.hpp"
+#include "compare.h"
 
 #include "kernels.h"
 #include "run_quality.h"
 
-#include "contract.hpp"
-#include "table.hpp"
+#include "contract.h"
+#include "table.h"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -26,7 +26,7 @@ int metric_rank(const std::string& metric) {
                              : static_cast<int>(it - first.begin());
 }
 
-std::vector<std::string> common_metrics(const BenchmarkSeries& a, const BenchmarkSeries& b) {
+std::vector<std::string> common_metrics(const benchmark_series& a, const benchmark_series& b) {
     std::set<std::string> in_a;
     for (const auto& repetition : a.repetitions) {
         for (const auto& [key, value] : repetition) {
@@ -51,32 +51,32 @@ bool is_time(const std::string& metric) {
     return metric == "real_time" || metric == "cpu_time";
 }
 
-std::string verdict_text(const BenchmarkComparison& b) {
+std::string verdict_text(const benchmark_comparison& b) {
     switch (b.verdict) {
-        case Verdict::regression:
+        case benchmark_verdict::regression:
             return fmt::format("REGRESSION ({})", fmt::join(b.regressed, ","));
-        case Verdict::improvement:
+        case benchmark_verdict::improvement:
             return "improvement";
-        case Verdict::untested:
+        case benchmark_verdict::untested:
             return "not tested";
-        case Verdict::unchanged:
+        case benchmark_verdict::unchanged:
             break;
     }
     return "no change";
 }
 
-Style verdict_style(Verdict v) {
+cell_style verdict_style(benchmark_verdict v) {
     switch (v) {
-        case Verdict::regression:
-            return Style::bad;
-        case Verdict::improvement:
-            return Style::good;
+        case benchmark_verdict::regression:
+            return cell_style::bad;
+        case benchmark_verdict::improvement:
+            return cell_style::good;
         default:
-            return Style::plain;
+            return cell_style::plain;
     }
 }
 
-std::string display_value(const MetricComparison& m, double value, const std::string& unit) {
+std::string display_value(const metric_comparison& m, double value, const std::string& unit) {
     if (is_time(m.metric)) {
         return fmt::format("{} {}", format_number(from_microseconds(value, unit)), unit);
     }
@@ -95,7 +95,7 @@ std::string metric_label(const std::string& metric) {
 
 // "+12.3% [+8.0%, +15.1%]": the change of the medians and the interval of the
 // Hodges-Lehmann change.
-std::string change_text(const MetricComparison& m) {
+std::string change_text(const metric_comparison& m) {
     if (!m.change_interval) {
         return format_percent(m.change);
     }
@@ -104,15 +104,15 @@ std::string change_text(const MetricComparison& m) {
                        format_percent(m.change_interval->high));
 }
 
-Table comparison_table(const Comparison& c, bool all_metrics) {
-    Table table({{"Benchmark"},
-                 {"Metric"},
-                 {"Base", Align::right},
-                 {"New", Align::right},
-                 {"Change [95% CI]", Align::right},
-                 {"p", Align::right},
-                 {"p gate", Align::right},
-                 {"Verdict"}});
+text_table comparison_table(const comparison_result& c, bool all_metrics) {
+    text_table table({{"Benchmark"},
+                      {"Metric"},
+                      {"Base", alignment::right},
+                      {"New", alignment::right},
+                      {"Change [95% CI]", alignment::right},
+                      {"p", alignment::right},
+                      {"p gate", alignment::right},
+                      {"Verdict"}});
     for (const auto& b : c.benchmarks) {
         bool first = true;
         for (const auto& m : b.metrics) {
@@ -121,35 +121,36 @@ Table comparison_table(const Comparison& c, bool all_metrics) {
             if (!shown) {
                 continue;
             }
-            Style change_style = Style::plain;
-            if (m.outcome == Outcome::worse) {
-                change_style = m.gating ? Style::bad : Style::dim;
-            } else if (m.outcome == Outcome::better) {
-                change_style = Style::good;
+            cell_style change_style = cell_style::plain;
+            if (m.outcome == metric_outcome::worse) {
+                change_style = m.gating ? cell_style::bad : cell_style::dim;
+            } else if (m.outcome == metric_outcome::better) {
+                change_style = cell_style::good;
             }
             std::string p = m.test ? format_p_value(m.test->p_value) : "-";
             if (m.test && m.test->exact) {
                 p += " e";
             }
-            table.add_row({first ? Cell(b.name) : Cell(""),
-                           Cell(metric_label(m.metric) + (m.gating ? " *" : "")),
-                           display_value(m, m.base_median, b.time_unit),
-                           display_value(m, m.new_median, b.time_unit),
-                           Cell(change_text(m), change_style), p,
-                           m.gating && m.test ? format_p_value(m.p_gate) : "",
-                           first ? Cell(verdict_text(b), verdict_style(b.verdict)) : Cell("")});
+            table.add_row(
+                {first ? table_cell(b.name) : table_cell(""),
+                 table_cell(metric_label(m.metric) + (m.gating ? " *" : "")),
+                 display_value(m, m.base_median, b.time_unit),
+                 display_value(m, m.new_median, b.time_unit),
+                 table_cell(change_text(m), change_style), p,
+                 m.gating && m.test ? format_p_value(m.p_gate) : "",
+                 first ? table_cell(verdict_text(b), verdict_style(b.verdict)) : table_cell("")});
             first = false;
         }
     }
     return table;
 }
 
-std::string summary_line(const Comparison& c) {
+std::string summary_line(const comparison_result& c) {
     std::size_t regressions = 0;
     std::size_t improvements = 0;
     for (const auto& b : c.benchmarks) {
-        regressions += b.verdict == Verdict::regression ? 1 : 0;
-        improvements += b.verdict == Verdict::improvement ? 1 : 0;
+        regressions += b.verdict == benchmark_verdict::regression ? 1 : 0;
+        improvements += b.verdict == benchmark_verdict::improvement ? 1 : 0;
     }
     if (!c.options.run_test) {
         return fmt::format("{} benchmarks compared without a test (--no-test).",
@@ -163,7 +164,7 @@ std::string summary_line(const Comparison& c) {
         c.options.alpha, format_percent(c.options.threshold).substr(1));
 }
 
-std::vector<std::string> footer_lines(const Comparison& c) {
+std::vector<std::string> footer_lines(const comparison_result& c) {
     std::vector<std::string> lines;
     for (const auto& name : c.only_base) {
         lines.push_back(fmt::format("only in base ({}): {}", c.base_label, name));
@@ -180,7 +181,7 @@ std::vector<std::string> footer_lines(const Comparison& c) {
     return lines;
 }
 
-std::string test_description(const Comparison& c) {
+std::string test_description(const comparison_result& c) {
     if (!c.options.run_test) {
         return "no test (--no-test)";
     }
@@ -188,13 +189,13 @@ std::string test_description(const Comparison& c) {
                             : "two-sided Mann-Whitney U";
 }
 
-Json json_number(double value) {
-    return std::isfinite(value) ? Json(value) : Json(nullptr);
+ordered_json json_number(double value) {
+    return std::isfinite(value) ? ordered_json(value) : ordered_json(nullptr);
 }
 
 }  // namespace
 
-const char* rank_test_name(const CompareOptions& options) {
+const char* rank_test_name(const compare_options& options) {
     return options.paired ? "Wilcoxon signed-rank" : "Mann-Whitney U";
 }
 
@@ -208,9 +209,9 @@ bool higher_is_better(const std::string& metric) {
            metric.compare(metric.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-bool Comparison::any_regression() const {
+bool comparison_result::any_regression() const {
     return std::any_of(benchmarks.begin(), benchmarks.end(),
-                       [](const auto& b) { return b.verdict == Verdict::regression; });
+                       [](const auto& b) { return b.verdict == benchmark_verdict::regression; });
 }
 
 namespace {
@@ -218,16 +219,16 @@ namespace {
 // --- stage 1: pairing ----------------------------------------------------------------------
 
 // A benchmark present, with measured repetitions, on both sides.
-struct BenchmarkPair {
-    const BenchmarkSeries* base;
-    const BenchmarkSeries* candidate;
+struct benchmark_pair {
+    const benchmark_series* base;
+    const benchmark_series* candidate;
 };
 
-std::vector<BenchmarkPair> pair_benchmarks(const ResultSet& base, const ResultSet& candidate,
-                                           Comparison& c) {
-    std::vector<BenchmarkPair> pairs;
+std::vector<benchmark_pair> pair_benchmarks(const result_set& base, const result_set& candidate,
+                                            comparison_result& c) {
+    std::vector<benchmark_pair> pairs;
     for (const auto& b : base.benchmarks) {
-        const BenchmarkSeries* n = candidate.find(b.name);
+        const benchmark_series* n = candidate.find(b.name);
         if (n == nullptr) {
             c.only_base.push_back(b.name);
             continue;
@@ -243,7 +244,7 @@ std::vector<BenchmarkPair> pair_benchmarks(const ResultSet& base, const ResultSe
         }
         if (c.options.run_test && c.options.paired &&
             b.repetitions.size() != n->repetitions.size()) {
-            throw InputError(fmt::format(
+            throw input_error(fmt::format(
                 "a paired comparison needs the same number of repetitions on both sides, "
                 "repetition i of one matched with repetition i of the other (as sfb ab writes "
                 "them): \"{}\" has {} in {} ({}) and {} in {} ({})",
@@ -258,7 +259,7 @@ std::vector<BenchmarkPair> pair_benchmarks(const ResultSet& base, const ResultSe
         }
     }
     if (pairs.empty()) {
-        throw InputError(
+        throw input_error(
             fmt::format("{} and {} have no benchmark in common", c.base_label, c.new_label));
     }
     return pairs;
@@ -267,7 +268,7 @@ std::vector<BenchmarkPair> pair_benchmarks(const ResultSet& base, const ResultSe
 // --- stage 2: medians and tests ------------------------------------------------------------
 
 // The values of `metric` in the repetitions where both sides have it, as pairs by position.
-std::pair<std::vector<double>, std::vector<double>> paired_values(const BenchmarkPair& pair,
+std::pair<std::vector<double>, std::vector<double>> paired_values(const benchmark_pair& pair,
                                                                   const std::string& metric) {
     std::pair<std::vector<double>, std::vector<double>> out;
     const auto& x = pair.base->repetitions;
@@ -283,9 +284,9 @@ std::pair<std::vector<double>, std::vector<double>> paired_values(const Benchmar
     return out;
 }
 
-MetricComparison compare_metric(const BenchmarkPair& pair, const std::string& metric,
-                                const CompareOptions& options) {
-    MetricComparison m;
+metric_comparison compare_metric(const benchmark_pair& pair, const std::string& metric,
+                                 const compare_options& options) {
+    metric_comparison m;
     m.metric = metric;
     const std::vector<double> x = pair.base->values(metric);
     const std::vector<double> y = pair.candidate->values(metric);
@@ -303,11 +304,11 @@ MetricComparison compare_metric(const BenchmarkPair& pair, const std::string& me
     if (options.run_test && options.paired) {
         // Repetition i of one side ran in the same round as repetition i of the other.
         const auto [px, py] = paired_values(pair, metric);
-        const WilcoxonResult w = wilcoxon_signed_rank(px, py);
-        m.test = TestResult{w.w_plus, w.p_value, w.exact};
+        const wilcoxon_result w = wilcoxon_signed_rank(px, py);
+        m.test = rank_test_result{w.w_plus, w.p_value, w.exact};
     } else if (options.run_test) {
-        const MannWhitneyResult u = mann_whitney_u(x, y);
-        m.test = TestResult{u.u_base, u.p_value, u.exact};
+        const mann_whitney_result u = mann_whitney_u(x, y);
+        m.test = rank_test_result{u.u_base, u.p_value, u.exact};
     }
     if (m.test) {
         m.p_gate = m.test->p_value;
@@ -315,7 +316,7 @@ MetricComparison compare_metric(const BenchmarkPair& pair, const std::string& me
     return m;
 }
 
-void check_gate_metrics_exist(const Comparison& c) {
+void check_gate_metrics_exist(const comparison_result& c) {
     std::set<std::string> seen;
     for (const auto& b : c.benchmarks) {
         for (const auto& m : b.metrics) {
@@ -326,7 +327,7 @@ void check_gate_metrics_exist(const Comparison& c) {
     }
     for (const auto& g : c.options.gate) {
         if (!seen.contains(g)) {
-            throw InputError(
+            throw input_error(
                 fmt::format("gate metric \"{}\" appears in no benchmark of both "
                             "{} and {}",
                             g, c.base_label, c.new_label));
@@ -338,8 +339,8 @@ void check_gate_metrics_exist(const Comparison& c) {
 
 // The gate answers "did anything regress?", so the gating p-values are Holm-adjusted over
 // every gating test of the comparison (unless switched off). Returns the family's size.
-std::size_t correct_for_multiple_tests(Comparison& c) {
-    std::vector<MetricComparison*> family;
+std::size_t correct_for_multiple_tests(comparison_result& c) {
+    std::vector<metric_comparison*> family;
     for (auto& bc : c.benchmarks) {
         for (auto& m : bc.metrics) {
             if (m.gating && m.test) {
@@ -361,8 +362,8 @@ std::size_t correct_for_multiple_tests(Comparison& c) {
 }
 
 // A test that cannot reach alpha whatever the data is no test: refuse to pass silently.
-void check_power(const Comparison& c, const std::vector<BenchmarkPair>& pairs) {
-    const CompareOptions& options = c.options;
+void check_power(const comparison_result& c, const std::vector<benchmark_pair>& pairs) {
+    const compare_options& options = c.options;
     if (!options.run_test) {
         return;
     }
@@ -382,7 +383,7 @@ void check_power(const Comparison& c, const std::vector<BenchmarkPair>& pairs) {
         while (min_p(needed, needed) * factor >= options.alpha) {
             ++needed;
         }
-        throw InputError(fmt::format(
+        throw input_error(fmt::format(
             "too few repetitions for the {} test: \"{}\" has {} in {} ({}) "
             "and {} in {} ({}); at alpha {}{} the test needs at least {} on each side "
             "(more repetitions or rounds, or --no-test to see the changes without a "
@@ -397,8 +398,8 @@ void check_power(const Comparison& c, const std::vector<BenchmarkPair>& pairs) {
 
 // --- stage 4: verdicts ---------------------------------------------------------------------
 
-void decide_verdicts(Comparison& c) {
-    const CompareOptions& options = c.options;
+void decide_verdicts(comparison_result& c) {
+    const compare_options& options = c.options;
     for (auto& bc : c.benchmarks) {
         for (auto& m : bc.metrics) {
             if (!m.test) {
@@ -408,28 +409,28 @@ void decide_verdicts(Comparison& c) {
             const bool large = std::isnan(m.change) || std::fabs(m.change) >= options.threshold;
             if (significant && large && m.new_median != m.base_median) {
                 const bool increased = m.new_median > m.base_median;
-                m.outcome =
-                    increased == higher_is_better(m.metric) ? Outcome::better : Outcome::worse;
+                m.outcome = increased == higher_is_better(m.metric) ? metric_outcome::better
+                                                                    : metric_outcome::worse;
             }
-            if (m.gating && m.outcome == Outcome::worse) {
+            if (m.gating && m.outcome == metric_outcome::worse) {
                 bc.regressed.push_back(m.metric);
-            } else if (m.gating && m.outcome == Outcome::better) {
+            } else if (m.gating && m.outcome == metric_outcome::better) {
                 bc.improved.push_back(m.metric);
             }
         }
         if (!options.run_test) {
-            bc.verdict = Verdict::untested;
+            bc.verdict = benchmark_verdict::untested;
         } else if (!bc.regressed.empty()) {
-            bc.verdict = Verdict::regression;
+            bc.verdict = benchmark_verdict::regression;
         } else if (!bc.improved.empty()) {
-            bc.verdict = Verdict::improvement;
+            bc.verdict = benchmark_verdict::improvement;
         }
     }
 }
 
 // Results from different machines are comparable only with care; say so.
-void note_machines(Comparison& c, const ResultSet& base, const ResultSet& candidate) {
-    auto fingerprints = [](const ResultSet& set) {
+void note_machines(comparison_result& c, const result_set& base, const result_set& candidate) {
+    auto fingerprints = [](const result_set& set) {
         std::set<std::string> out;
         for (const auto& f : set.files) {
             if (f.context.contains("machine_fingerprint") &&
@@ -453,16 +454,16 @@ void note_machines(Comparison& c, const ResultSet& base, const ResultSet& candid
 
 }  // namespace
 
-Comparison compare_results(const ResultSet& base, const ResultSet& candidate,
-                           const CompareOptions& options, const std::string& base_label,
-                           const std::string& new_label) {
-    Comparison c;
+comparison_result compare_results(const result_set& base, const result_set& candidate,
+                                  const compare_options& options, const std::string& base_label,
+                                  const std::string& new_label) {
+    comparison_result c;
     c.options = options;
     c.base_label = base_label;
     c.new_label = new_label;
-    const std::vector<BenchmarkPair> pairs = pair_benchmarks(base, candidate, c);
+    const std::vector<benchmark_pair> pairs = pair_benchmarks(base, candidate, c);
     for (const auto& pair : pairs) {
-        BenchmarkComparison bc;
+        benchmark_comparison bc;
         bc.name = pair.base->name;
         bc.time_unit = pair.base->time_unit.empty() ? "us" : pair.base->time_unit;
         for (const auto& metric : common_metrics(*pair.base, *pair.candidate)) {
@@ -485,7 +486,7 @@ Comparison compare_results(const ResultSet& base, const ResultSet& candidate,
     return c;
 }
 
-std::string render_text(const Comparison& c, bool colour, bool all_metrics) {
+std::string render_text(const comparison_result& c, bool colour, bool all_metrics) {
     std::string out = comparison_table(c, all_metrics).text(colour);
     out += fmt::format(
         "(* gating metric; medians over repetitions; [95% CI] of the Hodges-Lehmann change;\n"
@@ -500,7 +501,7 @@ std::string render_text(const Comparison& c, bool colour, bool all_metrics) {
     return out;
 }
 
-std::string render_markdown(const Comparison& c, bool all_metrics) {
+std::string render_markdown(const comparison_result& c, bool all_metrics) {
     std::string out = fmt::format("### sfb compare: {} vs {}\n\n", c.base_label, c.new_label);
     out += c.any_regression() ? "**Regression detected.**\n\n" : "No regression.\n\n";
     out += comparison_table(c, all_metrics).markdown();
@@ -517,8 +518,8 @@ std::string render_markdown(const Comparison& c, bool all_metrics) {
     return out;
 }
 
-std::string render_json(const Comparison& c) {
-    Json out = Json::object();
+std::string render_json(const comparison_result& c) {
+    ordered_json out = ordered_json::object();
     out["base"] = c.base_label;
     out["new"] = c.new_label;
     out["alpha"] = c.options.alpha;
@@ -529,16 +530,16 @@ std::string render_json(const Comparison& c) {
     out["test"] = c.options.paired ? "wilcoxon-signed-rank" : "mann-whitney-u";
     out["gating_tests"] = c.gating_tests;
     out["regression"] = c.any_regression();
-    Json benchmarks = Json::array();
+    ordered_json benchmarks = ordered_json::array();
     for (const auto& b : c.benchmarks) {
-        Json jb = Json::object();
+        ordered_json jb = ordered_json::object();
         jb["name"] = b.name;
         jb["verdict"] = b.verdict;
         jb["regressed"] = b.regressed;
         jb["improved"] = b.improved;
-        Json metrics = Json::object();
+        ordered_json metrics = ordered_json::object();
         for (const auto& m : b.metrics) {
-            Json jm = Json::object();
+            ordered_json jm = ordered_json::object();
             if (is_time(m.metric)) {
                 jm["unit"] = "us";
             }
@@ -547,7 +548,7 @@ std::string render_json(const Comparison& c) {
             jm["change"] = json_number(m.change);
             if (m.change_interval) {
                 jm["change_hodges_lehmann"] = json_number(m.change_interval->estimate);
-                jm["change_ci"] = Json::array(
+                jm["change_ci"] = ordered_json::array(
                     {json_number(m.change_interval->low), json_number(m.change_interval->high)});
             }
             jm["base_repetitions"] = m.base_count;

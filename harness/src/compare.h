@@ -4,9 +4,9 @@
 // verdicts that need both significance (p < alpha) and size (|change| >= threshold).
 #pragma once
 
-#include "benchmark_json.hpp"
+#include "benchmark_json.h"
 #include "confidence.h"
-#include "stats.hpp"
+#include "stats.h"
 
 #include <optional>
 #include <string>
@@ -14,7 +14,7 @@
 
 namespace sfb::harness {
 
-struct CompareOptions {
+struct compare_options {
     double alpha = 0.05;
     double threshold = 0.05;  // minimum relative change of the median, as a fraction
     // Metrics whose regression is a regression of the benchmark (and exit code 1).
@@ -27,27 +27,27 @@ struct CompareOptions {
     bool paired = false;
 };
 
-// "Mann-Whitney U", or "Wilcoxon signed-rank" with CompareOptions::paired: the test the
+// "Mann-Whitney U", or "Wilcoxon signed-rank" with compare_options::paired: the test the
 // comparison runs, for every message that names it.
-const char* rank_test_name(const CompareOptions& options);
+const char* rank_test_name(const compare_options& options);
 
 // Times and most counters are better when lower; rates ("..._per_second") when higher.
 bool higher_is_better(const std::string& metric);
 
-enum class Outcome { unchanged, worse, better };
-NLOHMANN_JSON_SERIALIZE_ENUM(Outcome, {{Outcome::unchanged, "unchanged"},
-                                       {Outcome::worse, "worse"},
-                                       {Outcome::better, "better"}})
+enum class metric_outcome { unchanged, worse, better };
+NLOHMANN_JSON_SERIALIZE_ENUM(metric_outcome, {{metric_outcome::unchanged, "unchanged"},
+                                              {metric_outcome::worse, "worse"},
+                                              {metric_outcome::better, "better"}})
 
 // The outcome of whichever test ran: Mann-Whitney U (statistic U of the base sample) or, with
-// CompareOptions::paired, Wilcoxon signed-rank (statistic W+ of new - base).
-struct TestResult {
+// compare_options::paired, Wilcoxon signed-rank (statistic W+ of new - base).
+struct rank_test_result {
     double statistic = 0;
     double p_value = 1;
     bool exact = false;
 };
 
-struct MetricComparison {
+struct metric_comparison {
     std::string metric;
     std::size_t base_count = 0;
     std::size_t new_count = 0;
@@ -58,34 +58,34 @@ struct MetricComparison {
     // 95% interval from the Mann-Whitney test (confidence.h); nullopt for too few repetitions
     // or values that are not all positive.
     std::optional<confidence_interval> change_interval;
-    std::optional<TestResult> test;
+    std::optional<rank_test_result> test;
     // The p-value the verdict uses: for gating metrics Holm-adjusted over every gating test of
     // the comparison (unless switched off), for the others the test's own.
     double p_gate = 1;
     bool gating = false;
-    Outcome outcome = Outcome::unchanged;
+    metric_outcome outcome = metric_outcome::unchanged;
 };
 
-enum class Verdict { unchanged, regression, improvement, untested };
-NLOHMANN_JSON_SERIALIZE_ENUM(Verdict, {{Verdict::unchanged, "unchanged"},
-                                       {Verdict::regression, "regression"},
-                                       {Verdict::improvement, "improvement"},
-                                       {Verdict::untested, "untested"}})
+enum class benchmark_verdict { unchanged, regression, improvement, untested };
+NLOHMANN_JSON_SERIALIZE_ENUM(benchmark_verdict, {{benchmark_verdict::unchanged, "unchanged"},
+                                                 {benchmark_verdict::regression, "regression"},
+                                                 {benchmark_verdict::improvement, "improvement"},
+                                                 {benchmark_verdict::untested, "untested"}})
 
-struct BenchmarkComparison {
+struct benchmark_comparison {
     std::string name;
     std::string time_unit;  // for display
-    std::vector<MetricComparison> metrics;
-    Verdict verdict = Verdict::unchanged;
+    std::vector<metric_comparison> metrics;
+    benchmark_verdict verdict = benchmark_verdict::unchanged;
     std::vector<std::string> regressed;  // gating metrics that got worse
     std::vector<std::string> improved;   // gating metrics that got better
 };
 
-struct Comparison {
-    CompareOptions options;
+struct comparison_result {
+    compare_options options;
     std::string base_label;
     std::string new_label;
-    std::vector<BenchmarkComparison> benchmarks;
+    std::vector<benchmark_comparison> benchmarks;
     std::vector<std::string> only_base;
     std::vector<std::string> only_new;
     std::vector<std::string> failed;  // "name: side: message" for benchmarks that errored
@@ -96,14 +96,14 @@ struct Comparison {
     int exit_code() const { return any_regression() ? 1 : 0; }
 };
 
-// Throws InputError (exit code 2) when a benchmark present on both sides has too few
+// Throws input_error (exit code 2) when a benchmark present on both sides has too few
 // repetitions for the test to ever reach alpha, or when a gating metric exists nowhere.
-Comparison compare_results(const ResultSet& base, const ResultSet& candidate,
-                           const CompareOptions& options, const std::string& base_label,
-                           const std::string& new_label);
+comparison_result compare_results(const result_set& base, const result_set& candidate,
+                                  const compare_options& options, const std::string& base_label,
+                                  const std::string& new_label);
 
-std::string render_text(const Comparison& comparison, bool colour, bool all_metrics);
-std::string render_markdown(const Comparison& comparison, bool all_metrics);
-std::string render_json(const Comparison& comparison);
+std::string render_text(const comparison_result& comparison, bool colour, bool all_metrics);
+std::string render_markdown(const comparison_result& comparison, bool all_metrics);
+std::string render_json(const comparison_result& comparison);
 
 }  // namespace sfb::harness

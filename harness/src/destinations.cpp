@@ -1,7 +1,7 @@
-#include "destinations.hpp"
+#include "destinations.h"
 
-#include "cli.hpp"
-#include "unique_fd.hpp"
+#include "cli.h"
+#include "unique_fd.h"
 
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -41,24 +41,24 @@ void check_writable_file(const std::string& option, const std::filesystem::path&
     std::error_code ec;
     const auto status = std::filesystem::status(file, ec);
     if (!ec && std::filesystem::is_directory(status)) {
-        throw UsageError(fmt::format("--{} {}: is a folder, not a file", option, file.string()));
+        throw usage_error(fmt::format("--{} {}: is a folder, not a file", option, file.string()));
     }
     const auto folder = folder_of(file);
     if (!std::filesystem::is_directory(folder, ec)) {
-        throw UsageError(fmt::format("--{} {}: the folder {} does not exist", option, file.string(),
-                                     folder.string()));
+        throw usage_error(fmt::format("--{} {}: the folder {} does not exist", option,
+                                      file.string(), folder.string()));
     }
     if (!ec && std::filesystem::exists(status)) {
-        const UniqueFd fd(::open(file.c_str(), O_WRONLY | O_CLOEXEC | O_NONBLOCK));
+        const unique_fd fd(::open(file.c_str(), O_WRONLY | O_CLOEXEC | O_NONBLOCK));
         if (!fd) {
-            throw UsageError(fmt::format("--{} {}: cannot be written: {}", option, file.string(),
-                                         std::strerror(errno)));
+            throw usage_error(fmt::format("--{} {}: cannot be written: {}", option, file.string(),
+                                          std::strerror(errno)));
         }
         return;
     }
     if (const int error = probe_folder(folder); error != 0) {
-        throw UsageError(fmt::format("--{} {}: cannot create a file in {}: {}", option,
-                                     file.string(), folder.string(), std::strerror(error)));
+        throw usage_error(fmt::format("--{} {}: cannot create a file in {}: {}", option,
+                                      file.string(), folder.string(), std::strerror(error)));
     }
 }
 
@@ -72,17 +72,17 @@ void check_writable_folder(const std::string& option, const std::filesystem::pat
         existing = existing.has_parent_path() ? existing.parent_path() : ".";
     }
     if (!std::filesystem::is_directory(existing, ec)) {
-        throw UsageError(
+        throw usage_error(
             fmt::format("--{} {}: {} is not a folder", option, folder.string(), existing.string()));
     }
     if (const int error = probe_folder(existing); error != 0) {
-        throw UsageError(fmt::format("--{} {}: cannot create files in {}: {}", option,
-                                     folder.string(), existing.string(), std::strerror(error)));
+        throw usage_error(fmt::format("--{} {}: cannot create files in {}: {}", option,
+                                      folder.string(), existing.string(), std::strerror(error)));
     }
 }
 
 void write_file(const std::filesystem::path& file, const std::string& content) {
-    const UniqueFd fd(::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+    const unique_fd fd(::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
     if (!fd) {
         throw std::system_error(errno, std::generic_category(), "cannot write " + file.string());
     }

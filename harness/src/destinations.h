@@ -7,11 +7,11 @@
 
 namespace sfb::harness {
 
-// UsageError (exit 2) naming `option` unless `file` can be written: its folder exists and
+// usage_error (exit 2) naming `option` unless `file` can be written: its folder exists and
 // accepts a new file, and the file, if it exists, is a writable regular file. Creates nothing.
 void check_writable_file(const std::string& option, const std::filesystem::path& file);
 
-// UsageError (exit 2) naming `option` unless `folder` (created later if missing) can take new
+// usage_error (exit 2) naming `option` unless `folder` (created later if missing) can take new
 // files: the nearest existing folder on its path accepts a new file. Creates nothing.
 void check_writable_folder(const std::string& option, const std::filesystem::path& folder);
 

@@ -1,8 +1,8 @@
-#include "export.hpp"
+#include "export.h"
 
-#include "cli.hpp"
-#include "contract.hpp"
-#include "stats.hpp"
+#include "cli.h"
+#include "contract.h"
+#include "stats.h"
 
 #include <fmt/format.h>
 #include <cmath>
@@ -11,7 +11,7 @@ namespace sfb::harness {
 
 namespace {
 
-struct ExportedMetric {
+struct exported_metric {
     std::string_view metric;
     const char* measure;
     const char* label;
@@ -21,7 +21,7 @@ struct ExportedMetric {
 };
 
 // What CI dashboards track: throughput, and the costs per pass.
-constexpr ExportedMetric kExported[] = {
+constexpr exported_metric kExported[] = {
     {format::measure_name::bytes_per_second, "throughput-mb-s", "MB/s", "MB/s", 1e-6, true},
     {format::measure_name::real_time, "real-time-us", "real time per pass", "us", 1.0, false},
     {format::measure_name::cpu_time, "sender-cpu-us", "sender CPU per pass", "us", 1.0, false},
@@ -29,18 +29,18 @@ constexpr ExportedMetric kExported[] = {
      "us/KiB", 1.0, false},
 };
 
-std::string spread_text(const ExportEntry& e) {
+std::string spread_text(const export_entry& e) {
     return fmt::format("median of {} repetitions; interquartile range {:.6g} .. {:.6g} {}",
                        e.repetitions, e.q1, e.q3, e.unit);
 }
 
-std::string render_github(const std::vector<ExportEntry>& entries, bool bigger) {
-    Json out = Json::array();
+std::string render_github(const std::vector<export_entry>& entries, bool bigger) {
+    ordered_json out = ordered_json::array();
     for (const auto& e : entries) {
         if (e.bigger_is_better != bigger) {
             continue;
         }
-        Json j = Json::object();
+        ordered_json j = ordered_json::object();
         j["name"] = fmt::format("{} ({})", e.benchmark, e.label);
         j["unit"] = e.unit;
         j["value"] = e.median;
@@ -51,10 +51,10 @@ std::string render_github(const std::vector<ExportEntry>& entries, bool bigger) 
     return out.dump(2) + "\n";
 }
 
-std::string render_bencher(const std::vector<ExportEntry>& entries) {
-    Json out = Json::object();
+std::string render_bencher(const std::vector<export_entry>& entries) {
+    ordered_json out = ordered_json::object();
     for (const auto& e : entries) {
-        Json measure = Json::object();
+        ordered_json measure = ordered_json::object();
         measure["value"] = e.median;
         measure["lower_value"] = e.q1;
         measure["upper_value"] = e.q3;
@@ -65,24 +65,24 @@ std::string render_bencher(const std::vector<ExportEntry>& entries) {
 
 }  // namespace
 
-ExportFormat parse_export_format(std::string_view text) {
+export_format parse_export_format(std::string_view text) {
     if (text == "github-action-benchmark-bigger") {
-        return ExportFormat::github_bigger;
+        return export_format::github_bigger;
     }
     if (text == "github-action-benchmark-smaller") {
-        return ExportFormat::github_smaller;
+        return export_format::github_smaller;
     }
     if (text == "bencher") {
-        return ExportFormat::bencher;
+        return export_format::bencher;
     }
-    throw UsageError(
+    throw usage_error(
         fmt::format("--format: \"{}\" is not github-action-benchmark-bigger, "
                     "github-action-benchmark-smaller or bencher",
                     text));
 }
 
-std::vector<ExportEntry> export_entries(const ResultSet& set) {
-    std::vector<ExportEntry> entries;
+std::vector<export_entry> export_entries(const result_set& set) {
+    std::vector<export_entry> entries;
     for (const auto& series : set.benchmarks) {
         for (const auto& exported : kExported) {
             std::vector<double> values = series.values(std::string(exported.metric));
@@ -92,7 +92,7 @@ std::vector<ExportEntry> export_entries(const ResultSet& set) {
             for (double& v : values) {
                 v *= exported.scale;
             }
-            ExportEntry e;
+            export_entry e;
             e.benchmark = series.name;
             e.metric = exported.metric;
             e.measure = exported.measure;
@@ -111,13 +111,13 @@ std::vector<ExportEntry> export_entries(const ResultSet& set) {
     return entries;
 }
 
-std::string render_export(const std::vector<ExportEntry>& entries, ExportFormat format) {
+std::string render_export(const std::vector<export_entry>& entries, export_format format) {
     switch (format) {
-        case ExportFormat::github_bigger:
+        case export_format::github_bigger:
             return render_github(entries, true);
-        case ExportFormat::github_smaller:
+        case export_format::github_smaller:
             return render_github(entries, false);
-        case ExportFormat::bencher:
+        case export_format::bencher:
             break;
     }
     return render_bencher(entries);

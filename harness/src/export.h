@@ -2,7 +2,7 @@
 // customSmallerIsBetter JSON, and the Bencher Metric Format (BMF).
 #pragma once
 
-#include "benchmark_json.hpp"
+#include "benchmark_json.h"
 
 #include <string>
 #include <string_view>
@@ -10,15 +10,15 @@
 
 namespace sfb::harness {
 
-enum class ExportFormat { github_bigger, github_smaller, bencher };
+enum class export_format { github_bigger, github_smaller, bencher };
 
-// "github-action-benchmark-bigger", "github-action-benchmark-smaller", "bencher"; UsageError
+// "github-action-benchmark-bigger", "github-action-benchmark-smaller", "bencher"; usage_error
 // for anything else.
-ExportFormat parse_export_format(std::string_view text);
+export_format parse_export_format(std::string_view text);
 
 // One exported number: a benchmark's median of one metric over its repetitions, with the
 // first and third quartiles (type 7) as its range.
-struct ExportEntry {
+struct export_entry {
     std::string benchmark;
     std::string metric;   // the key in the result (real_time, bytes_per_second, ...)
     std::string measure;  // Bencher measure slug, e.g. "throughput-mb-s"
@@ -34,9 +34,9 @@ struct ExportEntry {
 // Every benchmark with measured repetitions, and every exported metric it has: MB/s (bigger
 // is better), real time per pass, sender CPU time per pass and service demand (smaller is
 // better). Times in microseconds.
-std::vector<ExportEntry> export_entries(const ResultSet& set);
+std::vector<export_entry> export_entries(const result_set& set);
 
 // The document, as text, for `format`.
-std::string render_export(const std::vector<ExportEntry>& entries, ExportFormat format);
+std::string render_export(const std::vector<export_entry>& entries, export_format format);
 
 }  // namespace sfb::harness

@@ -1,12 +1,12 @@
 #include "kernels.h"
 
-#include "bench_process.hpp"
-#include "cli.hpp"
-#include "commands.hpp"
-#include "destinations.hpp"
-#include "process.hpp"
-#include "store.hpp"
-#include "suite_report.hpp"
+#include "bench_process.h"
+#include "cli.h"
+#include "commands.h"
+#include "destinations.h"
+#include "process.h"
+#include "store.h"
+#include "suite_report.h"
 
 #include <fmt/format.h>
 #include <sfb/format_contract.h>
@@ -28,7 +28,7 @@ namespace sfb::harness {
 
 namespace {
 
-const std::vector<OptionSpec> kKernelsOptions = {
+const std::vector<option_spec> kKernelsOptions = {
     {"kernel", "SPEC",
      "a kernel image (IMAGE or IMAGE:MODULES_DIR) or a Debian kernel package name or glob; "
      "give it once per kernel"},
@@ -53,7 +53,7 @@ const std::vector<OptionSpec> kKernelsOptions = {
 constexpr int kScriptBadSpec = 2;
 constexpr int kScriptInterrupted = 130;
 
-struct KernelOutcome {
+struct kernel_outcome {
     std::string spec;
     int exit_code = kExitOk;
     std::string release;
@@ -64,8 +64,8 @@ struct KernelOutcome {
     std::string stored;  // the stored file, or the error
 };
 
-KernelOutcome failed_outcome(const std::string& spec, int exit_code, const std::string& why) {
-    KernelOutcome outcome;
+kernel_outcome failed_outcome(const std::string& spec, int exit_code, const std::string& why) {
+    kernel_outcome outcome;
     outcome.spec = spec;
     outcome.exit_code = exit_code;
     outcome.stored = why;
@@ -84,7 +84,7 @@ std::vector<std::string> take_kernel_specs(std::vector<std::string>& argv) {
         }
         if (argv[i] == "--kernel") {
             if (i + 1 == argv.size()) {
-                throw UsageError("--kernel needs a value");
+                throw usage_error("--kernel needs a value");
             }
             specs.push_back(argv[++i]);
         } else if (argv[i].starts_with("--kernel=")) {
@@ -140,12 +140,12 @@ std::filesystem::path own_build_tree() {
     std::error_code ec;
     const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
     if (ec) {
-        throw InputError("cannot find sfb's build tree (/proc/self/exe); give --build");
+        throw input_error("cannot find sfb's build tree (/proc/self/exe); give --build");
     }
     return self.parent_path().parent_path();
 }
 
-struct KernelsSettings {
+struct kernels_settings {
     std::vector<std::string> script_args;  // the same for every kernel
     std::vector<std::string> bench_args;
     std::filesystem::path results_dir;
@@ -156,7 +156,7 @@ struct KernelsSettings {
 
 // Runs the VM script for `spec` with its output in `out_dir`, echoing its lines; returns its
 // exit status, with its own last error line in `last_error`.
-int boot_guest(const std::string& spec, const KernelsSettings& settings,
+int boot_guest(const std::string& spec, const kernels_settings& settings,
                const std::filesystem::path& out_dir, std::string& last_error) {
     std::vector<std::string> argv = settings.script_args;
     argv.insert(argv.end(), {"--kernel", spec, "--out", out_dir.string(), "--"});
@@ -174,9 +174,9 @@ int boot_guest(const std::string& spec, const KernelsSettings& settings,
 }
 
 // Labels the guest's merged result with the VM's keys and how its core tests went.
-void label_guest_result(Json& merged, const std::map<std::string, std::string>& vm,
-                        const KernelOutcome& outcome) {
-    Json& context = merged["context"];
+void label_guest_result(ordered_json& merged, const std::map<std::string, std::string>& vm,
+                        const kernel_outcome& outcome) {
+    ordered_json& context = merged["context"];
     // The VM script's vm.env keys are the contract's context keys (format/contract.json).
     namespace key_name = sfb::format::context_key_name;
     for (const std::string_view key :
@@ -189,15 +189,15 @@ void label_guest_result(Json& merged, const std::map<std::string, std::string>& 
     context[std::string(key_name::vm_core_tests)] = outcome.tests;
 }
 
-KernelOutcome run_kernel(const std::string& spec, const KernelsSettings& settings) {
-    KernelOutcome outcome;
+kernel_outcome run_kernel(const std::string& spec, const kernels_settings& settings) {
+    kernel_outcome outcome;
     outcome.spec = spec;
     const auto started = std::chrono::system_clock::now();
-    TemporaryFolder temporary;
+    temporary_folder temporary;
     std::string last_error;
     const int code = boot_guest(spec, settings, temporary.path(), last_error);
     if (code == kScriptInterrupted) {
-        throw BenchmarkFailure(fmt::format(
+        throw benchmark_failure(fmt::format(
             "kernel '{}': interrupted; the guest was stopped, nothing was stored", spec));
     }
     if (code != 0) {
@@ -219,15 +219,15 @@ KernelOutcome run_kernel(const std::string& spec, const KernelsSettings& setting
         tests_passed = false;
     }
 
-    Json merged = read_json_file(temporary.path() / "run.json");
+    ordered_json merged = read_json_file(temporary.path() / "run.json");
     label_guest_result(merged, vm, outcome);
-    const Json& context = merged["context"];
+    const ordered_json& context = merged["context"];
 
-    ResultSet set;
+    result_set set;
     add_benchmark_document(set, merged, "guest " + outcome.release);
     std::fprintf(stderr, "\nkernel '%s': %s under %s\n", spec.c_str(), outcome.release.c_str(),
                  outcome.accel.c_str());
-    const std::string summary = render_run_summary(set, OutputFormat::text, settings.colour);
+    const std::string summary = render_run_summary(set, output_format::text, settings.colour);
     std::fwrite(summary.data(), 1, summary.size(), stdout);
     std::fflush(stdout);
 
@@ -253,7 +253,7 @@ KernelOutcome run_kernel(const std::string& spec, const KernelsSettings& setting
     return outcome;
 }
 
-void print_outcomes(const std::vector<KernelOutcome>& outcomes) {
+void print_outcomes(const std::vector<kernel_outcome>& outcomes) {
     std::fprintf(stderr, "\nsfb kernels: %zu kernel(s)\n", outcomes.size());
     for (const auto& o : outcomes) {
         if (!o.accel.empty()) {
@@ -275,7 +275,7 @@ void print_outcomes(const std::vector<KernelOutcome>& outcomes) {
     }
 }
 
-std::set<std::string> accelerators(const ResultSet& set) {
+std::set<std::string> accelerators(const result_set& set) {
     std::set<std::string> out;
     for (const auto& file : set.files) {
         const std::string accel = vm_accelerator(file.context);
@@ -294,14 +294,14 @@ std::string joined(const std::set<std::string>& values) {
 
 }  // namespace
 
-std::string vm_accelerator(const Json& context) {
+std::string vm_accelerator(const ordered_json& context) {
     if (context.is_object() && context.contains("vm_accel") && context["vm_accel"].is_string()) {
         return context["vm_accel"].get<std::string>();
     }
     return {};
 }
 
-std::vector<std::string> accelerator_notes(const ResultSet& base, const ResultSet& candidate,
+std::vector<std::string> accelerator_notes(const result_set& base, const result_set& candidate,
                                            bool gating) {
     const auto base_accels = accelerators(base);
     const auto new_accels = accelerators(candidate);
@@ -309,7 +309,7 @@ std::vector<std::string> accelerator_notes(const ResultSet& base, const ResultSe
         return {};
     }
     if (gating && (base_accels != new_accels || base_accels.size() > 1)) {
-        throw InputError(fmt::format(
+        throw input_error(fmt::format(
             "base ran under {} and new under {}: a difference between a CPU emulator (TCG), "
             "KVM and a bare machine is not a change in the code, so no gate is computed "
             "across accelerators (use --no-test to see the numbers)",
@@ -337,8 +337,8 @@ std::string accelerator_label(const std::string& accel) {
 namespace {
 
 // The settings of every guest from the options, checked before any boot (exit 2).
-KernelsSettings kernels_settings(const ParsedArgs& args) {
-    KernelsSettings settings;
+kernels_settings parse_kernels_settings(const parsed_args& args) {
+    kernels_settings settings;
     settings.bench_args = args.passthrough;
     settings.results_dir = args.value("results-dir").value_or("results");
     settings.store = !args.flag("no-store");
@@ -365,9 +365,9 @@ KernelsSettings kernels_settings(const ParsedArgs& args) {
         } else if (name == "warmup") {
             parse_positive_double(name, value);
         } else if (name == "accel" && value != "auto" && value != "kvm" && value != "tcg") {
-            throw UsageError(fmt::format("--accel: \"{}\" is not auto, kvm or tcg", value));
+            throw usage_error(fmt::format("--accel: \"{}\" is not auto, kvm or tcg", value));
         } else if (name == "file-on" && value != "tmpfs" && value != "ext4") {
-            throw UsageError(fmt::format("--file-on: \"{}\" is not tmpfs or ext4", value));
+            throw usage_error(fmt::format("--file-on: \"{}\" is not tmpfs or ext4", value));
         }
         settings.script_args.insert(settings.script_args.end(), {"--" + name, value});
     }
@@ -381,16 +381,16 @@ KernelsSettings kernels_settings(const ParsedArgs& args) {
 }
 
 // Boots every kernel in turn; one that fails does not stop the others.
-std::vector<KernelOutcome> run_kernels(const std::vector<std::string>& specs,
-                                       KernelsSettings settings) {
-    std::vector<KernelOutcome> outcomes;
+std::vector<kernel_outcome> run_kernels(const std::vector<std::string>& specs,
+                                        kernels_settings settings) {
+    std::vector<kernel_outcome> outcomes;
     for (std::size_t i = 0; i < specs.size(); ++i) {
         std::fprintf(stderr, "sfb kernels: [%zu/%zu] kernel '%s'\n", i + 1, specs.size(),
                      specs[i].c_str());
-        KernelOutcome outcome;
+        kernel_outcome outcome;
         try {
             outcome = run_kernel(specs[i], settings);
-        } catch (const InputError& e) {
+        } catch (const input_error& e) {
             outcome = failed_outcome(specs[i], kExitFailure, e.what());
         } catch (const std::system_error& e) {
             outcome = failed_outcome(specs[i], kExitFailure, e.what());
@@ -412,7 +412,7 @@ std::vector<KernelOutcome> run_kernels(const std::vector<std::string>& specs,
 int kernels_command(std::span<const std::string> argv_in) {
     std::vector<std::string> argv(argv_in.begin(), argv_in.end());
     const std::vector<std::string> specs = take_kernel_specs(argv);
-    const ParsedArgs args = parse_args(argv, kKernelsOptions);
+    const parsed_args args = parse_args(argv, kKernelsOptions);
     if (args.help) {
         std::string usage = format_help(
             "sfb kernels --kernel SPEC [--kernel SPEC ...] [options] [-- BENCHMARK ARGS...]",
@@ -433,15 +433,15 @@ int kernels_command(std::span<const std::string> argv_in) {
         return kExitOk;
     }
     if (specs.empty()) {
-        throw UsageError("give at least one --kernel SPEC");
+        throw usage_error("give at least one --kernel SPEC");
     }
     reject_operands(args, "kernels");
 
-    const KernelsSettings settings = kernels_settings(args);
-    const std::vector<KernelOutcome> outcomes = run_kernels(specs, settings);
+    const kernels_settings settings = parse_kernels_settings(args);
+    const std::vector<kernel_outcome> outcomes = run_kernels(specs, settings);
     print_outcomes(outcomes);
     int worst = kExitOk;
-    for (const KernelOutcome& outcome : outcomes) {
+    for (const kernel_outcome& outcome : outcomes) {
         worst = std::max(worst, outcome.exit_code);
     }
     return worst;

@@ -8,7 +8,7 @@
 // marks the machines measured under TCG.
 #pragma once
 
-#include "benchmark_json.hpp"
+#include "benchmark_json.h"
 
 #include <span>
 #include <string>
@@ -19,12 +19,12 @@ namespace sfb::harness {
 int kernels_command(std::span<const std::string> argv);
 
 // "kvm" or "tcg" for a result measured in a guest of `sfb kernels`, "" otherwise.
-std::string vm_accelerator(const Json& context);
+std::string vm_accelerator(const ordered_json& context);
 
 // Notes for `compare` about accelerators: one when either side ran under TCG. When `gating`
 // and the two sides ran under different accelerators (tcg, kvm, or none: a bare machine),
-// throws InputError instead: such a difference is the emulator's, not the change's.
-std::vector<std::string> accelerator_notes(const ResultSet& base, const ResultSet& candidate,
+// throws input_error instead: such a difference is the emulator's, not the change's.
+std::vector<std::string> accelerator_notes(const result_set& base, const result_set& candidate,
                                            bool gating);
 
 // What `report` writes after a machine's kernel: "" for a bare machine, " (VM under KVM)", or

@@ -1,4 +1,4 @@
-#include "commands.hpp"
+#include "commands.h"
 
 #include <string>
 #include <vector>

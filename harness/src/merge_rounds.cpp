@@ -1,7 +1,7 @@
-#include "merge_rounds.hpp"
+#include "merge_rounds.h"
 
-#include "contract.hpp"
-#include "stats.hpp"
+#include "contract.h"
+#include "stats.h"
 
 #include <algorithm>
 #include <map>
@@ -13,22 +13,22 @@ namespace sfb::harness {
 
 namespace {
 
-enum class Aggregate { mean, median, stddev, cv };
+enum class aggregate_kind { mean, median, stddev, cv };
 
-NLOHMANN_JSON_SERIALIZE_ENUM(Aggregate, {{Aggregate::mean, "mean"},
-                                         {Aggregate::median, "median"},
-                                         {Aggregate::stddev, "stddev"},
-                                         {Aggregate::cv, "cv"}})
+NLOHMANN_JSON_SERIALIZE_ENUM(aggregate_kind, {{aggregate_kind::mean, "mean"},
+                                              {aggregate_kind::median, "median"},
+                                              {aggregate_kind::stddev, "stddev"},
+                                              {aggregate_kind::cv, "cv"}})
 
-double aggregate_of(Aggregate aggregate, const std::vector<double>& values) {
+double aggregate_of(aggregate_kind aggregate, const std::vector<double>& values) {
     switch (aggregate) {
-        case Aggregate::mean:
+        case aggregate_kind::mean:
             return mean(values);
-        case Aggregate::median:
+        case aggregate_kind::median:
             return median(values);
-        case Aggregate::stddev:
+        case aggregate_kind::stddev:
             return sample_stddev(values);
-        case Aggregate::cv:
+        case aggregate_kind::cv:
             break;
     }
     const double m = mean(values);
@@ -38,13 +38,13 @@ double aggregate_of(Aggregate aggregate, const std::vector<double>& values) {
 // The per-repetition entries of every round, grouped by run name, in the order the
 // benchmarks were registered (family_index, per_family_instance_index) when the program wrote
 // those keys, else in order of appearance.
-struct Grouped {
-    std::map<std::string, std::vector<Json>> entries;
+struct grouped_entries {
+    std::map<std::string, std::vector<ordered_json>> entries;
     std::vector<std::string> order;
 };
 
-Grouped group_by_run_name(const std::vector<Json>& rounds) {
-    Grouped grouped;
+grouped_entries group_by_run_name(const std::vector<ordered_json>& rounds) {
+    grouped_entries grouped;
     std::vector<std::pair<std::pair<double, double>, std::string>> order;
     for (const auto& round : rounds) {
         for (const auto& entry : round["benchmarks"]) {
@@ -71,17 +71,18 @@ Grouped group_by_run_name(const std::vector<Json>& rounds) {
 }
 
 // The aggregate entry Google Benchmark would write over these measured repetitions.
-Json aggregate_entry(const std::string& run_name, Aggregate aggregate,
-                     const std::vector<const Json*>& measured, long long repetitions) {
-    const Json& first = *measured.front();
+ordered_json aggregate_entry(const std::string& run_name, aggregate_kind aggregate,
+                             const std::vector<const ordered_json*>& measured,
+                             long long repetitions) {
+    const ordered_json& first = *measured.front();
     std::vector<std::string> fields = {"real_time", "cpu_time"};
     for (const auto& [field, value] : first.items()) {
         if (value.is_number() && !contract::is_bookkeeping_key(field)) {
             fields.push_back(field);
         }
     }
-    const std::string aggregate_name = Json(aggregate).get<std::string>();
-    Json a = Json::object();
+    const std::string aggregate_name = ordered_json(aggregate).get<std::string>();
+    ordered_json a = ordered_json::object();
     a["name"] = run_name + "_" + aggregate_name;
     for (const char* copied : {"family_index", "per_family_instance_index"}) {
         if (first.contains(copied)) {
@@ -93,11 +94,11 @@ Json aggregate_entry(const std::string& run_name, Aggregate aggregate,
     a["repetitions"] = repetitions;
     a["threads"] = first.value("threads", 1);
     a["aggregate_name"] = aggregate_name;
-    a["aggregate_unit"] = aggregate == Aggregate::cv ? "percentage" : "time";
+    a["aggregate_unit"] = aggregate == aggregate_kind::cv ? "percentage" : "time";
     a["iterations"] = measured.size();
     for (const auto& field : fields) {
         std::vector<double> values;
-        for (const Json* run : measured) {
+        for (const ordered_json* run : measured) {
             if (run->contains(field) && (*run)[field].is_number()) {
                 values.push_back((*run)[field].get<double>());
             }
@@ -115,21 +116,21 @@ Json aggregate_entry(const std::string& run_name, Aggregate aggregate,
 
 }  // namespace
 
-Json merge_rounds(const std::vector<Json>& rounds) {
-    Json merged = Json::object();
-    Json context =
-        rounds.empty() ? Json::object() : rounds.front().value("context", Json::object());
+ordered_json merge_rounds(const std::vector<ordered_json>& rounds) {
+    ordered_json merged = ordered_json::object();
+    ordered_json context = rounds.empty() ? ordered_json::object()
+                                          : rounds.front().value("context", ordered_json::object());
     context["sfb_harness_rounds"] = std::to_string(rounds.size());
     merged["context"] = std::move(context);
 
-    Grouped grouped = group_by_run_name(rounds);
-    Json benchmarks = Json::array();
+    grouped_entries grouped = group_by_run_name(rounds);
+    ordered_json benchmarks = ordered_json::array();
     for (const auto& run_name : grouped.order) {
         auto& runs = grouped.entries[run_name];
         const auto count = static_cast<long long>(runs.size());
-        std::vector<const Json*> measured;
+        std::vector<const ordered_json*> measured;
         for (long long i = 0; i < count; ++i) {
-            Json& entry = runs[static_cast<std::size_t>(i)];
+            ordered_json& entry = runs[static_cast<std::size_t>(i)];
             entry["repetitions"] = count;
             entry["repetition_index"] = i;
             benchmarks.push_back(entry);
@@ -140,8 +141,8 @@ Json merge_rounds(const std::vector<Json>& rounds) {
         if (measured.size() < 2) {
             continue;
         }
-        for (const Aggregate aggregate :
-             {Aggregate::mean, Aggregate::median, Aggregate::stddev, Aggregate::cv}) {
+        for (const aggregate_kind aggregate : {aggregate_kind::mean, aggregate_kind::median,
+                                               aggregate_kind::stddev, aggregate_kind::cv}) {
             benchmarks.push_back(aggregate_entry(run_name, aggregate, measured, count));
         }
     }

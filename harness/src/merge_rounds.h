@@ -1,7 +1,7 @@
 // Merging what the rounds of a run wrote into one Google Benchmark JSON document.
 #pragma once
 
-#include "benchmark_json.hpp"
+#include "benchmark_json.h"
 
 #include <vector>
 
@@ -11,6 +11,6 @@ namespace sfb::harness {
 // every per-repetition entry renumbered (repetition_index 0..n-1, repetitions n), and the
 // aggregates Google Benchmark writes itself (mean, median, stddev, cv) recomputed over the
 // merged repetitions. The rounds must have passed add_benchmark_document's checks.
-Json merge_rounds(const std::vector<Json>& rounds);
+ordered_json merge_rounds(const std::vector<ordered_json>& rounds);
 
 }  // namespace sfb::harness

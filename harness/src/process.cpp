@@ -1,6 +1,6 @@
-#include "process.hpp"
+#include "process.h"
 
-#include "unique_fd.hpp"
+#include "unique_fd.h"
 
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -56,7 +56,7 @@ void install_stop_handlers() {
 
 void throw_if_stopped() {
     if (g_stop_signal != 0) {
-        throw BenchmarkFailure(
+        throw benchmark_failure(
             fmt::format("interrupted by {}: the run was abandoned, nothing was stored",
                         ::strsignal(static_cast<int>(g_stop_signal))));
     }
@@ -64,10 +64,10 @@ void throw_if_stopped() {
 
 // A started child process: reaped when the object goes away, killed first if it was not
 // waited for (an exception while its output was read).
-class ChildProcess {
+class child_process {
   public:
-    explicit ChildProcess(pid_t pid) : pid_(pid) { g_child = static_cast<std::sig_atomic_t>(pid); }
-    ~ChildProcess() {
+    explicit child_process(pid_t pid) : pid_(pid) { g_child = static_cast<std::sig_atomic_t>(pid); }
+    ~child_process() {
         if (pid_ > 0) {
             ::kill(pid_, SIGKILL);
             int status = 0;
@@ -76,15 +76,15 @@ class ChildProcess {
             g_child = 0;
         }
     }
-    ChildProcess(const ChildProcess&) = delete;
-    ChildProcess& operator=(const ChildProcess&) = delete;
+    child_process(const child_process&) = delete;
+    child_process& operator=(const child_process&) = delete;
 
     // The exit status as the shell reports it.
     int wait(const std::string& name) {
         int status = 0;
         while (::waitpid(pid_, &status, 0) < 0) {
             if (errno != EINTR) {
-                throw BenchmarkFailure(
+                throw benchmark_failure(
                     fmt::format("waiting for {}: {}", name, std::strerror(errno)));
             }
         }
@@ -97,12 +97,12 @@ class ChildProcess {
     pid_t pid_;
 };
 
-class SpawnActions {
+class spawn_actions {
   public:
-    SpawnActions() { posix_spawn_file_actions_init(&actions_); }
-    ~SpawnActions() { posix_spawn_file_actions_destroy(&actions_); }
-    SpawnActions(const SpawnActions&) = delete;
-    SpawnActions& operator=(const SpawnActions&) = delete;
+    spawn_actions() { posix_spawn_file_actions_init(&actions_); }
+    ~spawn_actions() { posix_spawn_file_actions_destroy(&actions_); }
+    spawn_actions(const spawn_actions&) = delete;
+    spawn_actions& operator=(const spawn_actions&) = delete;
     void dup2(int from, int to) { posix_spawn_file_actions_adddup2(&actions_, from, to); }
     const posix_spawn_file_actions_t* get() const { return &actions_; }
 
@@ -142,11 +142,11 @@ int run_program(const std::vector<std::string>& argv,
     throw_if_stopped();
     int pipe_fds[2];
     if (::pipe2(pipe_fds, O_CLOEXEC) != 0) {
-        throw BenchmarkFailure(fmt::format("cannot create a pipe: {}", std::strerror(errno)));
+        throw benchmark_failure(fmt::format("cannot create a pipe: {}", std::strerror(errno)));
     }
-    const UniqueFd read_end(pipe_fds[0]);
-    UniqueFd write_end(pipe_fds[1]);
-    SpawnActions actions;
+    const unique_fd read_end(pipe_fds[0]);
+    unique_fd write_end(pipe_fds[1]);
+    spawn_actions actions;
     actions.dup2(write_end.get(), STDOUT_FILENO);
     if (capture_stderr) {
         actions.dup2(write_end.get(), STDERR_FILENO);
@@ -161,10 +161,10 @@ int run_program(const std::vector<std::string>& argv,
         ::posix_spawnp(&pid, c_argv[0], actions.get(), nullptr, c_argv.data(), environ);
     write_end.reset();
     if (spawn_error != 0) {
-        throw BenchmarkFailure(
+        throw benchmark_failure(
             fmt::format("cannot start {}: {}", argv[0], std::strerror(spawn_error)));
     }
-    ChildProcess child(pid);
+    child_process child(pid);
     if (g_stop_signal != 0) {
         ::kill(pid, SIGTERM);  // the signal came between the check above and the spawn
     }

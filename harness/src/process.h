@@ -10,7 +10,7 @@
 namespace sfb::harness {
 
 // The benchmark program could not be started or failed. Exit code 3.
-class BenchmarkFailure : public std::runtime_error {
+class benchmark_failure : public std::runtime_error {
   public:
     using std::runtime_error::runtime_error;
 };
@@ -18,11 +18,11 @@ class BenchmarkFailure : public std::runtime_error {
 // Runs argv (argv[0] a path, or a name looked up in PATH), calling on_line for every line the
 // program writes to its standard output, and to its standard error too with capture_stderr
 // (otherwise that goes to ours). Returns the exit status as the shell reports it (128 +
-// signal when killed). Throws BenchmarkFailure when the program cannot be started. If on_line
+// signal when killed). Throws benchmark_failure when the program cannot be started. If on_line
 // throws, the program is killed and reaped before the exception leaves.
 //
 // Ctrl-C (SIGINT), SIGTERM or SIGHUP while it runs: the program gets SIGTERM, and a second
-// such signal sends SIGKILL (for a program that ignores SIGTERM); then BenchmarkFailure
+// such signal sends SIGKILL (for a program that ignores SIGTERM); then benchmark_failure
 // ("interrupted by ...") is thrown so that the caller's temporary files are removed.
 int run_program(const std::vector<std::string>& argv,
                 const std::function<void(const std::string&)>& on_line,

@@ -1,4 +1,4 @@
-#include "progress.hpp"
+#include "progress.h"
 
 #include <fmt/chrono.h>
 #include <fmt/format.h>
@@ -18,10 +18,10 @@ std::string format_duration(std::chrono::steady_clock::duration d) {
     return fmt::format("{}s", count);
 }
 
-Progress::Progress(std::size_t total, bool terminal)
+progress_meter::progress_meter(std::size_t total, bool terminal)
     : total_(total), terminal_(terminal), start_(std::chrono::steady_clock::now()) {}
 
-void Progress::step(const std::string& what) {
+void progress_meter::step(const std::string& what) {
     ++done_;
     const auto elapsed = std::chrono::steady_clock::now() - start_;
     std::string left;
@@ -41,7 +41,7 @@ void Progress::step(const std::string& what) {
     std::fflush(stderr);
 }
 
-void Progress::finish() {
+void progress_meter::finish() {
     if (terminal_) {
         std::fprintf(stderr, "\n");
     }

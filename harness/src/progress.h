@@ -9,9 +9,9 @@ namespace sfb::harness {
 
 // done/total, what finished last, elapsed time and an estimate of what is left. On a terminal
 // one line is rewritten in place; otherwise one line per step.
-class Progress {
+class progress_meter {
   public:
-    Progress(std::size_t total, bool terminal);
+    progress_meter(std::size_t total, bool terminal);
     void step(const std::string& what);
     void finish();
 

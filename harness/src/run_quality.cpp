@@ -1,7 +1,7 @@
 #include "run_quality.h"
 
 #include "regimes.h"
-#include "stats.hpp"
+#include "stats.h"
 
 #include <fmt/format.h>
 #include <sfb/format_contract.h>
@@ -13,7 +13,7 @@ namespace {
 namespace counter_name = sfb::format::counter_name;
 
 // Per round, counter / real_time; empty unless every round has the counter.
-std::vector<double> shares(const BenchmarkSeries& series, std::string_view counter) {
+std::vector<double> shares(const benchmark_series& series, std::string_view counter) {
     std::vector<double> out;
     for (const auto& round : series.repetitions) {
         const auto value = round.find(std::string(counter));
@@ -26,7 +26,7 @@ std::vector<double> shares(const BenchmarkSeries& series, std::string_view count
     return out;
 }
 
-std::optional<double> median_share(const BenchmarkSeries& series, std::string_view counter) {
+std::optional<double> median_share(const benchmark_series& series, std::string_view counter) {
     const auto values = shares(series, counter);
     if (values.empty()) {
         return std::nullopt;
@@ -34,7 +34,7 @@ std::optional<double> median_share(const BenchmarkSeries& series, std::string_vi
     return median(values);
 }
 
-std::optional<bool> rounds_disagree_of(const BenchmarkSeries& series) {
+std::optional<bool> rounds_disagree_of(const benchmark_series& series) {
     std::vector<double> medians;
     std::vector<double> spreads;
     for (const auto& round : series.repetitions) {
@@ -61,7 +61,7 @@ bool benchmark_quality::flagged() const noexcept {
     return interference() || bimodal_rounds > 0 || rounds_disagree.value_or(false);
 }
 
-benchmark_quality assess(const BenchmarkSeries& series) {
+benchmark_quality assess(const benchmark_series& series) {
     benchmark_quality q;
     q.name = series.name;
     q.rounds = series.repetitions.size();
@@ -101,7 +101,7 @@ std::string describe_flags(const benchmark_quality& quality) {
     return out;
 }
 
-std::vector<std::string> not_converged(const ResultSet& set, double target) {
+std::vector<std::string> not_converged(const result_set& set, double target) {
     std::vector<std::string> names;
     for (const auto& series : set.benchmarks) {
         const auto ci = median_interval(series.values("real_time"));
@@ -112,7 +112,7 @@ std::vector<std::string> not_converged(const ResultSet& set, double target) {
     return names;
 }
 
-std::vector<std::string> quality_warnings(const ResultSet& set) {
+std::vector<std::string> quality_warnings(const result_set& set) {
     std::vector<std::string> lines;
     for (const auto& series : set.benchmarks) {
         const auto quality = assess(series);

@@ -6,7 +6,7 @@
 // `sfb run --target-ci` decides from the intervals when to stop.
 #pragma once
 
-#include "benchmark_json.hpp"
+#include "benchmark_json.h"
 #include "confidence.h"
 
 #include <optional>
@@ -33,7 +33,7 @@ struct benchmark_quality {
     bool flagged() const noexcept;
 };
 
-benchmark_quality assess(const BenchmarkSeries& series);
+benchmark_quality assess(const benchmark_series& series);
 
 // A short text of the flags, e.g. "other CPU 23% of a pass; bimodal in 2/9 rounds; rounds
 // disagree"; empty when nothing is flagged.
@@ -54,10 +54,10 @@ std::string with_interval(double median, const std::optional<confidence_interval
 // The benchmarks of `set` whose real-time interval is wider than +-target of their median
 // (relative half-width, see confidence_interval), or that have too few rounds for an
 // interval at all.
-std::vector<std::string> not_converged(const ResultSet& set, double target);
+std::vector<std::string> not_converged(const result_set& set, double target);
 
 // One line per flagged benchmark of `set` ("NAME: flags"), for summaries and the stored
 // context; empty when nothing is flagged.
-std::vector<std::string> quality_warnings(const ResultSet& set);
+std::vector<std::string> quality_warnings(const result_set& set);
 
 }  // namespace sfb::harness

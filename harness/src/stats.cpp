@@ -1,4 +1,4 @@
-#include "stats.hpp"
+#include "stats.h"
 
 #include <algorithm>
 #include <cmath>
@@ -85,8 +85,8 @@ double normal_sf(double z) {
 
 }  // namespace
 
-MannWhitneyResult mann_whitney_u(std::span<const double> x, std::span<const double> y,
-                                 PValueMethod method) {
+mann_whitney_result mann_whitney_u(std::span<const double> x, std::span<const double> y,
+                                   p_value_method method) {
     if (x.empty() || y.empty()) {
         throw std::invalid_argument("Mann-Whitney U test needs two non-empty samples");
     }
@@ -123,18 +123,18 @@ MannWhitneyResult mann_whitney_u(std::span<const double> x, std::span<const doub
         start = end;
     }
 
-    MannWhitneyResult result;
+    mann_whitney_result result;
     const double dn1 = static_cast<double>(n1);
     const double dn2 = static_cast<double>(n2);
     result.u_base = rank_sum_x - dn1 * (dn1 + 1) / 2.0;
     result.ties = tie_term > 0;
     const double u_max = std::max(result.u_base, dn1 * dn2 - result.u_base);
 
-    if (method == PValueMethod::automatic) {
-        method =
-            (!result.ties && n1 <= 50 && n2 <= 50) ? PValueMethod::exact : PValueMethod::asymptotic;
+    if (method == p_value_method::automatic) {
+        method = (!result.ties && n1 <= 50 && n2 <= 50) ? p_value_method::exact
+                                                        : p_value_method::asymptotic;
     }
-    if (method == PValueMethod::exact) {
+    if (method == p_value_method::exact) {
         // Two-sided: twice the upper tail at the larger U (the distribution is symmetric).
         // Without ties U is an integer; with ties (only when asked for explicitly) the
         // half-integer is rounded up, as a conservative choice.
@@ -162,8 +162,8 @@ MannWhitneyResult mann_whitney_u(std::span<const double> x, std::span<const doub
     return result;
 }
 
-WilcoxonResult wilcoxon_signed_rank(std::span<const double> base, std::span<const double> candidate,
-                                    PValueMethod method) {
+wilcoxon_result wilcoxon_signed_rank(std::span<const double> base,
+                                     std::span<const double> candidate, p_value_method method) {
     if (base.size() != candidate.size()) {
         throw std::invalid_argument("Wilcoxon signed-rank test needs samples of equal size");
     }
@@ -177,7 +177,7 @@ WilcoxonResult wilcoxon_signed_rank(std::span<const double> base, std::span<cons
             differences.push_back(d);
         }
     }
-    WilcoxonResult result;
+    wilcoxon_result result;
     const std::size_t n = differences.size();
     result.pairs = n;
     if (n == 0) {
@@ -206,11 +206,11 @@ WilcoxonResult wilcoxon_signed_rank(std::span<const double> base, std::span<cons
     const double total = dn * (dn + 1) / 2;
     const double smaller = std::min(result.w_plus, total - result.w_plus);
 
-    if (method == PValueMethod::automatic) {
-        method =
-            (!result.ties && !zeros && n <= 50) ? PValueMethod::exact : PValueMethod::asymptotic;
+    if (method == p_value_method::automatic) {
+        method = (!result.ties && !zeros && n <= 50) ? p_value_method::exact
+                                                     : p_value_method::asymptotic;
     }
-    if (method == PValueMethod::exact) {
+    if (method == p_value_method::exact) {
         // Under the null hypothesis each rank 1..n is positive with probability 1/2,
         // independently: the distribution of W+ by dynamic programming over the ranks.
         const auto max_sum = static_cast<std::size_t>(total);

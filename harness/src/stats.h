@@ -18,9 +18,9 @@ double sample_stddev(std::span<const double> values);
 
 // How a rank test computes its p-value: from the exact null distribution, from the normal
 // approximation, or automatically (exact when it is exact and cheap, see each test).
-enum class PValueMethod { automatic, exact, asymptotic };
+enum class p_value_method { automatic, exact, asymptotic };
 
-struct MannWhitneyResult {
+struct mann_whitney_result {
     double u_base = 0;  // U statistic of the first sample: pairs (x, y) with x > y, ties 1/2
     double p_value = 1;
     bool exact = false;  // which distribution gave the p-value
@@ -31,15 +31,15 @@ struct MannWhitneyResult {
 // automatic: the exact null distribution when there are no ties and both samples have at
 // most 50 values, otherwise the normal approximation with the tie correction of the variance
 // and a continuity correction of 0.5. Both samples must be non-empty.
-MannWhitneyResult mann_whitney_u(std::span<const double> x, std::span<const double> y,
-                                 PValueMethod method = PValueMethod::automatic);
+mann_whitney_result mann_whitney_u(std::span<const double> x, std::span<const double> y,
+                                   p_value_method method = p_value_method::automatic);
 
 // The smallest two-sided p-value the test can give for samples of these sizes (all of one
 // sample below all of the other, no ties): 2 / C(n1 + n2, n1). When it is above alpha no
 // outcome can be significant, so the comparison needs more repetitions.
 double mann_whitney_min_p_value(std::size_t n1, std::size_t n2);
 
-struct WilcoxonResult {
+struct wilcoxon_result {
     double w_plus = 0;      // sum of the ranks of the positive differences (candidate - base)
     std::size_t pairs = 0;  // pairs with a non-zero difference (zeros are dropped)
     double p_value = 1;
@@ -52,8 +52,9 @@ struct WilcoxonResult {
 // (Wilcoxon's own rule). automatic: the exact null distribution when no absolute differences
 // tie, none were zero and at most 50 pairs remain; otherwise the normal approximation with
 // the tie correction of the variance and no continuity correction. No pairs left: p = 1.
-WilcoxonResult wilcoxon_signed_rank(std::span<const double> base, std::span<const double> candidate,
-                                    PValueMethod method = PValueMethod::automatic);
+wilcoxon_result wilcoxon_signed_rank(std::span<const double> base,
+                                     std::span<const double> candidate,
+                                     p_value_method method = p_value_method::automatic);
 
 // The smallest two-sided p-value the signed-rank test can give for n pairs: 2 / 2^n.
 double wilcoxon_min_p_value(std::size_t pairs);

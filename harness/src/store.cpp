@@ -1,4 +1,4 @@
-#include "store.hpp"
+#include "store.h"
 
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -67,7 +67,7 @@ std::string local_machine_fingerprint() {
                                  ::sysconf(_SC_NPROCESSORS_ONLN));
 }
 
-std::string machine_fingerprint(const Json& context) {
+std::string machine_fingerprint(const ordered_json& context) {
     const std::string key(sfb::format::context_key_name::machine_fingerprint);
     if (context.contains(key) && context[key].is_string()) {
         return slugify(context[key].get<std::string>());
@@ -75,7 +75,7 @@ std::string machine_fingerprint(const Json& context) {
     return local_machine_fingerprint();
 }
 
-std::string result_commit(const Json& context) {
+std::string result_commit(const ordered_json& context) {
     const std::string key(sfb::format::context_key_name::sfb_git_commit);
     if (context.contains(key) && context[key].is_string()) {
         return slugify(context[key].get<std::string>());

@@ -2,7 +2,7 @@
 // atomically and never over an existing file.
 #pragma once
 
-#include "benchmark_json.hpp"
+#include "benchmark_json.h"
 
 #include <chrono>
 #include <filesystem>
@@ -26,10 +26,10 @@ std::string local_machine_fingerprint();
 
 // The context's "machine_fingerprint" (slugified again, so it is a safe folder name), or
 // local_machine_fingerprint() when the context has none.
-std::string machine_fingerprint(const Json& context);
+std::string machine_fingerprint(const ordered_json& context);
 
 // The commit recorded by bench_sendfile ("sfb_git_commit"), or "unknown".
-std::string result_commit(const Json& context);
+std::string result_commit(const ordered_json& context);
 
 // "20261126T093000Z-<commit>".
 std::string result_stem(std::chrono::system_clock::time_point when, std::string_view commit);

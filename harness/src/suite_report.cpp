@@ -1,12 +1,12 @@
-#include "suite_report.hpp"
+#include "suite_report.h"
 
 #include "confidence.h"
-#include "contract.hpp"
+#include "contract.h"
 #include "kernels.h"
 #include "run_quality.h"
-#include "stats.hpp"
-#include "store.hpp"
-#include "table.hpp"
+#include "stats.h"
+#include "store.h"
+#include "table.h"
 
 #include <fmt/format.h>
 #include <algorithm>
@@ -35,7 +35,7 @@ bool take_keyed(std::string_view part, std::string_view key, std::uint64_t& valu
     return parse_number(part.substr(key.size()), value);
 }
 
-std::vector<double> mb_per_second(const BenchmarkSeries& series) {
+std::vector<double> mb_per_second(const benchmark_series& series) {
     std::vector<double> v = series.values("bytes_per_second");
     for (double& x : v) {
         x /= 1e6;
@@ -56,25 +56,25 @@ std::string ratio_text(const confidence_interval& ratio) {
     return fmt::format("{:.2f}x [{:.2f}, {:.2f}]", ratio.estimate, ratio.low, ratio.high);
 }
 
-Json interval_json(const std::optional<confidence_interval>& ci) {
+ordered_json interval_json(const std::optional<confidence_interval>& ci) {
     if (!ci) {
         return nullptr;
     }
-    return Json::array({ci->low, ci->high});
+    return ordered_json::array({ci->low, ci->high});
 }
 
-std::string context_string(const Json& context, const char* key) {
+std::string context_string(const ordered_json& context, const char* key) {
     if (context.contains(key) && context[key].is_string()) {
         return context[key].get<std::string>();
     }
     return "";
 }
 
-Json spread_json(const std::vector<double>& values) {
+ordered_json spread_json(const std::vector<double>& values) {
     if (values.empty()) {
         return nullptr;
     }
-    Json j = Json::object();
+    ordered_json j = ordered_json::object();
     j["median"] = median(values);
     j["q1"] = quantile(values, 0.25);
     j["q3"] = quantile(values, 0.75);
@@ -84,19 +84,19 @@ Json spread_json(const std::vector<double>& values) {
     return j;
 }
 
-std::string render_table(const Table& table, OutputFormat format, bool colour) {
-    return format == OutputFormat::markdown ? table.markdown() : table.text(colour);
+std::string render_table(const text_table& table, output_format format, bool colour) {
+    return format == output_format::markdown ? table.markdown() : table.text(colour);
 }
 
 }  // namespace
 
-std::string SuiteName::configuration() const {
+std::string suite_name::configuration() const {
     return fmt::format("{}/{}/{}/file:{}/block:{}/conns:{}{}", transport, receiver, cache,
                        file_bytes, block_bytes, connections,
                        placement.empty() ? "" : "/placement:" + placement);
 }
 
-std::optional<SuiteName> parse_suite_name(std::string_view name) {
+std::optional<suite_name> parse_suite_name(std::string_view name) {
     std::vector<std::string_view> parts;
     std::size_t start = 0;
     while (start <= name.size()) {
@@ -110,7 +110,7 @@ std::optional<SuiteName> parse_suite_name(std::string_view name) {
     if (parts.size() < 7) {
         return std::nullopt;
     }
-    SuiteName s;
+    suite_name s;
     s.path = parts[0];
     s.transport = parts[1];
     s.receiver = parts[2];
@@ -152,7 +152,7 @@ namespace {
 
 // One benchmark of a run summary: what its table row and its JSON row both show.
 struct summary_line {
-    const BenchmarkSeries* series = nullptr;
+    const benchmark_series* series = nullptr;
     std::string config;
     std::string path;
     std::string failed;  // " (failed: ...)" or empty
@@ -164,7 +164,7 @@ struct summary_line {
 };
 
 // read_send's MB/s per configuration, the baselines of the speed-ups.
-std::map<std::string, std::vector<double>> baseline_mb_per_s(const ResultSet& set) {
+std::map<std::string, std::vector<double>> baseline_mb_per_s(const result_set& set) {
     std::map<std::string, std::vector<double>> baseline;
     for (const auto& series : set.benchmarks) {
         auto name = parse_suite_name(series.name);
@@ -177,8 +177,8 @@ std::map<std::string, std::vector<double>> baseline_mb_per_s(const ResultSet& se
 }
 
 // The benchmarks of `set`, ordered by configuration (the order they ran in otherwise).
-std::vector<const BenchmarkSeries*> by_configuration(const ResultSet& set) {
-    std::vector<const BenchmarkSeries*> ordered;
+std::vector<const benchmark_series*> by_configuration(const result_set& set) {
+    std::vector<const benchmark_series*> ordered;
     for (const auto& series : set.benchmarks) {
         ordered.push_back(&series);
     }
@@ -192,7 +192,7 @@ std::vector<const BenchmarkSeries*> by_configuration(const ResultSet& set) {
     return ordered;
 }
 
-summary_line summarize(const BenchmarkSeries& series,
+summary_line summarize(const benchmark_series& series,
                        const std::map<std::string, std::vector<double>>& baseline) {
     summary_line line;
     line.series = &series;
@@ -220,12 +220,12 @@ summary_line summarize(const BenchmarkSeries& series,
     return line;
 }
 
-Json summary_json(const summary_line& line) {
+ordered_json summary_json(const summary_line& line) {
     const auto optional_median = [](const std::vector<double>& values) {
-        return values.empty() ? Json(nullptr) : Json(median(values));
+        return values.empty() ? ordered_json(nullptr) : ordered_json(median(values));
     };
     const benchmark_quality& quality = line.quality;
-    Json row = Json::object();
+    ordered_json row = ordered_json::object();
     row["name"] = line.series->name;
     row["configuration"] = line.config;
     row["path"] = line.path;
@@ -235,14 +235,16 @@ Json summary_json(const summary_line& line) {
     row["cpu_us_per_pass_ci"] = interval_json(median_interval(line.cpu));
     row[std::string(sfb::format::counter_name::service_demand_us_per_kib)] =
         optional_median(line.demand);
-    row["speedup_vs_read_send"] = line.speedup ? Json(line.speedup->estimate) : Json(nullptr);
+    row["speedup_vs_read_send"] =
+        line.speedup ? ordered_json(line.speedup->estimate) : ordered_json(nullptr);
     row["speedup_vs_read_send_ci"] = interval_json(line.speedup);
     row["other_cpu_share"] =
-        quality.other_cpu_share ? Json(*quality.other_cpu_share) : Json(nullptr);
-    row["steal_share"] = quality.steal_share ? Json(*quality.steal_share) : Json(nullptr);
+        quality.other_cpu_share ? ordered_json(*quality.other_cpu_share) : ordered_json(nullptr);
+    row["steal_share"] =
+        quality.steal_share ? ordered_json(*quality.steal_share) : ordered_json(nullptr);
     row["bimodal_rounds"] = quality.bimodal_rounds;
     row["rounds_disagree"] =
-        quality.rounds_disagree ? Json(*quality.rounds_disagree) : Json(nullptr);
+        quality.rounds_disagree ? ordered_json(*quality.rounds_disagree) : ordered_json(nullptr);
     row["flags"] = describe_flags(quality);
     row["repetitions"] = line.series->repetitions.size();
     row["errors"] = line.series->errors;
@@ -251,30 +253,30 @@ Json summary_json(const summary_line& line) {
 
 }  // namespace
 
-std::string render_run_summary(const ResultSet& set, OutputFormat format, bool colour) {
+std::string render_run_summary(const result_set& set, output_format format, bool colour) {
     const auto baseline = baseline_mb_per_s(set);
-    Table table({{"Configuration"},
-                 {"Path"},
-                 {"MB/s [95% CI]", Align::right},
-                 {"CPU us/pass [95% CI]", Align::right},
-                 {"Service demand us/KiB", Align::right},
-                 {"Speed-up vs read_send [95% CI]", Align::right},
-                 {"n", Align::right},
-                 {"Flags"}});
-    Json rows = Json::array();
+    text_table table({{"Configuration"},
+                      {"Path"},
+                      {"MB/s [95% CI]", alignment::right},
+                      {"CPU us/pass [95% CI]", alignment::right},
+                      {"Service demand us/KiB", alignment::right},
+                      {"Speed-up vs read_send [95% CI]", alignment::right},
+                      {"n", alignment::right},
+                      {"Flags"}});
+    ordered_json rows = ordered_json::array();
     for (const auto* series : by_configuration(set)) {
         const summary_line line = summarize(*series, baseline);
-        table.add_row(
-            {line.config,
-             Cell(line.path + line.failed, line.failed.empty() ? Style::plain : Style::bad),
-             median_with_ci(line.mbps), median_with_ci(line.cpu),
-             line.demand.empty() ? "-" : format_number(median(line.demand)),
-             line.speedup ? ratio_text(*line.speedup) : "-",
-             std::to_string(series->repetitions.size()),
-             Cell(describe_flags(line.quality), Style::bad)});
+        table.add_row({line.config,
+                       table_cell(line.path + line.failed,
+                                  line.failed.empty() ? cell_style::plain : cell_style::bad),
+                       median_with_ci(line.mbps), median_with_ci(line.cpu),
+                       line.demand.empty() ? "-" : format_number(median(line.demand)),
+                       line.speedup ? ratio_text(*line.speedup) : "-",
+                       std::to_string(series->repetitions.size()),
+                       table_cell(describe_flags(line.quality), cell_style::bad)});
         rows.push_back(summary_json(line));
     }
-    if (format == OutputFormat::json) {
+    if (format == output_format::json) {
         return rows.dump(2) + "\n";
     }
     return render_table(table, format, colour) +
@@ -290,7 +292,7 @@ bool contains(const auto& list, const auto& value) {
 
 // Whether a benchmark passes the filters; read_send always does (the speed-ups need it) when
 // its sizes match.
-bool selected(const ReportFilters& filters, const std::optional<SuiteName>& name,
+bool selected(const report_filters& filters, const std::optional<suite_name>& name,
               const std::string& path) {
     if (!filters.paths.empty() && !contains(filters.paths, path) &&
         !(name && name->path == kBaselinePath)) {
@@ -303,19 +305,20 @@ bool selected(const ReportFilters& filters, const std::optional<SuiteName>& name
            (name && contains(filters.block_sizes, name->block_bytes));
 }
 
-struct Pool {
+struct sample_pool {
     std::vector<double> mbps;
     std::vector<double> cpu;
     std::set<std::string> files;
 };
 // (configuration, path, machine) -> samples; opaque names use an empty configuration.
-using PoolKey = std::tuple<std::string, std::string, std::string>;
+using pool_key = std::tuple<std::string, std::string, std::string>;
 
-void pool_file(const std::filesystem::path& file, const ReportFilters& filters,
-               std::map<PoolKey, Pool>& pools, std::map<std::string, ReportMachine>& machines) {
-    ResultSet one;
+void pool_file(const std::filesystem::path& file, const report_filters& filters,
+               std::map<pool_key, sample_pool>& pools,
+               std::map<std::string, report_machine>& machines) {
+    result_set one;
     add_benchmark_document(one, read_json_file(file), file);
-    const Json& context = one.files.front().context;
+    const ordered_json& context = one.files.front().context;
     const std::string machine = context.contains("machine_fingerprint")
                                     ? machine_fingerprint(context)
                                     : slugify(context_string(context, "host_name"));
@@ -327,7 +330,7 @@ void pool_file(const std::filesystem::path& file, const ReportFilters& filters,
         if (!selected(filters, name, path)) {
             continue;
         }
-        Pool& pool = pools[{name ? name->configuration() : "", path, machine}];
+        sample_pool& pool = pools[{name ? name->configuration() : "", path, machine}];
         auto mbps = mb_per_second(series);
         auto cpu = series.values("cpu_time");
         pool.mbps.insert(pool.mbps.end(), mbps.begin(), mbps.end());
@@ -338,8 +341,8 @@ void pool_file(const std::filesystem::path& file, const ReportFilters& filters,
 
 // Every ratio of one repetition of the path to one of read_send (same machine and
 // configuration).
-std::vector<double> speedup_ratios(const std::map<PoolKey, Pool>& pools, const PoolKey& key,
-                                   const Pool& pool) {
+std::vector<double> speedup_ratios(const std::map<pool_key, sample_pool>& pools,
+                                   const pool_key& key, const sample_pool& pool) {
     std::vector<double> ratios;
     const auto& [config, path, machine] = key;
     if (config.empty()) {
@@ -359,15 +362,15 @@ std::vector<double> speedup_ratios(const std::map<PoolKey, Pool>& pools, const P
     return ratios;
 }
 
-std::string render_report_text(const ReportModel& model, OutputFormat format, bool colour) {
-    Table table({{"Configuration"},
-                 {"Path"},
-                 {"Machine"},
-                 {"MB/s median [95% CI]", Align::right},
-                 {"CPU us/pass median [95% CI]", Align::right},
-                 {"Speed-up vs read_send [95% CI]", Align::right},
-                 {"n", Align::right},
-                 {"runs", Align::right}});
+std::string render_report_text(const report_model& model, output_format format, bool colour) {
+    text_table table({{"Configuration"},
+                      {"Path"},
+                      {"Machine"},
+                      {"MB/s median [95% CI]", alignment::right},
+                      {"CPU us/pass median [95% CI]", alignment::right},
+                      {"Speed-up vs read_send [95% CI]", alignment::right},
+                      {"n", alignment::right},
+                      {"runs", alignment::right}});
     for (const auto& row : model.rows) {
         const auto speedup = pairwise_ratio_interval(row.speedups, row.mbps.size());
         table.add_row({row.configuration, row.path, row.machine, median_with_ci(row.mbps),
@@ -392,11 +395,11 @@ std::string render_report_text(const ReportModel& model, OutputFormat format, bo
     return out;
 }
 
-std::string render_report_json(const ReportModel& model) {
-    Json rows = Json::array();
+std::string render_report_json(const report_model& model) {
+    ordered_json rows = ordered_json::array();
     for (const auto& row : model.rows) {
-        const ReportMachine& info = model.machines.at(row.machine);
-        Json j = Json::object();
+        const report_machine& info = model.machines.at(row.machine);
+        ordered_json j = ordered_json::object();
         j["configuration"] = row.configuration;
         j["path"] = row.path;
         j["machine"] = row.machine;
@@ -418,10 +421,10 @@ std::string render_report_json(const ReportModel& model) {
 
 }  // namespace
 
-ReportModel build_report(std::span<const std::filesystem::path> inputs,
-                         const ReportFilters& filters) {
-    std::map<PoolKey, Pool> pools;
-    ReportModel model;
+report_model build_report(std::span<const std::filesystem::path> inputs,
+                          const report_filters& filters) {
+    std::map<pool_key, sample_pool> pools;
+    report_model model;
     for (const auto& file : expand_inputs(inputs)) {
         pool_file(file, filters, pools, model.machines);
     }
@@ -434,16 +437,16 @@ ReportModel build_report(std::span<const std::filesystem::path> inputs,
                               speedup_ratios(pools, key, pool), pool.files.size()});
     }
     if (model.rows.empty()) {
-        throw InputError("no benchmark matches the filters");
+        throw input_error("no benchmark matches the filters");
     }
     return model;
 }
 
 std::string render_report(std::span<const std::filesystem::path> inputs,
-                          const ReportFilters& filters, OutputFormat format, bool colour) {
-    const ReportModel model = build_report(inputs, filters);
-    return format == OutputFormat::json ? render_report_json(model)
-                                        : render_report_text(model, format, colour);
+                          const report_filters& filters, output_format format, bool colour) {
+    const report_model model = build_report(inputs, filters);
+    return format == output_format::json ? render_report_json(model)
+                                         : render_report_text(model, format, colour);
 }
 
 }  // namespace sfb::harness

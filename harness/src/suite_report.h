@@ -2,7 +2,7 @@
 // `sfb report`. Names that do not follow bench_sendfile's pattern are shown as opaque names.
 #pragma once
 
-#include "benchmark_json.hpp"
+#include "benchmark_json.h"
 
 #include <cstdint>
 #include <filesystem>
@@ -17,7 +17,7 @@ namespace sfb::harness {
 
 // <path>/<transport>/<receiver>/<cache>/file:<bytes>/block:<bytes>/conns:<n>
 // [/placement:<p>][/...]
-struct SuiteName {
+struct suite_name {
     std::string path;
     std::string transport;
     std::string receiver;
@@ -32,33 +32,33 @@ struct SuiteName {
     std::string configuration() const;
 };
 
-std::optional<SuiteName> parse_suite_name(std::string_view name);
+std::optional<suite_name> parse_suite_name(std::string_view name);
 
 // "64 MiB", "64 KiB", "1000 B".
 std::string format_bytes(std::uint64_t bytes);
 
-enum class OutputFormat { text, markdown, json };
+enum class output_format { text, markdown, json };
 
 // Per benchmark, medians over the repetitions with their 95% intervals (confidence.h): MB/s,
 // CPU usec/pass (sending thread), service demand (usec of system-wide CPU per KiB), the
 // speed-up over read_send of the same configuration (Hodges-Lehmann ratio of the MB/s
 // values and its interval), and the benchmark's flags (run_quality.h).
-std::string render_run_summary(const ResultSet& set, OutputFormat format, bool colour);
+std::string render_run_summary(const result_set& set, output_format format, bool colour);
 
-struct ReportFilters {
+struct report_filters {
     std::vector<std::string> paths;
     std::vector<std::uint64_t> file_sizes;
     std::vector<std::uint64_t> block_sizes;
 };
 
-struct ReportMachine {
+struct report_machine {
     std::string os;
     std::string kernel_release;
     std::string vm_accel;  // kvm or tcg for a guest of sfb kernels, else empty
 };
 
 // One row of `sfb report`: every sample of one configuration, path and machine.
-struct ReportRow {
+struct report_row {
     std::string configuration;  // empty for names that do not follow bench_sendfile's pattern
     std::string path;
     std::string machine;  // machine_fingerprint
@@ -68,23 +68,23 @@ struct ReportRow {
     std::size_t runs = 0;          // result files that contributed
 };
 
-struct ReportModel {
-    std::vector<ReportRow> rows;  // by configuration, path, machine
-    std::map<std::string, ReportMachine> machines;
+struct report_model {
+    std::vector<report_row> rows;  // by configuration, path, machine
+    std::map<std::string, report_machine> machines;
 };
 
-// The report's data: read, filtered and pooled. InputError for bad files, or when the filters
+// The report's data: read, filtered and pooled. input_error for bad files, or when the filters
 // leave nothing.
-ReportModel build_report(std::span<const std::filesystem::path> inputs,
-                         const ReportFilters& filters);
+report_model build_report(std::span<const std::filesystem::path> inputs,
+                          const report_filters& filters);
 
 // One row per machine, configuration and path over every result file under `inputs`, pooled
 // per machine (machine_fingerprint). Each value is the median with its 95% interval; the
 // speed-up over read_send is the median of all ratios between one repetition of the path and
 // one of read_send on the same machine and configuration (the Hodges-Lehmann ratio), with
-// the interval of the Mann-Whitney test (confidence.h). InputError for bad
-// files; an InputError too when the filters leave nothing.
+// the interval of the Mann-Whitney test (confidence.h). input_error for bad
+// files; an input_error too when the filters leave nothing.
 std::string render_report(std::span<const std::filesystem::path> inputs,
-                          const ReportFilters& filters, OutputFormat format, bool colour);
+                          const report_filters& filters, output_format format, bool colour);
 
 }  // namespace sfb::harness

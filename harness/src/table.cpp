@@ -1,4 +1,4 @@
-#include "table.hpp"
+#include "table.h"
 
 #include <fmt/format.h>
 #include <algorithm>
@@ -8,17 +8,17 @@ namespace sfb::harness {
 
 namespace {
 
-const char* escape_for(Style style) {
+const char* escape_for(cell_style style) {
     switch (style) {
-        case Style::bad:
+        case cell_style::bad:
             return "\033[1;31m";
-        case Style::good:
+        case cell_style::good:
             return "\033[32m";
-        case Style::dim:
+        case cell_style::dim:
             return "\033[2m";
-        case Style::bold:
+        case cell_style::bold:
             return "\033[1m";
-        case Style::plain:
+        case cell_style::plain:
             break;
     }
     return "";
@@ -41,12 +41,12 @@ std::string markdown_escape(const std::string& text) {
 
 }  // namespace
 
-void Table::add_row(std::vector<Cell> row) {
+void text_table::add_row(std::vector<table_cell> row) {
     row.resize(columns_.size());
     rows_.push_back(std::move(row));
 }
 
-std::string Table::text(bool colour) const {
+std::string text_table::text(bool colour) const {
     std::vector<std::size_t> widths;
     for (const auto& column : columns_) {
         widths.push_back(column.header.size());
@@ -56,16 +56,16 @@ std::string Table::text(bool colour) const {
             widths[i] = std::max(widths[i], row[i].text.size());
         }
     }
-    auto line = [&](const std::vector<Cell>& cells) {
+    auto line = [&](const std::vector<table_cell>& cells) {
         std::string out;
         for (std::size_t i = 0; i < cells.size(); ++i) {
             const bool last = i + 1 == cells.size();
             const std::size_t pad = widths[i] - cells[i].text.size();
             std::string body = cells[i].text;
-            if (colour && cells[i].style != Style::plain) {
+            if (colour && cells[i].style != cell_style::plain) {
                 body = fmt::format("{}{}\033[0m", escape_for(cells[i].style), body);
             }
-            if (columns_[i].align == Align::right) {
+            if (columns_[i].align == alignment::right) {
                 out += std::string(pad, ' ') + body;
             } else {
                 out += body;
@@ -79,9 +79,9 @@ std::string Table::text(bool colour) const {
         }
         return out + "\n";
     };
-    std::vector<Cell> header;
+    std::vector<table_cell> header;
     for (const auto& column : columns_) {
-        header.emplace_back(column.header, Style::bold);
+        header.emplace_back(column.header, cell_style::bold);
     }
     std::string out = line(header);
     std::size_t total = 0;
@@ -95,21 +95,22 @@ std::string Table::text(bool colour) const {
     return out;
 }
 
-std::string Table::markdown() const {
+std::string text_table::markdown() const {
     std::string out = "|";
     for (const auto& column : columns_) {
         out += fmt::format(" {} |", markdown_escape(column.header));
     }
     out += "\n|";
     for (const auto& column : columns_) {
-        out += column.align == Align::right ? " ---: |" : " --- |";
+        out += column.align == alignment::right ? " ---: |" : " --- |";
     }
     out += "\n";
     for (const auto& row : rows_) {
         out += "|";
         for (const auto& cell : row) {
             std::string text = markdown_escape(cell.text);
-            if (!text.empty() && (cell.style == Style::bad || cell.style == Style::bold)) {
+            if (!text.empty() &&
+                (cell.style == cell_style::bad || cell.style == cell_style::bold)) {
                 text = fmt::format("**{}**", text);
             }
             out += fmt::format(" {} |", text);

@@ -6,26 +6,27 @@
 
 namespace sfb::harness {
 
-enum class Align { left, right };
-enum class Style { plain, bad, good, dim, bold };
+enum class alignment { left, right };
+enum class cell_style { plain, bad, good, dim, bold };
 
-struct Cell {
+struct table_cell {
     std::string text;
-    Style style = Style::plain;
-    Cell() = default;
-    Cell(std::string t, Style s = Style::plain) : text(std::move(t)), style(s) {}  // NOLINT
-    Cell(const char* t, Style s = Style::plain) : text(t), style(s) {}             // NOLINT
+    cell_style style = cell_style::plain;
+    table_cell() = default;
+    table_cell(std::string t, cell_style s = cell_style::plain)
+        : text(std::move(t)), style(s) {}                                               // NOLINT
+    table_cell(const char* t, cell_style s = cell_style::plain) : text(t), style(s) {}  // NOLINT
 };
 
-class Table {
+class text_table {
   public:
-    struct Column {
+    struct column_spec {
         std::string header;
-        Align align = Align::left;
+        alignment align = alignment::left;
     };
-    explicit Table(std::vector<Column> columns) : columns_(std::move(columns)) {}
+    explicit text_table(std::vector<column_spec> columns) : columns_(std::move(columns)) {}
 
-    void add_row(std::vector<Cell> row);
+    void add_row(std::vector<table_cell> row);
     bool empty() const { return rows_.empty(); }
 
     // Columns padded with spaces; with colour, styles become ANSI escape sequences.
@@ -34,8 +35,8 @@ class Table {
     std::string markdown() const;
 
   private:
-    std::vector<Column> columns_;
-    std::vector<std::vector<Cell>> rows_;
+    std::vector<column_spec> columns_;
+    std::vector<std::vector<table_cell>> rows_;
 };
 
 // "1234", "12.3", "1.23", "0.0123": about four significant digits without exponents.

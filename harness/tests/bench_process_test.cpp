@@ -1,8 +1,8 @@
-#include "bench_process.hpp"
-#include "merge_rounds.hpp"
-#include "progress.hpp"
+#include "bench_process.h"
+#include "merge_rounds.h"
+#include "progress.h"
 
-#include "test_support.hpp"
+#include "test_support.h"
 
 #include <gtest/gtest.h>
 #include <sys/wait.h>
@@ -27,7 +27,7 @@ TEST(RunProgram, KilledBySignal) {
 }
 
 TEST(RunProgram, MissingProgram) {
-    EXPECT_THROW(run_program({"/nonexistent/bench"}, [](const std::string&) {}), BenchmarkFailure);
+    EXPECT_THROW(run_program({"/nonexistent/bench"}, [](const std::string&) {}), benchmark_failure);
 }
 
 std::size_t open_descriptors() {
@@ -60,13 +60,13 @@ TEST(Progress, FormatsDurations) {
 }
 
 TEST(CheckExecutable, RejectsMissingAndNonExecutable) {
-    EXPECT_THROW(check_executable("/nonexistent/bench_sendfile"), InputError);
-    EXPECT_THROW(check_executable(testing::data("sfb_base.json")), InputError);
+    EXPECT_THROW(check_executable("/nonexistent/bench_sendfile"), input_error);
+    EXPECT_THROW(check_executable(testing::data("sfb_base.json")), input_error);
     EXPECT_NO_THROW(check_executable("/bin/sh"));
 }
 
-Json round_entry(const std::string& name, int family, double real, double cpu, double bps) {
-    Json e = Json::object();
+ordered_json round_entry(const std::string& name, int family, double real, double cpu, double bps) {
+    ordered_json e = ordered_json::object();
     e["name"] = name;
     e["family_index"] = family;
     e["per_family_instance_index"] = 0;
@@ -84,13 +84,13 @@ Json round_entry(const std::string& name, int family, double real, double cpu, d
 }
 
 TEST(MergeRounds, RenumbersRepetitionsAndRecomputesAggregates) {
-    std::vector<Json> rounds;
+    std::vector<ordered_json> rounds;
     const double reals[] = {10, 30, 20};
     for (int r = 0; r < 3; ++r) {
-        Json doc = Json::object();
-        doc["context"] = Json::object({{"machine_fingerprint", "m"}, {"round", r}});
+        ordered_json doc = ordered_json::object();
+        doc["context"] = ordered_json::object({{"machine_fingerprint", "m"}, {"round", r}});
         // Interleaving shuffles the order inside each round.
-        Json b = Json::array();
+        ordered_json b = ordered_json::array();
         if (r % 2 == 0) {
             b.push_back(round_entry("B", 1, reals[r] * 2, reals[r], 100.0 * (r + 1)));
             b.push_back(round_entry("A", 0, reals[r], reals[r] / 2, 10.0 * (r + 1)));
@@ -101,10 +101,10 @@ TEST(MergeRounds, RenumbersRepetitionsAndRecomputesAggregates) {
         doc["benchmarks"] = b;
         rounds.push_back(doc);
     }
-    const Json merged = merge_rounds(rounds);
+    const ordered_json merged = merge_rounds(rounds);
     EXPECT_EQ(merged["context"]["round"], 0);
     EXPECT_EQ(merged["context"]["sfb_harness_rounds"], "3");
-    const Json& b = merged["benchmarks"];
+    const ordered_json& b = merged["benchmarks"];
     ASSERT_EQ(b.size(), 14u);      // 2 benchmarks x (3 repetitions + 4 aggregates)
     EXPECT_EQ(b[0]["name"], "A");  // family order, whatever the rounds' order
     EXPECT_EQ(b[0]["repetition_index"], 0);
@@ -124,7 +124,7 @@ TEST(MergeRounds, RenumbersRepetitionsAndRecomputesAggregates) {
     EXPECT_EQ(b[7]["name"], "B");
 
     // The merged document reads back as 3 repetitions per benchmark, aggregates ignored.
-    ResultSet set;
+    result_set set;
     add_benchmark_document(set, merged, "merged");
     EXPECT_EQ(set.find("A")->repetitions.size(), 3u);
     EXPECT_EQ(set.find("B")->values("cpu_time"), (std::vector<double>{10, 30, 20}));

@@ -1,6 +1,6 @@
-#include "benchmark_json.hpp"
+#include "benchmark_json.h"
 
-#include "test_support.hpp"
+#include "test_support.h"
 
 #include <gtest/gtest.h>
 #include <cctype>
@@ -14,11 +14,11 @@ using testing::kReadSend;
 using testing::kSendfile;
 using testing::load;
 
-// The message of the InputError that loading `name` throws.
+// The message of the input_error that loading `name` throws.
 std::string load_error(const std::string& name) {
     try {
         load(name);
-    } catch (const InputError& e) {
+    } catch (const input_error& e) {
         return e.what();
     }
     ADD_FAILURE() << name << " loaded without an error";
@@ -26,11 +26,11 @@ std::string load_error(const std::string& name) {
 }
 
 TEST(BenchmarkJson, KeepsRepetitionsAndIgnoresAggregates) {
-    const ResultSet set = load("sfb_base.json");
+    const result_set set = load("sfb_base.json");
     ASSERT_EQ(set.benchmarks.size(), 2u);
     EXPECT_EQ(set.benchmarks[0].name, kReadSend);
     EXPECT_EQ(set.benchmarks[1].name, kSendfile);
-    const BenchmarkSeries* sendfile = set.find(kSendfile);
+    const benchmark_series* sendfile = set.find(kSendfile);
     ASSERT_NE(sendfile, nullptr);
     EXPECT_EQ(sendfile->repetitions.size(), 9u);  // the 3 aggregates are not repetitions
     EXPECT_EQ(sendfile->time_unit, "us");
@@ -47,8 +47,8 @@ TEST(BenchmarkJson, KeepsRepetitionsAndIgnoresAggregates) {
 }
 
 TEST(BenchmarkJson, ConvertsTimeUnitsToMicroseconds) {
-    const ResultSet us = load("sfb_base.json");
-    const ResultSet ns = load("sfb_base_in_ns.json");
+    const result_set us = load("sfb_base.json");
+    const result_set ns = load("sfb_base_in_ns.json");
     const auto a = us.find(kSendfile)->values("real_time");
     const auto b = ns.find(kSendfile)->values("real_time");
     ASSERT_EQ(a.size(), b.size());
@@ -63,8 +63,8 @@ TEST(BenchmarkJson, ConvertsTimeUnitsToMicroseconds) {
 }
 
 TEST(BenchmarkJson, FailedRunsAreRecordedNotMeasured) {
-    const ResultSet set = load("sfb_failed.json");
-    const BenchmarkSeries* sendfile = set.find(kSendfile);
+    const result_set set = load("sfb_failed.json");
+    const benchmark_series* sendfile = set.find(kSendfile);
     ASSERT_NE(sendfile, nullptr);
     EXPECT_TRUE(sendfile->repetitions.empty());
     ASSERT_EQ(sendfile->errors.size(), 1u);
@@ -72,20 +72,20 @@ TEST(BenchmarkJson, FailedRunsAreRecordedNotMeasured) {
 }
 
 TEST(BenchmarkJson, FoldersArePooledRecursively) {
-    testing::ScratchFolder folder;
+    testing::scratch_folder folder;
     std::filesystem::create_directories(folder.path() / "machine");
     std::filesystem::copy_file(data("sfb_base.json"), folder.path() / "a.json");
     std::filesystem::copy_file(data("sfb_same.json"), folder.path() / "machine" / "b.json");
     std::filesystem::copy_file(data("empty_folder/README.txt"), folder.path() / "notes.txt");
     const std::filesystem::path p = folder.path();
-    const ResultSet set = load_results(std::span(&p, 1));
+    const result_set set = load_results(std::span(&p, 1));
     EXPECT_EQ(set.files.size(), 2u);
     EXPECT_EQ(set.find(kSendfile)->repetitions.size(), 18u);
 }
 
 TEST(BenchmarkJson, AnyGoogleBenchmarkProgramIsAccepted) {
     // Written by a real run of harness/tests/foreign_benchmark.cpp (see its comment).
-    const ResultSet set = load("foreign_program.json");
+    const result_set set = load("foreign_program.json");
     ASSERT_FALSE(set.benchmarks.empty());
     for (const auto& b : set.benchmarks) {
         EXPECT_GE(b.repetitions.size(), 5u) << b.name;
@@ -98,8 +98,8 @@ TEST(BenchmarkJson, NonFiniteNumbersAsGoogleBenchmarkWritesThem) {
               R"({"a": null, "b": null, "c": "NaN", "d": 1})");
     EXPECT_EQ(replace_non_finite_numbers(R"({"s": "say \"NaN\"", "x": Infinity})"),
               R"({"s": "say \"NaN\"", "x": null})");
-    const ResultSet set = load("sfb_non_finite_counters.json");
-    const BenchmarkSeries* sendfile = set.find(kSendfile);
+    const result_set set = load("sfb_non_finite_counters.json");
+    const benchmark_series* sendfile = set.find(kSendfile);
     ASSERT_NE(sendfile, nullptr);
     EXPECT_EQ(sendfile->repetitions.size(), 9u);
     EXPECT_TRUE(sendfile->values("zerocopy_copied").empty());
@@ -108,17 +108,17 @@ TEST(BenchmarkJson, NonFiniteNumbersAsGoogleBenchmarkWritesThem) {
     EXPECT_EQ(set.files[0].context["note"], "NaN and Infinity inside strings stay as they are");
 }
 
-struct BadCase {
+struct bad_case {
     const char* file;
     const char* message;
 };
 
 // gtest prints parameters into the test names ctest sees; print the file name, not bytes.
-void PrintTo(const BadCase& c, std::ostream* os) {
+void PrintTo(const bad_case& c, std::ostream* os) {
     *os << c.file;
 }
 
-class BadInput : public ::testing::TestWithParam<BadCase> {};
+class BadInput : public ::testing::TestWithParam<bad_case> {};
 
 TEST_P(BadInput, OneClearMessageNamingTheFile) {
     const std::string message = load_error(GetParam().file);
@@ -129,21 +129,21 @@ TEST_P(BadInput, OneClearMessageNamingTheFile) {
 
 INSTANTIATE_TEST_SUITE_P(
     Fixtures, BadInput,
-    ::testing::Values(BadCase{"bad_malformed.json", "malformed JSON: parse error at line 2"},
-                      BadCase{"bad_empty_file.json", "malformed JSON: the file is empty"},
-                      BadCase{"bad_not_benchmark_output.json", "not Google Benchmark output"},
-                      BadCase{"bad_top_level_array.json", "not Google Benchmark output"},
-                      BadCase{"bad_empty_benchmarks.json", "contains no benchmarks"},
-                      BadCase{"bad_missing_real_time.json", "missing field \"real_time\""},
-                      BadCase{"bad_missing_time_unit.json", "missing field \"time_unit\""},
-                      BadCase{"bad_missing_name.json", "benchmark entry 0: missing field \"name\""},
-                      BadCase{"bad_cpu_time_not_a_number.json",
-                              "field \"cpu_time\" is not a number"},
-                      BadCase{"bad_unknown_time_unit.json", "unknown time_unit \"fortnights\""},
-                      BadCase{"bad_aggregates_only.json", "holds only aggregates"},
-                      BadCase{"empty_folder", "folder holds no .json files"},
-                      BadCase{"no_such_file.json", "no such file or folder"}),
-    [](const ::testing::TestParamInfo<BadCase>& param_info) {
+    ::testing::Values(
+        bad_case{"bad_malformed.json", "malformed JSON: parse error at line 2"},
+        bad_case{"bad_empty_file.json", "malformed JSON: the file is empty"},
+        bad_case{"bad_not_benchmark_output.json", "not Google Benchmark output"},
+        bad_case{"bad_top_level_array.json", "not Google Benchmark output"},
+        bad_case{"bad_empty_benchmarks.json", "contains no benchmarks"},
+        bad_case{"bad_missing_real_time.json", "missing field \"real_time\""},
+        bad_case{"bad_missing_time_unit.json", "missing field \"time_unit\""},
+        bad_case{"bad_missing_name.json", "benchmark entry 0: missing field \"name\""},
+        bad_case{"bad_cpu_time_not_a_number.json", "field \"cpu_time\" is not a number"},
+        bad_case{"bad_unknown_time_unit.json", "unknown time_unit \"fortnights\""},
+        bad_case{"bad_aggregates_only.json", "holds only aggregates"},
+        bad_case{"empty_folder", "folder holds no .json files"},
+        bad_case{"no_such_file.json", "no such file or folder"}),
+    [](const ::testing::TestParamInfo<bad_case>& param_info) {
         std::string name;
         for (const char* c = param_info.param.file; *c != '\0'; ++c) {
             name += std::isalnum(static_cast<unsigned char>(*c)) ? *c : '_';
@@ -158,18 +158,18 @@ TEST(BenchmarkJson, UnreadableFile) {
     try {
         load_results(std::span(&p, 1));
         FAIL() << "no error";
-    } catch (const InputError& e) {
+    } catch (const input_error& e) {
         EXPECT_NE(std::string(e.what()).find("/proc/self/mem: cannot read"), std::string::npos)
             << e.what();
     }
 }
 
 TEST(BenchmarkJson, BadFileAddsNothing) {
-    ResultSet set;
-    const Json good = read_json_file(data("sfb_base.json"));
+    result_set set;
+    const ordered_json good = read_json_file(data("sfb_base.json"));
     add_benchmark_document(set, good, "good.json");
-    const Json bad = read_json_file(data("bad_missing_real_time.json"));
-    EXPECT_THROW(add_benchmark_document(set, bad, "bad.json"), InputError);
+    const ordered_json bad = read_json_file(data("bad_missing_real_time.json"));
+    EXPECT_THROW(add_benchmark_document(set, bad, "bad.json"), input_error);
     EXPECT_EQ(set.files.size(), 1u);
     EXPECT_EQ(set.find(kSendfile)->repetitions.size(), 9u);
 }

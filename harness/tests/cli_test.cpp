@@ -1,7 +1,7 @@
 // The sfb executable end to end, on fixture files: exit codes, messages, output formats, and
 // that bad input leaves results/ alone.
-#include "benchmark_json.hpp"
-#include "test_support.hpp"
+#include "benchmark_json.h"
+#include "test_support.h"
 
 #include <gtest/gtest.h>
 #include <fstream>
@@ -64,10 +64,10 @@ TEST(Cli, OutputFormats) {
     auto json = run_sfb({"compare", "--format=json", data("sfb_base.json").string(),
                          data("sfb_sendfile_regressed.json").string()});
     EXPECT_EQ(json.status, 1);
-    const Json doc = Json::parse(json.out);
+    const ordered_json doc = ordered_json::parse(json.out);
     EXPECT_TRUE(doc["regression"].get<bool>());
 
-    testing::ScratchFolder folder;
+    testing::scratch_folder folder;
     const auto summary = folder.path() / "summary.md";
     auto markdown = run_sfb({"compare", "--format", "markdown", "--summary", summary.string(),
                              data("sfb_base.json").string(), data("sfb_same.json").string()});
@@ -100,7 +100,7 @@ TEST(Cli, ForeignProgramOutputIsAccepted) {
 class CliBadInput : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(CliBadInput, ExitTwoOneMessageResultsUntouched) {
-    testing::ScratchFolder cwd;
+    testing::scratch_folder cwd;
     // A results folder with one stored result, which nothing may change.
     std::filesystem::create_directories(cwd.path() / "results" / "machine");
     std::filesystem::copy_file(data("sfb_base.json"),
@@ -132,7 +132,7 @@ INSTANTIATE_TEST_SUITE_P(Fixtures, CliBadInput,
                                            "empty_folder", "no_such_file.json"));
 
 TEST(Cli, RunWithABadProgramStoresNothing) {
-    testing::ScratchFolder cwd;
+    testing::scratch_folder cwd;
     auto missing = run_sfb({"run", "--bench", "/nonexistent/bench_sendfile"}, cwd.path());
     EXPECT_EQ(missing.status, 2);
     EXPECT_NE(missing.err.find("/nonexistent/bench_sendfile"), std::string::npos);
@@ -142,7 +142,7 @@ TEST(Cli, RunWithABadProgramStoresNothing) {
 }
 
 TEST(Cli, ReportOverAResultsFolder) {
-    testing::ScratchFolder cwd;
+    testing::scratch_folder cwd;
     std::filesystem::create_directories(cwd.path() / "results" / "a");
     std::filesystem::create_directories(cwd.path() / "results" / "b");
     std::filesystem::copy_file(data("sfb_base.json"), cwd.path() / "results" / "a" / "1.json");

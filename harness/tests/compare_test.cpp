@@ -1,6 +1,6 @@
-#include "compare.hpp"
+#include "compare.h"
 
-#include "test_support.hpp"
+#include "test_support.h"
 
 #include <gtest/gtest.h>
 #include <cmath>
@@ -13,12 +13,12 @@ using testing::kReadSend;
 using testing::kSendfile;
 using testing::load;
 
-Comparison compare_files(const std::string& base, const std::string& candidate,
-                         const CompareOptions& options = {}) {
+comparison_result compare_files(const std::string& base, const std::string& candidate,
+                                const compare_options& options = {}) {
     return compare_results(load(base), load(candidate), options, base, candidate);
 }
 
-const BenchmarkComparison& find(const Comparison& c, const std::string& name) {
+const benchmark_comparison& find(const comparison_result& c, const std::string& name) {
     for (const auto& b : c.benchmarks) {
         if (b.name == name) {
             return b;
@@ -27,7 +27,7 @@ const BenchmarkComparison& find(const Comparison& c, const std::string& name) {
     throw std::runtime_error("benchmark not compared: " + name);
 }
 
-const MetricComparison& metric(const BenchmarkComparison& b, const std::string& name) {
+const metric_comparison& metric(const benchmark_comparison& b, const std::string& name) {
     for (const auto& m : b.metrics) {
         if (m.metric == name) {
             return m;
@@ -37,20 +37,20 @@ const MetricComparison& metric(const BenchmarkComparison& b, const std::string& 
 }
 
 TEST(Compare, SameDistributionIsNoRegression) {
-    const Comparison c = compare_files("sfb_base.json", "sfb_same.json");
+    const comparison_result c = compare_files("sfb_base.json", "sfb_same.json");
     EXPECT_EQ(c.benchmarks.size(), 2u);
     EXPECT_FALSE(c.any_regression());
     EXPECT_EQ(c.exit_code(), 0);
     for (const auto& b : c.benchmarks) {
-        EXPECT_EQ(b.verdict, Verdict::unchanged) << b.name;
+        EXPECT_EQ(b.verdict, benchmark_verdict::unchanged) << b.name;
     }
 }
 
 TEST(Compare, RegressionOfOnePathOnly) {
-    const Comparison c = compare_files("sfb_base.json", "sfb_sendfile_regressed.json");
+    const comparison_result c = compare_files("sfb_base.json", "sfb_sendfile_regressed.json");
     EXPECT_EQ(c.exit_code(), 1);
     const auto& sendfile = find(c, kSendfile);
-    EXPECT_EQ(sendfile.verdict, Verdict::regression);
+    EXPECT_EQ(sendfile.verdict, benchmark_verdict::regression);
     EXPECT_EQ(sendfile.regressed, (std::vector<std::string>{"real_time", "cpu_time"}));
     const auto& cpu = metric(sendfile, "cpu_time");
     EXPECT_NEAR(cpu.change, 0.20, 1e-9);
@@ -58,20 +58,20 @@ TEST(Compare, RegressionOfOnePathOnly) {
     EXPECT_TRUE(cpu.test->exact);
     // Every new value is above every base value: the smallest p for 9 + 9, 2 / C(18, 9).
     EXPECT_NEAR(cpu.test->p_value, 2.0 / 48620, 1e-12);
-    EXPECT_EQ(cpu.outcome, Outcome::worse);
+    EXPECT_EQ(cpu.outcome, metric_outcome::worse);
     // MB/s fell by about 9%: worse, but it is not a gating metric by default.
     const auto& rate = metric(sendfile, "bytes_per_second");
-    EXPECT_EQ(rate.outcome, Outcome::worse);
+    EXPECT_EQ(rate.outcome, metric_outcome::worse);
     EXPECT_FALSE(rate.gating);
-    EXPECT_EQ(find(c, kReadSend).verdict, Verdict::unchanged);
+    EXPECT_EQ(find(c, kReadSend).verdict, benchmark_verdict::unchanged);
 }
 
 TEST(Compare, ThresholdKeepsSmallSignificantChangesOut) {
     // sendfile's real time rose 10%, its CPU time 20%: with a 15% threshold only the CPU time
     // counts, with 25% nothing does.
-    CompareOptions options;
+    compare_options options;
     options.threshold = 0.15;
-    Comparison c = compare_files("sfb_base.json", "sfb_sendfile_regressed.json", options);
+    comparison_result c = compare_files("sfb_base.json", "sfb_sendfile_regressed.json", options);
     EXPECT_EQ(find(c, kSendfile).regressed, (std::vector<std::string>{"cpu_time"}));
     options.threshold = 0.25;
     c = compare_files("sfb_base.json", "sfb_sendfile_regressed.json", options);
@@ -81,43 +81,45 @@ TEST(Compare, ThresholdKeepsSmallSignificantChangesOut) {
 TEST(Compare, AlphaIsRespected) {
     // read_send moved by about +0.25% in every repetition; even with a zero threshold the
     // shift is not significant at alpha 0.05 but the p-value is what it is.
-    CompareOptions options;
+    compare_options options;
     options.threshold = 0;
-    const Comparison c = compare_files("sfb_base.json", "sfb_sendfile_regressed.json", options);
+    const comparison_result c =
+        compare_files("sfb_base.json", "sfb_sendfile_regressed.json", options);
     const auto& real = metric(find(c, kReadSend), "real_time");
     ASSERT_TRUE(real.test.has_value());
     EXPECT_GT(real.test->p_value, 0.05);
-    EXPECT_EQ(real.outcome, Outcome::unchanged);
+    EXPECT_EQ(real.outcome, metric_outcome::unchanged);
 }
 
 TEST(Compare, ImprovementIsNotARegression) {
-    const Comparison c = compare_files("sfb_base.json", "sfb_read_send_improved.json");
+    const comparison_result c = compare_files("sfb_base.json", "sfb_read_send_improved.json");
     EXPECT_EQ(c.exit_code(), 0);
-    EXPECT_EQ(find(c, kReadSend).verdict, Verdict::improvement);
-    EXPECT_EQ(metric(find(c, kReadSend), "bytes_per_second").outcome, Outcome::better);
+    EXPECT_EQ(find(c, kReadSend).verdict, benchmark_verdict::improvement);
+    EXPECT_EQ(metric(find(c, kReadSend), "bytes_per_second").outcome, metric_outcome::better);
 }
 
 TEST(Compare, GateOnThroughput) {
-    CompareOptions options;
+    compare_options options;
     options.gate = {"bytes_per_second"};
-    const Comparison c = compare_files("sfb_base.json", "sfb_sendfile_regressed.json", options);
+    const comparison_result c =
+        compare_files("sfb_base.json", "sfb_sendfile_regressed.json", options);
     EXPECT_EQ(find(c, kSendfile).regressed, (std::vector<std::string>{"bytes_per_second"}));
 }
 
 TEST(Compare, GateOnAMissingMetricIsBadInput) {
-    CompareOptions options;
+    compare_options options;
     options.gate = {"items_per_second"};
-    EXPECT_THROW(compare_files("sfb_base.json", "sfb_same.json", options), InputError);
+    EXPECT_THROW(compare_files("sfb_base.json", "sfb_same.json", options), input_error);
 }
 
 TEST(Compare, TimeUnitsAreConverted) {
-    const Comparison c = compare_files("sfb_base_in_ns.json", "sfb_base.json");
+    const comparison_result c = compare_files("sfb_base_in_ns.json", "sfb_base.json");
     EXPECT_EQ(c.exit_code(), 0);
     EXPECT_NEAR(metric(find(c, kSendfile), "real_time").change, 0, 1e-12);
 }
 
 TEST(Compare, OneSidedBenchmarksAreListed) {
-    const Comparison c = compare_files("sfb_base.json", "sfb_one_sided.json");
+    const comparison_result c = compare_files("sfb_base.json", "sfb_one_sided.json");
     EXPECT_EQ(c.only_base, (std::vector<std::string>{kSendfile}));
     ASSERT_EQ(c.only_new.size(), 1u);
     EXPECT_EQ(c.only_new[0].rfind("splice/", 0), 0u);
@@ -127,7 +129,7 @@ TEST(Compare, OneSidedBenchmarksAreListed) {
 }
 
 TEST(Compare, FailedBenchmarksAreListed) {
-    const Comparison c = compare_files("sfb_base.json", "sfb_failed.json");
+    const comparison_result c = compare_files("sfb_base.json", "sfb_failed.json");
     ASSERT_EQ(c.failed.size(), 1u);
     EXPECT_NE(c.failed[0].find("connection reset by peer"), std::string::npos);
     EXPECT_EQ(c.benchmarks.size(), 1u);
@@ -137,7 +139,7 @@ TEST(Compare, TooFewRepetitionsIsBadInputUnlessNoTest) {
     try {
         compare_files("sfb_single_repetition.json", "sfb_single_repetition.json");
         FAIL() << "no error";
-    } catch (const InputError& e) {
+    } catch (const input_error& e) {
         const std::string message = e.what();
         EXPECT_NE(message.find("too few repetitions"), std::string::npos) << message;
         // 2 benchmarks x 2 gating metrics: Holm multiplies the smallest p by 4, so 5 per side
@@ -147,25 +149,25 @@ TEST(Compare, TooFewRepetitionsIsBadInputUnlessNoTest) {
     }
     // Three per side: the smallest possible p is 0.1, still too few at alpha 0.05 ...
     EXPECT_THROW(compare_files("sfb_three_repetitions.json", "sfb_three_repetitions.json"),
-                 InputError);
+                 input_error);
     // Three against nine can: 2 / C(12, 3) < 0.05.
     EXPECT_NO_THROW(compare_files("sfb_three_repetitions.json", "sfb_base.json"));
     // ... but enough at alpha 0.15 without the correction.
-    CompareOptions loose;
+    compare_options loose;
     loose.alpha = 0.15;
     loose.holm = false;
     EXPECT_NO_THROW(
         compare_files("sfb_three_repetitions.json", "sfb_three_repetitions.json", loose));
-    CompareOptions untested;
+    compare_options untested;
     untested.run_test = false;
-    const Comparison c =
+    const comparison_result c =
         compare_files("sfb_single_repetition.json", "sfb_single_repetition.json", untested);
     EXPECT_EQ(c.exit_code(), 0);
-    EXPECT_EQ(c.benchmarks[0].verdict, Verdict::untested);
+    EXPECT_EQ(c.benchmarks[0].verdict, benchmark_verdict::untested);
 }
 
 TEST(Compare, HolmAdjustsTheGatingPValues) {
-    const Comparison c = compare_files("sfb_base.json", "sfb_sendfile_regressed.json");
+    const comparison_result c = compare_files("sfb_base.json", "sfb_sendfile_regressed.json");
     EXPECT_EQ(c.gating_tests, 4u);  // 2 benchmarks x (real_time, cpu_time)
     const auto& cpu = metric(find(c, kSendfile), "cpu_time");
     // The two sendfile tests share the smallest p (2 / 48620): (4 - 0) * p, then the running
@@ -179,19 +181,21 @@ TEST(Compare, HolmAdjustsTheGatingPValues) {
     EXPECT_GE(real.p_gate, real.test->p_value);
     EXPECT_LE(real.p_gate, 1.0);
 
-    CompareOptions none;
+    compare_options none;
     none.holm = false;
-    const Comparison raw = compare_files("sfb_base.json", "sfb_sendfile_regressed.json", none);
+    const comparison_result raw =
+        compare_files("sfb_base.json", "sfb_sendfile_regressed.json", none);
     const auto& raw_cpu = metric(find(raw, kSendfile), "cpu_time");
     EXPECT_DOUBLE_EQ(raw_cpu.p_gate, raw_cpu.test->p_value);
 }
 
 TEST(Compare, PairedRoundsUseWilcoxon) {
-    CompareOptions paired;
+    compare_options paired;
     paired.paired = true;
     // sfb_sendfile_regressed.json scales every sendfile repetition of the base by 1.2 (CPU):
     // all 9 paired differences are positive, p = 2 / 2^9, Holm over 4 tests.
-    const Comparison c = compare_files("sfb_base.json", "sfb_sendfile_regressed.json", paired);
+    const comparison_result c =
+        compare_files("sfb_base.json", "sfb_sendfile_regressed.json", paired);
     EXPECT_EQ(c.exit_code(), 1);
     const auto& cpu = metric(find(c, kSendfile), "cpu_time");
     ASSERT_TRUE(cpu.test.has_value());
@@ -204,10 +208,10 @@ TEST(Compare, PairedRoundsUseWilcoxon) {
     const double tied = std::erfc(3 / std::sqrt(2.0));
     EXPECT_NEAR(metric(find(c, kReadSend), "real_time").test->p_value, tied, 1e-12);
     EXPECT_NEAR(cpu.p_gate, 4 * tied, 1e-12);
-    EXPECT_EQ(find(c, kReadSend).verdict, Verdict::unchanged);
-    EXPECT_EQ(Json::parse(render_json(c))["test"], "wilcoxon-signed-rank");
+    EXPECT_EQ(find(c, kReadSend).verdict, benchmark_verdict::unchanged);
+    EXPECT_EQ(ordered_json::parse(render_json(c))["test"], "wilcoxon-signed-rank");
     // Sides of different sizes cannot be paired.
-    EXPECT_THROW(compare_files("sfb_three_repetitions.json", "sfb_base.json", paired), InputError);
+    EXPECT_THROW(compare_files("sfb_three_repetitions.json", "sfb_base.json", paired), input_error);
 }
 
 TEST(Compare, DirectionOfMetrics) {
@@ -218,7 +222,7 @@ TEST(Compare, DirectionOfMetrics) {
 }
 
 TEST(Compare, RenderedFormats) {
-    const Comparison c = compare_files("sfb_base.json", "sfb_sendfile_regressed.json");
+    const comparison_result c = compare_files("sfb_base.json", "sfb_sendfile_regressed.json");
     const std::string text = render_text(c, false, false);
     EXPECT_NE(text.find("REGRESSION (real_time,cpu_time)"), std::string::npos) << text;
     EXPECT_EQ(text.find("\033["), std::string::npos) << "colour without a terminal";
@@ -230,10 +234,10 @@ TEST(Compare, RenderedFormats) {
     EXPECT_NE(markdown.find("**Regression detected.**"), std::string::npos);
     EXPECT_NE(markdown.find("| Benchmark | Metric |"), std::string::npos);
 
-    const Json json = Json::parse(render_json(c));
+    const ordered_json json = ordered_json::parse(render_json(c));
     EXPECT_TRUE(json["regression"].get<bool>());
     ASSERT_EQ(json["benchmarks"].size(), 2u);
-    const Json& sendfile = json["benchmarks"][1];
+    const ordered_json& sendfile = json["benchmarks"][1];
     EXPECT_EQ(sendfile["name"], kSendfile);
     EXPECT_EQ(sendfile["verdict"], "regression");
     EXPECT_EQ(sendfile["metrics"]["cpu_time"]["outcome"], "worse");

@@ -1,9 +1,9 @@
 // sfb export (github-action-benchmark, Bencher), --filter and --version: the output parsed
 // back and its numbers checked against the fixture's repetitions (issue 9).
-#include "export.hpp"
-#include "benchmark_json.hpp"
-#include "stats.hpp"
-#include "test_support.hpp"
+#include "export.h"
+#include "benchmark_json.h"
+#include "stats.h"
+#include "test_support.h"
 
 #include <gtest/gtest.h>
 #include <fstream>
@@ -32,16 +32,16 @@ std::vector<double> mb_per_second() {
 TEST(Export, BencherHasEveryMeasureWithQuartiles) {
     auto r = run_sfb({"export", "--format", "bencher", data("sfb_base.json").string()});
     ASSERT_EQ(r.status, 0) << r.err;
-    const Json doc = Json::parse(r.out);
+    const ordered_json doc = ordered_json::parse(r.out);
     ASSERT_EQ(doc.size(), 2u);  // read_send and sendfile
-    const Json& real = doc.at(kSendfile).at("real-time-us");
+    const ordered_json& real = doc.at(kSendfile).at("real-time-us");
     EXPECT_DOUBLE_EQ(real.at("value").get<double>(), 201.0);
     EXPECT_DOUBLE_EQ(real.at("lower_value").get<double>(), 200.0);
     EXPECT_DOUBLE_EQ(real.at("upper_value").get<double>(), 203.0);
-    const Json& cpu = doc.at(kSendfile).at("sender-cpu-us");
+    const ordered_json& cpu = doc.at(kSendfile).at("sender-cpu-us");
     EXPECT_DOUBLE_EQ(cpu.at("value").get<double>(), median(kCpuTimes));
     const auto mbps = mb_per_second();
-    const Json& throughput = doc.at(kSendfile).at("throughput-mb-s");
+    const ordered_json& throughput = doc.at(kSendfile).at("throughput-mb-s");
     EXPECT_NEAR(throughput.at("value").get<double>(), median(mbps), 1e-9);
     EXPECT_NEAR(throughput.at("lower_value").get<double>(), quantile(mbps, 0.25), 1e-9);
     EXPECT_NEAR(throughput.at("upper_value").get<double>(), quantile(mbps, 0.75), 1e-9);
@@ -52,7 +52,7 @@ TEST(Export, GithubActionBenchmarkSplitsByDirection) {
     auto bigger = run_sfb(
         {"export", "--format", "github-action-benchmark-bigger", data("sfb_base.json").string()});
     ASSERT_EQ(bigger.status, 0) << bigger.err;
-    const Json b = Json::parse(bigger.out);
+    const ordered_json b = ordered_json::parse(bigger.out);
     ASSERT_TRUE(b.is_array());
     ASSERT_EQ(b.size(), 2u);  // MB/s of both benchmarks, nothing else
     for (const auto& entry : b) {
@@ -68,7 +68,7 @@ TEST(Export, GithubActionBenchmarkSplitsByDirection) {
     auto smaller = run_sfb(
         {"export", "--format", "github-action-benchmark-smaller", data("sfb_base.json").string()});
     ASSERT_EQ(smaller.status, 0) << smaller.err;
-    const Json s = Json::parse(smaller.out);
+    const ordered_json s = ordered_json::parse(smaller.out);
     ASSERT_EQ(s.size(), 6u);  // real time, sender CPU, service demand of both
     bool found = false;
     for (const auto& entry : s) {
@@ -87,7 +87,7 @@ TEST(Export, RawOutputWithAggregatesAndBadUsage) {
     // A raw Google Benchmark file (aggregates present) exports its repetitions only.
     auto raw = run_sfb({"export", "--format", "bencher", data("foreign_program.json").string()});
     ASSERT_EQ(raw.status, 0) << raw.err;
-    EXPECT_FALSE(Json::parse(raw.out).empty());
+    EXPECT_FALSE(ordered_json::parse(raw.out).empty());
     EXPECT_EQ(run_sfb({"export", data("sfb_base.json").string()}).status, 2);
     EXPECT_EQ(run_sfb({"export", "--format", "csv", data("sfb_base.json").string()}).status, 2);
     EXPECT_EQ(run_sfb({"export", "--format", "bencher"}).status, 2);
@@ -99,8 +99,8 @@ TEST(Export, RawOutputWithAggregatesAndBadUsage) {
 
 // --filter is a search: "^sendfile/" keeps sendfile and not sendfile_emulated.
 TEST(Filter, AnchoredRegexKeepsOnlyThatPath) {
-    testing::ScratchFolder folder;
-    Json doc = Json::parse(std::ifstream(data("sfb_base.json")));
+    testing::scratch_folder folder;
+    ordered_json doc = ordered_json::parse(std::ifstream(data("sfb_base.json")));
     for (auto& entry : doc["benchmarks"]) {
         std::string name = entry["name"];
         if (name.rfind("read_send/", 0) == 0) {
@@ -114,18 +114,18 @@ TEST(Filter, AnchoredRegexKeepsOnlyThatPath) {
     auto exported =
         run_sfb({"export", "--format", "bencher", "--filter", "^sendfile/", file.string()});
     ASSERT_EQ(exported.status, 0) << exported.err;
-    const Json e = Json::parse(exported.out);
+    const ordered_json e = ordered_json::parse(exported.out);
     ASSERT_EQ(e.size(), 1u);
     EXPECT_TRUE(e.contains(kSendfile));
     auto unanchored =
         run_sfb({"export", "--format", "bencher", "--filter", "sendfile", file.string()});
-    EXPECT_EQ(Json::parse(unanchored.out).size(), 2u);
+    EXPECT_EQ(ordered_json::parse(unanchored.out).size(), 2u);
 
     auto compared =
         run_sfb({"compare", "--format", "json", "--filter", "^sendfile/",
                  data("sfb_base.json").string(), data("sfb_sendfile_regressed.json").string()});
     EXPECT_EQ(compared.status, 1);
-    const Json c = Json::parse(compared.out);
+    const ordered_json c = ordered_json::parse(compared.out);
     ASSERT_EQ(c["benchmarks"].size(), 1u);
     EXPECT_EQ(c["benchmarks"][0]["name"], kSendfile);
     auto none = run_sfb({"compare", "--filter", "^nothing", data("sfb_base.json").string(),

@@ -7,8 +7,8 @@
 namespace sfb::harness {
 namespace {
 
-BenchmarkSeries series_of(const std::string& name, const std::vector<double>& real_times) {
-    BenchmarkSeries s;
+benchmark_series series_of(const std::string& name, const std::vector<double>& real_times) {
+    benchmark_series s;
     s.name = name;
     for (const double t : real_times) {
         s.repetitions.push_back({{"real_time", t}, {"cpu_time", t / 2}});
@@ -67,7 +67,7 @@ TEST(RunQuality, BimodalAndDisagreeingRounds) {
     EXPECT_EQ(q.bimodal_rounds, 1U);
     EXPECT_EQ(q.rounds_disagree, true);
     EXPECT_EQ(describe_flags(q), "bimodal passes in 1/9 rounds; rounds disagree");
-    ResultSet set;
+    result_set set;
     set.benchmarks.push_back(s);
     set.benchmarks.push_back(series_of("quiet", {100, 100, 100, 100, 100, 100}));
     const auto warnings = quality_warnings(set);
@@ -76,7 +76,7 @@ TEST(RunQuality, BimodalAndDisagreeingRounds) {
 }
 
 TEST(RunQuality, NotConvergedNamesWideAndShortSeries) {
-    ResultSet set;
+    result_set set;
     // Nine rounds: [x(2), x(8)] = [99, 101] around 100: +-1%.
     set.benchmarks.push_back(series_of("tight", {100, 99, 101, 100, 98, 102, 100, 99, 101}));
     // [80, 120] around 100: +-20%.

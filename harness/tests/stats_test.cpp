@@ -6,7 +6,7 @@
 // and numpy.percentile(v, q) (linear interpolation) / numpy.std(v, ddof=1).
 // The samples of the random cases were drawn once with numpy.random.default_rng and rounded;
 // they are written out here so the test does not depend on any generator.
-#include "stats.hpp"
+#include "stats.h"
 
 #include <gtest/gtest.h>
 #include <algorithm>
@@ -15,9 +15,7 @@
 namespace sfb::harness {
 namespace {
 
-using Method = PValueMethod;
-
-struct Case {
+struct reference_case {
     const char* name;
     std::vector<double> x;
     std::vector<double> y;
@@ -26,8 +24,8 @@ struct Case {
     double asymptotic_p;
 };
 
-const std::vector<Case>& cases() {
-    static const std::vector<Case> all = {
+const std::vector<reference_case>& cases() {
+    static const std::vector<reference_case> all = {
         {"separated_5_5",
          {1, 2, 3, 4, 5},
          {6, 7, 8, 9, 10},
@@ -85,7 +83,7 @@ TEST(MannWhitney, ExactMatchesReference) {
             continue;
         }
         SCOPED_TRACE(c.name);
-        const auto r = mann_whitney_u(c.x, c.y, Method::exact);
+        const auto r = mann_whitney_u(c.x, c.y, p_value_method::exact);
         EXPECT_TRUE(r.exact);
         EXPECT_DOUBLE_EQ(r.u_base, c.u);
         EXPECT_NEAR(r.p_value, c.exact_p, 1e-12);
@@ -98,7 +96,7 @@ TEST(MannWhitney, AsymptoticMatchesReference) {
             continue;
         }
         SCOPED_TRACE(c.name);
-        const auto r = mann_whitney_u(c.x, c.y, Method::asymptotic);
+        const auto r = mann_whitney_u(c.x, c.y, p_value_method::asymptotic);
         EXPECT_FALSE(r.exact);
         EXPECT_DOUBLE_EQ(r.u_base, c.u);
         EXPECT_NEAR(r.p_value, c.asymptotic_p, 1e-12);
@@ -166,7 +164,7 @@ TEST(Wilcoxon, ExactMatchesReference) {
     EXPECT_TRUE(r.exact);
     EXPECT_DOUBLE_EQ(r.w_plus, 45);  // every difference positive
     EXPECT_NEAR(r.p_value, 0.00390625, 1e-12);
-    r = wilcoxon_signed_rank(a, b, PValueMethod::asymptotic);
+    r = wilcoxon_signed_rank(a, b, p_value_method::asymptotic);
     EXPECT_NEAR(r.p_value, 0.007685794055213263, 1e-12);
 
     const std::vector<double> a3 = {50.137, 55.439, 54.899, 47.959, 48.808, 47.89,  52.279,
@@ -179,7 +177,7 @@ TEST(Wilcoxon, ExactMatchesReference) {
     EXPECT_TRUE(r.exact);
     EXPECT_DOUBLE_EQ(std::min(r.w_plus, 210 - r.w_plus), 17);
     EXPECT_NEAR(r.p_value, 0.0003948211669921875, 1e-12);
-    r = wilcoxon_signed_rank(a3, b3, PValueMethod::asymptotic);
+    r = wilcoxon_signed_rank(a3, b3, p_value_method::asymptotic);
     EXPECT_NEAR(r.p_value, 0.0010188290449538871, 1e-12);
 
     const std::vector<double> five = {1, 2, 3, 4, 5};

@@ -1,6 +1,6 @@
-#include "store.hpp"
+#include "store.h"
 
-#include "test_support.hpp"
+#include "test_support.h"
 
 #include <gtest/gtest.h>
 #include <map>
@@ -17,17 +17,17 @@ TEST(Store, Slugify) {
 }
 
 TEST(Store, FingerprintFromContextOrThisMachine) {
-    Json context = Json::object();
+    ordered_json context = ordered_json::object();
     context["machine_fingerprint"] = "Linux 6.1/x";
     EXPECT_EQ(machine_fingerprint(context), "linux-6-1-x");
-    const std::string local = machine_fingerprint(Json::object());
+    const std::string local = machine_fingerprint(ordered_json::object());
     EXPECT_EQ(local, local_machine_fingerprint());
     EXPECT_EQ(local.rfind("linux-", 0), 0u);
     EXPECT_TRUE(local.ends_with("cpu"));
 }
 
 TEST(Store, ResultNames) {
-    Json context = Json::object();
+    ordered_json context = ordered_json::object();
     EXPECT_EQ(result_commit(context), "unknown");
     context["sfb_git_commit"] = "0123abcdef45";
     EXPECT_EQ(result_commit(context), "0123abcdef45");
@@ -37,7 +37,7 @@ TEST(Store, ResultNames) {
 }
 
 TEST(Store, WritesAtomicallyAndNeverOverwrites) {
-    testing::ScratchFolder folder;
+    testing::scratch_folder folder;
     const auto first = store_result(folder.path(), "machine", "20261126T093005Z-abc", "one\n");
     EXPECT_EQ(first, folder.path() / "machine" / "20261126T093005Z-abc.json");
     const auto second = store_result(folder.path(), "machine", "20261126T093005Z-abc", "two\n");
@@ -53,7 +53,7 @@ TEST(Store, WritesAtomicallyAndNeverOverwrites) {
 }
 
 TEST(Store, FailureLeavesNothingBehind) {
-    testing::ScratchFolder folder;
+    testing::scratch_folder folder;
     // A file where the machine folder should be: the folder cannot be created.
     std::filesystem::create_directories(folder.path() / "results");
     {

@@ -1,6 +1,6 @@
-#include "suite_report.hpp"
+#include "suite_report.h"
 
-#include "test_support.hpp"
+#include "test_support.h"
 
 #include <gtest/gtest.h>
 
@@ -40,8 +40,9 @@ TEST(SuiteName, FormatBytes) {
 
 TEST(RunSummary, SpeedUpOverReadSend) {
     const std::filesystem::path p = data("sfb_base.json");
-    const ResultSet set = load_results(std::span(&p, 1));
-    const Json rows = Json::parse(render_run_summary(set, OutputFormat::json, false));
+    const result_set set = load_results(std::span(&p, 1));
+    const ordered_json rows =
+        ordered_json::parse(render_run_summary(set, output_format::json, false));
     ASSERT_EQ(rows.size(), 2u);
     EXPECT_EQ(rows[0]["path"], "read_send");
     EXPECT_DOUBLE_EQ(rows[0]["speedup_vs_read_send"].get<double>(), 1.0);
@@ -49,18 +50,20 @@ TEST(RunSummary, SpeedUpOverReadSend) {
     // Medians: read_send 402 us, sendfile 201 us per MiB: twice the MB/s.
     EXPECT_NEAR(rows[1]["speedup_vs_read_send"].get<double>(), 2.0, 1e-9);
     EXPECT_DOUBLE_EQ(rows[1]["cpu_us_per_pass"].get<double>(), 100.5);
-    const std::string text = render_run_summary(set, OutputFormat::text, false);
+    const std::string text = render_run_summary(set, output_format::text, false);
     EXPECT_NE(text.find("2.00x"), std::string::npos) << text;
 }
 
 TEST(Report, AcrossMachinesWithFilters) {
     const std::vector<std::filesystem::path> inputs = {data("sfb_base.json"),
                                                        data("sfb_other_machine.json")};
-    ReportFilters filters;
-    const Json all = Json::parse(render_report(inputs, filters, OutputFormat::json, false));
+    report_filters filters;
+    const ordered_json all =
+        ordered_json::parse(render_report(inputs, filters, output_format::json, false));
     ASSERT_EQ(all.size(), 4u);  // 2 paths x 2 machines
     filters.paths = {"sendfile"};
-    const Json rows = Json::parse(render_report(inputs, filters, OutputFormat::json, false));
+    const ordered_json rows =
+        ordered_json::parse(render_report(inputs, filters, output_format::json, false));
     ASSERT_EQ(rows.size(), 2u);
     for (const auto& row : rows) {
         EXPECT_EQ(row["path"], "sendfile");
@@ -76,9 +79,10 @@ TEST(Report, AcrossMachinesWithFilters) {
 
     filters.file_sizes = {1048576};
     filters.block_sizes = {65536};
-    EXPECT_EQ(Json::parse(render_report(inputs, filters, OutputFormat::json, false)).size(), 2u);
+    EXPECT_EQ(
+        ordered_json::parse(render_report(inputs, filters, output_format::json, false)).size(), 2u);
     filters.block_sizes = {4096};
-    EXPECT_THROW(render_report(inputs, filters, OutputFormat::json, false), InputError);
+    EXPECT_THROW(render_report(inputs, filters, output_format::json, false), input_error);
 }
 
 }  // namespace

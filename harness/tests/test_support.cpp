@@ -1,4 +1,4 @@
-#include "test_support.hpp"
+#include "test_support.h"
 
 #include <sys/wait.h>
 #include <algorithm>
@@ -32,7 +32,7 @@ std::string shell_quote(const std::string& s) {
 
 }  // namespace
 
-ScratchFolder::ScratchFolder() {
+scratch_folder::scratch_folder() {
     std::string pattern = (std::filesystem::temp_directory_path() / "sfb-test-XXXXXX").string();
     if (::mkdtemp(pattern.data()) == nullptr) {
         throw std::runtime_error("mkdtemp failed");
@@ -40,7 +40,7 @@ ScratchFolder::ScratchFolder() {
     path_ = pattern;
 }
 
-ScratchFolder::~ScratchFolder() {
+scratch_folder::~scratch_folder() {
     std::error_code ec;
     std::filesystem::remove_all(path_, ec);
 }
@@ -59,9 +59,9 @@ std::vector<std::pair<std::string, std::string>> snapshot(const std::filesystem:
     return files;
 }
 
-CommandResult run_sfb(const std::vector<std::string>& args, const std::filesystem::path& cwd) {
+command_result run_sfb(const std::vector<std::string>& args, const std::filesystem::path& cwd) {
     // The shell does the redirections; the arguments are quoted, so this is exact.
-    ScratchFolder capture;
+    scratch_folder capture;
     std::string command = "cd " + shell_quote(cwd.string()) + " && " + shell_quote(SFB_EXECUTABLE);
     for (const auto& arg : args) {
         command += " " + shell_quote(arg);
@@ -70,7 +70,7 @@ CommandResult run_sfb(const std::vector<std::string>& args, const std::filesyste
     const auto err = capture.path() / "err";
     command += " >" + shell_quote(out.string()) + " 2>" + shell_quote(err.string()) + " </dev/null";
     const int raw = std::system(command.c_str());
-    CommandResult result;
+    command_result result;
     result.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
     result.out = read_all(out);
     result.err = read_all(err);

@@ -1,7 +1,7 @@
 // Helpers shared by the harness tests.
 #pragma once
 
-#include "benchmark_json.hpp"
+#include "benchmark_json.h"
 
 #include <filesystem>
 #include <string>
@@ -20,18 +20,18 @@ inline const std::string kReadSend =
     "read_send/tcp4/copy/warm/file:1048576/block:65536/conns:1/real_time";
 
 // The results in the test data file or folder `name`.
-inline ResultSet load(const std::string& name) {
+inline result_set load(const std::string& name) {
     const std::filesystem::path p = data(name);
     return load_results(std::span(&p, 1));
 }
 
 // A fresh, empty folder for one test, removed afterwards.
-class ScratchFolder {
+class scratch_folder {
   public:
-    ScratchFolder();
-    ~ScratchFolder();
-    ScratchFolder(const ScratchFolder&) = delete;
-    ScratchFolder& operator=(const ScratchFolder&) = delete;
+    scratch_folder();
+    ~scratch_folder();
+    scratch_folder(const scratch_folder&) = delete;
+    scratch_folder& operator=(const scratch_folder&) = delete;
     const std::filesystem::path& path() const { return path_; }
 
   private:
@@ -41,14 +41,14 @@ class ScratchFolder {
 // Every regular file under `folder` with its content, sorted by path.
 std::vector<std::pair<std::string, std::string>> snapshot(const std::filesystem::path& folder);
 
-struct CommandResult {
+struct command_result {
     int status = -1;
     std::string out;
     std::string err;
 };
 
 // Runs the sfb executable under test with these arguments, in `cwd`.
-CommandResult run_sfb(const std::vector<std::string>& args,
-                      const std::filesystem::path& cwd = std::filesystem::current_path());
+command_result run_sfb(const std::vector<std::string>& args,
+                       const std::filesystem::path& cwd = std::filesystem::current_path());
 
 }  // namespace sfb::harness::testing
