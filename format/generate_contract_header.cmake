@@ -17,20 +17,24 @@ function(sfb_literal out text)
     set(${out} "R\"sfb(${text})sfb\"" PARENT_SCOPE)
 endfunction()
 
-# Fails with the contract's name when an entry is missing a member or is not a string.
-function(sfb_get out)
-    string(JSON value ERROR_VARIABLE error GET "${json}" ${ARGN})
+# string(JSON <mode>) on the contract that fails with the contract's name when an entry is missing
+# a member or is not of the type asked for.
+function(sfb_json out mode)
+    string(JSON value ERROR_VARIABLE error ${mode} "${json}" ${ARGN})
     if(error)
         message(FATAL_ERROR "${CONTRACT}: ${error}")
     endif()
     set(${out} "${value}" PARENT_SCOPE)
 endfunction()
 
+function(sfb_get out)
+    sfb_json(value GET ${ARGN})
+    set(${out} "${value}" PARENT_SCOPE)
+endfunction()
+
+# The length of an array that may not be empty.
 function(sfb_length out)
-    string(JSON value ERROR_VARIABLE error LENGTH "${json}" ${ARGN})
-    if(error)
-        message(FATAL_ERROR "${CONTRACT}: ${error}")
-    endif()
+    sfb_json(value LENGTH ${ARGN})
     if(value EQUAL 0)
         message(FATAL_ERROR "${CONTRACT}: ${ARGN} is empty")
     endif()
@@ -235,6 +239,7 @@ sfb_enum(text paths path_id)
 sfb_enum(text transports transport_id)
 sfb_enum(text receivers receiver_id)
 sfb_enum(text caches cache_id)
+sfb_enum(text placements placement_id)
 
 # The machine fingerprint recipe's constants (format/include/sfb/fingerprint.h applies them).
 sfb_get(template fingerprint template)

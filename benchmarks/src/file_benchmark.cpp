@@ -40,16 +40,8 @@ class affinity_guard {
             error_ = "pthread_getaffinity_np failed";
             return;
         }
-        cpu_set_t set;
-        CPU_ZERO(&set);
-        CPU_SET(static_cast<unsigned>(cpu), &set);
-        if (const int err = ::pthread_setaffinity_np(::pthread_self(), sizeof set, &set);
-            err != 0) {
-            error_ =
-                "cannot pin the sender to CPU " + std::to_string(cpu) + ": " + std::strerror(err);
-            return;
-        }
-        pinned_ = true;
+        error_ = pin_this_thread(cpu, "sender");
+        pinned_ = error_.empty();
     }
     ~affinity_guard() {
         if (pinned_) {

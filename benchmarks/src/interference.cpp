@@ -1,44 +1,8 @@
 #include "interference.h"
 
 #include <time.h>
-#include <unistd.h>
-
-#include <cinttypes>
-#include <cstdio>
-#include <cstring>
 
 namespace sfb::bench {
-
-std::optional<system_times> parse_system_times(const char* line) {
-    // proc(5): cpu user nice system idle iowait irq softirq steal guest guest_nice. Guest
-    // time is already inside user, so it is not added again.
-    std::uint64_t user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0;
-    std::uint64_t steal = 0;
-    // sscanf's "cpu " would also match "cpu0 " (a blank matches no blank), so the aggregate
-    // line is recognized by its prefix first.
-    if (std::strncmp(line, "cpu ", 4) != 0) {
-        return std::nullopt;
-    }
-    const int fields = std::sscanf(line,
-                                   "cpu %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64
-                                   " %" SCNu64 " %" SCNu64 " %" SCNu64,
-                                   &user, &nice, &system, &idle, &iowait, &irq, &softirq, &steal);
-    if (fields < 7) {
-        return std::nullopt;
-    }
-    return system_times{user + nice + system + irq + softirq, softirq, fields == 8 ? steal : 0};
-}
-
-std::optional<system_times> read_system_times() {
-    std::FILE* stat = std::fopen("/proc/stat", "re");
-    if (stat == nullptr) {
-        return std::nullopt;
-    }
-    char line[512];
-    const bool got = std::fgets(line, sizeof line, stat) != nullptr;
-    std::fclose(stat);
-    return got ? parse_system_times(line) : std::nullopt;
-}
 
 double process_cpu_us() noexcept {
     timespec now{};
@@ -47,33 +11,23 @@ double process_cpu_us() noexcept {
 }
 
 void interference_meter::start() {
-    if (const auto now = read_system_times()) {
-        at_start_ = *now;
+    system_.start();
+    if (system_.running()) {
         process_at_start_ = process_cpu_us();
-        running_ = true;
-    } else {
-        valid_ = false;
     }
 }
 
 void interference_meter::stop() {
-    if (!running_) {
+    if (!system_.running()) {
         return;
     }
-    running_ = false;
-    const double process = process_cpu_us() - process_at_start_;
-    const auto now = read_system_times();
-    if (!now) {
-        valid_ = false;
-        return;
-    }
-    const double us_per_tick = 1e6 / static_cast<double>(::sysconf(_SC_CLK_TCK));
-    const auto delta = [&](std::uint64_t later, std::uint64_t earlier) {
-        return later >= earlier ? static_cast<double>(later - earlier) * us_per_tick : 0.0;
-    };
-    other_cpu_us_ +=
-        delta(now->busy, at_start_.busy) - delta(now->softirq, at_start_.softirq) - process;
-    steal_us_ += delta(now->steal, at_start_.steal);
+    process_us_ += process_cpu_us() - process_at_start_;
+    system_.stop();
+}
+
+double interference_meter::other_cpu_us() const noexcept {
+    const double other = system_.busy_us() - system_.softirq_us() - process_us_;
+    return other < 0 ? 0.0 : other;
 }
 
 }  // namespace sfb::bench

@@ -11,21 +11,9 @@
 // every pass of a run, and the suite reports the average per pass.
 #pragma once
 
-#include <cstdint>
-#include <optional>
+#include "cpu_meter.h"
 
 namespace sfb::bench {
-
-struct system_times {
-    std::uint64_t busy = 0;     // user + nice + system + irq + softirq, in ticks
-    std::uint64_t softirq = 0;  // of which softirq
-    std::uint64_t steal = 0;    // time stolen by the hypervisor, in ticks
-};
-
-// Parses the first line of /proc/stat ("cpu  user nice system idle iowait irq softirq steal
-// ..."); kernels before 2.6.11 have no steal column, which then reads as 0.
-std::optional<system_times> parse_system_times(const char* line);
-std::optional<system_times> read_system_times();
 
 // CPU time of the whole process (every thread), CLOCK_PROCESS_CPUTIME_ID, in microseconds.
 double process_cpu_us() noexcept;
@@ -37,17 +25,14 @@ class interference_meter {
     void stop();
     // Never below 0: tick rounding can make the difference slightly negative on an idle
     // machine.
-    double other_cpu_us() const noexcept { return other_cpu_us_ < 0 ? 0.0 : other_cpu_us_; }
-    double steal_us() const noexcept { return steal_us_; }
-    bool valid() const noexcept { return valid_; }
+    double other_cpu_us() const noexcept;
+    double steal_us() const noexcept { return system_.steal_us(); }
+    bool valid() const noexcept { return system_.valid(); }
 
   private:
-    system_times at_start_{};
+    system_cpu_meter system_;
     double process_at_start_ = 0.0;
-    bool running_ = false;
-    bool valid_ = true;
-    double other_cpu_us_ = 0.0;
-    double steal_us_ = 0.0;
+    double process_us_ = 0.0;
 };
 
 }  // namespace sfb::bench

@@ -7,58 +7,39 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
+#include <sfb/format_contract.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <vector>
 
+#include "contract_enum.h"
 #include "pattern.h"
 #include "retry.h"
 
 namespace sfb::bench {
 
+// The enumerators are in the contract's order (format/contract.json), so each one's value is
+// its index in the contract's table.
+static_assert(sfb::format::transports.size() == static_cast<std::size_t>(transport::remote6) + 1);
+static_assert(sfb::format::receivers.size() == static_cast<std::size_t>(receive_mode::discard) + 1);
+
 std::string_view transport_name(transport t) noexcept {
-    switch (t) {
-        case transport::tcp4:
-            return "tcp4";
-        case transport::tcp6:
-            return "tcp6";
-        case transport::unix_stream:
-            return "unix";
-        case transport::veth4:
-            return "veth4";
-        case transport::veth6:
-            return "veth6";
-        case transport::remote4:
-            return "remote4";
-        case transport::remote6:
-            return "remote6";
-    }
-    return "?";
+    return sfb::format::to_string(static_cast<sfb::format::transport_id>(t));
 }
 
 std::optional<transport> parse_transport(std::string_view name) noexcept {
-    for (const transport t : {transport::tcp4, transport::tcp6, transport::unix_stream,
-                              transport::veth4, transport::veth6}) {
-        if (name == transport_name(t)) {
-            return t;
-        }
-    }
-    return std::nullopt;
+    const auto t = from_contract<transport>(sfb::format::parse_transport_id(name));
+    return t && is_remote(*t) ? std::nullopt : t;
 }
 
 std::string_view receive_mode_name(receive_mode m) noexcept {
-    return m == receive_mode::copy ? "copy" : "discard";
+    return sfb::format::to_string(static_cast<sfb::format::receiver_id>(m));
 }
 
 std::optional<receive_mode> parse_receive_mode(std::string_view name) noexcept {
-    if (name == "copy") {
-        return receive_mode::copy;
-    }
-    if (name == "discard") {
-        return receive_mode::discard;
-    }
-    return std::nullopt;
+    return from_contract<receive_mode>(sfb::format::parse_receiver_id(name));
 }
 
 namespace {
@@ -71,20 +52,32 @@ bool set_int_option(int fd, int level, int name, int value) {
     return ::setsockopt(fd, level, name, &value, sizeof value) == 0;
 }
 
+// A stream socket of `family` with the buffer size `option` (SO_RCVBUF or SO_SNDBUF, spelled
+// `option_name` in the error) set to `bytes` when that is positive. On failure the descriptor
+// is empty and `error` says why.
+unique_fd buffered_socket(int family, int option, const char* option_name, int bytes,
+                          std::string& error) {
+    unique_fd fd(::socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (!fd) {
+        error = failure("socket");
+        return {};
+    }
+    if (bytes > 0 && !set_int_option(fd.get(), SOL_SOCKET, option, bytes)) {
+        error = failure(option_name);
+        return {};
+    }
+    return fd;
+}
+
 }  // namespace
 
 connection connect_loopback(transport t, const socket_options& options, std::string& error) {
     const int family = t == transport::tcp4 ? AF_INET : t == transport::tcp6 ? AF_INET6 : AF_UNIX;
-    unique_fd listener(::socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    if (!listener) {
-        error = failure("socket");
-        return {};
-    }
     // SO_RCVBUF must be set before listen() to shape the window scale the accepted socket
     // inherits (tcp(7)).
-    if (options.rcvbuf > 0 &&
-        !set_int_option(listener.get(), SOL_SOCKET, SO_RCVBUF, options.rcvbuf)) {
-        error = failure("setsockopt(SO_RCVBUF)");
+    const unique_fd listener =
+        buffered_socket(family, SO_RCVBUF, "setsockopt(SO_RCVBUF)", options.rcvbuf, error);
+    if (!listener) {
         return {};
     }
     sockaddr_storage address{};
@@ -120,14 +113,9 @@ connection connect_loopback(transport t, const socket_options& options, std::str
         error = failure("getsockname");
         return {};
     }
-    unique_fd sender(::socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    unique_fd sender =
+        buffered_socket(family, SO_SNDBUF, "setsockopt(SO_SNDBUF)", options.sndbuf, error);
     if (!sender) {
-        error = failure("socket");
-        return {};
-    }
-    if (options.sndbuf > 0 &&
-        !set_int_option(sender.get(), SOL_SOCKET, SO_SNDBUF, options.sndbuf)) {
-        error = failure("setsockopt(SO_SNDBUF)");
         return {};
     }
     if (options.nodelay && is_tcp(t) &&
@@ -222,15 +210,8 @@ bool loopback_receiver::check_content(const unsigned char* data, std::size_t siz
 }
 
 void loopback_receiver::run() {
-    if (config_.cpu >= 0) {
-        cpu_set_t set;
-        CPU_ZERO(&set);
-        CPU_SET(static_cast<unsigned>(config_.cpu), &set);
-        if (const int err = ::pthread_setaffinity_np(::pthread_self(), sizeof set, &set);
-            err != 0) {
-            fail("cannot pin the receiver to CPU " + std::to_string(config_.cpu) + ": " +
-                 std::strerror(err));
-        }
+    if (std::string error = pin_this_thread(config_.cpu, "receiver"); !error.empty()) {
+        fail(std::move(error));
     }
     {
         const std::lock_guard lock(mutex_);

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 #include <set>
+#include <tuple>
 
 namespace sfb::bench {
 
@@ -87,45 +88,55 @@ std::vector<std::uint64_t> powers_of_four(std::uint64_t from, std::uint64_t to) 
     return sizes;
 }
 
-// The flags that take lists of the plan's values; nullopt for any other flag.
+// A flag that takes a comma-separated list: --sfb_<name>, the field it fills, how one item
+// parses, and what the error says is expected.
+template <class T, class Parse>
+struct list_flag {
+    std::string_view name;
+    std::vector<T> suite_options::*values;
+    Parse parse_one;
+    std::string_view expected;
+};
+
+// The flags that take lists of the plan's values (and where its threads run); nullopt for
+// any other flag.
 template <class Bad>
 std::optional<bool> parse_plan_flag(std::string_view name, std::string_view value,
                                     suite_options& options, Bad bad) {
-    if (name == "paths") {
-        return parse_list(value, options.paths, parse_path) ||
-               bad("a comma-separated list of paths (see --help)");
-    }
-    if (name == "file_sizes") {
-        const auto positive = [](std::string_view s) -> std::optional<std::uint64_t> {
-            const auto size = parse_size(s);
-            return size && *size > 0 ? size : std::nullopt;
-        };
-        return parse_list(value, options.file_sizes, positive) ||
-               bad("sizes in bytes, e.g. 4096,64K,1M,1G");
-    }
-    if (name == "block_sizes") {
-        return parse_list(value, options.block_sizes, parse_size) ||
-               bad("sizes in bytes, e.g. 4K,64K,1M, or 'file' for the whole file");
-    }
-    if (name == "receiver") {
-        return parse_list(value, options.receivers, parse_receive_mode) ||
-               bad("copy and/or discard");
-    }
-    if (name == "transport") {
-        return parse_list(value, options.transports, parse_transport) ||
-               bad("tcp4, tcp6 and/or unix");
-    }
-    if (name == "cache") {
-        return parse_list(value, options.caches, parse_cache) || bad("warm and/or cold");
-    }
-    if (name == "connections") {
-        const auto count = [](std::string_view s) -> std::optional<int> {
-            const auto n = parse_number<int>(s);
-            return n && *n >= 1 && *n <= 256 ? n : std::nullopt;
-        };
-        return parse_list(value, options.connections, count) || bad("counts from 1 to 256");
-    }
-    return std::nullopt;
+    const auto positive_size = [](std::string_view s) -> std::optional<std::uint64_t> {
+        const auto size = parse_size(s);
+        return size && *size > 0 ? size : std::nullopt;
+    };
+    const auto connection_count = [](std::string_view s) -> std::optional<int> {
+        const auto n = parse_number<int>(s);
+        return n && *n >= 1 && *n <= 256 ? n : std::nullopt;
+    };
+    const std::tuple flags{
+        list_flag{"paths", &suite_options::paths, parse_path,
+                  "a comma-separated list of paths (see --help)"},
+        list_flag{"file_sizes", &suite_options::file_sizes, positive_size,
+                  "sizes in bytes, e.g. 4096,64K,1M,1G"},
+        list_flag{"block_sizes", &suite_options::block_sizes, parse_size,
+                  "sizes in bytes, e.g. 4K,64K,1M, or 'file' for the whole file"},
+        list_flag{"receiver", &suite_options::receivers, parse_receive_mode, "copy and/or discard"},
+        list_flag{"transport", &suite_options::transports, parse_transport,
+                  "tcp4, tcp6 and/or unix"},
+        list_flag{"cache", &suite_options::caches, parse_cache, "warm and/or cold"},
+        list_flag{"connections", &suite_options::connections, connection_count,
+                  "counts from 1 to 256"},
+        list_flag{"placement", &suite_options::placements, parse_placement,
+                  "same, split and/or free"},
+    };
+    std::optional<bool> done;
+    const auto try_flag = [&](const auto& flag) {
+        if (name != flag.name) {
+            return false;
+        }
+        done = parse_list(value, options.*flag.values, flag.parse_one) || bad(flag.expected);
+        return true;
+    };
+    std::apply([&](const auto&... each) { (try_flag(each) || ...); }, flags);
+    return done;
 }
 
 // The flags of the connection: the remote sink, the interface and the socket buffers;
@@ -158,10 +169,6 @@ std::optional<bool> parse_connection_flag(std::string_view name, std::string_vie
         }
         options.directory = std::string(value);
         return true;
-    }
-    if (name == "placement") {
-        return parse_list(value, options.placements, parse_placement) ||
-               bad("same, split and/or free");
     }
     if (name == "pin") {
         std::vector<int> cpus;

@@ -1,29 +1,27 @@
 #include "placement.h"
 
+#include <pthread.h>
 #include <sched.h>
 #include <unistd.h>
 
+#include <sfb/format_contract.h>
+
+#include <cstring>
+
+#include "contract_enum.h"
+
 namespace sfb::bench {
 
+// The enumerators are in the contract's order (format/contract.json), so each one's value is
+// its index in the contract's table.
+static_assert(sfb::format::placements.size() == static_cast<std::size_t>(placement::free) + 1);
+
 std::string_view placement_name(placement p) noexcept {
-    switch (p) {
-        case placement::same:
-            return "same";
-        case placement::split:
-            return "split";
-        case placement::free:
-            return "free";
-    }
-    return "free";
+    return sfb::format::to_string(static_cast<sfb::format::placement_id>(p));
 }
 
 std::optional<placement> parse_placement(std::string_view name) noexcept {
-    for (const placement p : {placement::same, placement::split, placement::free}) {
-        if (name == placement_name(p)) {
-            return p;
-        }
-    }
-    return std::nullopt;
+    return from_contract<placement>(sfb::format::parse_placement_id(name));
 }
 
 bool placement_fits(placement p, int cpu_count) noexcept {
@@ -53,6 +51,20 @@ thread_cpus placement_cpus(placement p, int connection, int cpu_count) noexcept 
 int online_cpus() noexcept {
     const long cpus = ::sysconf(_SC_NPROCESSORS_ONLN);
     return cpus < 1 ? 1 : static_cast<int>(cpus);
+}
+
+std::string pin_this_thread(int cpu, std::string_view who) {
+    if (cpu < 0) {
+        return {};
+    }
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(static_cast<unsigned>(cpu), &set);
+    if (const int err = ::pthread_setaffinity_np(::pthread_self(), sizeof set, &set); err != 0) {
+        return "cannot pin the " + std::string(who) + " to CPU " + std::to_string(cpu) + ": " +
+               std::strerror(err);
+    }
+    return {};
 }
 
 void cpu_trace::sample() noexcept {

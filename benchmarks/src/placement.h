@@ -10,6 +10,7 @@
 #include <atomic>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -37,6 +38,10 @@ thread_cpus placement_cpus(placement p, int connection, int cpu_count) noexcept;
 
 // The online CPU count (sysconf(_SC_NPROCESSORS_ONLN)), at least 1.
 int online_cpus() noexcept;
+
+// Pins the calling thread to CPU `cpu`; a negative `cpu` leaves it free. Returns an empty
+// string, or "cannot pin the <who> to CPU <cpu>: <reason>".
+std::string pin_this_thread(int cpu, std::string_view who);
 
 // The CPU one thread was last seen on, and how often that changed. Only the owning thread
 // calls sample(); any thread may read. sample() is one sched_getcpu(), a vDSO call on Linux

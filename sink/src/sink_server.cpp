@@ -20,6 +20,7 @@
 #include "machine_context.h"
 #include "net_info.h"
 #include "pattern.h"
+#include "placement.h"
 #include "protocol.h"
 #include "transport_route.h"
 
@@ -142,17 +143,7 @@ std::size_t first_mismatch(const unsigned char* data, std::size_t size, std::uin
 // the error, or an empty string.
 std::string prepare_data_socket(int fd, const data_request& request,
                                 std::chrono::milliseconds idle_timeout) {
-    std::string error;
-    if (request.cpu >= 0) {
-        cpu_set_t set;
-        CPU_ZERO(&set);
-        CPU_SET(static_cast<unsigned>(request.cpu), &set);
-        if (const int err = ::pthread_setaffinity_np(::pthread_self(), sizeof set, &set);
-            err != 0) {
-            error = "cannot pin the receiving thread to CPU " + std::to_string(request.cpu) + ": " +
-                    std::strerror(err);
-        }
-    }
+    std::string error = bench::pin_this_thread(request.cpu, "receiving thread");
     if (error.empty() && request.rcvbuf > 0 &&
         ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &request.rcvbuf, sizeof request.rcvbuf) != 0) {
         error = std::string("setsockopt(SO_RCVBUF): ") + std::strerror(errno);
