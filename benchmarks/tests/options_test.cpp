@@ -94,9 +94,20 @@ suite_options parsed(std::vector<std::string> flags) {
     return options;
 }
 
-TEST(plan_benchmarks, DefaultPlanHasEveryPathAndTheOriginalsAtThreeBlocks) {
+// The plan for `flags` and what it left out, with the reasons.
+struct plan {
+    std::vector<benchmark_case> cases;
     std::vector<std::string> left_out;
-    const auto cases = plan_benchmarks(parsed({}), left_out);
+};
+
+plan planned(std::vector<std::string> flags) {
+    plan p;
+    p.cases = plan_benchmarks(parsed(std::move(flags)), p.left_out);
+    return p;
+}
+
+TEST(plan_benchmarks, DefaultPlanHasEveryPathAndTheOriginalsAtThreeBlocks) {
+    const auto [cases, left_out] = planned({});
     // 3 original paths x 3 blocks x 2 receivers + the others x 2 receivers + every path on the
     // small file, each in every placement this machine has CPUs for (48 x 3 on two CPUs).
     const std::size_t paths = all_paths.size();
@@ -119,10 +130,8 @@ TEST(plan_benchmarks, DefaultPlanHasEveryPathAndTheOriginalsAtThreeBlocks) {
 }
 
 TEST(plan_benchmarks, FullSweepCoversFourKibToOneGib) {
-    std::vector<std::string> left_out;
-    const auto cases = plan_benchmarks(parsed({"--sfb_full", "--sfb_paths=sendfile",
-                                               "--sfb_receiver=discard", "--sfb_placement=free"}),
-                                       left_out);
+    const auto [cases, left_out] = planned(
+        {"--sfb_full", "--sfb_paths=sendfile", "--sfb_receiver=discard", "--sfb_placement=free"});
     // Files 4K, 16K, ..., 1G (10 sizes); for the k-th, k blocks from 4K up to the whole file.
     EXPECT_EQ(cases.size(), 55U);
     EXPECT_EQ(cases.front().file_size, 4096U);
@@ -131,32 +140,26 @@ TEST(plan_benchmarks, FullSweepCoversFourKibToOneGib) {
 }
 
 TEST(plan_benchmarks, WholeFileBlockAndClampedBlocks) {
-    std::vector<std::string> left_out;
-    const auto cases = plan_benchmarks(
-        parsed({"--sfb_paths=read_send", "--sfb_receiver=copy", "--sfb_file_sizes=64K",
-                "--sfb_block_sizes=16K,1M,file", "--sfb_placement=free"}),
-        left_out);
+    const auto [cases, left_out] =
+        planned({"--sfb_paths=read_send", "--sfb_receiver=copy", "--sfb_file_sizes=64K",
+                 "--sfb_block_sizes=16K,1M,file", "--sfb_placement=free"});
     ASSERT_EQ(cases.size(), 2U);  // 1M and "file" both become the 64K whole file
     EXPECT_EQ(cases[0].block, 16384U);
     EXPECT_EQ(cases[1].block, 65536U);
 }
 
 TEST(plan_benchmarks, DiscardOverUnixIsLeftOutWithAReason) {
-    std::vector<std::string> left_out;
-    const auto cases = plan_benchmarks(parsed({"--sfb_paths=sendfile", "--sfb_transport=tcp4,unix",
-                                               "--sfb_file_sizes=1M", "--sfb_placement=same"}),
-                                       left_out);
+    const auto [cases, left_out] = planned({"--sfb_paths=sendfile", "--sfb_transport=tcp4,unix",
+                                            "--sfb_file_sizes=1M", "--sfb_placement=same"});
     EXPECT_EQ(cases.size(), 3U);  // tcp4 discard, tcp4 copy, unix copy
     ASSERT_EQ(left_out.size(), 1U);
     EXPECT_NE(left_out[0].find("MSG_TRUNC"), std::string::npos);
 }
 
 TEST(plan_benchmarks, ConnectionsAreInTheName) {
-    std::vector<std::string> left_out;
-    const auto cases = plan_benchmarks(
-        parsed({"--sfb_paths=sendfile", "--sfb_receiver=copy", "--sfb_file_sizes=1M",
-                "--sfb_connections=1,4", "--sfb_placement=free"}),
-        left_out);
+    const auto [cases, left_out] =
+        planned({"--sfb_paths=sendfile", "--sfb_receiver=copy", "--sfb_file_sizes=1M",
+                 "--sfb_connections=1,4", "--sfb_placement=free"});
     ASSERT_EQ(cases.size(), 2U);
     EXPECT_EQ(cases[1].name(),
               "sendfile/tcp4/copy/warm/file:1048576/block:65536/conns:4/placement:free");

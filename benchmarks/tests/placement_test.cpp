@@ -43,24 +43,26 @@ TEST(placement, DefaultPlanCoversWhatTheCpusAllow) {
 }
 
 TEST(placement, CpusPerConnection) {
-    const auto same0 = placement_cpus(placement::same, 0, 4);
-    EXPECT_EQ(same0.sender, 0);
-    EXPECT_EQ(same0.receiver, 0);
-    const auto same3 = placement_cpus(placement::same, 3, 2);
-    EXPECT_EQ(same3.sender, 1);
-    EXPECT_EQ(same3.receiver, 1);
-    const auto split0 = placement_cpus(placement::split, 0, 2);
-    EXPECT_EQ(split0.sender, 0);
-    EXPECT_EQ(split0.receiver, 1);
-    const auto split1 = placement_cpus(placement::split, 1, 4);
-    EXPECT_EQ(split1.sender, 2);
-    EXPECT_EQ(split1.receiver, 3);
-    const auto split_wraps = placement_cpus(placement::split, 1, 2);
-    EXPECT_EQ(split_wraps.sender, 0);
-    EXPECT_EQ(split_wraps.receiver, 1);
-    const auto free0 = placement_cpus(placement::free, 0, 2);
-    EXPECT_EQ(free0.sender, -1);
-    EXPECT_EQ(free0.receiver, -1);
+    struct expected_cpus {
+        placement how;
+        int connection;
+        int cpus;
+        int sender;
+        int receiver;
+    };
+    const std::vector<expected_cpus> cases{
+        {placement::same, 0, 4, 0, 0},   {placement::same, 3, 2, 1, 1},
+        {placement::split, 0, 2, 0, 1},  {placement::split, 1, 4, 2, 3},
+        {placement::split, 1, 2, 0, 1},  // wraps
+        {placement::free, 0, 2, -1, -1},
+    };
+    for (const expected_cpus& c : cases) {
+        SCOPED_TRACE(std::string(placement_name(c.how)) + " connection " +
+                     std::to_string(c.connection) + " of " + std::to_string(c.cpus) + " cpus");
+        const auto cpus = placement_cpus(c.how, c.connection, c.cpus);
+        EXPECT_EQ(cpus.sender, c.sender);
+        EXPECT_EQ(cpus.receiver, c.receiver);
+    }
 }
 
 TEST(cpu_trace, CountsChangesNotTheFirstSample) {

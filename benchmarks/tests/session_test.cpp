@@ -17,6 +17,19 @@ namespace {
 
 using namespace std::chrono_literals;
 
+// A scratch folder holding one benchmark file of `size` bytes; `file` is null (and the test
+// has failed with the reason) when the file cannot be made.
+struct scratch_file {
+    explicit scratch_file(std::uint64_t size) {
+        std::string error;
+        file = files.get(size, error);
+        EXPECT_NE(file, nullptr) << error;
+    }
+    temp_dir dir;
+    file_store files{dir.path()};
+    const bench_file* file = nullptr;
+};
+
 class every_path : public testing::TestWithParam<std::tuple<path_id, transport>> {};
 
 TEST_P(every_path, DeliversEveryByteOfEveryPassVerified) {
@@ -32,11 +45,9 @@ TEST_P(every_path, DeliversEveryByteOfEveryPassVerified) {
     if (kind == transport::tcp6 && !connect_loopback(kind, {}, error).sender) {
         GTEST_SKIP() << "no IPv6 loopback here: " << error;
     }
-    temp_dir dir;
-    file_store files(dir.path());
     constexpr std::uint64_t kSize = 100'000;  // not a multiple of the block size
-    const bench_file* file = files.get(kSize, error);
-    ASSERT_NE(file, nullptr) << error;
+    const scratch_file scratch(kSize);
+    ASSERT_NE(scratch.file, nullptr);
     session_config config{};
     config.bench.path = path;
     config.bench.transport_kind = kind;
@@ -44,7 +55,7 @@ TEST_P(every_path, DeliversEveryByteOfEveryPassVerified) {
     config.bench.block = 16 * 1024;
     config.verify = true;
     config.stall = 5s;
-    auto session = send_session::open(config, *file, error);
+    auto session = send_session::open(config, *scratch.file, error);
     ASSERT_TRUE(session) << error;
     for (int pass = 0; pass < 3; ++pass) {
         ASSERT_TRUE(session->run_pass()) << session->error();
@@ -104,22 +115,19 @@ class dishonest_path final : public send_path {
 class session_with_bad_path : public testing::Test {
   protected:
     void SetUp() override {
-        std::string error;
-        file_ = files_.get(kSize, error);
-        ASSERT_NE(file_, nullptr) << error;
+        ASSERT_NE(scratch_.file, nullptr);
         session_config config{};
         config.stall = 300ms;
-        session_ = send_session::open(config, *file_, error);
+        std::string error;
+        session_ = send_session::open(config, *scratch_.file, error);
         ASSERT_TRUE(session_) << error;
     }
     void use(std::uint64_t actual, std::uint64_t claimed, int error = 0) {
-        session_->replace_path(std::make_unique<dishonest_path>(session_->sender_socket(), *file_,
-                                                                actual, claimed, error));
+        session_->replace_path(std::make_unique<dishonest_path>(
+            session_->sender_socket(), *scratch_.file, actual, claimed, error));
     }
     static constexpr std::uint64_t kSize = 50'000;
-    temp_dir dir_;
-    file_store files_{dir_.path()};
-    const bench_file* file_ = nullptr;
+    scratch_file scratch_{kSize};
     std::unique_ptr<send_session> session_;
 };
 
@@ -155,14 +163,12 @@ TEST_F(session_with_bad_path, FailedCallIsNamedWithErrno) {
 }
 
 TEST(send_session, InjectedCpuIsBurntOnTheSendingThread) {
-    temp_dir dir;
-    file_store files(dir.path());
-    std::string error;
-    const bench_file* file = files.get(4096, error);
-    ASSERT_NE(file, nullptr) << error;
+    const scratch_file scratch(4096);
+    ASSERT_NE(scratch.file, nullptr);
     session_config config{};
     config.inject_cpu_us = 3000;
-    auto session = send_session::open(config, *file, error);
+    std::string error;
+    auto session = send_session::open(config, *scratch.file, error);
     ASSERT_TRUE(session) << error;
     const double before = thread_cpu_us();
     ASSERT_TRUE(session->run_pass()) << session->error();
@@ -170,21 +176,19 @@ TEST(send_session, InjectedCpuIsBurntOnTheSendingThread) {
 }
 
 TEST(send_session, ColdCacheDropEvictsTheFile) {
-    temp_dir dir;
-    file_store files(dir.path());
+    const scratch_file scratch(8 << 20);
+    ASSERT_NE(scratch.file, nullptr);
     std::string error;
-    const bench_file* file = files.get(8 << 20, error);
-    ASSERT_NE(file, nullptr) << error;
     for (const path_id path : {path_id::read_send, path_id::mmap_send}) {
         session_config config{};
         config.bench.path = path;
         config.bench.cache = cache_mode::cold;
-        auto session = send_session::open(config, *file, error);
+        auto session = send_session::open(config, *scratch.file, error);
         ASSERT_TRUE(session) << error;
         ASSERT_TRUE(session->run_pass()) << session->error();
         ASSERT_TRUE(session->drop_cache()) << session->error();
         // Not a speed: whether the pages left the cache, the precondition of a cold pass.
-        EXPECT_LT(file->resident_fraction(), 0.5) << path_name(path);
+        EXPECT_LT(scratch.file->resident_fraction(), 0.5) << path_name(path);
         ASSERT_TRUE(session->run_pass()) << session->error();
         EXPECT_TRUE(session->finish()) << session->error();
     }

@@ -17,6 +17,16 @@
 namespace sfb::bench {
 namespace {
 
+// The whole file, read back, holds the pattern from offset 0.
+void expect_pattern(const bench_file& file) {
+    std::vector<unsigned char> content(static_cast<std::size_t>(file.size()));
+    ASSERT_EQ(::pread(file.fd(), content.data(), content.size(), 0),
+              static_cast<ssize_t>(content.size()));
+    std::vector<unsigned char> expected(content.size());
+    fill_pattern(0, expected);
+    EXPECT_EQ(content, expected);
+}
+
 TEST(file_store, CreatesEachSizeOnceWithThePattern) {
     temp_dir dir;
     file_store files(dir.path());
@@ -25,12 +35,7 @@ TEST(file_store, CreatesEachSizeOnceWithThePattern) {
     ASSERT_NE(file, nullptr) << error;
     EXPECT_EQ(files.get(3 * 1024 * 1024 + 5, error), file);
     EXPECT_TRUE(dir.entries().empty());
-    std::vector<unsigned char> content(static_cast<std::size_t>(file->size()));
-    ASSERT_EQ(::pread(file->fd(), content.data(), content.size(), 0),
-              static_cast<ssize_t>(content.size()));
-    std::vector<unsigned char> expected(content.size());
-    fill_pattern(0, expected);
-    EXPECT_EQ(content, expected);
+    expect_pattern(*file);
 }
 
 TEST(file_store, SmallWriteChunksGiveTheSameContent) {
@@ -39,12 +44,7 @@ TEST(file_store, SmallWriteChunksGiveTheSameContent) {
     std::string error;
     const bench_file* file = files.get(100'001, error);
     ASSERT_NE(file, nullptr) << error;
-    std::vector<unsigned char> content(static_cast<std::size_t>(file->size()));
-    ASSERT_EQ(::pread(file->fd(), content.data(), content.size(), 0),
-              static_cast<ssize_t>(content.size()));
-    std::vector<unsigned char> expected(content.size());
-    fill_pattern(0, expected);
-    EXPECT_EQ(content, expected);
+    expect_pattern(*file);
 }
 
 TEST(file_store, ReportsAnUnusableDirectory) {
