@@ -7,6 +7,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <memory>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -28,11 +30,12 @@ using sfb::bench::unique_fd;
 // A sink_server on 127.0.0.1, port 0, served on a thread until the test ends.
 class running_sink {
   public:
-    explicit running_sink(std::string token, std::chrono::milliseconds idle = 10s) {
+    explicit running_sink(std::string token, std::chrono::milliseconds idle = 10s)
+        : token_(std::move(token)) {
         sfb::sink::sink_options options;
         options.host = "127.0.0.1";
         options.port = "0";
-        options.token = std::move(token);
+        options.token = token_;
         options.handshake_timeout = 1s;
         options.idle_timeout = idle;
         std::string error;
@@ -51,8 +54,19 @@ class running_sink {
         }
     }
     const std::string& address() const { return server_.bound(); }
+    // A session with the sink's token once the sink has noticed that the previous session
+    // ended, which it does asynchronously: tries for about two seconds.
+    std::unique_ptr<remote_sink> connect_when_free(std::string& error) const {
+        std::unique_ptr<remote_sink> session;
+        for (int i = 0; i < 100 && !session; ++i) {
+            session = remote_sink::connect(address(), token_, error);
+            std::this_thread::sleep_for(20ms);
+        }
+        return session;
+    }
 
   private:
+    std::string token_;
     sfb::sink::sink_server server_;
     unique_fd stop_read_;
     unique_fd stop_write_;
@@ -214,13 +228,7 @@ TEST(Sink, OneSessionAtATimeOthersAreToldBusy) {
     EXPECT_FALSE(remote_sink::connect(sink.address(), "secret", error));
     EXPECT_NE(error.find("busy"), std::string::npos) << error;
     first.reset();
-    // The sink notices the closed control connection asynchronously.
-    std::unique_ptr<remote_sink> second;
-    for (int i = 0; i < 100 && !second; ++i) {
-        second = remote_sink::connect(sink.address(), "secret", error);
-        std::this_thread::sleep_for(20ms);
-    }
-    EXPECT_TRUE(second) << error;
+    EXPECT_TRUE(sink.connect_when_free(error)) << error;
 }
 
 TEST(Sink, AClientGoneMidPassLeavesTheSinkServing) {
@@ -235,11 +243,7 @@ TEST(Sink, AClientGoneMidPassLeavesTheSinkServing) {
         ASSERT_TRUE(send_all(data.sender.get(), half));
         // Both connections close abruptly here, half-way through the pass.
     }
-    std::unique_ptr<remote_sink> next;
-    for (int i = 0; i < 100 && !next; ++i) {
-        next = remote_sink::connect(sink.address(), "secret", error);
-        std::this_thread::sleep_for(20ms);
-    }
+    const auto next = sink.connect_when_free(error);
     ASSERT_TRUE(next) << error;
     const auto file = file_bytes(4096);
     auto data = next->open_data({}, config_for(file.size(), receive_mode::copy, true), error);
