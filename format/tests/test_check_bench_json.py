@@ -25,6 +25,14 @@ def run_checker(document):
     return done.returncode, done.stderr
 
 
+DROP = object()  # as an edit's value: remove the key
+
+
+def first_iteration(document, path):
+    return next(b for b in document["benchmarks"]
+                if b["run_type"] == "iteration" and b["name"].startswith(path + "/"))
+
+
 class CheckBenchJson(unittest.TestCase):
     def setUp(self):
         self.golden = json.loads(GOLDEN.read_text())
@@ -34,72 +42,60 @@ class CheckBenchJson(unittest.TestCase):
         self.assertEqual(code, 1, stderr)
         self.assertIn(message, stderr)
 
-    def first_iteration(self, document, path):
-        return next(b for b in document["benchmarks"]
-                    if b["run_type"] == "iteration" and b["name"].startswith(path + "/"))
+    def edited(self, where, key, value):
+        """A copy of the golden file with `key` of `where` (the context, or else the first
+        iteration entry of the path `where`) set to `value`, or deleted when value is DROP."""
+        doc = copy.deepcopy(self.golden)
+        target = doc["context"] if where == "context" else first_iteration(doc, where)
+        if value is DROP:
+            del target[key]
+        else:
+            target[key] = value
+        return doc
+
+    def renamed(self, old, new):
+        """A copy of the golden file with `old` replaced by `new` in a sendfile entry's name."""
+        doc = copy.deepcopy(self.golden)
+        entry = first_iteration(doc, "sendfile")
+        entry["name"] = entry["name"].replace(old, new, 1)
+        return doc
 
     def test_golden_file_passes(self):
         code, stderr = run_checker(self.golden)
         self.assertEqual(code, 0, stderr)
 
-    def test_context_key_not_in_contract(self):
-        doc = copy.deepcopy(self.golden)
-        doc["context"]["not_a_context_key"] = "same"
-        self.refused(doc, "context key not_a_context_key is not in format/contract.json")
-
-    def test_suite_context_key_missing(self):
-        doc = copy.deepcopy(self.golden)
-        del doc["context"]["irq_time_accounting"]
-        self.refused(doc, "context lacks the key irq_time_accounting")
-
-    def test_counter_not_in_contract(self):
-        doc = copy.deepcopy(self.golden)
-        self.first_iteration(doc, "sendfile")["not_a_counter"] = 0
-        self.refused(doc, "not_a_counter is not in format/contract.json")
-
-    def test_counter_missing(self):
-        doc = copy.deepcopy(self.golden)
-        del self.first_iteration(doc, "sendfile")["softirq_us"]
-        self.refused(doc, "counter softirq_us missing")
-
-    def test_zero_copy_counter_only_on_zero_copy_paths(self):
-        doc = copy.deepcopy(self.golden)
-        self.first_iteration(doc, "sendfile")["zerocopy_copied"] = 1.0
-        self.refused(doc, "zerocopy_copied on a path that is not zero-copy")
-        doc = copy.deepcopy(self.golden)
-        del self.first_iteration(doc, "msg_zerocopy")["zerocopy_copied"]
-        self.refused(doc, "counter zerocopy_copied missing")
+    def test_each_drift_is_refused_with_a_message_naming_it(self):
+        # (where, key, value, message): the zero-copy counter is only on zero-copy paths, and
+        # the fingerprint must be the recipe's for the context it is written with.
+        drifts = [
+            ("context", "not_a_context_key", "same",
+             "context key not_a_context_key is not in format/contract.json"),
+            ("context", "irq_time_accounting", DROP, "context lacks the key irq_time_accounting"),
+            ("sendfile", "not_a_counter", 0, "not_a_counter is not in format/contract.json"),
+            ("sendfile", "softirq_us", DROP, "counter softirq_us missing"),
+            ("sendfile", "zerocopy_copied", 1.0, "zerocopy_copied on a path that is not zero-copy"),
+            ("msg_zerocopy", "zerocopy_copied", DROP, "counter zerocopy_copied missing"),
+            ("context", "cpu_model", "Another CPU", "is not the recipe's"),
+        ]
+        for where, key, value, message in drifts:
+            with self.subTest(where=where, key=key):
+                self.refused(self.edited(where, key, value), message)
 
     def test_sampling_counters_only_with_sampling(self):
-        doc = copy.deepcopy(self.golden)
         sampled = [c["name"] for c in json.loads((ROOT / "format" / "contract.json").read_text())
                    ["counters"] if c.get("when") == "sampling"]
         if not sampled:
             self.skipTest("the contract has no sampling counters")
-        doc["context"]["sampling"] = "off"
-        self.first_iteration(doc, "sendfile")[sampled[0]] = 1.0
+        doc = self.edited("context", "sampling", "off")
+        first_iteration(doc, "sendfile")[sampled[0]] = 1.0
         self.refused(doc, f"{sampled[0]} in a run without sampling")
-        doc = copy.deepcopy(self.golden)
-        doc["context"]["sampling"] = "on"
-        self.first_iteration(doc, "sendfile").pop(sampled[0], None)
+        doc = self.edited("context", "sampling", "on")
+        first_iteration(doc, "sendfile").pop(sampled[0], None)
         self.refused(doc, f"counter {sampled[0]} missing")
 
-    def test_name_with_a_path_not_in_contract(self):
-        doc = copy.deepcopy(self.golden)
-        entry = self.first_iteration(doc, "sendfile")
-        entry["name"] = entry["name"].replace("sendfile/", "sendfile2/", 1)
-        self.refused(doc, "segment path is 'sendfile2'")
-
-    def test_name_without_a_segment(self):
-        doc = copy.deepcopy(self.golden)
-        entry = self.first_iteration(doc, "sendfile")
-        entry["name"] = entry["name"].replace("/warm/", "/", 1)
-        self.refused(doc, "benchmark name does not follow the contract")
-
-    def test_fingerprint_not_by_the_recipe(self):
-        doc = copy.deepcopy(self.golden)
-        doc["context"]["cpu_model"] = "Another CPU"
-        self.refused(doc, "is not the recipe's")
+    def test_names_off_the_grammar(self):
+        self.refused(self.renamed("sendfile/", "sendfile2/"), "segment path is 'sendfile2'")
+        self.refused(self.renamed("/warm/", "/"), "benchmark name does not follow the contract")
 
     def test_wrong_json_types_are_an_error_not_a_crash(self):
         doc = copy.deepcopy(self.golden)
