@@ -343,6 +343,20 @@ def metric_bars(series, metric: str) -> list:
             for path, ms in series.items() if ms[0].has(metric)]
 
 
+def group_header(fig, run: sr.Run, group: sr.Group, title: str, note: str) -> None:
+    """The header of a figure of one group: the title, what the group is with a note on what
+    the marks show, and the run."""
+    draw_header(fig, Header(title, (f"{group.describe()}; {note}", run_subtitle(run))))
+
+
+def finish_line_figure(fig, ax, run: sr.Run, group: sr.Group, title: str, note: str):
+    """Block sizes on the bottom axis ax, the legend below, and the header."""
+    ax.set_xlabel("Bytes per call (block size, log scale)")
+    legend_below(fig, 3)
+    group_header(fig, run, group, title, note)
+    return fig
+
+
 def throughput_figure(run: sr.Run, group: sr.Group, measurements, log_y=False):
     block = single_block(measurements)
     if block is not None:
@@ -350,10 +364,8 @@ def throughput_figure(run: sr.Run, group: sr.Group, measurements, log_y=False):
         fig, axes = new_figure(1, 1, bar_panel_height(len(bars)))
         fig.subplots_adjust(left=0.24)
         draw_bars(axes[0][0], bars, "Throughput (MB/s, $10^6$ bytes/s)", "{:,.0f}", log_y)
-        draw_header(fig, Header(
-            f"Throughput at {sr.format_bytes(block)} per call",
-            (f"{group.describe()}; {spread_note(measurements, 'bar')}", run_subtitle(run)),
-        ))
+        group_header(fig, run, group, f"Throughput at {sr.format_bytes(block)} per call",
+                     spread_note(measurements, "bar"))
         return fig
     fig, axes = new_figure(1, 1, 3.9)
     ax = axes[0][0]
@@ -361,13 +373,8 @@ def throughput_figure(run: sr.Run, group: sr.Group, measurements, log_y=False):
     plot_metric(ax, series, "mb_per_s", path_look, emphasise=(sr.FEATURED_PATH,))
     finish_axes(ax, "Throughput (MB/s, $10^6$ bytes/s)", [m.key.block_bytes for m in measurements],
                 log_y)
-    ax.set_xlabel("Bytes per call (block size, log scale)")
-    legend_below(fig, 3)
-    draw_header(fig, Header(
-        "Throughput by block size",
-        (f"{group.describe()}; {spread_note(measurements)}", run_subtitle(run)),
-    ))
-    return fig
+    return finish_line_figure(fig, ax, run, group, "Throughput by block size",
+                              spread_note(measurements))
 
 
 def cpu_figure(run: sr.Run, group: sr.Group, measurements, log_y=False):
@@ -388,10 +395,9 @@ def cpu_figure(run: sr.Run, group: sr.Group, measurements, log_y=False):
             right.text(0.5, 0.5, "no service demand\nin this run", transform=right.transAxes,
                        ha="center", va="center", color="#666666")
         right.set_title("Service demand (system-wide)", loc="left")
-        draw_header(fig, Header(
-            f"CPU cost at {sr.format_bytes(block)} per call (lower is better)",
-            (f"{group.describe()}; {spread_note(measurements, 'bar')}", run_subtitle(run)),
-        ))
+        group_header(fig, run, group,
+                     f"CPU cost at {sr.format_bytes(block)} per call (lower is better)",
+                     spread_note(measurements, "bar"))
         return fig
     fig, axes = new_figure(2, 1, 2.7, panel_titles=True)
     series = by_path(measurements)
@@ -409,13 +415,8 @@ def cpu_figure(run: sr.Run, group: sr.Group, measurements, log_y=False):
                     transform=bottom.transAxes, ha="center", va="center", color="#666666")
     bottom.set_title("System-wide CPU (incl. softirq) per KiB moved, netperf's service demand",
                      loc="left")
-    bottom.set_xlabel("Bytes per call (block size, log scale)")
-    legend_below(fig, 3)
-    draw_header(fig, Header(
-        "CPU cost by block size (lower is better)",
-        (f"{group.describe()}; {spread_note(measurements)}", run_subtitle(run)),
-    ))
-    return fig
+    return finish_line_figure(fig, bottom, run, group, "CPU cost by block size (lower is better)",
+                              spread_note(measurements))
 
 
 def speedup_series(measurements, base: dict):
@@ -456,11 +457,9 @@ def speedup_figure(run: sr.Run, group: sr.Group, measurements, baseline: str, lo
                   "1x line is faster)", "{:.2f}x", log_y)
         ax.axvline(1.0, color="#222222", linewidth=1.2, linestyle="--", zorder=4)
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}x"))
-        draw_header(fig, Header(
-            f"Speed-up over {baseline} at {sr.format_bytes(block)} per call",
-            (f"{group.describe()}; bar: ratio of medians, whiskers: extremes of the "
-             "repetitions", run_subtitle(run)),
-        ))
+        group_header(fig, run, group,
+                     f"Speed-up over {baseline} at {sr.format_bytes(block)} per call",
+                     "bar: ratio of medians, whiskers: extremes of the repetitions")
         return fig
     fig, axes = new_figure(1, 1, 3.9)
     ax = axes[0][0]
@@ -487,15 +486,10 @@ def speedup_figure(run: sr.Run, group: sr.Group, measurements, baseline: str, lo
     finish_axes(ax, f"Speed-up over {baseline}\n(ratio of MB/s)", blocks, log_y)
     if log_y:
         ax.set_yscale("log", base=2)  # 0.5x, 1x, 2x, 4x: halving and doubling look alike
-    ax.set_xlabel("Bytes per call (block size, log scale)")
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}x"))
-    legend_below(fig, 3)
-    draw_header(fig, Header(
-        f"Speed-up of each path over {baseline} (above 1x is faster)",
-        (f"{group.describe()}; line: ratio of medians, band: extremes of the repetitions",
-         run_subtitle(run)),
-    ))
-    return fig
+    return finish_line_figure(fig, ax, run, group,
+                              f"Speed-up of each path over {baseline} (above 1x is faster)",
+                              "line: ratio of medians, band: extremes of the repetitions")
 
 
 # ---- across machines ------------------------------------------------------------------------

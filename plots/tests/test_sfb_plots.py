@@ -66,6 +66,13 @@ def check_svg(test, path: Path):
     test.assertGreater(sum(1 for _ in root.iter("{http://www.w3.org/2000/svg}path")), 20)
 
 
+def scratch_folder(test, prefix: str) -> Path:
+    """A new folder that is removed with all it holds when `test` ends."""
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    test.addCleanup(shutil.rmtree, folder)
+    return folder
+
+
 def images_under(folder: Path):
     return sorted(p for p in folder.rglob("*") if p.is_file())
 
@@ -197,10 +204,7 @@ class ResultParsing(unittest.TestCase):
 
 class Rendering(unittest.TestCase):
     def setUp(self):
-        self.out = Path(tempfile.mkdtemp(prefix="sfb-plots-test-"))
-
-    def tearDown(self):
-        shutil.rmtree(self.out)
+        self.out = scratch_folder(self, "sfb-plots-test-")
 
     def assert_rendered(self, result, expected_stems):
         self.assertEqual(result.returncode, 0, result.stderr)
@@ -315,12 +319,9 @@ class Rendering(unittest.TestCase):
 
 class BadInput(unittest.TestCase):
     def setUp(self):
-        self.tmp = Path(tempfile.mkdtemp(prefix="sfb-plots-bad-"))
+        self.tmp = scratch_folder(self, "sfb-plots-bad-")
         self.out = self.tmp / "out"
         self.out.mkdir()
-
-    def tearDown(self):
-        shutil.rmtree(self.tmp)
 
     def write(self, name, text):
         path = self.tmp / name
