@@ -399,19 +399,17 @@ tar -xf "$work/out.img" -C "$out" 2>/dev/null ||
 $(tail -n 15 "$out/console.log")" 3
 [ ! -e "$out/error.txt" ] || die "inside the guest: $(cat "$out/error.txt")" 3
 
-cat >"$out/vm.env" <<EOF
-vm_accel=$accel
-vm_host_kernel=$(uname -r)
-vm_qemu_version=$qemu_version
-vm_cpus=$cpus
-vm_memory=$memory
-vm_cpu_model=$cpu_model
-vm_kernel_source=$kernel_source
-vm_file_on=$file_on
-vm_missing_modules=${missing_optional[*]:-}
-boot_seconds=$boot_s
-total_seconds=$total_s
-EOF
+# Each vm_<name> key holds the variable <name>.
+host_kernel=$(uname -r)
+missing_modules=${missing_optional[*]:-}
+{
+    for name in accel host_kernel qemu_version cpus memory cpu_model kernel_source file_on \
+        missing_modules; do
+        echo "vm_$name=${!name}"
+    done
+    echo "boot_seconds=$boot_s"
+    echo "total_seconds=$total_s"
+} >"$out/vm.env"
 
 if [ "$bench" = 1 ]; then
     run_rc=$(cat "$out/run.rc" 2>/dev/null || echo none)

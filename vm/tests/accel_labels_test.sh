@@ -6,12 +6,7 @@
 set -uo pipefail
 sfb=$1
 golden=$2
-work=$(mktemp -d "${TMPDIR:-/tmp}/sfb-accel.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-fail() {
-    echo "FAIL: $*"
-    exit 1
-}
+source "$(dirname "${BASH_SOURCE[0]}")/test_lib.sh" accel
 mkdir -p "$work/host" "$work/guest"
 # Three copies a side: enough repetitions for the test to be able to gate at all.
 python3 - "$golden" "$work" <<'PY'

@@ -7,12 +7,7 @@
 set -uo pipefail
 source_dir=$1
 build=$2
-work=$(mktemp -d "${TMPDIR:-/tmp}/sfb-other-os.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-fail() {
-    echo "FAIL: $*"
-    exit 1
-}
+source "$(dirname "${BASH_SOURCE[0]}")/test_lib.sh" other-os
 script=$source_dir/vm/other_os.sh
 
 bash "$script" core --build "$build" --tests '^core\.c_abi$' --no-build >"$work/core.log" 2>&1 ||
