@@ -180,18 +180,23 @@ unsigned long long parse_bytes(const std::string& option, const std::string& tex
     return value << shift;
 }
 
-std::vector<std::string> split_list(const std::string& text) {
-    std::vector<std::string> out;
+std::vector<std::string_view> split_at(std::string_view text, char separator) {
+    std::vector<std::string_view> parts;
     std::size_t start = 0;
     while (start <= text.size()) {
-        std::size_t comma = text.find(',', start);
-        if (comma == std::string::npos) {
-            comma = text.size();
+        const std::size_t end = std::min(text.find(separator, start), text.size());
+        parts.push_back(text.substr(start, end - start));
+        start = end + 1;
+    }
+    return parts;
+}
+
+std::vector<std::string> split_list(const std::string& text) {
+    std::vector<std::string> out;
+    for (const std::string_view part : split_at(text, ',')) {
+        if (!part.empty()) {
+            out.emplace_back(part);
         }
-        if (comma > start) {
-            out.push_back(text.substr(start, comma - start));
-        }
-        start = comma + 1;
     }
     return out;
 }

@@ -7,6 +7,7 @@
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace sfb::harness {
@@ -47,6 +48,9 @@ double parse_positive_double(const std::string& option, const std::string& text)
 unsigned parse_count(const std::string& option, const std::string& text, unsigned minimum);
 // Byte counts: "65536", "64K", "64KiB", "1M", "1G" (powers of 1024).
 unsigned long long parse_bytes(const std::string& option, const std::string& text);
+// The parts of `text` between every `separator`, empty ones included: "a,,b" -> a, "", b.
+std::vector<std::string_view> split_at(std::string_view text, char separator);
+// A comma-separated list, empty entries dropped.
 std::vector<std::string> split_list(const std::string& text);
 
 }  // namespace sfb::harness

@@ -379,21 +379,7 @@ std::string report_run_warnings(const result_set& set, const std::optional<round
     return fmt::format("{}", fmt::join(warnings, "; "));
 }
 
-int run_command(std::span<const std::string> argv) {
-    const parsed_args args = parse_args(argv, kRunOptions);
-    if (args.help) {
-        print(format_help(
-            "sfb run [options] [-- BENCHMARK ARGS...]",
-            "Runs bench_sendfile (or any Google Benchmark program given with --bench) N times,\n"
-            "each time every benchmark once in random order (--benchmark_enable_random_\n"
-            "interleaving) after a warm-up, shows progress, prints a summary per path, and\n"
-            "stores the merged Google Benchmark JSON as\n"
-            "  <results-dir>/<machine fingerprint>/<UTC YYYYmmddTHHMMSSZ>-<git commit>.json\n"
-            "atomically, never replacing an existing file. Arguments after -- go to the\n"
-            "program, e.g. -- --sfb_paths=read_send,sendfile --benchmark_min_time=0.05",
-            kRunOptions, kExitCodes));
-        return kExitOk;
-    }
+int run_command(const parsed_args& args) {
     reject_operands(args, "run");
     const unsigned repetitions =
         args.value("repetitions") ? parse_count("repetitions", *args.value("repetitions"), 1) : 9;
@@ -447,27 +433,7 @@ int run_command(std::span<const std::string> argv) {
 
 // --- compare -----------------------------------------------------------------------------
 
-int compare_command(std::span<const std::string> argv) {
-    const auto specs = compare_option_specs();
-    const parsed_args args = parse_args(argv, specs);
-    if (args.help) {
-        print(format_help(
-            "sfb compare [options] BASE NEW",
-            "Compares two sets of Google Benchmark JSON results (each a file or a folder,\n"
-            "searched recursively for *.json; a folder's files are pooled). For every\n"
-            "benchmark in both: the medians over the repetitions of real time, CPU time,\n"
-            "MB/s and every counter, their relative change, and a two-sided Mann-Whitney U\n"
-            "test (with --paired: the Wilcoxon signed-rank test over paired rounds). A\n"
-            "gating metric regressed when its p-value, Holm-adjusted over all gating tests\n"
-            "of the comparison, is below alpha AND it changed for the worse by at least the\n"
-            "threshold. Aggregate entries (mean, median, ...) are ignored; the test needs\n"
-            "per-repetition entries: enough that the smallest possible adjusted p-value is\n"
-            "below alpha (9 per side suits up to ~1000 gating tests at alpha 0.05). Fewer is\n"
-            "an error (exit 2) unless --no-test is given. Benchmarks on one side only are\n"
-            "listed.",
-            specs, kExitCodes));
-        return kExitOk;
-    }
+int compare_command(const parsed_args& args) {
     if (args.positional.size() != 2) {
         throw usage_error(
             "compare needs exactly two operands, BASE and NEW (see sfb compare "
@@ -498,19 +464,7 @@ const std::vector<option_spec> kReportOptions = {
     kColourOptions.front(),
 };
 
-int report_command(std::span<const std::string> argv) {
-    const parsed_args args = parse_args(argv, kReportOptions);
-    if (args.help) {
-        print(format_help(
-            "sfb report [options] [DIR|FILE...]",
-            "One table over stored results (default: the folder results): per configuration,\n"
-            "path and machine (machine_fingerprint), MB/s and CPU usec/pass as median with\n"
-            "interquartile range over all repetitions of all runs, and the speed-up over\n"
-            "read_send (median and IQR of the ratios of every repetition of the path to every\n"
-            "repetition of read_send on the same machine and configuration).",
-            kReportOptions, kExitCodes));
-        return kExitOk;
-    }
+int report_command(const parsed_args& args) {
     report_filters filters;
     if (auto paths = args.value("path")) {
         filters.paths = split_list(*paths);
@@ -630,21 +584,7 @@ void save_ab_results(const parsed_args& args, const ordered_json& merged_base,
     }
 }
 
-int ab_command(std::span<const std::string> argv) {
-    const auto specs = ab_option_specs();
-    const parsed_args args = parse_args(argv, specs);
-    if (args.help) {
-        print(format_help(
-            "sfb ab --base PROGRAM --candidate PROGRAM [options] [-- BENCHMARK ARGS...]",
-            "A/B regression gate for CI: runs two builds of the benchmark program on this\n"
-            "machine interleaved, round after round (A B, then B A, then A B, ...: the order\n"
-            "alternates so that a steady drift of the machine cancels out), each run doing\n"
-            "every benchmark once in random order, then compares base against candidate as\n"
-            "`sfb compare` does, with the same options, output and exit codes. Arguments after\n"
-            "-- go to both programs.",
-            specs, kExitCodes));
-        return kExitOk;
-    }
+int ab_command(const parsed_args& args) {
     reject_operands(args, "ab");
     if (!args.value("base") || !args.value("candidate")) {
         throw usage_error("ab needs --base PROGRAM and --candidate PROGRAM");
@@ -690,21 +630,7 @@ const std::vector<option_spec> kExportOptions = {
     {"output", "FILE", "write to FILE instead of standard output"},
 };
 
-int export_command(std::span<const std::string> argv) {
-    const parsed_args args = parse_args(argv, kExportOptions);
-    if (args.help) {
-        print(format_help(
-            "sfb export --format FORMAT [options] FILE|DIR...",
-            "Exports raw bench_sendfile (or any Google Benchmark) output, or stored results,\n"
-            "for CI dashboards: one entry per benchmark and metric, the median over the\n"
-            "repetitions with the interquartile range as its range. MB/s is bigger-is-better;\n"
-            "real time per pass, sender CPU per pass (cpu_time) and service demand are\n"
-            "smaller-is-better (times in us). Formats: github-action-benchmark's\n"
-            "customBiggerIsBetter and customSmallerIsBetter JSON (one file each), and the\n"
-            "Bencher Metric Format (all measures in one file).",
-            kExportOptions, kExitCodes));
-        return kExitOk;
-    }
+int export_command(const parsed_args& args) {
     const auto format_text = args.value("format");
     if (!format_text) {
         throw usage_error(
@@ -729,6 +655,66 @@ int export_command(std::span<const std::string> argv) {
     }
     return kExitOk;
 }
+
+// The subcommands but kernels (kernels.cpp): what `sfb NAME --help` shows, their options, and
+// what they do with what was parsed.
+struct subcommand {
+    std::string_view name;
+    const char* usage;
+    const char* description;
+    std::vector<option_spec> options;
+    int (*run)(const parsed_args& args);
+};
+
+const subcommand kSubcommands[] = {
+    {"run", "sfb run [options] [-- BENCHMARK ARGS...]",
+     "Runs bench_sendfile (or any Google Benchmark program given with --bench) N times,\n"
+     "each time every benchmark once in random order (--benchmark_enable_random_\n"
+     "interleaving) after a warm-up, shows progress, prints a summary per path, and\n"
+     "stores the merged Google Benchmark JSON as\n"
+     "  <results-dir>/<machine fingerprint>/<UTC YYYYmmddTHHMMSSZ>-<git commit>.json\n"
+     "atomically, never replacing an existing file. Arguments after -- go to the\n"
+     "program, e.g. -- --sfb_paths=read_send,sendfile --benchmark_min_time=0.05",
+     kRunOptions, run_command},
+    {"compare", "sfb compare [options] BASE NEW",
+     "Compares two sets of Google Benchmark JSON results (each a file or a folder,\n"
+     "searched recursively for *.json; a folder's files are pooled). For every\n"
+     "benchmark in both: the medians over the repetitions of real time, CPU time,\n"
+     "MB/s and every counter, their relative change, and a two-sided Mann-Whitney U\n"
+     "test (with --paired: the Wilcoxon signed-rank test over paired rounds). A\n"
+     "gating metric regressed when its p-value, Holm-adjusted over all gating tests\n"
+     "of the comparison, is below alpha AND it changed for the worse by at least the\n"
+     "threshold. Aggregate entries (mean, median, ...) are ignored; the test needs\n"
+     "per-repetition entries: enough that the smallest possible adjusted p-value is\n"
+     "below alpha (9 per side suits up to ~1000 gating tests at alpha 0.05). Fewer is\n"
+     "an error (exit 2) unless --no-test is given. Benchmarks on one side only are\n"
+     "listed.",
+     compare_option_specs(), compare_command},
+    {"report", "sfb report [options] [DIR|FILE...]",
+     "One table over stored results (default: the folder results): per configuration,\n"
+     "path and machine (machine_fingerprint), MB/s and CPU usec/pass as median with\n"
+     "interquartile range over all repetitions of all runs, and the speed-up over\n"
+     "read_send (median and IQR of the ratios of every repetition of the path to every\n"
+     "repetition of read_send on the same machine and configuration).",
+     kReportOptions, report_command},
+    {"ab", "sfb ab --base PROGRAM --candidate PROGRAM [options] [-- BENCHMARK ARGS...]",
+     "A/B regression gate for CI: runs two builds of the benchmark program on this\n"
+     "machine interleaved, round after round (A B, then B A, then A B, ...: the order\n"
+     "alternates so that a steady drift of the machine cancels out), each run doing\n"
+     "every benchmark once in random order, then compares base against candidate as\n"
+     "`sfb compare` does, with the same options, output and exit codes. Arguments after\n"
+     "-- go to both programs.",
+     ab_option_specs(), ab_command},
+    {"export", "sfb export --format FORMAT [options] FILE|DIR...",
+     "Exports raw bench_sendfile (or any Google Benchmark) output, or stored results,\n"
+     "for CI dashboards: one entry per benchmark and metric, the median over the\n"
+     "repetitions with the interquartile range as its range. MB/s is bigger-is-better;\n"
+     "real time per pass, sender CPU per pass (cpu_time) and service demand are\n"
+     "smaller-is-better (times in us). Formats: github-action-benchmark's\n"
+     "customBiggerIsBetter and customSmallerIsBetter JSON (one file each), and the\n"
+     "Bencher Metric Format (all measures in one file).",
+     kExportOptions, export_command},
+};
 
 const char* const kTopHelp =
     "usage: sfb COMMAND [options] [-- BENCHMARK ARGS...]\n"
@@ -764,20 +750,15 @@ int sfb_main(std::span<const std::string> args) {
             print(std::string(kTopHelp) + kExitCodes + "\n");
             return kExitOk;
         }
-        if (command == "run") {
-            return run_command(rest);
-        }
-        if (command == "compare") {
-            return compare_command(rest);
-        }
-        if (command == "report") {
-            return report_command(rest);
-        }
-        if (command == "ab") {
-            return ab_command(rest);
-        }
-        if (command == "export") {
-            return export_command(rest);
+        for (const auto& sub : kSubcommands) {
+            if (command == sub.name) {
+                const parsed_args parsed = parse_args(rest, sub.options);
+                if (parsed.help) {
+                    print(format_help(sub.usage, sub.description, sub.options, kExitCodes));
+                    return kExitOk;
+                }
+                return sub.run(parsed);
+            }
         }
         if (command == "kernels") {
             return kernels_command(rest);

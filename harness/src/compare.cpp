@@ -12,6 +12,7 @@
 #include <cmath>
 #include <limits>
 #include <set>
+#include <string_view>
 
 namespace sfb::harness {
 
@@ -452,6 +453,20 @@ void note_machines(comparison_result& c, const result_set& base, const result_se
     }
 }
 
+// What the gate's p-values are, for the legend under the table.
+const char* gate_adjustment(const comparison_result& c) {
+    return c.options.holm ? "Holm-adjusted over all gating tests" : "not adjusted";
+}
+
+// footer_lines(c), one a line, each after `bullet`.
+std::string footer(const comparison_result& c, std::string_view bullet) {
+    std::string out;
+    for (const auto& line : footer_lines(c)) {
+        out += fmt::format("{}{}\n", bullet, line);
+    }
+    return out;
+}
+
 }  // namespace
 
 comparison_result compare_results(const result_set& base, const result_set& candidate,
@@ -492,13 +507,8 @@ std::string render_text(const comparison_result& c, bool colour, bool all_metric
         "(* gating metric; medians over repetitions; [95% CI] of the Hodges-Lehmann change;\n"
         " p: {}, e = exact;\n"
         " p gate: what the gate uses, {})\n",
-        test_description(c),
-        c.options.holm ? "Holm-adjusted over all gating tests" : "not adjusted");
-    for (const auto& line : footer_lines(c)) {
-        out += fmt::format("{}\n", line);
-    }
-    out += fmt::format("{}\n", summary_line(c));
-    return out;
+        test_description(c), gate_adjustment(c));
+    return out + footer(c, "") + fmt::format("{}\n", summary_line(c));
 }
 
 std::string render_markdown(const comparison_result& c, bool all_metrics) {
@@ -509,13 +519,8 @@ std::string render_markdown(const comparison_result& c, bool all_metrics) {
         "\n\\* gating metric; medians over repetitions; [95% CI] of the Hodges-Lehmann change; "
         "p: {} "
         "(e = exact); p gate: {}\n\n",
-        test_description(c),
-        c.options.holm ? "Holm-adjusted over all gating tests" : "not adjusted");
-    for (const auto& line : footer_lines(c)) {
-        out += fmt::format("- {}\n", line);
-    }
-    out += fmt::format("\n{}\n", summary_line(c));
-    return out;
+        test_description(c), gate_adjustment(c));
+    return out + footer(c, "- ") + fmt::format("\n{}\n", summary_line(c));
 }
 
 std::string render_json(const comparison_result& c) {

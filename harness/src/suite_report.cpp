@@ -1,5 +1,6 @@
 #include "suite_report.h"
 
+#include "cli.h"
 #include "confidence.h"
 #include "contract.h"
 #include "kernels.h"
@@ -97,16 +98,7 @@ std::string suite_name::configuration() const {
 }
 
 std::optional<suite_name> parse_suite_name(std::string_view name) {
-    std::vector<std::string_view> parts;
-    std::size_t start = 0;
-    while (start <= name.size()) {
-        std::size_t slash = name.find('/', start);
-        if (slash == std::string_view::npos) {
-            slash = name.size();
-        }
-        parts.push_back(name.substr(start, slash - start));
-        start = slash + 1;
-    }
+    const std::vector<std::string_view> parts = split_at(name, '/');
     if (parts.size() < 7) {
         return std::nullopt;
     }

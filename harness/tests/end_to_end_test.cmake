@@ -3,18 +3,7 @@
 # of `sfb ab`) that must be reported as a regression of sendfile only.
 # Arguments: -DSFB=<sfb> -DBENCH=<bench_sendfile> -DWORK=<scratch folder>.
 cmake_minimum_required(VERSION 3.25)
-file(REMOVE_RECURSE "${WORK}")
-file(MAKE_DIRECTORY "${WORK}")
-
-function(sfb_expect expected_codes)
-    execute_process(COMMAND ${ARGN} WORKING_DIRECTORY "${WORK}"
-        RESULT_VARIABLE code OUTPUT_VARIABLE out ERROR_VARIABLE err)
-    if(NOT code IN_LIST expected_codes)
-        message(FATAL_ERROR "${ARGN}\nexited with ${code}, expected ${expected_codes}\n"
-                            "stdout:\n${out}\nstderr:\n${err}")
-    endif()
-    set(last_out "${out}" PARENT_SCOPE)
-endfunction()
+include("${CMAKE_CURRENT_LIST_DIR}/sfb_expect.cmake")
 
 # Small and quick: two paths, one 1 MiB file, short measuring time.
 set(bench_args --sfb_paths=read_send,sendfile --sfb_file_sizes=1048576

@@ -1,19 +1,7 @@
 # sfb run / compare / report with a Google Benchmark program other than bench_sendfile.
 # Arguments: -DSFB=<sfb> -DBENCH=<program> -DWORK=<scratch folder>.
 cmake_minimum_required(VERSION 3.25)
-file(REMOVE_RECURSE "${WORK}")
-file(MAKE_DIRECTORY "${WORK}")
-
-function(sfb_expect expected_codes)
-    execute_process(COMMAND ${ARGN} WORKING_DIRECTORY "${WORK}"
-        RESULT_VARIABLE code OUTPUT_VARIABLE out ERROR_VARIABLE err)
-    if(NOT code IN_LIST expected_codes)
-        message(FATAL_ERROR "${ARGN}\nexited with ${code}, expected ${expected_codes}\n"
-                            "stdout:\n${out}\nstderr:\n${err}")
-    endif()
-    set(last_out "${out}" PARENT_SCOPE)
-    set(last_err "${err}" PARENT_SCOPE)
-endfunction()
+include("${CMAKE_CURRENT_LIST_DIR}/sfb_expect.cmake")
 
 set(run_args run --bench "${BENCH}" --repetitions 5 --warmup 0 --results-dir results
     -- --benchmark_min_time=0.01)
