@@ -12,7 +12,6 @@
 #include <cmath>
 #include <limits>
 #include <set>
-#include <string_view>
 
 namespace sfb::harness {
 
@@ -458,13 +457,30 @@ const char* gate_adjustment(const comparison_result& c) {
     return c.options.holm ? "Holm-adjusted over all gating tests" : "not adjusted";
 }
 
-// footer_lines(c), one a line, each after `bullet`.
-std::string footer(const comparison_result& c, std::string_view bullet) {
-    std::string out;
+// What sets the text and the Markdown rendering apart below the table.
+struct text_markup {
+    const char* legend;   // {} test_description, {} gate_adjustment
+    const char* bullet;   // before each footer line
+    const char* summary;  // {} summary_line
+};
+constexpr text_markup kPlainMarkup = {
+    "(* gating metric; medians over repetitions; [95% CI] of the Hodges-Lehmann change;\n"
+    " p: {}, e = exact;\n"
+    " p gate: what the gate uses, {})\n",
+    "", "{}\n"};
+constexpr text_markup kMarkdownMarkup = {
+    "\n\\* gating metric; medians over repetitions; [95% CI] of the Hodges-Lehmann change; "
+    "p: {} (e = exact); p gate: {}\n\n",
+    "- ", "\n{}\n"};
+
+// The legend, footer_lines(c) one a line, and the summary line.
+std::string legend_and_footer(const comparison_result& c, const text_markup& markup) {
+    std::string out =
+        fmt::format(fmt::runtime(markup.legend), test_description(c), gate_adjustment(c));
     for (const auto& line : footer_lines(c)) {
-        out += fmt::format("{}{}\n", bullet, line);
+        out += fmt::format("{}{}\n", markup.bullet, line);
     }
-    return out;
+    return out + fmt::format(fmt::runtime(markup.summary), summary_line(c));
 }
 
 }  // namespace
@@ -502,25 +518,14 @@ comparison_result compare_results(const result_set& base, const result_set& cand
 }
 
 std::string render_text(const comparison_result& c, bool colour, bool all_metrics) {
-    std::string out = comparison_table(c, all_metrics).text(colour);
-    out += fmt::format(
-        "(* gating metric; medians over repetitions; [95% CI] of the Hodges-Lehmann change;\n"
-        " p: {}, e = exact;\n"
-        " p gate: what the gate uses, {})\n",
-        test_description(c), gate_adjustment(c));
-    return out + footer(c, "") + fmt::format("{}\n", summary_line(c));
+    return comparison_table(c, all_metrics).text(colour) + legend_and_footer(c, kPlainMarkup);
 }
 
 std::string render_markdown(const comparison_result& c, bool all_metrics) {
     std::string out = fmt::format("### sfb compare: {} vs {}\n\n", c.base_label, c.new_label);
     out += c.any_regression() ? "**Regression detected.**\n\n" : "No regression.\n\n";
-    out += comparison_table(c, all_metrics).markdown();
-    out += fmt::format(
-        "\n\\* gating metric; medians over repetitions; [95% CI] of the Hodges-Lehmann change; "
-        "p: {} "
-        "(e = exact); p gate: {}\n\n",
-        test_description(c), gate_adjustment(c));
-    return out + footer(c, "- ") + fmt::format("\n{}\n", summary_line(c));
+    return out + comparison_table(c, all_metrics).markdown() +
+           legend_and_footer(c, kMarkdownMarkup);
 }
 
 std::string render_json(const comparison_result& c) {
