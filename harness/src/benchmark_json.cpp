@@ -1,7 +1,7 @@
 #include "benchmark_json.h"
 
 #include "contract.h"
-#include "unique_fd.h"
+#include "posix_io.h"
 
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -234,7 +234,7 @@ ordered_json read_json_file(const std::filesystem::path& file) {
     if (fd < 0) {
         throw input_error(file, fmt::format("cannot read: {}", std::strerror(errno)));
     }
-    const unique_fd guard(fd);
+    const scoped_fd guard(fd);
     struct stat info {};
     if (::fstat(fd, &info) != 0) {
         throw input_error(file, fmt::format("cannot read: {}", std::strerror(errno)));
@@ -249,22 +249,14 @@ ordered_json read_json_file(const std::filesystem::path& file) {
                                             info.st_size, kMaxInputBytes));
     }
     std::string text;
-    char buffer[65536];
-    for (;;) {
-        const ssize_t n = ::read(fd, buffer, sizeof buffer);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n < 0) {
-            throw input_error(file, fmt::format("cannot read: {}", std::strerror(errno)));
-        }
-        if (n == 0) {
-            break;
-        }
-        text.append(buffer, static_cast<std::size_t>(n));
+    const int error = read_to_end(fd, [&](std::string_view chunk) {
+        text += chunk;
         if (text.size() > static_cast<std::size_t>(kMaxInputBytes)) {
             throw input_error(file, fmt::format("too large: more than {} bytes", kMaxInputBytes));
         }
+    });
+    if (error != 0) {
+        throw input_error(file, fmt::format("cannot read: {}", std::strerror(error)));
     }
     return parse_json_text(text, file);
 }

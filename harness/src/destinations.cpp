@@ -1,7 +1,7 @@
 #include "destinations.h"
 
 #include "cli.h"
-#include "unique_fd.h"
+#include "posix_io.h"
 
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -49,8 +49,8 @@ void check_writable_file(const std::string& option, const std::filesystem::path&
                                       file.string(), folder.string()));
     }
     if (!ec && std::filesystem::exists(status)) {
-        const unique_fd fd(::open(file.c_str(), O_WRONLY | O_CLOEXEC | O_NONBLOCK));
-        if (!fd) {
+        const scoped_fd fd(::open(file.c_str(), O_WRONLY | O_CLOEXEC | O_NONBLOCK));
+        if (!fd.valid()) {
             throw usage_error(fmt::format("--{} {}: cannot be written: {}", option, file.string(),
                                           std::strerror(errno)));
         }
@@ -82,21 +82,12 @@ void check_writable_folder(const std::string& option, const std::filesystem::pat
 }
 
 void write_file(const std::filesystem::path& file, const std::string& content) {
-    const unique_fd fd(::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-    if (!fd) {
+    const scoped_fd fd(::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+    if (!fd.valid()) {
         throw std::system_error(errno, std::generic_category(), "cannot write " + file.string());
     }
-    std::size_t done = 0;
-    while (done < content.size()) {
-        const ssize_t n = ::write(fd.get(), content.data() + done, content.size() - done);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n < 0) {
-            throw std::system_error(errno, std::generic_category(),
-                                    "cannot write " + file.string());
-        }
-        done += static_cast<std::size_t>(n);
+    if (const int error = write_all(fd.get(), content); error != 0) {
+        throw std::system_error(error, std::generic_category(), "cannot write " + file.string());
     }
     if (::fsync(fd.get()) != 0 && errno != EINVAL) {
         throw std::system_error(errno, std::generic_category(), "cannot write " + file.string());

@@ -1,6 +1,6 @@
 #include "process.h"
 
-#include "unique_fd.h"
+#include "posix_io.h"
 
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -71,8 +71,7 @@ class child_process {
         if (pid_ > 0) {
             ::kill(pid_, SIGKILL);
             int status = 0;
-            while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
-            }
+            retry_on_eintr([&] { return ::waitpid(pid_, &status, 0); });
             g_child = 0;
         }
     }
@@ -82,11 +81,8 @@ class child_process {
     // The exit status as the shell reports it.
     int wait(const std::string& name) {
         int status = 0;
-        while (::waitpid(pid_, &status, 0) < 0) {
-            if (errno != EINTR) {
-                throw benchmark_failure(
-                    fmt::format("waiting for {}: {}", name, std::strerror(errno)));
-            }
+        if (retry_on_eintr([&] { return ::waitpid(pid_, &status, 0); }) < 0) {
+            throw benchmark_failure(fmt::format("waiting for {}: {}", name, std::strerror(errno)));
         }
         pid_ = 0;
         g_child = 0;
@@ -113,22 +109,15 @@ class spawn_actions {
 // Splits what arrives on `fd` into lines for on_line until end of file.
 void read_lines(int fd, const std::function<void(const std::string&)>& on_line) {
     std::string pending;
-    char buffer[4096];
-    for (;;) {
-        const ssize_t n = ::read(fd, buffer, sizeof buffer);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n <= 0) {
-            break;
-        }
-        pending.append(buffer, static_cast<std::size_t>(n));
+    // A failed read ends the output like the end of the file: the exit status says the rest.
+    read_to_end(fd, [&](std::string_view chunk) {
+        pending += chunk;
         std::size_t newline = 0;
         while ((newline = pending.find('\n')) != std::string::npos) {
             on_line(pending.substr(0, newline));
             pending.erase(0, newline + 1);
         }
-    }
+    });
     if (!pending.empty()) {
         on_line(pending);
     }
@@ -144,8 +133,8 @@ int run_program(const std::vector<std::string>& argv,
     if (::pipe2(pipe_fds, O_CLOEXEC) != 0) {
         throw benchmark_failure(fmt::format("cannot create a pipe: {}", std::strerror(errno)));
     }
-    const unique_fd read_end(pipe_fds[0]);
-    unique_fd write_end(pipe_fds[1]);
+    const scoped_fd read_end(pipe_fds[0]);
+    scoped_fd write_end(pipe_fds[1]);
     spawn_actions actions;
     actions.dup2(write_end.get(), STDOUT_FILENO);
     if (capture_stderr) {
@@ -159,7 +148,7 @@ int run_program(const std::vector<std::string>& argv,
     pid_t pid = 0;
     const int spawn_error =
         ::posix_spawnp(&pid, c_argv[0], actions.get(), nullptr, c_argv.data(), environ);
-    write_end.reset();
+    write_end.close_now();
     if (spawn_error != 0) {
         throw benchmark_failure(
             fmt::format("cannot start {}: {}", argv[0], std::strerror(spawn_error)));

@@ -1,23 +1,13 @@
 #include "regimes.h"
 
+#include "stats.h"
+
 #include <algorithm>
 #include <cmath>
 
 namespace sfb::harness {
 
 namespace {
-
-// Hyndman & Fan type 7 on sorted values (the same definition as stats.cpp's quantile()).
-double sorted_quantile(std::span<const double> sorted, double q) {
-    if (sorted.empty()) {
-        return 0.0;
-    }
-    const double position = q * static_cast<double>(sorted.size() - 1);
-    const auto below = static_cast<std::size_t>(std::floor(position));
-    const std::size_t above = std::min(below + 1, sorted.size() - 1);
-    const double fraction = position - static_cast<double>(below);
-    return sorted[below] + fraction * (sorted[above] - sorted[below]);
-}
 
 double sorted_iqr(std::span<const double> sorted) {
     return sorted_quantile(sorted, 0.75) - sorted_quantile(sorted, 0.25);

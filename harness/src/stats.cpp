@@ -13,11 +13,7 @@ double quantile(std::span<const double> values, double q) {
     }
     std::vector<double> sorted(values.begin(), values.end());
     std::sort(sorted.begin(), sorted.end());
-    const double position = q * static_cast<double>(sorted.size() - 1);
-    const auto lower = static_cast<std::size_t>(std::floor(position));
-    const std::size_t upper = std::min(lower + 1, sorted.size() - 1);
-    const double fraction = position - static_cast<double>(lower);
-    return sorted[lower] + fraction * (sorted[upper] - sorted[lower]);
+    return sorted_quantile(sorted, q);
 }
 
 double median(std::span<const double> values) {

@@ -2,6 +2,8 @@
 // independent samples, Wilcoxon signed-rank for paired rounds) and Holm's correction.
 #pragma once
 
+#include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <span>
 #include <vector>
@@ -12,6 +14,18 @@ double median(std::span<const double> values);
 // Linear interpolation between order statistics (Hyndman & Fan type 7, the default of R and
 // numpy), q in [0, 1].
 double quantile(std::span<const double> values, double q);
+// The same on values already sorted, 0 for none. Inline: regimes.cpp, which bench_sendfile
+// compiles too, uses it without linking this library.
+inline double sorted_quantile(std::span<const double> sorted, double q) {
+    if (sorted.empty()) {
+        return 0.0;
+    }
+    const double position = q * static_cast<double>(sorted.size() - 1);
+    const auto below = static_cast<std::size_t>(std::floor(position));
+    const std::size_t above = std::min(below + 1, sorted.size() - 1);
+    const double fraction = position - static_cast<double>(below);
+    return sorted[below] + fraction * (sorted[above] - sorted[below]);
+}
 double mean(std::span<const double> values);
 // Sample standard deviation (n - 1 in the denominator), 0 for fewer than two values.
 double sample_stddev(std::span<const double> values);

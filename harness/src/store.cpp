@@ -1,5 +1,7 @@
 #include "store.h"
 
+#include "posix_io.h"
+
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <sfb/fingerprint.h>
@@ -25,20 +27,6 @@ std::string read_text(const char* path) {
     std::ostringstream text;
     text << in.rdbuf();
     return text.str();
-}
-
-void write_all(int fd, const std::string& content, const std::string& path) {
-    std::size_t done = 0;
-    while (done < content.size()) {
-        const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
-        if (n < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            throw_errno("cannot write " + path);
-        }
-        done += static_cast<std::size_t>(n);
-    }
 }
 
 }  // namespace
@@ -107,7 +95,9 @@ std::filesystem::path store_result(const std::filesystem::path& results_dir,
         throw_errno("cannot create a temporary file in " + folder.string());
     }
     try {
-        write_all(fd, content, temporary);
+        if (const int error = write_all(fd, content); error != 0) {
+            throw std::system_error(error, std::generic_category(), "cannot write " + temporary);
+        }
         if (::fsync(fd) != 0) {
             throw_errno("cannot flush " + temporary);
         }
