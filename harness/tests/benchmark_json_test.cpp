@@ -1,5 +1,6 @@
 #include "benchmark_json.h"
 
+#include "bench_process.h"
 #include "test_support.h"
 
 #include <gtest/gtest.h>
@@ -72,7 +73,7 @@ TEST(BenchmarkJson, FailedRunsAreRecordedNotMeasured) {
 }
 
 TEST(BenchmarkJson, FoldersArePooledRecursively) {
-    testing::scratch_folder folder;
+    temporary_folder folder;
     std::filesystem::create_directories(folder.path() / "machine");
     std::filesystem::copy_file(data("sfb_base.json"), folder.path() / "a.json");
     std::filesystem::copy_file(data("sfb_same.json"), folder.path() / "machine" / "b.json");

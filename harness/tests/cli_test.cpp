@@ -1,5 +1,6 @@
 // The sfb executable end to end, on fixture files: exit codes, messages, output formats, and
 // that bad input leaves results/ alone.
+#include "bench_process.h"
 #include "benchmark_json.h"
 #include "test_support.h"
 
@@ -67,7 +68,7 @@ TEST(Cli, OutputFormats) {
     const ordered_json doc = ordered_json::parse(json.out);
     EXPECT_TRUE(doc["regression"].get<bool>());
 
-    testing::scratch_folder folder;
+    temporary_folder folder;
     const auto summary = folder.path() / "summary.md";
     auto markdown = run_sfb({"compare", "--format", "markdown", "--summary", summary.string(),
                              data("sfb_base.json").string(), data("sfb_same.json").string()});
@@ -100,7 +101,7 @@ TEST(Cli, ForeignProgramOutputIsAccepted) {
 class CliBadInput : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(CliBadInput, ExitTwoOneMessageResultsUntouched) {
-    testing::scratch_folder cwd;
+    temporary_folder cwd;
     // A results folder with one stored result, which nothing may change.
     std::filesystem::create_directories(cwd.path() / "results" / "machine");
     std::filesystem::copy_file(data("sfb_base.json"),
@@ -132,7 +133,7 @@ INSTANTIATE_TEST_SUITE_P(Fixtures, CliBadInput,
                                            "empty_folder", "no_such_file.json"));
 
 TEST(Cli, RunWithABadProgramStoresNothing) {
-    testing::scratch_folder cwd;
+    temporary_folder cwd;
     auto missing = run_sfb({"run", "--bench", "/nonexistent/bench_sendfile"}, cwd.path());
     EXPECT_EQ(missing.status, 2);
     EXPECT_NE(missing.err.find("/nonexistent/bench_sendfile"), std::string::npos);
@@ -142,7 +143,7 @@ TEST(Cli, RunWithABadProgramStoresNothing) {
 }
 
 TEST(Cli, ReportOverAResultsFolder) {
-    testing::scratch_folder cwd;
+    temporary_folder cwd;
     std::filesystem::create_directories(cwd.path() / "results" / "a");
     std::filesystem::create_directories(cwd.path() / "results" / "b");
     std::filesystem::copy_file(data("sfb_base.json"), cwd.path() / "results" / "a" / "1.json");

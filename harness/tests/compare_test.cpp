@@ -8,7 +8,6 @@
 namespace sfb::harness {
 namespace {
 
-using testing::data;
 using testing::kReadSend;
 using testing::kSendfile;
 using testing::load;

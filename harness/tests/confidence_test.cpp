@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <optional>
 #include <vector>
 
 namespace sfb::harness {
@@ -18,6 +19,16 @@ std::vector<double> one_to(int n) {
     return v;
 }
 
+// `ci` exists and is [low, high] around `estimate` with this coverage.
+void expect_interval(const std::optional<confidence_interval>& ci, double estimate, double low,
+                     double high, double coverage) {
+    ASSERT_TRUE(ci);
+    EXPECT_DOUBLE_EQ(ci->estimate, estimate);
+    EXPECT_DOUBLE_EQ(ci->low, low);
+    EXPECT_DOUBLE_EQ(ci->high, high);
+    EXPECT_NEAR(ci->coverage, coverage, 1e-12);
+}
+
 TEST(MedianInterval, NineSamples) {
     // B ~ Binomial(9, 1/2): P(B <= 1) = (1 + 9) / 512. 1 - 2 * 10/512 = 0.9609 >= 0.95,
     // and k = 3 would give 1 - 2 * (1 + 9 + 36)/512 = 0.8203: the interval is [x(2), x(8)].
@@ -25,11 +36,8 @@ TEST(MedianInterval, NineSamples) {
     EXPECT_EQ(median_interval_rank(9), 2U);
     const std::vector<double> values = {9.5, 3, 7, 1, 5, 8, 2, 6, 4};
     const auto ci = median_interval(values);
+    expect_interval(ci, 5, 2, 8, 1.0 - 20.0 / 512.0);
     ASSERT_TRUE(ci);
-    EXPECT_DOUBLE_EQ(ci->estimate, 5);
-    EXPECT_DOUBLE_EQ(ci->low, 2);
-    EXPECT_DOUBLE_EQ(ci->high, 8);
-    EXPECT_NEAR(ci->coverage, 1.0 - 20.0 / 512.0, 1e-12);
     EXPECT_NEAR(ci->relative_half_width(), 0.6, 1e-12);
 }
 
@@ -38,12 +46,7 @@ TEST(MedianInterval, FifteenSamples) {
     // 0.9648; P(B <= 4) adds 1365: 1941/32768, coverage 0.8815. So [x(4), x(12)].
     EXPECT_NEAR(binomial_half_cdf(15, 3), 576.0 / 32768.0, 1e-12);
     EXPECT_EQ(median_interval_rank(15), 4U);
-    const auto ci = median_interval(one_to(15));
-    ASSERT_TRUE(ci);
-    EXPECT_DOUBLE_EQ(ci->estimate, 8);
-    EXPECT_DOUBLE_EQ(ci->low, 4);
-    EXPECT_DOUBLE_EQ(ci->high, 12);
-    EXPECT_NEAR(ci->coverage, 1.0 - 2.0 * 576.0 / 32768.0, 1e-12);
+    expect_interval(median_interval(one_to(15)), 8, 4, 12, 1.0 - 2.0 * 576.0 / 32768.0);
 }
 
 TEST(MedianInterval, LevelsAndSmallSamples) {
@@ -115,12 +118,8 @@ TEST(ShiftInterval, FiveAgainstFive) {
     const std::vector<double> base = {10, 11, 12, 13, 14};
     const std::vector<double> candidate = {20, 21, 22, 23, 24};
     // Differences y - x: 6..14, with 6 once, 7 twice, 8 three times... 14 once.
-    const auto ci = shift_interval(base, candidate);
-    ASSERT_TRUE(ci);
-    EXPECT_DOUBLE_EQ(ci->estimate, 10);
-    EXPECT_DOUBLE_EQ(ci->low, 7);    // D(3): 6, 7, 7
-    EXPECT_DOUBLE_EQ(ci->high, 13);  // D(23): ... 13, 13, 14
-    EXPECT_NEAR(ci->coverage, 1.0 - 8.0 / 252.0, 1e-12);
+    // Low D(3): 6, 7, 7; high D(23): ... 13, 13, 14.
+    expect_interval(shift_interval(base, candidate), 10, 7, 13, 1.0 - 8.0 / 252.0);
 }
 
 TEST(ShiftInterval, TooFewSamplesGiveNoInterval) {

@@ -1,6 +1,7 @@
 // sfb export (github-action-benchmark, Bencher), --filter and --version: the output parsed
 // back and its numbers checked against the fixture's repetitions (issue 9).
 #include "export.h"
+#include "bench_process.h"
 #include "benchmark_json.h"
 #include "stats.h"
 #include "test_support.h"
@@ -99,7 +100,7 @@ TEST(Export, RawOutputWithAggregatesAndBadUsage) {
 
 // --filter is a search: "^sendfile/" keeps sendfile and not sendfile_emulated.
 TEST(Filter, AnchoredRegexKeepsOnlyThatPath) {
-    testing::scratch_folder folder;
+    temporary_folder folder;
     ordered_json doc = ordered_json::parse(std::ifstream(data("sfb_base.json")));
     for (auto& entry : doc["benchmarks"]) {
         std::string name = entry["name"];

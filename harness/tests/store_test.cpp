@@ -1,5 +1,6 @@
 #include "store.h"
 
+#include "bench_process.h"
 #include "test_support.h"
 
 #include <gtest/gtest.h>
@@ -37,7 +38,7 @@ TEST(Store, ResultNames) {
 }
 
 TEST(Store, WritesAtomicallyAndNeverOverwrites) {
-    testing::scratch_folder folder;
+    temporary_folder folder;
     const auto first = store_result(folder.path(), "machine", "20261126T093005Z-abc", "one\n");
     EXPECT_EQ(first, folder.path() / "machine" / "20261126T093005Z-abc.json");
     const auto second = store_result(folder.path(), "machine", "20261126T093005Z-abc", "two\n");
@@ -53,7 +54,7 @@ TEST(Store, WritesAtomicallyAndNeverOverwrites) {
 }
 
 TEST(Store, FailureLeavesNothingBehind) {
-    testing::scratch_folder folder;
+    temporary_folder folder;
     // A file where the machine folder should be: the folder cannot be created.
     std::filesystem::create_directories(folder.path() / "results");
     {

@@ -1,11 +1,12 @@
 #include "test_support.h"
 
+#include "bench_process.h"
+
 #include <sys/wait.h>
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
-#include <stdexcept>
 
 namespace sfb::harness::testing {
 
@@ -32,19 +33,6 @@ std::string shell_quote(const std::string& s) {
 
 }  // namespace
 
-scratch_folder::scratch_folder() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "sfb-test-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) {
-        throw std::runtime_error("mkdtemp failed");
-    }
-    path_ = pattern;
-}
-
-scratch_folder::~scratch_folder() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-}
-
 std::vector<std::pair<std::string, std::string>> snapshot(const std::filesystem::path& folder) {
     std::vector<std::pair<std::string, std::string>> files;
     if (!std::filesystem::exists(folder)) {
@@ -61,7 +49,7 @@ std::vector<std::pair<std::string, std::string>> snapshot(const std::filesystem:
 
 command_result run_sfb(const std::vector<std::string>& args, const std::filesystem::path& cwd) {
     // The shell does the redirections; the arguments are quoted, so this is exact.
-    scratch_folder capture;
+    temporary_folder capture;
     std::string command = "cd " + shell_quote(cwd.string()) + " && " + shell_quote(SFB_EXECUTABLE);
     for (const auto& arg : args) {
         command += " " + shell_quote(arg);

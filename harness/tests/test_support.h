@@ -25,19 +25,6 @@ inline result_set load(const std::string& name) {
     return load_results(std::span(&p, 1));
 }
 
-// A fresh, empty folder for one test, removed afterwards.
-class scratch_folder {
-  public:
-    scratch_folder();
-    ~scratch_folder();
-    scratch_folder(const scratch_folder&) = delete;
-    scratch_folder& operator=(const scratch_folder&) = delete;
-    const std::filesystem::path& path() const { return path_; }
-
-  private:
-    std::filesystem::path path_;
-};
-
 // Every regular file under `folder` with its content, sorted by path.
 std::vector<std::pair<std::string, std::string>> snapshot(const std::filesystem::path& folder);
 
