@@ -10,6 +10,7 @@
 #include "merge_rounds.h"
 #include "progress.h"
 #include "run_quality.h"
+#include "sequential_gate.h"
 #include "stats.h"
 #include "store.h"
 #include "suite_report.h"
@@ -493,11 +494,18 @@ std::vector<option_spec> ab_option_specs() {
     std::vector<option_spec> specs = {
         {"base", "PATH", "the base build's benchmark program (required)"},
         {"candidate", "PATH", "the candidate build's benchmark program (required)"},
-        {"rounds", "N", "rounds; each runs both programs once, every benchmark once (default 9)"},
+        {"rounds", "N",
+         "rounds before the first look and between looks; each round runs both programs once, "
+         "every benchmark once (default 15)"},
+        {"max-rounds", "N",
+         "stop adding rounds at N (default 60; with --rounds alone: that many, one look)"},
+        {"unpaired", "", "the Mann-Whitney U test over independent rounds instead of --paired"},
         {"warmup", "SECONDS", "warm-up per benchmark and run (default 0.1)"},
         {"verbose", "", "show everything the benchmark programs print"},
         {"save-base", "FILE", "also write the base's merged JSON to FILE"},
         {"save-candidate", "FILE", "also write the candidate's merged JSON to FILE"},
+        {"save-comparison", "FILE",
+         "also write the final comparison as JSON to FILE (what --format json prints)"},
     };
     const auto compare_specs = compare_option_specs();
     specs.insert(specs.end(), compare_specs.begin(), compare_specs.end());
@@ -536,36 +544,81 @@ void check_rounds_suffice(const compare_options& options, unsigned rounds) {
 }
 
 // The rounds of both programs, interleaved A B, B A, A B, ...: what each wrote, per side.
-std::array<std::vector<ordered_json>, 2> run_ab_rounds(const std::filesystem::path (&programs)[2],
-                                                       const round_settings& settings,
-                                                       unsigned rounds) {
-    const char* labels[2] = {"base", "candidate"};
-    std::set<std::string> names[2];
-    for (int side = 0; side < 2; ++side) {
-        const auto listed = list_benchmarks(programs[side], settings.args);
-        if (listed.empty()) {
-            throw input_error(programs[side], "no benchmark matches the arguments given");
+// Rounds are added in batches, so that the gate can look between them.
+class ab_rounds {
+  public:
+    ab_rounds(const std::filesystem::path (&programs)[2], const round_settings& settings,
+              unsigned max_rounds)
+        : programs_{programs[0], programs[1]},
+          settings_(settings),
+          max_rounds_(max_rounds),
+          progress_(count_benchmarks(programs, settings, names_) * max_rounds,
+                    ::isatty(STDERR_FILENO) == 1) {}
+
+    // Runs rounds until there are `rounds` of each side.
+    void run_until(unsigned rounds) {
+        static const char* const labels[2] = {"base", "candidate"};
+        for (unsigned round = rounds_done() + 1; round <= rounds; ++round) {
+            const int order[2] = {round % 2 == 1 ? 0 : 1, round % 2 == 1 ? 1 : 0};
+            for (int side : order) {
+                const auto i = static_cast<std::size_t>(side);
+                outputs_[i].push_back(
+                    run_round(programs_[i], settings_,
+                              temporary_.path() / fmt::format("{}-{}.json", labels[side], round),
+                              names_[i], [&](const std::string& name) {
+                                  progress_.step(fmt::format("round {}/{} {}: {}", round,
+                                                             max_rounds_, labels[side], name));
+                              }));
+            }
         }
-        names[side].insert(listed.begin(), listed.end());
     }
-    temporary_folder temporary;
-    progress_meter progress((names[0].size() + names[1].size()) * rounds,
-                            ::isatty(STDERR_FILENO) == 1);
-    std::array<std::vector<ordered_json>, 2> outputs;
-    for (unsigned round = 1; round <= rounds; ++round) {
-        const int order[2] = {round % 2 == 1 ? 0 : 1, round % 2 == 1 ? 1 : 0};
-        for (int side : order) {
-            outputs[static_cast<std::size_t>(side)].push_back(
-                run_round(programs[side], settings,
-                          temporary.path() / fmt::format("{}-{}.json", labels[side], round),
-                          names[side], [&](const std::string& name) {
-                              progress.step(fmt::format("round {}/{} {}: {}", round, rounds,
-                                                        labels[side], name));
-                          }));
+    void finish() { progress_.finish(); }
+    unsigned rounds_done() const { return static_cast<unsigned>(outputs_[1].size()); }
+    const std::vector<ordered_json>& of(std::size_t side) const { return outputs_[side]; }
+
+  private:
+    static std::size_t count_benchmarks(const std::filesystem::path (&programs)[2],
+                                        const round_settings& settings,
+                                        std::set<std::string> (&names)[2]) {
+        for (std::size_t side = 0; side < 2; ++side) {
+            const auto listed = list_benchmarks(programs[side], settings.args);
+            if (listed.empty()) {
+                throw input_error(programs[side], "no benchmark matches the arguments given");
+            }
+            names[side].insert(listed.begin(), listed.end());
+        }
+        return names[0].size() + names[1].size();
+    }
+
+    std::filesystem::path programs_[2];
+    round_settings settings_;
+    unsigned max_rounds_;
+    std::set<std::string> names_[2];
+    progress_meter progress_;
+    temporary_folder temporary_;
+    std::array<std::vector<ordered_json>, 2> outputs_;
+};
+
+// --rounds and --max-rounds: the looks of the sequential gate (sequential_gate.h). With
+// neither, looks at 15, 30, 45 and 60 rounds; --rounds alone keeps a fixed number of rounds.
+sequential_plan parse_sequential_plan(const parsed_args& args) {
+    sequential_plan plan;
+    const auto rounds = args.value("rounds");
+    if (rounds) {
+        plan.batch = parse_count("rounds", *rounds, 1);
+        plan.max_rounds = plan.batch;
+    }
+    if (auto cap = args.value("max-rounds")) {
+        plan.max_rounds = parse_count("max-rounds", *cap, 1);
+        if (plan.max_rounds < plan.batch) {
+            throw usage_error(
+                fmt::format("--max-rounds {} is below --rounds {}", plan.max_rounds, plan.batch));
         }
     }
-    progress.finish();
-    return outputs;
+    if (args.flag("no-test")) {
+        plan.max_rounds = plan.batch;  // nothing to look at: one batch
+    }
+    return plan;
 }
 
 // --save-base and --save-candidate; a failed write keeps the result elsewhere and names it.
@@ -589,36 +642,53 @@ int ab_command(const parsed_args& args) {
     if (!args.value("base") || !args.value("candidate")) {
         throw usage_error("ab needs --base PROGRAM and --candidate PROGRAM");
     }
-    const compare_options options = parse_compare_options(args);
+    if (args.flag("paired") && args.flag("unpaired")) {
+        throw usage_error("--paired and --unpaired exclude each other");
+    }
+    compare_options options = parse_compare_options(args);
+    options.paired = !args.flag("unpaired");  // ab's rounds are paired by construction
     parse_output_format(args);
     use_colour(args);
     filter_from(args);
-    const unsigned rounds =
-        args.value("rounds") ? parse_count("rounds", *args.value("rounds"), 1) : 9;
-    check_rounds_suffice(options, rounds);
-    for (const char* option : {"save-base", "save-candidate", "summary"}) {
+    const sequential_plan plan = parse_sequential_plan(args);
+    compare_options look_options = options;
+    look_options.alpha = plan.look_alpha(options.alpha);
+    check_rounds_suffice(look_options, plan.batch);
+    for (const char* option : {"save-base", "save-candidate", "save-comparison", "summary"}) {
         if (auto file = args.value(option)) {
             check_writable_file(option, *file);
         }
     }
     const std::filesystem::path programs[2] = {bench_from(args, "base"),
                                                bench_from(args, "candidate")};
-    const round_settings settings = parse_round_settings(args);
-
-    const auto outputs = run_ab_rounds(programs, settings, rounds);
-    const ordered_json merged_base = merge_rounds(outputs[0]);
-    const ordered_json merged_candidate = merge_rounds(outputs[1]);
-    save_ab_results(args, merged_base, merged_candidate);
-    result_set base_all;
-    add_benchmark_document(base_all, merged_base, programs[0]);
-    result_set candidate_all;
-    add_benchmark_document(candidate_all, merged_candidate, programs[1]);
+    ab_rounds rounds(programs, parse_round_settings(args), plan.max_rounds);
     const auto filter = filter_from(args);
-    const result_set base = filtered(base_all, filter, args, programs[0].string());
-    const result_set candidate = filtered(candidate_all, filter, args, programs[1].string());
-    return emit_comparison(
-        compare_results(base, candidate, options, programs[0].string(), programs[1].string()),
-        args);
+    for (unsigned look = 1;; ++look) {
+        rounds.run_until(plan.rounds_at(look));
+        const ordered_json merged_base = merge_rounds(rounds.of(0));
+        const ordered_json merged_candidate = merge_rounds(rounds.of(1));
+        result_set base_all;
+        add_benchmark_document(base_all, merged_base, programs[0]);
+        result_set candidate_all;
+        add_benchmark_document(candidate_all, merged_candidate, programs[1]);
+        const result_set base = filtered(base_all, filter, args, programs[0].string());
+        const result_set candidate = filtered(candidate_all, filter, args, programs[1].string());
+        comparison_result comparison = compare_results(base, candidate, look_options,
+                                                       programs[0].string(), programs[1].string());
+        const look_decision decision = decide_after_look(comparison, look >= plan.looks());
+        if (decision == look_decision::go_on) {
+            continue;
+        }
+        rounds.finish();
+        if (plan.looks() > 1) {
+            comparison.notes.push_back(describe_stop(plan, look, decision, options.alpha));
+        }
+        save_ab_results(args, merged_base, merged_candidate);
+        if (auto file = args.value("save-comparison")) {
+            write_file(*file, render_json(comparison));
+        }
+        return emit_comparison(comparison, args);
+    }
 }
 
 // --- export ------------------------------------------------------------------------------
@@ -702,8 +772,13 @@ const subcommand kSubcommands[] = {
      "machine interleaved, round after round (A B, then B A, then A B, ...: the order\n"
      "alternates so that a steady drift of the machine cancels out), each run doing\n"
      "every benchmark once in random order, then compares base against candidate as\n"
-     "`sfb compare` does, with the same options, output and exit codes. Arguments after\n"
-     "-- go to both programs.",
+     "`sfb compare` does, with the same options, output and exit codes, pairing round i\n"
+     "of both (Wilcoxon signed-rank; --unpaired: Mann-Whitney U). Sequential: it looks\n"
+     "after every --rounds rounds (15) and stops at the first look where a gating metric\n"
+     "regressed, or where every gating metric's 95% interval of the change lies within\n"
+     "the threshold; otherwise it adds rounds up to --max-rounds (60). Each of the K\n"
+     "looks tests at alpha/K, so the false-alarm rate stays below alpha. --rounds alone\n"
+     "runs that many rounds and looks once. Arguments after -- go to both programs.",
      ab_option_specs(), ab_command},
     {"export", "sfb export --format FORMAT [options] FILE|DIR...",
      "Exports raw bench_sendfile (or any Google Benchmark) output, or stored results,\n"

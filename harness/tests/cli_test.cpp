@@ -165,8 +165,8 @@ TEST(Cli, MessagesNameTheTestUsed) {
     EXPECT_NE(ab.err.find("too few for the Wilcoxon signed-rank test"), std::string::npos)
         << ab.err;
     EXPECT_NE(ab.err.find("use 6 or more"), std::string::npos) << ab.err;
-    auto unpaired =
-        run_sfb({"ab", "--base", "/bin/true", "--candidate", "/bin/true", "--rounds", "3"});
+    auto unpaired = run_sfb(
+        {"ab", "--base", "/bin/true", "--candidate", "/bin/true", "--unpaired", "--rounds", "3"});
     EXPECT_NE(unpaired.err.find("too few for the Mann-Whitney U test"), std::string::npos)
         << unpaired.err;
     EXPECT_NE(unpaired.err.find("use 4 or more"), std::string::npos) << unpaired.err;

@@ -28,7 +28,7 @@ file(WRITE "${WORK}/slow_sendfile.sh"
     "#!/bin/sh\nexec \"${BENCH}\" --sfb_inject_cpu_us=sendfile:2000 \"$@\"\n")
 file(CHMOD "${WORK}/slow_sendfile.sh" PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE)
 sfb_expect("1" "${SFB}" ab --base "${BENCH}" --candidate "${WORK}/slow_sendfile.sh"
-    --rounds 7 --warmup 0.02 --format json -- ${bench_args})
+    --unpaired --rounds 7 --warmup 0.02 --format json -- ${bench_args})
 string(JSON n LENGTH "${last_out}" benchmarks)
 math(EXPR last "${n} - 1")
 foreach(i RANGE ${last})

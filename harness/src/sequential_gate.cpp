@@ -1,0 +1,75 @@
+#include "sequential_gate.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace sfb::harness {
+
+unsigned sequential_plan::looks() const {
+    return batch == 0 ? 1 : (max_rounds + batch - 1) / batch;
+}
+
+double sequential_plan::look_alpha(double alpha) const {
+    return alpha / static_cast<double>(looks());
+}
+
+unsigned sequential_plan::rounds_at(unsigned look) const {
+    return std::min(max_rounds, look * batch);
+}
+
+bool clear_of_threshold(const comparison_result& comparison) {
+    const double threshold = comparison.options.threshold;
+    bool any_gating = false;
+    for (const auto& benchmark : comparison.benchmarks) {
+        for (const auto& m : benchmark.metrics) {
+            if (!m.gating) {
+                continue;
+            }
+            any_gating = true;
+            if (!m.change_interval) {
+                return false;
+            }
+            const bool clear = higher_is_better(m.metric) ? m.change_interval->low > -threshold
+                                                          : m.change_interval->high < threshold;
+            if (!clear) {
+                return false;
+            }
+        }
+    }
+    return any_gating;
+}
+
+look_decision decide_after_look(const comparison_result& comparison, bool last) {
+    if (comparison.any_regression()) {
+        return look_decision::regression;
+    }
+    if (last) {
+        return look_decision::last_look;
+    }
+    return clear_of_threshold(comparison) ? look_decision::clear : look_decision::go_on;
+}
+
+std::string describe_stop(const sequential_plan& plan, unsigned look, look_decision decision,
+                          double alpha) {
+    const char* why = "";
+    switch (decision) {
+        case look_decision::regression:
+            why = "a regression was significant";
+            break;
+        case look_decision::clear:
+            why = "every gating metric's 95% interval of the change stayed within the threshold";
+            break;
+        case look_decision::last_look:
+        case look_decision::go_on:
+            why = "the round cap was reached";
+            break;
+    }
+    return fmt::format(
+        "sequential gate: stopped at look {} of {} after {} rounds ({}); each look tests at "
+        "alpha {} / {} = {:.4g}, so the whole run keeps its false-alarm rate below {}",
+        look, plan.looks(), plan.rounds_at(look), why, alpha, plan.looks(), plan.look_alpha(alpha),
+        alpha);
+}
+
+}  // namespace sfb::harness

@@ -1,0 +1,49 @@
+// The sequential stopping rule of `sfb ab`: the gate looks at the comparison after every
+// batch of rounds and stops as soon as the answer is clear, so that a quiet machine needs one
+// batch and a noisy one gets the rounds it needs, up to a cap.
+//
+// Validity: with K looks planned, every look tests at alpha / K (Bonferroni over the looks),
+// so the chance of a false regression over the whole run stays below alpha whatever look the
+// run stops at. Stopping early because no regression can be as large as the threshold (every
+// gating metric's 95% interval of the change lies below it) never adds a false regression.
+#pragma once
+
+#include "compare.h"
+
+#include <cstddef>
+#include <string>
+
+namespace sfb::harness {
+
+struct sequential_plan {
+    unsigned batch = 15;       // rounds before the first look, and between looks
+    unsigned max_rounds = 60;  // the cap; the last look is at this many rounds
+
+    // How many looks the plan has: ceil(max_rounds / batch).
+    unsigned looks() const;
+    // The significance level of each look: alpha / looks().
+    double look_alpha(double alpha) const;
+    // The number of rounds at look `look` (1-based): look * batch, at most max_rounds.
+    unsigned rounds_at(unsigned look) const;
+};
+
+enum class look_decision {
+    go_on,       // neither a regression nor a clear pass yet: run another batch
+    regression,  // a gating metric regressed at the look's level: stop, exit 1
+    clear,       // every gating metric's interval excludes a change as large as the threshold
+    last_look,   // the cap is reached: the verdict of this look is final
+};
+
+// What to do after a look at `comparison` (computed with the look's alpha); `last` is true at
+// the last planned look.
+look_decision decide_after_look(const comparison_result& comparison, bool last);
+
+// True when every gating metric of every benchmark has a change interval whose worse end is
+// nearer to 0 than the threshold (for a lower-is-better metric: upper end < +threshold).
+bool clear_of_threshold(const comparison_result& comparison);
+
+// One line for the comparison's notes: which look the gate stopped at and why.
+std::string describe_stop(const sequential_plan& plan, unsigned look, look_decision decision,
+                          double alpha);
+
+}  // namespace sfb::harness

@@ -1,0 +1,91 @@
+// The stopping rule of `sfb ab` (src/sequential_gate.h) on hand-made comparisons.
+#include "sequential_gate.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace sfb::harness {
+namespace {
+
+metric_comparison gating_metric(const std::string& name, double low, double high) {
+    metric_comparison m;
+    m.metric = name;
+    m.gating = true;
+    m.change_interval = confidence_interval{(low + high) / 2, low, high, 0.95};
+    return m;
+}
+
+comparison_result one_benchmark(std::vector<metric_comparison> metrics) {
+    comparison_result c;
+    c.options.threshold = 0.05;
+    benchmark_comparison b;
+    b.name = "sendfile/tcp4/discard/warm/file:8388608/block:65536/conns:1/placement:split";
+    b.metrics = std::move(metrics);
+    c.benchmarks.push_back(b);
+    return c;
+}
+
+TEST(SequentialPlan, LooksAlphaAndRounds) {
+    const sequential_plan plan{15, 60};
+    EXPECT_EQ(plan.looks(), 4U);
+    EXPECT_DOUBLE_EQ(plan.look_alpha(0.05), 0.0125);
+    EXPECT_EQ(plan.rounds_at(1), 15U);
+    EXPECT_EQ(plan.rounds_at(4), 60U);
+    const sequential_plan uneven{15, 40};  // looks at 15, 30 and 40 rounds
+    EXPECT_EQ(uneven.looks(), 3U);
+    EXPECT_EQ(uneven.rounds_at(3), 40U);
+    const sequential_plan fixed{9, 9};  // one look: the fixed-round gate of before
+    EXPECT_EQ(fixed.looks(), 1U);
+    EXPECT_DOUBLE_EQ(fixed.look_alpha(0.05), 0.05);
+}
+
+TEST(SequentialGate, ClearWhenEveryIntervalIsInsideTheThreshold) {
+    auto c = one_benchmark(
+        {gating_metric("real_time", -0.02, 0.03), gating_metric("cpu_time", -0.04, 0.049)});
+    EXPECT_TRUE(clear_of_threshold(c));
+    EXPECT_EQ(decide_after_look(c, false), look_decision::clear);
+}
+
+TEST(SequentialGate, GoesOnWhileAnIntervalReachesTheThreshold) {
+    auto c = one_benchmark(
+        {gating_metric("real_time", -0.02, 0.03), gating_metric("cpu_time", -0.01, 0.12)});
+    EXPECT_FALSE(clear_of_threshold(c));
+    EXPECT_EQ(decide_after_look(c, false), look_decision::go_on);
+    EXPECT_EQ(decide_after_look(c, true), look_decision::last_look);
+}
+
+TEST(SequentialGate, ThroughputIsClearWhenItsLowEndStaysAboveMinusThreshold) {
+    // bytes_per_second is better when higher: only a fall counts.
+    EXPECT_TRUE(clear_of_threshold(one_benchmark({gating_metric("bytes_per_second", -0.04, 0.3)})));
+    EXPECT_FALSE(
+        clear_of_threshold(one_benchmark({gating_metric("bytes_per_second", -0.06, 0.01)})));
+}
+
+TEST(SequentialGate, NoIntervalOrNoGatingMetricIsNotClear) {
+    auto c = one_benchmark({gating_metric("real_time", -0.01, 0.01)});
+    c.benchmarks[0].metrics[0].change_interval.reset();
+    EXPECT_FALSE(clear_of_threshold(c));
+    auto none = one_benchmark({gating_metric("real_time", -0.01, 0.01)});
+    none.benchmarks[0].metrics[0].gating = false;
+    EXPECT_FALSE(clear_of_threshold(none));
+}
+
+TEST(SequentialGate, ARegressionStopsAtOnce) {
+    auto c = one_benchmark({gating_metric("cpu_time", 0.06, 0.14)});
+    c.benchmarks[0].verdict = benchmark_verdict::regression;
+    c.benchmarks[0].regressed = {"cpu_time"};
+    ASSERT_TRUE(c.any_regression());
+    EXPECT_EQ(decide_after_look(c, false), look_decision::regression);
+    EXPECT_EQ(decide_after_look(c, true), look_decision::regression);
+}
+
+TEST(SequentialGate, TheStopIsDescribedWithTheLooksLevel) {
+    const sequential_plan plan{15, 60};
+    const std::string text = describe_stop(plan, 2, look_decision::clear, 0.05);
+    EXPECT_NE(text.find("look 2 of 4 after 30 rounds"), std::string::npos) << text;
+    EXPECT_NE(text.find("0.0125"), std::string::npos) << text;
+}
+
+}  // namespace
+}  // namespace sfb::harness
