@@ -36,8 +36,8 @@ Gate:
   --gate-option OPT       a comparison option for sfb ab and sfb compare (--gate, --alpha,
                           --correction), e.g. --gate-option=--gate=real_time (repeatable)
   -- ARGS                 benchmark arguments for both builds (default: a small sweep of
-                          read_send, sendfile and splice, discard receiver, 1 MiB and 64 MiB
-                          files, pinned, 0.2 s per benchmark)
+                          read_send, sendfile and splice, discard receiver, an 8 MiB file,
+                          64 KiB blocks, placement split, 0.05 s per benchmark)
 
 Output:
   --out DIR               output folder (default: perf-gate; created, must be empty or new)
@@ -98,8 +98,8 @@ max_rounds=${max_rounds:-60}
 [[ -n $base_dir || -n $base_bench ]] || fail $EXIT_USAGE "name the base: --base-dir or --base-bench"
 if [[ ${#bench_args[@]} -eq 0 ]]; then
     # shellcheck disable=SC2054  # the commas are inside the flags' values
-    bench_args=(--sfb_paths=read_send,sendfile,splice --sfb_file_sizes=1M,64M
-                --sfb_receiver=discard --sfb_pin=0,1 --benchmark_min_time=0.2)
+    bench_args=(--sfb_paths=read_send,sendfile,splice --sfb_file_sizes=8M --sfb_block_sizes=64K
+                --sfb_receiver=discard --sfb_placement=split --benchmark_min_time=0.05)
 fi
 if [[ -e $out && -n $(ls -A "$out" 2>/dev/null) ]]; then
     fail $EXIT_USAGE "--out $out exists and is not empty (the gate never mixes two runs' files)"
