@@ -13,6 +13,7 @@
 // sending thread's CPU time; system_cpu_us covers it.
 #include <fcntl.h>
 #include <liburing.h>
+#include <sfb/retry.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -22,7 +23,6 @@
 #include <cstring>
 #include <fstream>
 
-#include "retry.h"
 #include "send_paths.h"
 #include "syscall_count.h"
 

@@ -8,6 +8,7 @@
 #include <sys/un.h>
 
 #include <sfb/format_contract.h>
+#include <sfb/retry.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -16,7 +17,6 @@
 
 #include "contract_enum.h"
 #include "pattern.h"
-#include "retry.h"
 
 namespace sfb::bench {
 

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <pthread.h>
+#include <sfb/unique_fd.h>
 #include <time.h>
 
 #include <atomic>
@@ -22,7 +23,6 @@
 
 #include "pass_receiver.h"
 #include "placement.h"
-#include "unique_fd.h"
 
 namespace sfb::bench {
 

@@ -5,12 +5,11 @@
 #include <linux/sockios.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <sfb/unique_fd.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include <cstring>
-
-#include "unique_fd.h"
 
 namespace sfb::bench {
 

@@ -8,6 +8,7 @@
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
 #include <sched.h>
+#include <sfb/retry.h>
 #include <sys/socket.h>
 
 #include <array>
@@ -143,11 +144,9 @@ int route_netlink::request(void* message, std::uint32_t length) {
     // The answer to a request with NLM_F_ACK is one NLMSG_ERROR message (error 0: success).
     alignas(nlmsghdr) std::array<char, 4096> answer{};
     for (;;) {
-        const ssize_t n = ::recv(fd_.get(), answer.data(), answer.size(), 0);
+        const ssize_t n =
+            retry_on_eintr([&] { return ::recv(fd_.get(), answer.data(), answer.size(), 0); });
         if (n < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
             return errno;
         }
         // Walks the messages by hand: the NLMSG_NEXT macro mixes signed and unsigned lengths.

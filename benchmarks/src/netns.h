@@ -9,13 +9,12 @@
 #pragma once
 
 #include <netinet/in.h>
+#include <sfb/unique_fd.h>
 
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
-
-#include "unique_fd.h"
 
 namespace sfb::bench {
 

@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <sfb/retry.h>
 
 #include <cerrno>
 #include <cstring>
@@ -52,10 +53,8 @@ bool connect_with_timeout(int fd, const sockaddr_storage& address, socklen_t len
         return false;
     }
     pollfd p{fd, POLLOUT, 0};
-    int ready = 0;
-    do {
-        ready = ::poll(&p, 1, static_cast<int>(handshake_timeout / 1ms));
-    } while (ready < 0 && errno == EINTR);
+    const int ready =
+        retry_on_eintr([&] { return ::poll(&p, 1, static_cast<int>(handshake_timeout / 1ms)); });
     if (ready <= 0) {
         error = "connect: no answer within " + std::to_string(handshake_timeout / 1s) + " s";
         return false;

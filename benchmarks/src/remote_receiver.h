@@ -3,6 +3,7 @@
 // connection whose receiver is the sink. The protocol is sink/src/protocol.h.
 #pragma once
 
+#include <sfb/unique_fd.h>
 #include <sys/socket.h>
 
 #include <chrono>
@@ -15,7 +16,6 @@
 #include "net_info.h"
 #include "pass_receiver.h"
 #include "protocol.h"
-#include "unique_fd.h"
 
 namespace sfb::bench {
 

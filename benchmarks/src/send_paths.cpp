@@ -1,12 +1,12 @@
 #include "send_paths.h"
 
 #include "ktls_paths.h"
-#include "retry.h"
 
 #include <fcntl.h>
 #include <linux/errqueue.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sfb/retry.h>
 #include <sfb/sendfile.h>
 #include <sys/mman.h>
 #include <sys/socket.h>

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <sfb/format_contract.h>
+#include <sfb/unique_fd.h>
 
 #include <array>
 #include <cstdint>
@@ -17,7 +18,6 @@
 
 #include "loopback.h"
 #include "test_file.h"
-#include "unique_fd.h"
 
 namespace sfb::bench {
 

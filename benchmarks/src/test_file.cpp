@@ -1,6 +1,7 @@
 #include "test_file.h"
 
 #include <fcntl.h>
+#include <sfb/retry.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -11,7 +12,6 @@
 #include <vector>
 
 #include "pattern.h"
-#include "retry.h"
 
 namespace sfb::bench {
 

@@ -8,13 +8,13 @@
 // two runs can collide on a name, also not inside a PID namespace where every run is PID 1.
 #pragma once
 
+#include <sfb/unique_fd.h>
+
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
-
-#include "unique_fd.h"
 
 namespace sfb::bench {
 

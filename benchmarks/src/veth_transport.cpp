@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <net/if.h>
 #include <netinet/tcp.h>
+#include <sfb/retry.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -195,11 +196,11 @@ connection veth_network::connect(bool ipv6, const socket_options& options,
         error = errno_text("setsockopt(TCP_NODELAY)", errno);
         return {};
     }
-    while (::connect(sender.get(), reinterpret_cast<sockaddr*>(&address), length) != 0) {
-        if (errno != EINTR) {
-            error = errno_text("veth connect", errno);
-            return {};
-        }
+    if (retry_on_eintr([&] {
+            return ::connect(sender.get(), reinterpret_cast<sockaddr*>(&address), length);
+        }) != 0) {
+        error = errno_text("veth connect", errno);
+        return {};
     }
     unique_fd receiver(::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
     if (!receiver) {

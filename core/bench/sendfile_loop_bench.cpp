@@ -18,6 +18,7 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <sfb/retry.h>
 #include <sfb/sendfile.h>
 #include <signal.h>
 #include <sys/sendfile.h>
@@ -273,8 +274,9 @@ sample transfer(variant v, const options& o, int file, const connection& c,
         while (static_cast<std::uint64_t>(offset) < o.size) {
             const auto want = static_cast<std::size_t>(
                 std::min<std::uint64_t>(o.block, o.size - static_cast<std::uint64_t>(offset)));
-            const ssize_t n = ::sendfile(c.sender, file, &offset, want);
-            if (n < 0 && errno != EINTR) {
+            const ssize_t n =
+                sfb::retry_on_eintr([&] { return ::sendfile(c.sender, file, &offset, want); });
+            if (n < 0) {
                 fail("sendfile", errno);
             }
             if (n == 0) {
@@ -328,13 +330,12 @@ int main(int argc, char** argv) {
     std::thread reader([&] {
         std::vector<char> buf(256 * 1024);
         for (;;) {
-            const ssize_t n = ::recv(c.receiver, buf.data(), buf.size(), 0);
-            if (n <= 0 && !(n < 0 && errno == EINTR)) {
+            const ssize_t n =
+                sfb::retry_on_eintr([&] { return ::recv(c.receiver, buf.data(), buf.size(), 0); });
+            if (n <= 0) {
                 return;
             }
-            if (n > 0) {
-                received.fetch_add(static_cast<std::uint64_t>(n));
-            }
+            received.fetch_add(static_cast<std::uint64_t>(n));
         }
     });
     sfb_prepared pair{};

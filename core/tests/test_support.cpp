@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sfb/retry.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -20,33 +21,11 @@
 
 namespace sfb::test {
 
-unique_fd& unique_fd::operator=(unique_fd&& other) noexcept {
-    if (this != &other) {
-        reset(other.release());
-    }
-    return *this;
-}
-
-int unique_fd::release() {
-    const int fd = fd_;
-    fd_ = -1;
-    return fd;
-}
-
-void unique_fd::reset(int fd) {
-    if (fd_ >= 0) {
-        ::close(fd_);  // never retried: the descriptor is gone even when close() fails
-    }
-    fd_ = fd;
-}
-
 void write_all(int fd, std::string_view bytes, const std::string& what) {
     std::size_t done = 0;
     while (done < bytes.size()) {
-        const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
+        const ssize_t n =
+            retry_on_eintr([&] { return ::write(fd, bytes.data() + done, bytes.size() - done); });
         if (n <= 0) {
             throw std::system_error(errno, std::generic_category(), what);
         }
@@ -178,16 +157,12 @@ namespace {
 
 int poll_one(int fd, short events, int wake_fd, std::chrono::milliseconds timeout) {
     pollfd fds[2] = {{fd, events, 0}, {wake_fd, POLLIN, 0}};
-    for (;;) {
-        const int n = ::poll(fds, 2, static_cast<int>(timeout.count()));
-        if (n < 0 && errno == EINTR) {
-            continue;  // a signal aimed at another test thread may land here
-        }
-        if (n <= 0) {
-            return n;
-        }
-        return (fds[1].revents & POLLIN) != 0 ? 2 : 1;
+    // A signal aimed at another test thread may interrupt the wait.
+    const int n = retry_on_eintr([&] { return ::poll(fds, 2, static_cast<int>(timeout.count())); });
+    if (n <= 0) {
+        return n;
     }
+    return (fds[1].revents & POLLIN) != 0 ? 2 : 1;
 }
 
 }  // namespace
@@ -196,12 +171,11 @@ std::string read_all(int fd) {
     std::string out;
     std::vector<char> buffer(64 * 1024);
     while (poll_one(fd, POLLIN, -1, kIoTimeout) == 1) {
-        const ssize_t n = ::read(fd, buffer.data(), buffer.size());
-        if (n > 0) {
-            out.append(buffer.data(), static_cast<std::size_t>(n));
-        } else if (n == 0 || errno != EINTR) {
+        const ssize_t n = retry_on_eintr([&] { return ::read(fd, buffer.data(), buffer.size()); });
+        if (n <= 0) {
             return out;
         }
+        out.append(buffer.data(), static_cast<std::size_t>(n));
     }
     ADD_FAILURE() << "read_all: no end of stream within " << kIoTimeout.count() << " ms";
     return out;
@@ -402,11 +376,9 @@ void loopback_receiver::run(int listener_fd) {
             finish("nothing arrived for " + std::to_string(kIoTimeout.count()) + " ms");
             return;
         }
-        const ssize_t n = ::recv(conn.get(), buffer.data(), buffer.size(), 0);
+        const ssize_t n =
+            retry_on_eintr([&] { return ::recv(conn.get(), buffer.data(), buffer.size(), 0); });
         if (n < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
             finish(std::string("recv: ") + std::strerror(errno));
             return;
         }

@@ -1,9 +1,10 @@
-// Small pieces every core test uses (tests/foreign's included): an owning file descriptor,
-// temporary files with a checkable byte pattern, SIGPIPE set up as a test needs it, and a
-// loopback receiver thread that stores or counts what arrives. Everything is real: real files
-// in a temporary directory, real TCP sockets on 127.0.0.1.
+// Small pieces every core test uses (tests/foreign's included): temporary files with a
+// checkable byte pattern, SIGPIPE set up as a test needs it, and a loopback receiver thread that
+// stores or counts what arrives. Everything is real: real files in a temporary directory, real
+// TCP sockets on 127.0.0.1. The owning descriptor is the suite's <sfb/unique_fd.h>.
 #pragma once
 
+#include <sfb/unique_fd.h>
 #include <signal.h>
 #include <sys/types.h>
 
@@ -18,26 +19,6 @@
 #include <thread>
 
 namespace sfb::test {
-
-// Owns one file descriptor and closes it once.
-class unique_fd {
-  public:
-    unique_fd() = default;
-    explicit unique_fd(int fd) : fd_(fd) {}
-    unique_fd(const unique_fd&) = delete;
-    unique_fd& operator=(const unique_fd&) = delete;
-    unique_fd(unique_fd&& other) noexcept : fd_(other.release()) {}
-    unique_fd& operator=(unique_fd&& other) noexcept;
-    ~unique_fd() { reset(); }
-
-    int get() const { return fd_; }
-    int release();
-    void reset(int fd = -1);
-    explicit operator bool() const { return fd_ >= 0; }
-
-  private:
-    int fd_ = -1;
-};
 
 // Two connected descriptors: what goes into `sender` comes out of `receiver`.
 struct fd_pair {

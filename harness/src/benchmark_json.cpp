@@ -5,6 +5,7 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <sfb/unique_fd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <algorithm>
@@ -234,7 +235,7 @@ ordered_json read_json_file(const std::filesystem::path& file) {
     if (fd < 0) {
         throw input_error(file, fmt::format("cannot read: {}", std::strerror(errno)));
     }
-    const scoped_fd guard(fd);
+    const unique_fd guard(fd);
     struct stat info {};
     if (::fstat(fd, &info) != 0) {
         throw input_error(file, fmt::format("cannot read: {}", std::strerror(errno)));

@@ -5,6 +5,7 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <sfb/unique_fd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cerrno>
@@ -49,8 +50,8 @@ void check_writable_file(const std::string& option, const std::filesystem::path&
                                       file.string(), folder.string()));
     }
     if (!ec && std::filesystem::exists(status)) {
-        const scoped_fd fd(::open(file.c_str(), O_WRONLY | O_CLOEXEC | O_NONBLOCK));
-        if (!fd.valid()) {
+        const unique_fd fd(::open(file.c_str(), O_WRONLY | O_CLOEXEC | O_NONBLOCK));
+        if (!fd) {
             throw usage_error(fmt::format("--{} {}: cannot be written: {}", option, file.string(),
                                           std::strerror(errno)));
         }
@@ -82,8 +83,8 @@ void check_writable_folder(const std::string& option, const std::filesystem::pat
 }
 
 void write_file(const std::filesystem::path& file, const std::string& content) {
-    const scoped_fd fd(::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-    if (!fd.valid()) {
+    const unique_fd fd(::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+    if (!fd) {
         throw std::system_error(errno, std::generic_category(), "cannot write " + file.string());
     }
     if (const int error = write_all(fd.get(), content); error != 0) {

@@ -1,5 +1,9 @@
 #include "posix_io.h"
 
+#include <sfb/retry.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstddef>
 
 namespace sfb::harness {

@@ -4,6 +4,8 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <sfb/retry.h>
+#include <sfb/unique_fd.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -133,8 +135,8 @@ int run_program(const std::vector<std::string>& argv,
     if (::pipe2(pipe_fds, O_CLOEXEC) != 0) {
         throw benchmark_failure(fmt::format("cannot create a pipe: {}", std::strerror(errno)));
     }
-    const scoped_fd read_end(pipe_fds[0]);
-    scoped_fd write_end(pipe_fds[1]);
+    const unique_fd read_end(pipe_fds[0]);
+    unique_fd write_end(pipe_fds[1]);
     spawn_actions actions;
     actions.dup2(write_end.get(), STDOUT_FILENO);
     if (capture_stderr) {
@@ -148,7 +150,7 @@ int run_program(const std::vector<std::string>& argv,
     pid_t pid = 0;
     const int spawn_error =
         ::posix_spawnp(&pid, c_argv[0], actions.get(), nullptr, c_argv.data(), environ);
-    write_end.close_now();
+    write_end.reset();
     if (spawn_error != 0) {
         throw benchmark_failure(
             fmt::format("cannot start {}: {}", argv[0], std::strerror(spawn_error)));

@@ -1,6 +1,7 @@
 #include "protocol.h"
 
 #include <poll.h>
+#include <sfb/retry.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 
@@ -60,9 +61,10 @@ line_reader::status line_reader::next(std::string& line, std::chrono::millisecon
             return status::timeout;
         }
         char chunk[max_line];
-        const ssize_t n = ::recv(fd_, chunk, max_line - buffer_.size(), MSG_DONTWAIT);
+        const ssize_t n = retry_on_eintr(
+            [&] { return ::recv(fd_, chunk, max_line - buffer_.size(), MSG_DONTWAIT); });
         if (n < 0) {
-            if (errno == EINTR || errno == EAGAIN) {
+            if (errno == EAGAIN) {
                 continue;
             }
             errno_ = errno;
@@ -80,11 +82,9 @@ bool send_line(int fd, std::string_view line) {
     out += '\n';
     std::size_t done = 0;
     while (done < out.size()) {
-        const ssize_t n = ::send(fd, out.data() + done, out.size() - done, MSG_NOSIGNAL);
+        const ssize_t n = retry_on_eintr(
+            [&] { return ::send(fd, out.data() + done, out.size() - done, MSG_NOSIGNAL); });
         if (n < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
             return false;
         }
         done += static_cast<std::size_t>(n);
@@ -219,11 +219,9 @@ std::string random_hex_id() {
     unsigned char bytes[16];
     std::size_t got = 0;
     while (got < sizeof bytes) {
-        const ssize_t n = ::getrandom(bytes + got, sizeof bytes - got, 0);
+        const ssize_t n =
+            retry_on_eintr([&] { return ::getrandom(bytes + got, sizeof bytes - got, 0); });
         if (n < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
             return {};
         }
         got += static_cast<std::size_t>(n);

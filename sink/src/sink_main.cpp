@@ -3,6 +3,7 @@
 //
 // Exit status: 0 after SIGINT or SIGTERM (a clean stop), 1 when it cannot listen, 2 for a bad
 // command line.
+#include <sfb/unique_fd.h>
 #include <signal.h>
 #include <sys/signalfd.h>
 
@@ -130,7 +131,7 @@ int main(int argc, char** argv) {
         std::cerr << "sfb-sink: cannot block SIGINT and SIGTERM\n";
         return 1;
     }
-    const sfb::bench::unique_fd stop(::signalfd(-1, &stop_signals, SFD_CLOEXEC));
+    const sfb::unique_fd stop(::signalfd(-1, &stop_signals, SFD_CLOEXEC));
     if (!stop) {
         std::cerr << "sfb-sink: signalfd: " << std::strerror(errno) << "\n";
         return 1;

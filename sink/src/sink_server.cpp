@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
+#include <sfb/retry.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -27,8 +28,6 @@
 namespace sfb::sink {
 
 namespace {
-
-using bench::unique_fd;
 
 std::string address_text(const sockaddr_storage& address) {
     char host[INET6_ADDRSTRLEN] = "?";
@@ -249,7 +248,7 @@ void sink_server::reap(bool all) {
 void sink_server::serve(int stop_fd) {
     for (;;) {
         pollfd fds[2] = {{listener_.get(), POLLIN, 0}, {stop_fd, POLLIN, 0}};
-        if (::poll(fds, 2, 1000) < 0 && errno != EINTR) {
+        if (retry_on_eintr([&] { return ::poll(fds, 2, 1000); }) < 0) {
             log("", std::string("poll: ") + std::strerror(errno));
             break;
         }
@@ -372,10 +371,7 @@ void sink_server::serve_control(int fd, const std::string& peer, std::string_vie
         log(peer, "session " + session.substr(0, 8) + " started");
         // The sender stays silent until it ends the session by closing the connection.
         char byte = 0;
-        ssize_t n = 0;
-        do {
-            n = ::recv(fd, &byte, 1, 0);
-        } while (n < 0 && errno == EINTR);
+        const ssize_t n = retry_on_eintr([&] { return ::recv(fd, &byte, 1, 0); });
         log(peer, n == 0  ? "session " + session.substr(0, 8) + " ended"
                   : n > 0 ? "session " + session.substr(0, 8) +
                                 " ended: the sender broke the protocol (bytes on the control "
@@ -436,11 +432,9 @@ void sink_server::receive_passes(int fd, const std::string& peer, const data_req
     bool checking = request.verify;
     std::uint64_t next_report = request.pass_bytes;
     for (;;) {
-        const ssize_t n = ::recv(fd, buffer.data(), buffer.size(), flags);
+        const ssize_t n =
+            retry_on_eintr([&] { return ::recv(fd, buffer.data(), buffer.size(), flags); });
         if (n < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
             log(peer, errno == EAGAIN || errno == EWOULDBLOCK
                           ? "closed: silent past the " +
                                 std::to_string(options_.idle_timeout.count()) + " ms idle timeout"

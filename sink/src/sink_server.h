@@ -8,6 +8,7 @@
 // logged with its reason and the sink goes on serving. Nothing received is written anywhere.
 #pragma once
 
+#include <sfb/unique_fd.h>
 #include <sys/socket.h>
 
 #include <atomic>
@@ -20,7 +21,6 @@
 #include <thread>
 
 #include "protocol.h"
-#include "unique_fd.h"
 
 namespace sfb::sink {
 
@@ -59,7 +59,7 @@ class sink_server {
         std::atomic<bool> done{false};
     };
 
-    void serve_connection(worker& self, bench::unique_fd socket, std::string peer);
+    void serve_connection(worker& self, unique_fd socket, std::string peer);
     void serve_control(int fd, const std::string& peer, std::string_view token);
     void serve_data(int fd, const std::string& peer, std::string_view line);
     void receive_passes(int fd, const std::string& peer, const data_request& request);
@@ -68,7 +68,7 @@ class sink_server {
     void log(const std::string& peer, const std::string& message);
 
     sink_options options_;
-    bench::unique_fd listener_;
+    unique_fd listener_;
     std::string bound_;
     bool loopback_ = false;
     bool token_generated_ = false;

@@ -4,6 +4,7 @@
 // remote_netns_test.sh.
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sfb/unique_fd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -22,10 +23,10 @@
 namespace {
 
 using namespace std::chrono_literals;
+using sfb::unique_fd;
 using sfb::bench::receive_mode;
 using sfb::bench::receiver_config;
 using sfb::bench::remote_sink;
-using sfb::bench::unique_fd;
 
 // A sink_server on 127.0.0.1, port 0, served on a thread until the test ends.
 class running_sink {

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sfb/retry.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -123,10 +124,8 @@ void receiver::run(options opts) {
     std::this_thread::sleep_for(opts.slow_start);
     std::string chunk(64 * 1024, '\0');
     for (;;) {
-        const ssize_t n = ::recv(socket_.get(), chunk.data(), chunk.size(), 0);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
+        const ssize_t n =
+            retry_on_eintr([&] { return ::recv(socket_.get(), chunk.data(), chunk.size(), 0); });
         if (n <= 0) {
             return;
         }

@@ -20,7 +20,7 @@
 
 namespace sfb::foreign {
 
-using sfb::test::unique_fd;
+using sfb::unique_fd;
 using socket_pair = sfb::test::fd_pair;
 using sfb::test::sigpipe_setup;
 

@@ -1,12 +1,13 @@
-// A file descriptor that closes itself, so every fixture path (including the ones that fail
-// half-way through setup) releases what it opened.
+// A file descriptor that closes itself, so every path (including the ones that fail half-way
+// through a setup) releases what it opened. The one owning descriptor of the whole suite:
+// bench_sendfile, sfb-sink, sfb and the tests all use this one.
 #pragma once
 
 #include <unistd.h>
 
 #include <utility>
 
-namespace sfb::bench {
+namespace sfb {
 
 class unique_fd {
   public:
@@ -15,16 +16,18 @@ class unique_fd {
     ~unique_fd() { reset(); }
     unique_fd(const unique_fd&) = delete;
     unique_fd& operator=(const unique_fd&) = delete;
-    unique_fd(unique_fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+    unique_fd(unique_fd&& other) noexcept : fd_(other.release()) {}
     unique_fd& operator=(unique_fd&& other) noexcept {
         if (this != &other) {
-            reset(std::exchange(other.fd_, -1));
+            reset(other.release());
         }
         return *this;
     }
 
     int get() const noexcept { return fd_; }
     explicit operator bool() const noexcept { return fd_ >= 0; }
+    // Gives the descriptor up without closing it; the caller closes it.
+    int release() noexcept { return std::exchange(fd_, -1); }
     // close(2) is never retried: on Linux the descriptor is gone even when it reports EINTR.
     void reset(int fd = -1) noexcept {
         if (fd_ >= 0) {
@@ -37,4 +40,4 @@ class unique_fd {
     int fd_ = -1;
 };
 
-}  // namespace sfb::bench
+}  // namespace sfb

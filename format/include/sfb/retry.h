@@ -1,11 +1,13 @@
 // The suite's one rule for system calls interrupted by a signal (EINTR): make the call again.
-// Every blocking call in the fixtures goes through these instead of a loop of its own, so the
-// rule is written once (as fmt's FMT_RETRY does). close(2) is the exception: see unique_fd.h.
+// Every blocking call of bench_sendfile, sfb-sink, sfb and the tests goes through these instead
+// of a loop of its own, so the rule is written once (as fmt's FMT_RETRY does). close(2) is the
+// exception: see <sfb/unique_fd.h>. A loop that also waits out EAGAIN or keeps a deadline does
+// that itself and retries only the EINTR part through these.
 #pragma once
 
 #include <cerrno>
 
-namespace sfb::bench {
+namespace sfb {
 
 // Calls `call()` again while it fails with errno EINTR (the libc convention: -1 and errno).
 // Returns the last result; errno is the last call's.
@@ -30,4 +32,4 @@ int retry_on_negative_eintr(Call&& call) {
     }
 }
 
-}  // namespace sfb::bench
+}  // namespace sfb
