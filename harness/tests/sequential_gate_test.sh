@@ -3,15 +3,7 @@
 # first look when the answer is clear (no change, or a regression), adds rounds up to
 # --max-rounds while it is not, and --rounds alone keeps a fixed number of rounds.
 # Usage: sequential_gate_test.sh SFB
-set -u
-sfb=$1
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-fail() {
-    echo "FAIL: $*"
-    cat "$work/out" 2>/dev/null
-    exit 1
-}
+. "$(dirname "$0")/stand_in_lib.sh"
 
 # make_program DIR MODE: a stand-in whose round r (counted in DIR/rounds) reports BM_gate with
 # a real time that depends only on r and MODE:

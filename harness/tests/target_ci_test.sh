@@ -3,15 +3,7 @@
 # stops as soon as every benchmark's 95% interval of the median is within +-PCT, keeps adding
 # rounds while one is not, stops at the cap and names what did not converge.
 # Usage: target_ci_test.sh SFB
-set -u
-sfb=$1
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-fail() {
-    echo "FAIL: $*"
-    cat "$work/out" 2>/dev/null
-    exit 1
-}
+. "$(dirname "$0")/stand_in_lib.sh"
 
 # The stand-in: round r (counted in $work/rounds) reports, per benchmark named in
 # FAKE_BENCHMARKS, a real time that depends only on r:
