@@ -179,8 +179,10 @@ TEST(Fault, PreparedHandleMustBeTheRequestsPair) {
     EXPECT_EQ(sfb_sendfile_prepared(&pair, &c, nullptr), EINVAL);
     EXPECT_EQ(sfb_prepare(out.get(), in.get(), nullptr), EINVAL);
 
-    // The same number, closed: the kernel's EBADF, still with nothing sent.
-    const int closed = ::dup(in.get());
+    // The same number, closed: the kernel's EBADF, still with nothing sent. The number is a
+    // high one: the kernel hands out the lowest free number, so the receiver thread's accept()
+    // (which may run only now) cannot be given it once it is closed.
+    const int closed = ::fcntl(in.get(), F_DUPFD_CLOEXEC, 256);
     ASSERT_GE(closed, 0);
     prepared stale{};
     ASSERT_EQ(prepare(out.get(), closed, stale), 0);
