@@ -29,15 +29,16 @@ Where the builds come from (the candidate's sfb runs the gate for both sides):
   --sfb PATH              the sfb to run the gate with (default: the candidate build's)
 
 Gate:
-  --rounds N              rounds of sfb ab before each look (default 15; 6 or more)
+  --rounds N              rounds of sfb ab before each look (default 15)
   --max-rounds N          rounds at most: sfb ab adds rounds until the answer is clear (default
-                          60, or --rounds when only --rounds is given: a fixed number)
+                          45, or --rounds when only --rounds is given: a fixed number)
+  --time-limit MINUTES    start no batch of rounds that would end after MINUTES (default 5)
   --threshold PCT         smallest change that counts (default 5%)
-  --gate-option OPT       a comparison option for sfb ab and sfb compare (--gate, --alpha,
+  --gate-option OPT       a comparison option for sfb ab (--gate, --alpha (default 0.01),
                           --correction), e.g. --gate-option=--gate=real_time (repeatable)
   -- ARGS                 benchmark arguments for both builds (default: a small sweep of
                           read_send, sendfile and splice, discard receiver, an 8 MiB file,
-                          64 KiB blocks, placement split, 0.05 s per benchmark)
+                          64 KiB blocks, placement split, 0.5 s per benchmark and round)
 
 Output:
   --out DIR               output folder (default: perf-gate; created, must be empty or new)
@@ -64,7 +65,7 @@ fail() {
 script_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 base_dir="" candidate_dir="$(cd "$script_dir/../.." && pwd)"
 base_bench="" candidate_bench="" sfb=""
-rounds=15 max_rounds="" threshold="5%" out="perf-gate" summary="${GITHUB_STEP_SUMMARY:-}"
+rounds="" max_rounds="" time_limit="" threshold="5%" out="perf-gate" summary="${GITHUB_STEP_SUMMARY:-}"
 gate_options=() bench_args=()
 
 need_value() {
@@ -80,8 +81,9 @@ while [[ $# -gt 0 ]]; do
         --base-bench) need_value "$@"; base_bench=$2; shift ;;
         --candidate-bench) need_value "$@"; candidate_bench=$2; shift ;;
         --sfb) need_value "$@"; sfb=$2; shift ;;
-        --rounds) need_value "$@"; rounds=$2; max_rounds=${max_rounds:-$2}; shift ;;
+        --rounds) need_value "$@"; rounds=$2; shift ;;
         --max-rounds) need_value "$@"; max_rounds=$2; shift ;;
+        --time-limit) need_value "$@"; time_limit=$2; shift ;;
         --threshold) need_value "$@"; threshold=$2; shift ;;
         --gate-option) need_value "$@"; gate_options+=("$2"); shift ;;
         --out) need_value "$@"; out=$2; shift ;;
@@ -92,14 +94,27 @@ while [[ $# -gt 0 ]]; do
     shift
 done
 
-[[ $rounds =~ ^[0-9]+$ ]] || fail $EXIT_USAGE "--rounds: '$rounds' is not a whole number"
-max_rounds=${max_rounds:-60}
-[[ $max_rounds =~ ^[0-9]+$ ]] || fail $EXIT_USAGE "--max-rounds: '$max_rounds' is not a whole number"
+# The sequential plan is sfb ab's; only what was given is passed on (its defaults: looks every
+# 15 rounds, 45 at most, a 5-minute limit; --rounds alone: a fixed number of rounds).
+plan=()
+for option in rounds max-rounds; do
+    value=${option//-/_}
+    value=${!value}
+    if [[ -n $value ]]; then
+        [[ $value =~ ^[0-9]+$ ]] || fail $EXIT_USAGE "--$option: '$value' is not a whole number"
+        plan+=("--$option" "$value")
+    fi
+done
+if [[ -n $time_limit ]]; then
+    [[ $time_limit =~ ^[0-9]+([.][0-9]+)?$ ]] ||
+        fail $EXIT_USAGE "--time-limit: '$time_limit' is not a number of minutes"
+    plan+=(--time-limit "$time_limit")
+fi
 [[ -n $base_dir || -n $base_bench ]] || fail $EXIT_USAGE "name the base: --base-dir or --base-bench"
 if [[ ${#bench_args[@]} -eq 0 ]]; then
     # shellcheck disable=SC2054  # the commas are inside the flags' values
     bench_args=(--sfb_paths=read_send,sendfile,splice --sfb_file_sizes=8M --sfb_block_sizes=64K
-                --sfb_receiver=discard --sfb_placement=split --benchmark_min_time=0.05)
+                --sfb_receiver=discard --sfb_placement=split)
 fi
 if [[ -e $out && -n $(ls -A "$out" 2>/dev/null) ]]; then
     fail $EXIT_USAGE "--out $out exists and is not empty (the gate never mixes two runs' files)"
@@ -133,10 +148,10 @@ for program in "$base_bench" "$candidate_bench" "$sfb"; do
 done
 
 # The gate. Its exit code is the script's, after everything else is written.
-echo "perf_gate.sh: gate: $rounds rounds a look, $max_rounds at most, threshold $threshold, benchmark args: ${bench_args[*]}" >&2
+echo "perf_gate.sh: gate: ${plan[*]:-the defaults of sfb ab}, threshold $threshold, benchmark args: ${bench_args[*]}" >&2
 gate=0
-"$sfb" ab --base "$base_bench" --candidate "$candidate_bench" --rounds "$rounds" \
-    --max-rounds "$max_rounds" --threshold "$threshold" --format markdown \
+"$sfb" ab --base "$base_bench" --candidate "$candidate_bench" ${plan[@]+"${plan[@]}"} \
+    --threshold "$threshold" --format markdown \
     --save-base "$out/base.json" --save-candidate "$out/candidate.json" \
     --save-comparison "$out/gate.json" ${gate_options[@]+"${gate_options[@]}"} -- "${bench_args[@]}" \
     >"$out/summary.md" || gate=$?

@@ -98,6 +98,7 @@ unknown option|unknown argument '--bogus'|--bogus --base-bench $bench --out $tmp
 no base|name the base|--candidate-bench $bench --sfb $sfb --out $tmp/out
 option without a value|--rounds needs a value|--base-bench $bench --rounds
 rounds not a number|not a whole number|--base-bench $bench --rounds many --out $tmp/out
+time limit not a number|not a number of minutes|--base-bench $bench --time-limit soon --out $tmp/out
 output folder in use|is not empty|--base-bench $bench --candidate-bench $bench --sfb $sfb --out $tmp/full
 base dir not a source tree|not a sendfile-bench source tree|--base-dir $tmp --candidate-bench $bench --sfb $sfb --out $tmp/out
 program not executable|is not an executable program|--base-bench $tmp/not-executable --candidate-bench $bench --sfb $sfb --out $tmp/out
@@ -106,7 +107,7 @@ EOF2
     clean)
         gate --base-bench "$bench" --candidate-bench "$bench" --sfb "$sfb" --rounds 6 \
             --out "$tmp/out" --summary "$tmp/step-summary.md" \
-            --gate-option=--gate=real_time -- "${tiny[@]}"
+            --gate-option=--gate=real_time --gate-option=--alpha=0.05 -- "${tiny[@]}"
         check "the same build against itself: exit 0" test "$status" -eq 0
         check "no regression in the summary" grep -q 'No regression' "$tmp/out/summary.md"
         outputs_written "$tmp/out" 0
@@ -118,7 +119,7 @@ EOF2
         chmod +x "$tmp/slower"
         gate --base-bench "$bench" --candidate-bench "$tmp/slower" --sfb "$sfb" --rounds 6 \
             --out "$tmp/out" --summary "$tmp/step-summary.md" \
-            --gate-option=--gate=real_time -- "${tiny[@]}"
+            --gate-option=--gate=real_time --gate-option=--alpha=0.05 -- "${tiny[@]}"
         check "a slower candidate: exit 1" test "$status" -eq 1
         check "the script names the regression" grep -q 'REGRESSION' "$tmp/stderr"
         check "the summary names it" grep -qi 'regress' "$tmp/out/summary.md"

@@ -19,6 +19,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <unistd.h>
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdio>
@@ -498,7 +499,10 @@ std::vector<option_spec> ab_option_specs() {
          "rounds before the first look and between looks; each round runs both programs once, "
          "every benchmark once (default 15)"},
         {"max-rounds", "N",
-         "stop adding rounds at N (default 60; with --rounds alone: that many, one look)"},
+         "stop adding rounds at N (default 45; with --rounds alone: that many, one look)"},
+        {"time-limit", "MINUTES",
+         "start no batch of rounds that would end after MINUTES, at the pace so far; the first "
+         "batch always runs (default 5; 0: no limit)"},
         {"unpaired", "", "the Mann-Whitney U test over independent rounds instead of --paired"},
         {"warmup", "SECONDS", "warm-up per benchmark and run (default 0.1)"},
         {"verbose", "", "show everything the benchmark programs print"},
@@ -507,7 +511,14 @@ std::vector<option_spec> ab_option_specs() {
         {"save-comparison", "FILE",
          "also write the final comparison as JSON to FILE (what --format json prints)"},
     };
-    const auto compare_specs = compare_option_specs();
+    auto compare_specs = compare_option_specs();
+    for (auto& spec : compare_specs) {
+        if (spec.name == "alpha") {  // ab gates every change of a CI run: a stricter default
+            spec.help =
+                "significance level over the whole run (Wilcoxon signed-rank; Mann-Whitney U "
+                "with --unpaired; default 0.01)";
+        }
+    }
     specs.insert(specs.end(), compare_specs.begin(), compare_specs.end());
     return specs;
 }
@@ -525,21 +536,23 @@ std::optional<std::string> save_json(const parsed_args& args, const char* option
     return std::nullopt;
 }
 
-// Fail before spending minutes on runs that no test could judge (the full check, with the
-// multiple-testing correction, follows once the number of benchmarks is known).
-void check_rounds_suffice(const compare_options& options, unsigned rounds) {
+// Fail before spending minutes on runs that no test could judge: once with one test, before
+// anything runs, and again with the `tests` gating tests (Holm) once the programs have listed
+// their benchmarks, before the first round.
+void check_rounds_suffice(const compare_options& options, unsigned rounds, std::size_t tests = 1) {
+    const double factor = options.holm ? static_cast<double>(std::max<std::size_t>(tests, 1)) : 1;
     auto smallest_p = [&](unsigned n) {
-        return options.paired ? wilcoxon_min_p_value(n) : mann_whitney_min_p_value(n, n);
+        return factor * (options.paired ? wilcoxon_min_p_value(n) : mann_whitney_min_p_value(n, n));
     };
     if (options.run_test && smallest_p(rounds) >= options.alpha) {
         unsigned needed = rounds;
         while (smallest_p(needed) >= options.alpha) {
             ++needed;
         }
-        throw usage_error(
-            fmt::format("--rounds {} is too few for the {} test at alpha {}; use {} or more, or "
-                        "--no-test",
-                        rounds, rank_test_name(options), options.alpha, needed));
+        throw usage_error(fmt::format(
+            "--rounds {} is too few for the {} test at alpha {}{}; use {} or more, or --no-test",
+            rounds, rank_test_name(options), options.alpha,
+            factor > 1 ? fmt::format(" over {} gating tests (Holm)", tests) : "", needed));
     }
 }
 
@@ -573,6 +586,13 @@ class ab_rounds {
         }
     }
     void finish() { progress_.finish(); }
+    // How many benchmarks both programs listed that --filter keeps.
+    std::size_t common_benchmarks(const std::optional<std::regex>& filter) const {
+        return static_cast<std::size_t>(
+            std::count_if(names_[0].begin(), names_[0].end(), [&](const std::string& name) {
+                return names_[1].contains(name) && (!filter || std::regex_search(name, *filter));
+            }));
+    }
     unsigned rounds_done() const { return static_cast<unsigned>(outputs_[1].size()); }
     const std::vector<ordered_json>& of(std::size_t side) const { return outputs_[side]; }
 
@@ -599,8 +619,14 @@ class ab_rounds {
     std::array<std::vector<ordered_json>, 2> outputs_;
 };
 
-// --rounds and --max-rounds: the looks of the sequential gate (sequential_gate.h). With
-// neither, looks at 15, 30, 45 and 60 rounds; --rounds alone keeps a fixed number of rounds.
+// The significance level of `sfb ab` unless --alpha is given: a gate that runs on every pull
+// request must rarely cry wolf; with the sequential plan's defaults it still catches a 10%
+// change on a noisy 2-CPU machine (harness/README.md, "Quality bars, measured").
+constexpr double kAbDefaultAlpha = 0.01;
+
+// --rounds, --max-rounds and --time-limit: the looks of the sequential gate
+// (sequential_gate.h). With neither count, looks at 15, 30 and 45 rounds; --rounds alone keeps a
+// fixed number of rounds.
 sequential_plan parse_sequential_plan(const parsed_args& args) {
     sequential_plan plan;
     const auto rounds = args.value("rounds");
@@ -617,6 +643,10 @@ sequential_plan parse_sequential_plan(const parsed_args& args) {
     }
     if (args.flag("no-test")) {
         plan.max_rounds = plan.batch;  // nothing to look at: one batch
+    }
+    if (auto limit = args.value("time-limit")) {
+        plan.time_limit_seconds =
+            *limit == "0" ? 0 : parse_positive_double("time-limit", *limit) * 60;
     }
     return plan;
 }
@@ -647,6 +677,9 @@ int ab_command(const parsed_args& args) {
     }
     compare_options options = parse_compare_options(args);
     options.paired = !args.flag("unpaired");  // ab's rounds are paired by construction
+    if (!args.value("alpha")) {
+        options.alpha = kAbDefaultAlpha;
+    }
     parse_output_format(args);
     use_colour(args);
     filter_from(args);
@@ -663,8 +696,15 @@ int ab_command(const parsed_args& args) {
                                                bench_from(args, "candidate")};
     ab_rounds rounds(programs, parse_round_settings(args), plan.max_rounds);
     const auto filter = filter_from(args);
+    check_rounds_suffice(look_options, plan.batch,
+                         rounds.common_benchmarks(filter) * options.gate.size());
+    const auto started = std::chrono::steady_clock::now();
     for (unsigned look = 1;; ++look) {
         rounds.run_until(plan.rounds_at(look));
+        const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - started;
+        const bool out_of_time =
+            next_batch_exceeds_limit(elapsed.count(), rounds.rounds_done(),
+                                     plan.rounds_at(look + 1), plan.time_limit_seconds);
         const ordered_json merged_base = merge_rounds(rounds.of(0));
         const ordered_json merged_candidate = merge_rounds(rounds.of(1));
         result_set base_all;
@@ -675,7 +715,8 @@ int ab_command(const parsed_args& args) {
         const result_set candidate = filtered(candidate_all, filter, args, programs[1].string());
         comparison_result comparison = compare_results(base, candidate, look_options,
                                                        programs[0].string(), programs[1].string());
-        const look_decision decision = decide_after_look(comparison, look >= plan.looks());
+        const look_decision decision =
+            decide_after_look(comparison, look >= plan.looks(), out_of_time);
         if (decision == look_decision::go_on) {
             continue;
         }
@@ -776,9 +817,13 @@ const subcommand kSubcommands[] = {
      "of both (Wilcoxon signed-rank; --unpaired: Mann-Whitney U). Sequential: it looks\n"
      "after every --rounds rounds (15) and stops at the first look where a gating metric\n"
      "regressed, or where every gating metric's 95% interval of the change lies within\n"
-     "the threshold; otherwise it adds rounds up to --max-rounds (60). Each of the K\n"
-     "looks tests at alpha/K, so the false-alarm rate stays below alpha. --rounds alone\n"
-     "runs that many rounds and looks once. Arguments after -- go to both programs.",
+     "the threshold; otherwise it adds rounds up to --max-rounds (45), starting no batch\n"
+     "that would end after --time-limit (5 minutes). Each of the K planned looks tests\n"
+     "at alpha/K, so the false-alarm rate stays below alpha (default 0.01 for ab).\n"
+     "--rounds alone runs that many rounds and looks once. Arguments after -- go to both\n"
+     "programs; each benchmark runs Google Benchmark's default 0.5 s a round unless\n"
+     "--benchmark_min_time says otherwise (fewer, longer rounds detect more per minute\n"
+     "on a noisy machine: harness/README.md, \"Quality bars, measured\").",
      ab_option_specs(), ab_command},
     {"export", "sfb export --format FORMAT [options] FILE|DIR...",
      "Exports raw bench_sendfile (or any Google Benchmark) output, or stored results,\n"

@@ -40,25 +40,42 @@ bool clear_of_threshold(const comparison_result& comparison) {
     return any_gating;
 }
 
-look_decision decide_after_look(const comparison_result& comparison, bool last) {
+bool next_batch_exceeds_limit(double elapsed_seconds, unsigned rounds_done, unsigned next_rounds,
+                              double limit_seconds) {
+    if (limit_seconds <= 0 || rounds_done == 0) {
+        return false;
+    }
+    const double per_round = elapsed_seconds / static_cast<double>(rounds_done);
+    return per_round * static_cast<double>(next_rounds) > limit_seconds;
+}
+
+look_decision decide_after_look(const comparison_result& comparison, bool last, bool out_of_time) {
     if (comparison.any_regression()) {
         return look_decision::regression;
     }
     if (last) {
         return look_decision::last_look;
     }
-    return clear_of_threshold(comparison) ? look_decision::clear : look_decision::go_on;
+    if (clear_of_threshold(comparison)) {
+        return look_decision::clear;
+    }
+    return out_of_time ? look_decision::time_limit : look_decision::go_on;
 }
 
 std::string describe_stop(const sequential_plan& plan, unsigned look, look_decision decision,
                           double alpha) {
-    const char* why = "";
+    std::string why;
     switch (decision) {
         case look_decision::regression:
             why = "a regression was significant";
             break;
         case look_decision::clear:
             why = "every gating metric's 95% interval of the change stayed within the threshold";
+            break;
+        case look_decision::time_limit:
+            why = fmt::format(
+                "another {} rounds would have ended after the time limit of {:g} minutes",
+                plan.batch, plan.time_limit_seconds / 60);
             break;
         case look_decision::last_look:
         case look_decision::go_on:

@@ -5,7 +5,9 @@
 // Validity: with K looks planned, every look tests at alpha / K (Bonferroni over the looks),
 // so the chance of a false regression over the whole run stays below alpha whatever look the
 // run stops at. Stopping early because no regression can be as large as the threshold (every
-// gating metric's 95% interval of the change lies below it) never adds a false regression.
+// gating metric's 95% interval of the change lies below it) never adds a false regression, and
+// neither does stopping early at the time limit (fewer looks than planned, each still at
+// alpha / K).
 #pragma once
 
 #include "compare.h"
@@ -17,7 +19,10 @@ namespace sfb::harness {
 
 struct sequential_plan {
     unsigned batch = 15;       // rounds before the first look, and between looks
-    unsigned max_rounds = 60;  // the cap; the last look is at this many rounds
+    unsigned max_rounds = 45;  // the cap; the last look is at this many rounds
+    // No batch is started that would end after this many seconds, at the pace of the rounds
+    // so far (0: no limit). The first batch always runs.
+    double time_limit_seconds = 300;
 
     // How many looks the plan has: ceil(max_rounds / batch).
     unsigned looks() const;
@@ -32,11 +37,18 @@ enum class look_decision {
     regression,  // a gating metric regressed at the look's level: stop, exit 1
     clear,       // every gating metric's interval excludes a change as large as the threshold
     last_look,   // the cap is reached: the verdict of this look is final
+    time_limit,  // another batch would end after the time limit: this look's verdict is final
 };
 
+// True when `next_rounds` rounds in all, at the mean pace of the `rounds_done` rounds that took
+// `elapsed_seconds`, would end after `limit_seconds` (never with a limit of 0 or no rounds).
+bool next_batch_exceeds_limit(double elapsed_seconds, unsigned rounds_done, unsigned next_rounds,
+                              double limit_seconds);
+
 // What to do after a look at `comparison` (computed with the look's alpha); `last` is true at
-// the last planned look.
-look_decision decide_after_look(const comparison_result& comparison, bool last);
+// the last planned look, `out_of_time` when another batch would pass the time limit.
+look_decision decide_after_look(const comparison_result& comparison, bool last,
+                                bool out_of_time = false);
 
 // True when every gating metric of every benchmark has a change interval whose worse end is
 // nearer to 0 than the threshold (for a lower-is-better metric: upper end < +threshold).

@@ -159,14 +159,14 @@ TEST(Cli, ReportOverAResultsFolder) {
 
 // Every message names the test actually used: Wilcoxon signed-rank with --paired (issue 9).
 TEST(Cli, MessagesNameTheTestUsed) {
-    auto ab = run_sfb(
-        {"ab", "--base", "/bin/true", "--candidate", "/bin/true", "--paired", "--rounds", "3"});
+    auto ab = run_sfb({"ab", "--base", "/bin/true", "--candidate", "/bin/true", "--paired",
+                       "--rounds", "3", "--alpha", "0.05"});
     EXPECT_EQ(ab.status, 2);
     EXPECT_NE(ab.err.find("too few for the Wilcoxon signed-rank test"), std::string::npos)
         << ab.err;
     EXPECT_NE(ab.err.find("use 6 or more"), std::string::npos) << ab.err;
-    auto unpaired = run_sfb(
-        {"ab", "--base", "/bin/true", "--candidate", "/bin/true", "--unpaired", "--rounds", "3"});
+    auto unpaired = run_sfb({"ab", "--base", "/bin/true", "--candidate", "/bin/true", "--unpaired",
+                             "--rounds", "3", "--alpha", "0.05"});
     EXPECT_NE(unpaired.err.find("too few for the Mann-Whitney U test"), std::string::npos)
         << unpaired.err;
     EXPECT_NE(unpaired.err.find("use 4 or more"), std::string::npos) << unpaired.err;

@@ -40,6 +40,23 @@ TEST(SequentialPlan, LooksAlphaAndRounds) {
     EXPECT_DOUBLE_EQ(fixed.look_alpha(0.05), 0.05);
 }
 
+TEST(SequentialPlan, TheDefaultsLookThreeTimesWithinFiveMinutes) {
+    const sequential_plan plan;
+    EXPECT_EQ(plan.looks(), 3U);
+    EXPECT_EQ(plan.rounds_at(3), 45U);
+    EXPECT_DOUBLE_EQ(plan.time_limit_seconds, 300);
+}
+
+TEST(SequentialPlan, ANextBatchPastTheLimitIsOutOfTime) {
+    // 15 rounds in 100 s: 30 rounds would take 200 s, 45 rounds 300 s.
+    EXPECT_FALSE(next_batch_exceeds_limit(100, 15, 30, 300));
+    EXPECT_FALSE(next_batch_exceeds_limit(100, 15, 45, 300));  // ends at the limit: fits
+    EXPECT_TRUE(next_batch_exceeds_limit(100, 15, 45, 299));
+    EXPECT_TRUE(next_batch_exceeds_limit(210, 30, 45, 300));
+    EXPECT_FALSE(next_batch_exceeds_limit(1e9, 15, 30, 0));  // 0: no limit
+    EXPECT_FALSE(next_batch_exceeds_limit(100, 0, 15, 1));   // no pace yet: the first batch runs
+}
+
 TEST(SequentialGate, ClearWhenEveryIntervalIsInsideTheThreshold) {
     auto c = one_benchmark(
         {gating_metric("real_time", -0.02, 0.03), gating_metric("cpu_time", -0.04, 0.049)});
@@ -53,6 +70,17 @@ TEST(SequentialGate, GoesOnWhileAnIntervalReachesTheThreshold) {
     EXPECT_FALSE(clear_of_threshold(c));
     EXPECT_EQ(decide_after_look(c, false), look_decision::go_on);
     EXPECT_EQ(decide_after_look(c, true), look_decision::last_look);
+    EXPECT_EQ(decide_after_look(c, false, true), look_decision::time_limit);
+    EXPECT_EQ(decide_after_look(c, true, true), look_decision::last_look);
+}
+
+TEST(SequentialGate, OutOfTimeNeverHidesARegressionOrAClearPass) {
+    auto clear = one_benchmark({gating_metric("cpu_time", -0.01, 0.01)});
+    EXPECT_EQ(decide_after_look(clear, false, true), look_decision::clear);
+    auto regressed = one_benchmark({gating_metric("cpu_time", 0.06, 0.14)});
+    regressed.benchmarks[0].verdict = benchmark_verdict::regression;
+    regressed.benchmarks[0].regressed = {"cpu_time"};
+    EXPECT_EQ(decide_after_look(regressed, false, true), look_decision::regression);
 }
 
 TEST(SequentialGate, ThroughputIsClearWhenItsLowEndStaysAboveMinusThreshold) {
@@ -85,6 +113,11 @@ TEST(SequentialGate, TheStopIsDescribedWithTheLooksLevel) {
     const std::string text = describe_stop(plan, 2, look_decision::clear, 0.05);
     EXPECT_NE(text.find("look 2 of 4 after 30 rounds"), std::string::npos) << text;
     EXPECT_NE(text.find("0.0125"), std::string::npos) << text;
+    const std::string late = describe_stop(sequential_plan{}, 2, look_decision::time_limit, 0.01);
+    EXPECT_NE(late.find("after 30 rounds (another 15 rounds would have ended after the time "
+                        "limit of 5 minutes)"),
+              std::string::npos)
+        << late;
 }
 
 }  // namespace

@@ -1,7 +1,8 @@
 #!/bin/sh
 # `sfb ab`'s sequential gate on deterministic stand-in benchmark programs: it stops at the
 # first look when the answer is clear (no change, or a regression), adds rounds up to
-# --max-rounds while it is not, and --rounds alone keeps a fixed number of rounds.
+# --max-rounds while it is not and while another batch fits in --time-limit, and --rounds alone
+# keeps a fixed number of rounds. The cases pass --alpha 0.05 unless they test ab's default.
 # Usage: sequential_gate_test.sh SFB
 . "$(dirname "$0")/stand_in_lib.sh"
 
@@ -42,8 +43,9 @@ gate() {
     make_program "$work/base" base
     make_program "$work/candidate" "$1"
     shift
+    # shellcheck disable=SC2086  # $alpha is an option and its value, or nothing
     "$sfb" ab --base "$work/base/bench" --candidate "$work/candidate/bench" --warmup 0.01 \
-        --gate real_time "$@" >"$work/out" 2>&1
+        --gate real_time $alpha "$@" >"$work/out" 2>&1
     status=$?
     rounds=$(cat "$work/candidate/rounds" 2>/dev/null || echo 0)
 }
@@ -53,6 +55,8 @@ expect() {  # expect STATUS ROUNDS TEXT: the last gate's exit code, rounds and o
     [ "$rounds" -eq "$2" ] || fail "$case: $rounds rounds, expected $2"
     [ -z "$3" ] || grep -qF -- "$3" "$work/out" || fail "$case: output lacks \"$3\""
 }
+
+alpha="--alpha 0.05"
 
 case="no change"
 gate base --rounds 8 --max-rounds 24
@@ -71,6 +75,26 @@ case="fixed rounds"
 gate noisy --rounds 8
 expect 0 8 ""
 if grep -q "sequential gate" "$work/out"; then fail "$case: one look is not sequential"; fi
+
+case="out of time"
+gate noisy --rounds 8 --max-rounds 24 --time-limit 0.0001
+expect 0 8 "stopped at look 1 of 3 after 8 rounds (another 8 rounds would have ended after the time limit of 0.0001 minutes)"
+
+case="time limit not a number"
+gate base --rounds 8 --time-limit soon
+expect 2 0 "time-limit"
+
+case="default alpha"
+alpha=""
+gate slow --rounds 8
+expect 1 8 "p gate < 0.01 "
+gate base --rounds 8 --max-rounds 24
+expect 2 0 "too few for the Wilcoxon signed-rank test at alpha 0.003333"
+alpha="--alpha 0.05"
+
+case="too few rounds for the gating tests"
+gate base --rounds 6 --gate real_time,cpu_time
+expect 2 0 "--rounds 6 is too few for the Wilcoxon signed-rank test at alpha 0.05 over 2 gating tests (Holm); use 7 or more"
 
 case="cap below the batch"
 gate base --rounds 8 --max-rounds 4
