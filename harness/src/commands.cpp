@@ -52,7 +52,9 @@ std::vector<option_spec> compare_option_specs() {
          "default 0.05)"},
         {"threshold", "PCT", "smallest change of the median that counts, e.g. 5% (default)"},
         {"gate", "METRICS",
-         "comma-separated metrics whose regression fails (default real_time,cpu_time)"},
+         "comma-separated metrics whose regression fails (default real_time,cpu_time,"
+         "pass_q25_us; pass_q25_us left out, with a note, where the results have no pass "
+         "samples)"},
         {"correction", "holm|none",
          "multiple-testing correction over all gating tests (default holm)"},
         {"paired", "",
@@ -111,6 +113,7 @@ compare_options parse_compare_options(const parsed_args& args) {
     }
     if (auto gate = args.value("gate")) {
         options.gate.clear();
+        options.gate_given = true;
         for (const auto& metric : split_list(*gate)) {
             const auto first = metric.find_first_not_of(' ');
             if (first != std::string::npos) {

@@ -316,13 +316,30 @@ metric_comparison compare_metric(const benchmark_pair& pair, const std::string& 
     return m;
 }
 
-void check_gate_metrics_exist(const comparison_result& c) {
+void check_gate_metrics_exist(comparison_result& c) {
     std::set<std::string> seen;
     for (const auto& b : c.benchmarks) {
         for (const auto& m : b.metrics) {
             if (m.gating) {
                 seen.insert(m.metric);
             }
+        }
+    }
+    if (!c.options.gate_given) {
+        // The default gate: leave out what these results do not have, and say so.
+        std::vector<std::string> kept;
+        for (const auto& g : c.options.gate) {
+            if (seen.contains(g)) {
+                kept.push_back(g);
+            } else {
+                c.notes.push_back(fmt::format(
+                    "the default gate metric {} is in no benchmark of both {} and {} "
+                    "(results without pass samples?): gating on the others",
+                    g, c.base_label, c.new_label));
+            }
+        }
+        if (!kept.empty()) {
+            c.options.gate = std::move(kept);
         }
     }
     for (const auto& g : c.options.gate) {

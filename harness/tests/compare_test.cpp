@@ -1,9 +1,11 @@
 #include "compare.h"
 
+#include "bench_process.h"
 #include "test_support.h"
 
 #include <gtest/gtest.h>
 #include <cmath>
+#include <fstream>
 
 namespace sfb::harness {
 namespace {
@@ -109,6 +111,96 @@ TEST(Compare, GateOnAMissingMetricIsBadInput) {
     compare_options options;
     options.gate = {"items_per_second"};
     EXPECT_THROW(compare_files("sfb_base.json", "sfb_same.json", options), input_error);
+}
+
+// A result file of one benchmark with 15 rounds: real and CPU time per round from `times`,
+// the first quartile of the passes from `q25`.
+std::filesystem::path write_rounds(const std::filesystem::path& file,
+                                   const std::vector<double>& times,
+                                   const std::vector<double>& q25) {
+    ordered_json doc = {{"context", ordered_json::object()},
+                        {"benchmarks", ordered_json::array()}};
+    for (std::size_t i = 0; i < times.size(); ++i) {
+        ordered_json b = {{"name", kSendfile},
+                          {"run_name", kSendfile},
+                          {"run_type", "iteration"},
+                          {"repetitions", times.size()},
+                          {"repetition_index", i},
+                          {"iterations", 200},
+                          {"real_time", times[i]},
+                          {"cpu_time", times[i] * 0.98},
+                          {"time_unit", "us"}};
+        if (!q25.empty()) {
+            b["pass_q25_us"] = q25[i];
+        }
+        doc["benchmarks"].push_back(b);
+    }
+    std::ofstream(file) << doc.dump();
+    return file;
+}
+
+// Base: 2000 us a pass. Candidate: +10% (2200) in every round, but in 4 of the 15 rounds the
+// machine stalled during the base's run (7000 us mean, the fastest quarter still 2000): those
+// pairs get the largest ranks with the wrong sign, the rest show the +10%.
+struct stalled_rounds {
+    temporary_folder folder;
+    std::vector<double> base_time, new_time, base_q25, new_q25;
+    stalled_rounds() {
+        for (int i = 0; i < 15; ++i) {
+            const bool stall = i % 4 == 1;
+            base_time.push_back(stall ? 7000 + i : 2000 + i);
+            new_time.push_back(2200 + 2 * i);
+            base_q25.push_back(1900 + i);
+            new_q25.push_back(2090 + 2 * i);
+        }
+    }
+};
+
+TEST(Compare, DefaultGateSeesThroughAStallWithTheFastestQuarterOfPasses) {
+    stalled_rounds r;
+    compare_options paired;
+    paired.paired = true;
+    const auto base = r.folder.path() / "base.json";
+    const auto cand = r.folder.path() / "new.json";
+    write_rounds(base, r.base_time, r.base_q25);
+    write_rounds(cand, r.new_time, r.new_q25);
+    const comparison_result c = compare_results(load(base), load(cand), paired, "b", "n");
+    EXPECT_EQ(c.gating_tests, 3u);  // real_time, cpu_time, pass_q25_us
+    EXPECT_EQ(c.exit_code(), 1);
+    // 11 of 15 pairs +10%, the 4 stalled ones with the largest |difference| negative: W+ = 66
+    // of 120, p = 0.76 for real and CPU time; pass_q25_us is +10% in all 15: p = 2 / 2^15.
+    EXPECT_EQ(find(c, kSendfile).regressed, (std::vector<std::string>{"pass_q25_us"}));
+    EXPECT_GT(metric(find(c, kSendfile), "real_time").test->p_value, 0.1);
+    EXPECT_NEAR(metric(find(c, kSendfile), "pass_q25_us").test->p_value, 2.0 / 32768, 1e-12);
+
+    compare_options old_gate = paired;
+    old_gate.gate = {"real_time", "cpu_time"};
+    old_gate.gate_given = true;
+    EXPECT_EQ(compare_results(load(base), load(cand), old_gate, "b", "n").exit_code(), 0);
+}
+
+TEST(Compare, DefaultGateLeavesOutPassSamplesTheResultsDoNotHave) {
+    stalled_rounds r;
+    const auto base = r.folder.path() / "base.json";
+    const auto cand = r.folder.path() / "new.json";
+    write_rounds(base, r.base_time, {});  // an older build, or --sfb_sampling=false
+    write_rounds(cand, r.new_time, r.new_q25);
+    compare_options paired;
+    paired.paired = true;
+    const comparison_result c = compare_results(load(base), load(cand), paired, "b", "n");
+    EXPECT_EQ(c.options.gate, (std::vector<std::string>{"real_time", "cpu_time"}));
+    EXPECT_EQ(c.gating_tests, 2u);
+    bool noted = false;
+    for (const auto& note : c.notes) {
+        noted = noted || note.find("default gate metric pass_q25_us") != std::string::npos;
+    }
+    EXPECT_TRUE(noted);
+    EXPECT_EQ(ordered_json::parse(render_json(c))["gate"],
+              ordered_json::parse(R"(["real_time", "cpu_time"])"));
+    // Named with --gate, a missing metric is bad input.
+    paired.gate = {"real_time", "pass_q25_us"};
+    paired.gate_given = true;
+    EXPECT_THROW(compare_results(load(base), load(cand), paired, "b", "n"), input_error);
 }
 
 TEST(Compare, TimeUnitsAreConverted) {
