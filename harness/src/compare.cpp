@@ -332,10 +332,10 @@ void check_gate_metrics_exist(comparison_result& c) {
             if (seen.contains(g)) {
                 kept.push_back(g);
             } else {
-                c.notes.push_back(fmt::format(
-                    "the default gate metric {} is in no benchmark of both {} and {} "
-                    "(results without pass samples?): gating on the others",
-                    g, c.base_label, c.new_label));
+                c.notes.push_back(
+                    fmt::format("the default gate metric {} is in no benchmark of both {} and {} "
+                                "(results without pass samples?): gating on the others",
+                                g, c.base_label, c.new_label));
             }
         }
         if (!kept.empty()) {

@@ -24,7 +24,7 @@ struct compare_options {
     // pass samples) is left out of the gate with a note; a metric named by --gate must exist.
     std::vector<std::string> gate = {"real_time", "cpu_time", "pass_q25_us"};
     bool gate_given = false;  // --gate named the metrics
-    bool run_test = true;  // false: show the changes only, no test, no verdict
+    bool run_test = true;     // false: show the changes only, no test, no verdict
     // Holm's correction of the gating metrics' p-values for testing many at once.
     bool holm = true;
     // Pair repetition i of the base with repetition i of the new side (the rounds of `sfb ab`)

@@ -118,18 +118,12 @@ TEST(Compare, GateOnAMissingMetricIsBadInput) {
 std::filesystem::path write_rounds(const std::filesystem::path& file,
                                    const std::vector<double>& times,
                                    const std::vector<double>& q25) {
-    ordered_json doc = {{"context", ordered_json::object()},
-                        {"benchmarks", ordered_json::array()}};
+    ordered_json doc = {{"context", ordered_json::object()}, {"benchmarks", ordered_json::array()}};
     for (std::size_t i = 0; i < times.size(); ++i) {
-        ordered_json b = {{"name", kSendfile},
-                          {"run_name", kSendfile},
-                          {"run_type", "iteration"},
-                          {"repetitions", times.size()},
-                          {"repetition_index", i},
-                          {"iterations", 200},
-                          {"real_time", times[i]},
-                          {"cpu_time", times[i] * 0.98},
-                          {"time_unit", "us"}};
+        ordered_json b = {
+            {"name", kSendfile},           {"run_name", kSendfile},       {"run_type", "iteration"},
+            {"repetitions", times.size()}, {"repetition_index", i},       {"iterations", 200},
+            {"real_time", times[i]},       {"cpu_time", times[i] * 0.98}, {"time_unit", "us"}};
         if (!q25.empty()) {
             b["pass_q25_us"] = q25[i];
         }
