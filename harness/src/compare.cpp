@@ -316,7 +316,9 @@ metric_comparison compare_metric(const benchmark_pair& pair, const std::string& 
     return m;
 }
 
-void check_gate_metrics_exist(comparison_result& c) {
+// The gate metrics these results can be judged on: the default gate drops what neither side has
+// (with a note); a metric named by --gate that no benchmark has is bad input.
+void settle_gate_metrics(comparison_result& c) {
     std::set<std::string> seen;
     for (const auto& b : c.benchmarks) {
         for (const auto& m : b.metrics) {
@@ -519,7 +521,7 @@ comparison_result compare_results(const result_set& base, const result_set& cand
         }
         c.benchmarks.push_back(std::move(bc));
     }
-    check_gate_metrics_exist(c);
+    settle_gate_metrics(c);
     c.gating_tests = correct_for_multiple_tests(c);
     check_power(c, pairs);
     decide_verdicts(c);
