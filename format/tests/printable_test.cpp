@@ -1,0 +1,69 @@
+#include <sfb/printable.h>
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace {
+
+// Every byte of `text` is printable ASCII or part of a well-formed UTF-8 sequence.
+bool valid_utf8_without_controls(const std::string& text) {
+    for (std::size_t at = 0; at < text.size();) {
+        const auto c = static_cast<unsigned char>(text[at]);
+        if (c < 0x80) {
+            if (c < 0x20 || c == 0x7f) {
+                return false;
+            }
+            ++at;
+            continue;
+        }
+        std::uint32_t code = 0;
+        const std::size_t length =
+            sfb::printable_detail::utf8_sequence(std::string_view(text).substr(at), code);
+        if (length == 0) {
+            return false;
+        }
+        at += length;
+    }
+    return true;
+}
+
+TEST(Printable, KeepsPrintableAsciiAndWellFormedUtf8) {
+    EXPECT_EQ(sfb::printable("port 7900"), "port 7900");
+    EXPECT_EQ(sfb::printable("r\xc3\xa9sultats"), "r\xc3\xa9sultats");
+}
+
+TEST(Printable, EscapesControlsBackslashesAndBrokenUtf8) {
+    EXPECT_EQ(sfb::printable("a\nb\tc\\d"), "a\\nb\\tc\\\\d");
+    EXPECT_EQ(sfb::printable("\x1b[2J"), "\\x1b[2J");
+    EXPECT_EQ(sfb::printable("\xff\xfe"), "\\xff\\xfe");
+    EXPECT_EQ(sfb::printable("\xc0\xaf"), "\\xc0\\xaf");           // overlong '/'
+    EXPECT_EQ(sfb::printable("\xed\xa0\x80"), "\\xed\\xa0\\x80");  // a lone surrogate
+    EXPECT_EQ(sfb::printable("\xe2\x82"), "\\xe2\\x82");           // cut sequence
+    EXPECT_EQ(sfb::printable(std::string("a\0b", 3)), "a\\x00b");
+}
+
+TEST(Printable, EscapesCodePointsThatReorderOrHideText) {
+    EXPECT_EQ(sfb::printable("\xe2\x80\xae"
+                             "abc"),
+              "\\u{202e}abc");
+    EXPECT_EQ(sfb::printable("\xc2\x85"), "\\u{0085}");
+}
+
+TEST(Printable, CutsLongInputAndSaysHowMuchWasLeftOut) {
+    const std::string text(100000, 'x');
+    const std::string shown = sfb::printable(text, 64);
+    EXPECT_LE(shown.size(), 64U + 32U);
+    EXPECT_NE(shown.find("(99936 more bytes)"), std::string::npos) << shown;
+}
+
+TEST(Printable, EveryByteValueGivesValidUtf8) {
+    std::string all;
+    for (int i = 0; i < 256; ++i) {
+        all += static_cast<char>(i);
+        all += static_cast<char>(255 - i);
+    }
+    EXPECT_TRUE(valid_utf8_without_controls(sfb::printable(all, 1 << 20)));
+}
+
+}  // namespace
