@@ -5,10 +5,13 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <sfb/printable.h>
 #include <sfb/retry.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <limits>
 
 namespace sfb::bench {
 
@@ -16,8 +19,29 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// How long the sink may take to accept, answer a handshake or send its context.
+// How long the sink may take to accept, and then to answer a handshake and send its whole
+// context (one total deadline, however slowly the lines come).
 constexpr auto handshake_timeout = 10s;
+// Addresses of one name tried in turn, at most.
+constexpr int max_addresses = 16;
+
+using steady = std::chrono::steady_clock;
+
+// What is left until `deadline`, at most `most`, never negative.
+std::chrono::milliseconds until(steady::time_point deadline, std::chrono::milliseconds most) {
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - steady::now());
+    return std::clamp(left, 0ms, most);
+}
+
+std::string numeric_address(const sockaddr* address, socklen_t length) {
+    char host[NI_MAXHOST] = "?";
+    char port[NI_MAXSERV] = "?";
+    ::getnameinfo(address, length, host, sizeof host, port, sizeof port,
+                  NI_NUMERICHOST | NI_NUMERICSERV);
+    return address->sa_family == AF_INET6 ? "[" + std::string(host) + "]:" + port
+                                          : std::string(host) + ":" + port;
+}
 
 std::string describe(sink::line_reader::status status, const sink::line_reader& reader) {
     switch (status) {
@@ -72,33 +96,41 @@ bool connect_with_timeout(int fd, const sockaddr_storage& address, socklen_t len
     return true;
 }
 
-// The sink's one-line answer to a handshake; false with `error` set unless it starts with OK.
-bool expect_ok(sink::line_reader& reader, std::string& line, std::string& error) {
-    const auto status = reader.next(line, handshake_timeout);
+// The sink's one-line answer to a handshake, by `deadline`; the session id (empty for a data
+// connection's plain OK), or nullopt with `error` set.
+std::optional<std::string> expect_ok(sink::line_reader& reader, steady::time_point deadline,
+                                     std::string& error) {
+    std::string line;
+    const auto status = reader.next(line, until(deadline, handshake_timeout));
     if (status != sink::line_reader::status::line) {
         error = describe(status, reader);
-        return false;
+        return std::nullopt;
     }
-    if (line == "OK" || line.rfind("OK ", 0) == 0) {
-        return true;
+    auto answer = sink::parse_answer(line);
+    switch (answer.what) {
+        case sink::answer::kind::ok:
+            return std::move(answer.argument);
+        case sink::answer::kind::busy:
+            error = "the sink is busy with another session: " + answer.argument;
+            break;
+        case sink::answer::kind::refused:
+            error = "the sink refused: " + answer.argument;
+            break;
+        case sink::answer::kind::other:
+            error = "not an sfb-sink (it answered \"" + answer.argument + "\")";
+            break;
     }
-    if (line.rfind("BUSY ", 0) == 0) {
-        error = "the sink is busy with another session: " + line.substr(5);
-    } else if (line.rfind("ERR ", 0) == 0) {
-        error = "the sink refused: " + line.substr(4);
-    } else {
-        error = "not an sfb-sink (it answered \"" + line.substr(0, 60) + "\")";
-    }
-    return false;
+    return std::nullopt;
 }
 
-// Reads the sink's CONTEXT lines up to END into `context`; false with `error` set when the
-// sink at `text` sent something else or nothing in time.
-bool read_context(sink::line_reader& reader, const std::string& text, context_entries& context,
-                  std::string& error) {
+// Reads the sink's CONTEXT lines up to END into `context`, at most max_context_entries of
+// them, all by `deadline`; false with `error` set when the sink at `text` sent something else,
+// too much, or not in time.
+bool read_context(sink::line_reader& reader, steady::time_point deadline, const std::string& text,
+                  context_entries& context, std::string& error) {
     std::string line;
     for (;;) {
-        const auto status = reader.next(line, handshake_timeout);
+        const auto status = reader.next(line, until(deadline, handshake_timeout));
         if (status != sink::line_reader::status::line) {
             error = "sink at " + text + ", reading its context: " + describe(status, reader);
             return false;
@@ -106,24 +138,54 @@ bool read_context(sink::line_reader& reader, const std::string& text, context_en
         if (line == "END") {
             return true;
         }
-        const auto words = sink::split_words(line);
-        if (words.size() < 2 || words[0] != "CONTEXT") {
-            error = "sink at " + text + ": malformed context line \"" + line.substr(0, 60) + "\"";
+        if (context.size() >= sink::max_context_entries) {
+            error = "sink at " + text + ": more than " + std::to_string(sink::max_context_entries) +
+                    " context lines";
             return false;
         }
-        const auto value_at = line.find(' ', 8);
-        context.emplace_back(std::string(words[1]), value_at == std::string::npos
-                                                        ? std::string()
-                                                        : line.substr(value_at + 1));
+        std::string failed;
+        auto entry = sink::parse_context_line(line, failed);
+        if (!entry) {
+            error = "sink at " + text + ": " + failed;
+            return false;
+        }
+        context.push_back(std::move(*entry));
     }
+}
+
+// Connects to the first address of `found` that accepts, in getaddrinfo's order, as clients
+// do: a name such as localhost may give ::1 and 127.0.0.1, and the sink listens on one of them.
+unique_fd connect_any(const addrinfo* found, sockaddr_storage& address, socklen_t& length,
+                      std::string& error) {
+    int tried = 0;
+    for (const addrinfo* at = found; at != nullptr && tried < max_addresses; at = at->ai_next) {
+        if (at->ai_addrlen > sizeof address) {
+            continue;
+        }
+        ++tried;
+        const std::string shown = numeric_address(at->ai_addr, at->ai_addrlen);
+        unique_fd socket(::socket(at->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0));
+        std::string failed = socket ? "" : std::string("socket: ") + std::strerror(errno);
+        // Keepalive lets the sink notice a sender that vanished without closing (and the other
+        // way round) during the long silence of a run.
+        if (socket && set_int_option(socket.get(), SOL_SOCKET, SO_KEEPALIVE, 1)) {
+            std::memcpy(&address, at->ai_addr, at->ai_addrlen);
+            length = at->ai_addrlen;
+            if (connect_with_timeout(socket.get(), address, length, failed)) {
+                return socket;
+            }
+        }
+        error += (error.empty() ? "" : "; ") + shown + ": " + failed;
+    }
+    return {};
 }
 
 }  // namespace
 
-bool remote_receiver::next_report(std::chrono::milliseconds stall, sink::pass_report& report,
-                                  bool& end) {
+bool remote_receiver::next_report(std::chrono::milliseconds stall, steady::time_point deadline,
+                                  std::uint64_t sent, sink::pass_report& report, bool& end) {
     std::string line;
-    const auto status = reader_.next(line, stall);
+    const auto status = reader_.next(line, until(deadline, stall));
     if (status == sink::line_reader::status::timeout) {
         error_ = "the sink counted " + std::to_string(last_.received) +
                  " bytes and sent no report for " + std::to_string(stall.count()) + " ms";
@@ -133,25 +195,34 @@ bool remote_receiver::next_report(std::chrono::milliseconds stall, sink::pass_re
         error_ = "after " + std::to_string(last_.received) + " bytes: " + describe(status, reader_);
         return false;
     }
-    if (line.rfind("FAIL ", 0) == 0) {
-        error_ = "the sink: " + line.substr(5);
+    if (line.starts_with("FAIL ")) {
+        error_ = "the sink: " + printable(std::string_view(line).substr(5), 200);
         return false;
     }
     const auto parsed = sink::parse_report(line);
     if (!parsed) {
-        error_ = "the sink sent a malformed report: \"" + line.substr(0, 60) + "\"";
+        error_ = "the sink sent a malformed report: \"" + printable(line, 80) + "\"";
+        return false;
+    }
+    end = line.starts_with("END");
+    if (!sink::report_follows(last_, *parsed, end, pass_bytes_, sent, error_)) {
         return false;
     }
     report = *parsed;
-    end = line.rfind("END", 0) == 0;
     return true;
 }
 
 bool remote_receiver::wait_for_total(std::uint64_t total, std::chrono::milliseconds stall) {
+    // Each PASS names a later pass, so the sink owes at most one line per pass still to come;
+    // the wait is bounded by as many stalls (capped), however the sink paces its lines.
+    const std::uint64_t passes =
+        pass_bytes_ == 0 || total <= last_.received ? 1 : (total - last_.received) / pass_bytes_;
+    const auto deadline =
+        steady::now() + stall * static_cast<int>(std::min<std::uint64_t>(passes + 1, 64));
     while (last_.received < total) {
         sink::pass_report report;
         bool end = false;
-        if (!next_report(stall, report, end)) {
+        if (!next_report(stall, deadline, total, report, end)) {
             return false;
         }
         if (end) {
@@ -162,19 +233,16 @@ bool remote_receiver::wait_for_total(std::uint64_t total, std::chrono::milliseco
         }
         last_ = report;
     }
-    if (last_.received > total) {
-        error_ = "the sink counted " + std::to_string(last_.received) + " bytes, more than the " +
-                 std::to_string(total) + " sent";
-        return false;
-    }
     return true;
 }
 
 bool remote_receiver::finish(std::chrono::milliseconds stall) {
+    // After the sender's shutdown the sink owes at most the last PASS and the END.
+    const auto deadline = steady::now() + 2 * stall;
     for (;;) {
         sink::pass_report report;
         bool end = false;
-        if (!next_report(stall, report, end)) {
+        if (!next_report(stall, deadline, std::numeric_limits<std::uint64_t>::max(), report, end)) {
             return false;
         }
         if (end) {
@@ -191,10 +259,14 @@ std::unique_ptr<remote_sink> remote_sink::connect(std::string_view host_port,
                                                   std::string_view token, std::string& error) {
     const auto split = sink::split_host_port(host_port);
     if (!split) {
-        error = "--sfb_remote=" + std::string(host_port) + ": expected HOST:PORT";
+        error = "--sfb_remote=\"" + printable(host_port, 100) + "\": expected HOST:PORT";
         return nullptr;
     }
     const auto& [host, port] = *split;
+    if (!sink::parse_port(port, false)) {
+        error = sink::port_error("--sfb_remote", port, false);
+        return nullptr;
+    }
     if (!token.empty() && !sink::valid_token(token)) {
         error = "--sfb_token: expected up to 128 characters from [A-Za-z0-9._-]";
         return nullptr;
@@ -203,53 +275,44 @@ std::unique_ptr<remote_sink> remote_sink::connect(std::string_view host_port,
     hints.ai_socktype = SOCK_STREAM;
     hints.ai_flags = AI_NUMERICSERV;
     addrinfo* found = nullptr;
-    if (const int err = ::getaddrinfo(host.c_str(), port.c_str(), &hints, &found); err != 0) {
-        error = "cannot resolve " + std::string(host_port) + ": " + ::gai_strerror(err);
-        return nullptr;
-    }
     std::unique_ptr<remote_sink> sink(new remote_sink());
-    std::memcpy(&sink->address_, found->ai_addr, found->ai_addrlen);
-    sink->address_length_ = found->ai_addrlen;
-    ::freeaddrinfo(found);
-    sink->text_ = std::string(host_port);
-
-    sink->control_.reset(::socket(sink->address_.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    if (!sink->control_) {
-        error = std::string("socket: ") + std::strerror(errno);
+    sink->text_ = printable(host_port, 100);
+    if (const int err = ::getaddrinfo(host.c_str(), port.c_str(), &hints, &found); err != 0) {
+        error = "cannot resolve " + sink->text_ + ": " + ::gai_strerror(err);
         return nullptr;
     }
-    // Keepalive lets the sink notice a sender that vanished without closing (and the other
-    // way round) during the long silence of a run.
-    set_int_option(sink->control_.get(), SOL_SOCKET, SO_KEEPALIVE, 1);
     std::string failed;
-    if (!connect_with_timeout(sink->control_.get(), sink->address_, sink->address_length_,
-                              failed)) {
+    sink->control_ = connect_any(found, sink->address_, sink->address_length_, failed);
+    ::freeaddrinfo(found);
+    if (!sink->control_) {
         error = "cannot reach the sink at " + sink->text_ + ": " + failed;
         return nullptr;
     }
-    const std::string hello = std::string(sink::protocol_magic) + " " +
-                              std::string(sink::protocol_version) + " CONTROL " +
-                              (token.empty() ? std::string("-") : std::string(token));
-    if (!sink::send_line(sink->control_.get(), hello)) {
-        error = "sending the handshake to " + sink->text_ + ": " + std::strerror(errno);
-        return nullptr;
-    }
-    sink::line_reader reader(sink->control_.get());
-    std::string line;
-    if (!expect_ok(reader, line, failed)) {
-        error = "sink at " + sink->text_ + ": " + failed;
-        return nullptr;
-    }
-    sink->session_ = line.size() > 3 ? line.substr(3) : "";
-    if (!sink::valid_token(sink->session_)) {
-        error = "sink at " + sink->text_ + ": no valid session id in \"" + line + "\"";
-        return nullptr;
-    }
-    if (!read_context(reader, sink->text_, sink->context_, error)) {
+    if (!sink->handshake(token, error)) {
         return nullptr;
     }
     sink->local_route_ = interface_of_socket(sink->control_.get());
     return sink;
+}
+
+bool remote_sink::handshake(std::string_view token, std::string& error) {
+    const std::string hello = std::string(sink::protocol_magic) + " " +
+                              std::string(sink::protocol_version) + " CONTROL " +
+                              (token.empty() ? std::string("-") : std::string(token));
+    if (!sink::send_line(control_.get(), hello)) {
+        error = "sending the handshake to " + text_ + ": " + std::strerror(errno);
+        return false;
+    }
+    const auto deadline = steady::now() + handshake_timeout;
+    sink::line_reader reader(control_.get());
+    std::string failed;
+    auto session = expect_ok(reader, deadline, failed);
+    if (!session || session->empty()) {
+        error = "sink at " + text_ + ": " + (session ? "no session id after OK" : failed);
+        return false;
+    }
+    session_ = std::move(*session);
+    return read_context(reader, deadline, text_, context_, error);
 }
 
 remote_connection remote_sink::open_data(const socket_options& sockets,
@@ -285,10 +348,9 @@ remote_connection remote_sink::open_data(const socket_options& sockets,
         error = "data connection to the sink at " + text_ + ": send: " + std::strerror(errno);
         return {};
     }
-    auto far_end = std::make_unique<remote_receiver>(sender.get());
+    auto far_end = std::make_unique<remote_receiver>(sender.get(), receiver.pass_bytes);
     sink::line_reader reader(sender.get());
-    std::string line;
-    if (!expect_ok(reader, line, failed)) {
+    if (!expect_ok(reader, steady::now() + handshake_timeout, failed)) {
         error = "data connection to the sink at " + text_ + ": " + failed;
         return {};
     }

@@ -1,6 +1,8 @@
 // The sending side of a run against sfb-sink (--sfb_remote=HOST:PORT): the control connection
 // that holds the session open for the whole run, and, per benchmark connection, a data
-// connection whose receiver is the sink. The protocol is sink/src/protocol.h.
+// connection whose receiver is the sink. The protocol is sink/src/protocol.h. Whatever the sink
+// says is checked before it is used: numbers against what was sent and what came before, line
+// counts and waits bounded, its words shown only escaped and cut (sfb::printable).
 #pragma once
 
 #include <sfb/unique_fd.h>
@@ -21,8 +23,10 @@ namespace sfb::bench {
 
 class remote_receiver final : public pass_receiver {
   public:
-    // `socket` stays owned by the caller (it is the sending socket) and must outlive this.
-    explicit remote_receiver(int socket) : socket_(socket), reader_(socket) {}
+    // `socket` stays owned by the caller (it is the sending socket) and must outlive this;
+    // `pass_bytes` is the size of a pass, as the data handshake told the sink.
+    remote_receiver(int socket, std::uint64_t pass_bytes)
+        : socket_(socket), pass_bytes_(pass_bytes), reader_(socket) {}
 
     bool wait_for_total(std::uint64_t total, std::chrono::milliseconds stall) override;
     bool finish(std::chrono::milliseconds stall) override;
@@ -40,10 +44,14 @@ class remote_receiver final : public pass_receiver {
     }
 
   private:
-    // Reads one line from the sink; false with error_ set unless it is a report or FAIL.
-    bool next_report(std::chrono::milliseconds stall, sink::pass_report& report, bool& end);
+    // Reads one line from the sink, waiting at most `stall` and never past `deadline`; false
+    // with error_ set unless it is a report that may follow the last one, sent <= `sent`.
+    bool next_report(std::chrono::milliseconds stall,
+                     std::chrono::steady_clock::time_point deadline, std::uint64_t sent,
+                     sink::pass_report& report, bool& end);
 
     int socket_;
+    std::uint64_t pass_bytes_;
     sink::line_reader reader_;
     sink::pass_report last_{};
     std::string error_;
@@ -79,6 +87,9 @@ class remote_sink {
 
   private:
     remote_sink() = default;
+    // Presents `token` on the connected control socket and reads the answer and the context,
+    // all within one deadline.
+    bool handshake(std::string_view token, std::string& error);
     unique_fd control_;
     sockaddr_storage address_{};
     socklen_t address_length_ = 0;

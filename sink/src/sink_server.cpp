@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
+#include <sfb/printable.h>
 #include <sfb/retry.h>
 #include <time.h>
 #include <unistd.h>
@@ -15,6 +16,8 @@
 #include <cerrno>
 #include <cstring>
 #include <iostream>
+#include <system_error>
+#include <utility>
 #include <vector>
 
 #include "cpu_meter.h"
@@ -53,11 +56,44 @@ bool is_loopback(const sockaddr_storage& address) {
     return IN6_IS_ADDR_LOOPBACK(&in6.sin6_addr);
 }
 
-bool is_wildcard(const sockaddr_storage& address) {
-    if (address.ss_family == AF_INET) {
-        return reinterpret_cast<const sockaddr_in&>(address).sin_addr.s_addr == INADDR_ANY;
+// What makes an IPv4 address (host order) one the sink must not listen on, or nullptr.
+const char* forbidden_ipv4(std::uint32_t ip) {
+    if (ip == INADDR_ANY) {
+        return "the wildcard address";
     }
-    return IN6_IS_ADDR_UNSPECIFIED(&reinterpret_cast<const sockaddr_in6&>(address).sin6_addr);
+    if (ip == INADDR_BROADCAST) {
+        return "the broadcast address";
+    }
+    return (ip >> 28) == 0xe ? "a multicast address" : nullptr;
+}
+
+// Why the sink must not listen on `address`, or nullptr: it must be the one unicast address
+// the sender connects to, never a wildcard (every interface), a broadcast or a multicast group.
+const char* forbidden_address(const sockaddr_storage& address) {
+    if (address.ss_family == AF_INET) {
+        return forbidden_ipv4(ntohl(reinterpret_cast<const sockaddr_in&>(address).sin_addr.s_addr));
+    }
+    const in6_addr& in6 = reinterpret_cast<const sockaddr_in6&>(address).sin6_addr;
+    if (IN6_IS_ADDR_UNSPECIFIED(&in6)) {
+        return "the wildcard address";
+    }
+    if (IN6_IS_ADDR_MULTICAST(&in6)) {
+        return "a multicast address";
+    }
+    if (IN6_IS_ADDR_V4MAPPED(&in6)) {
+        std::uint32_t ip = 0;
+        std::memcpy(&ip, &in6.s6_addr[12], sizeof ip);
+        return forbidden_ipv4(ntohl(ip));
+    }
+    return nullptr;
+}
+
+// Blocking sends on `fd` give up after `timeout`, so a peer that stops reading cannot hold a
+// serving thread for ever.
+void set_send_timeout(int fd, std::chrono::milliseconds timeout) {
+    const timeval limit{static_cast<time_t>(timeout.count() / 1000),
+                        static_cast<suseconds_t>((timeout.count() % 1000) * 1000)};
+    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit);
 }
 
 // Compares in time independent of where the first difference is.
@@ -112,6 +148,11 @@ bench::context_entries host_context(int fd) {
     entries.emplace_back("path_mtu", route.path_mtu);
     entries.emplace_back("driver", route.driver);
     entries.emplace_back("offloads", route.offloads);
+    // Values come from files of this host (os-release, /proc): shown escaped and cut, so every
+    // CONTEXT line is printable and within max_line.
+    for (auto& [key, value] : entries) {
+        value = printable(value, max_line - 128 - std::min<std::size_t>(key.size(), 64));
+    }
     return entries;
 }
 
@@ -153,6 +194,10 @@ std::string prepare_data_socket(int fd, const data_request& request,
     if (error.empty() && ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &idle, sizeof idle) != 0) {
         error = std::string("setsockopt(SO_RCVTIMEO): ") + std::strerror(errno);
     }
+    // A sender that never reads its reports fills the send buffer: give up after as long.
+    if (error.empty() && ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &idle, sizeof idle) != 0) {
+        error = std::string("setsockopt(SO_SNDTIMEO): ") + std::strerror(errno);
+    }
     return error;
 }
 
@@ -168,6 +213,22 @@ sink_server::~sink_server() {
     reap(true);
 }
 
+bool log_limiter::allow(std::chrono::steady_clock::time_point now, std::size_t& suppressed) {
+    if (now - window_ >= std::chrono::seconds(1)) {
+        window_ = now;
+        in_window_ = 0;
+    }
+    if (in_window_ >= burst_) {
+        ++suppressed_;
+        return false;
+    }
+    ++in_window_;
+    suppressed = std::exchange(suppressed_, 0);
+    return true;
+}
+
+// Every message is built from the sink's own words, numbers and the peer's bytes already
+// escaped (sfb::printable); it is still cut here so no line of the log is unbounded.
 void sink_server::log(const std::string& peer, const std::string& message) {
     const std::time_t now = std::time(nullptr);
     std::tm utc{};
@@ -175,11 +236,19 @@ void sink_server::log(const std::string& peer, const std::string& message) {
     char stamp[32];
     std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &utc);
     const std::lock_guard lock(log_mutex_);
-    std::cerr << stamp << " sfb-sink: " << (peer.empty() ? "" : peer + ": ") << message
-              << std::endl;
+    std::size_t suppressed = 0;
+    if (!log_limit_.allow(std::chrono::steady_clock::now(), suppressed)) {
+        return;
+    }
+    if (suppressed > 0) {
+        std::cerr << stamp << " sfb-sink: " << suppressed
+                  << " log line(s) left out (more than 20 a second)\n";
+    }
+    std::cerr << stamp << " sfb-sink: " << (peer.empty() ? "" : peer + ": ")
+              << std::string_view(message).substr(0, 2 * max_line) << std::endl;
 }
 
-bool sink_server::listen(const sink_options& options, std::string& error) {
+sink_server::listen_status sink_server::listen(const sink_options& options, std::string& error) {
     options_ = options;
     addrinfo hints{};
     hints.ai_socktype = SOCK_STREAM;
@@ -187,33 +256,36 @@ bool sink_server::listen(const sink_options& options, std::string& error) {
     addrinfo* found = nullptr;
     if (const int err = ::getaddrinfo(options.host.c_str(), options.port.c_str(), &hints, &found);
         err != 0) {
-        error = "cannot resolve " + options.host + ":" + options.port + ": " + ::gai_strerror(err);
-        return false;
+        error = "cannot resolve " + printable(options.host, 100) + ":" +
+                printable(options.port, 20) + ": " + ::gai_strerror(err);
+        return listen_status::failed;
     }
     sockaddr_storage address{};
     std::memcpy(&address, found->ai_addr, found->ai_addrlen);
     const socklen_t length = found->ai_addrlen;
     ::freeaddrinfo(found);
-    if (is_wildcard(address)) {
-        error = "refusing to listen on the wildcard address " + options.host +
-                ": give the one address the sender will connect to";
-        return false;
+    if (const char* what = forbidden_address(address)) {
+        error = "refusing to listen on " + std::string(what) + " (" + address_text(address) +
+                "): give the one unicast address the sender will connect to";
+        return listen_status::refused;
     }
     loopback_ = is_loopback(address);
     // Never without a token on a network: one is generated (and printed by the caller).
     if (!loopback_ && options_.token.empty()) {
         options_.token = random_hex_id();
         if (options_.token.empty()) {
-            error = "getrandom gave no token for the non-loopback address " + options.host +
-                    "; give one with --token";
-            return false;
+            error = "getrandom gave no token for the non-loopback address " +
+                    address_text(address) + "; give one with --token";
+            return listen_status::failed;
         }
         token_generated_ = true;
     }
-    listener_.reset(::socket(address.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    // Non-blocking: after a failed accept() the loop retries it without knowing whether a
+    // connection is still queued.
+    listener_.reset(::socket(address.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
     if (!listener_) {
         error = std::string("socket: ") + std::strerror(errno);
-        return false;
+        return listen_status::failed;
     }
     const int on = 1;
     ::setsockopt(listener_.get(), SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
@@ -221,17 +293,17 @@ bool sink_server::listen(const sink_options& options, std::string& error) {
         ::setsockopt(listener_.get(), IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on);
     }
     if (::bind(listener_.get(), reinterpret_cast<const sockaddr*>(&address), length) != 0) {
-        error = "bind " + options.host + ":" + options.port + ": " + std::strerror(errno);
-        return false;
+        error = "bind " + address_text(address) + ": " + std::strerror(errno);
+        return listen_status::failed;
     }
     if (::listen(listener_.get(), 16) != 0) {
         error = std::string("listen: ") + std::strerror(errno);
-        return false;
+        return listen_status::failed;
     }
     socklen_t bound_length = sizeof address;
     ::getsockname(listener_.get(), reinterpret_cast<sockaddr*>(&address), &bound_length);
     bound_ = address_text(address);
-    return true;
+    return listen_status::listening;
 }
 
 void sink_server::reap(bool all) {
@@ -246,44 +318,24 @@ void sink_server::reap(bool all) {
 }
 
 void sink_server::serve(int stop_fd) {
+    std::chrono::milliseconds backoff{0};
     for (;;) {
-        pollfd fds[2] = {{listener_.get(), POLLIN, 0}, {stop_fd, POLLIN, 0}};
-        if (retry_on_eintr([&] { return ::poll(fds, 2, 1000); }) < 0) {
+        // While backing off the listener is left out of the poll: it stays readable while
+        // descriptors are exhausted, and polling it would spin.
+        pollfd fds[2] = {{stop_fd, POLLIN, 0}, {listener_.get(), POLLIN, 0}};
+        const bool backing_off = backoff.count() > 0;
+        const int wait_ms = backing_off ? static_cast<int>(backoff.count()) : 1000;
+        if (retry_on_eintr([&] { return ::poll(fds, backing_off ? 1 : 2, wait_ms); }) < 0) {
             log("", std::string("poll: ") + std::strerror(errno));
             break;
         }
         reap(false);
-        if ((fds[1].revents & POLLIN) != 0) {
+        if ((fds[0].revents & POLLIN) != 0) {
             break;
         }
-        if ((fds[0].revents & POLLIN) == 0) {
-            continue;
+        if (backing_off || (fds[1].revents & POLLIN) != 0) {
+            accept_one(backoff);
         }
-        sockaddr_storage peer_address{};
-        socklen_t length = sizeof peer_address;
-        unique_fd socket(::accept4(listener_.get(), reinterpret_cast<sockaddr*>(&peer_address),
-                                   &length, SOCK_CLOEXEC));
-        if (!socket) {
-            if (errno != EINTR && errno != EAGAIN && errno != ECONNABORTED) {
-                log("", std::string("accept: ") + std::strerror(errno));
-            }
-            continue;
-        }
-        const std::string peer = address_text(peer_address);
-        if (workers_.size() >= options_.max_connections) {
-            log(peer, "refused: " + std::to_string(workers_.size()) + " connections already open");
-            send_line(socket.get(), "BUSY too many connections");
-            continue;
-        }
-        {
-            const std::lock_guard lock(mutex_);
-            open_fds_.insert(socket.get());
-        }
-        worker& w = workers_.emplace_back();
-        w.fd = socket.get();
-        w.thread = std::thread([this, &w, s = std::move(socket), peer]() mutable {
-            serve_connection(w, std::move(s), peer);
-        });
     }
     log("", "stopping: closing " + std::to_string(workers_.size()) + " connection(s)");
     {
@@ -296,7 +348,55 @@ void sink_server::serve(int stop_fd) {
     listener_.reset();
 }
 
+void sink_server::accept_one(std::chrono::milliseconds& backoff) {
+    sockaddr_storage peer_address{};
+    socklen_t length = sizeof peer_address;
+    unique_fd socket(::accept4(listener_.get(), reinterpret_cast<sockaddr*>(&peer_address), &length,
+                               SOCK_CLOEXEC));
+    if (!socket) {
+        const int error = errno;
+        if (error == EAGAIN || error == EWOULDBLOCK || error == EINTR || error == ECONNABORTED) {
+            backoff = std::chrono::milliseconds(0);
+            return;
+        }
+        // Descriptors or memory exhausted (EMFILE, ENFILE, ENOBUFS, ENOMEM) or anything else:
+        // the connection stays queued; wait, twice as long each time up to a second.
+        backoff =
+            std::clamp(backoff * 2, std::chrono::milliseconds(50), std::chrono::milliseconds(1000));
+        log("", std::string("accept: ") + std::strerror(error) + "; retrying in " +
+                    std::to_string(backoff.count()) + " ms");
+        return;
+    }
+    backoff = std::chrono::milliseconds(0);
+    const std::string peer = address_text(peer_address);
+    if (workers_.size() >= options_.max_connections) {
+        log(peer, "refused: " + std::to_string(workers_.size()) + " connections already open");
+        set_send_timeout(socket.get(), options_.handshake_timeout);
+        send_line(socket.get(), "BUSY too many connections");
+        return;
+    }
+    {
+        const std::lock_guard lock(mutex_);
+        open_fds_.insert(socket.get());
+    }
+    const int fd = socket.get();
+    worker& w = workers_.emplace_back();
+    w.fd = fd;
+    try {
+        w.thread = std::thread([this, &w, s = std::move(socket), peer]() mutable {
+            serve_connection(w, std::move(s), peer);
+        });
+    } catch (const std::system_error& e) {
+        // No thread (EAGAIN: a limit on threads): the connection is closed with its lambda.
+        workers_.pop_back();
+        const std::lock_guard lock(mutex_);
+        open_fds_.erase(fd);
+        log(peer, std::string("refused: cannot start a thread: ") + e.what());
+    }
+}
+
 void sink_server::serve_connection(worker& self, unique_fd socket, std::string peer) {
+    set_send_timeout(socket.get(), options_.handshake_timeout);
     line_reader reader(socket.get());
     std::string line;
     const auto status = reader.next(line, options_.handshake_timeout);
@@ -309,23 +409,15 @@ void sink_server::serve_connection(worker& self, unique_fd socket, std::string p
     } else if (reader.buffered() != 0) {
         log(peer, "refused: bytes sent before the handshake was answered");
         send_line(socket.get(), "ERR bytes sent before the handshake was answered");
-    } else {
-        const auto words = split_words(line);
-        if (words.size() == 4 && words[0] == protocol_magic && words[1] == protocol_version &&
-            words[2] == "CONTROL") {
-            serve_control(socket.get(), peer, words[3]);
-        } else if (words.size() >= 3 && words[0] == protocol_magic &&
-                   words[1] == protocol_version && words[2] == "DATA") {
-            serve_data(socket.get(), peer, line);
+    } else if (std::string error; const auto request = parse_handshake(line, error)) {
+        if (request->control) {
+            serve_control(socket.get(), peer, request->token);
         } else {
-            const bool other_version = words.size() >= 2 && words[0] == protocol_magic;
-            const std::string reason = other_version
-                                           ? "unsupported protocol version (this sink speaks " +
-                                                 std::string(protocol_version) + ")"
-                                           : "malformed handshake";
-            log(peer, "refused: " + reason);
-            send_line(socket.get(), "ERR " + reason);
+            serve_data(socket.get(), peer, request->data);
         }
+    } else {
+        log(peer, "refused: " + error);
+        send_line(socket.get(), "ERR " + error);
     }
     {
         const std::lock_guard lock(mutex_);
@@ -362,9 +454,7 @@ void sink_server::serve_control(int fd, const std::string& peer, std::string_vie
     ::setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);
     bool sent = send_line(fd, "OK " + session);
     for (const auto& [key, value] : host_context(fd)) {
-        std::string clean = value.substr(0, max_line - 64);
-        std::replace(clean.begin(), clean.end(), '\n', ' ');
-        sent = sent && send_line(fd, "CONTEXT " + key + " " + clean);
+        sent = sent && send_line(fd, "CONTEXT " + key + " " + value);
     }
     sent = sent && send_line(fd, "END");
     if (sent) {
@@ -391,17 +481,11 @@ void sink_server::end_session(const std::string& session) {
     }
 }
 
-void sink_server::serve_data(int fd, const std::string& peer, std::string_view line) {
+void sink_server::serve_data(int fd, const std::string& peer, const data_request& request) {
     std::string error;
-    const auto request = parse_data_request(line, error);
-    if (!request) {
-        log(peer, "refused: " + error);
-        send_line(fd, "ERR " + error);
-        return;
-    }
     {
         const std::lock_guard lock(mutex_);
-        if (session_.empty() || !same_secret(request->session, session_)) {
+        if (session_.empty() || !same_secret(request.session, session_)) {
             error = "no running session has that id";
         } else {
             session_fds_.insert(fd);
@@ -412,12 +496,12 @@ void sink_server::serve_data(int fd, const std::string& peer, std::string_view l
         send_line(fd, "ERR " + error);
         return;
     }
-    error = prepare_data_socket(fd, *request, options_.idle_timeout);
+    error = prepare_data_socket(fd, request, options_.idle_timeout);
     if (!error.empty()) {
         log(peer, "refused: " + error);
         send_line(fd, "ERR " + error);
     } else if (send_line(fd, "OK")) {
-        receive_passes(fd, peer, *request);
+        receive_passes(fd, peer, request);
     }
     const std::lock_guard lock(mutex_);
     session_fds_.erase(fd);

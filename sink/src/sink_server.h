@@ -4,8 +4,11 @@
 // connection must finish its handshake within a deadline and within max_line bytes; a control
 // connection must present the token when the sink has one; only one session runs at a time
 // (another control connection is answered BUSY); a data connection must name the running
-// session's id; a data connection silent for the idle timeout is closed. Every refusal is
-// logged with its reason and the sink goes on serving. Nothing received is written anywhere.
+// session's id; a data connection silent for the idle timeout is closed, and one that does not
+// read its reports for as long is closed too. Every refusal is logged with its reason (a peer's
+// bytes escaped, repeated lines rate-limited) and the sink goes on serving; when accept() fails
+// (descriptors exhausted) it backs off instead of spinning. Nothing received is written
+// anywhere.
 #pragma once
 
 #include <sfb/unique_fd.h>
@@ -33,15 +36,33 @@ struct sink_options {
     std::size_t max_connections = 16;  // connections served at once, handshakes included
 };
 
+// At most `burst` lines a second; the lines beyond are counted and the count is logged with
+// the next line let through, so a flood of refused peers cannot grow the log without bound.
+class log_limiter {
+  public:
+    explicit log_limiter(std::size_t burst) : burst_(burst) {}
+    // Whether to write a line now; `suppressed` gets the count left out since the last one.
+    bool allow(std::chrono::steady_clock::time_point now, std::size_t& suppressed);
+
+  private:
+    std::size_t burst_;
+    std::chrono::steady_clock::time_point window_{};
+    std::size_t in_window_ = 0;
+    std::size_t suppressed_ = 0;
+};
+
 class sink_server {
   public:
+    enum class listen_status { listening, refused, failed };
+
     sink_server() = default;
     ~sink_server();
     sink_server(const sink_server&) = delete;
     sink_server& operator=(const sink_server&) = delete;
 
-    // Binds and listens. False with `error` set.
-    bool listen(const sink_options& options, std::string& error);
+    // Binds and listens. `refused` (with `error` set): an address the rules forbid (wildcard,
+    // broadcast, multicast), a usage error; `failed`: the system said no.
+    listen_status listen(const sink_options& options, std::string& error);
     // The address actually bound, "ADDR:PORT" ("[ADDR]:PORT" for IPv6).
     const std::string& bound() const noexcept { return bound_; }
     bool loopback() const noexcept { return loopback_; }
@@ -59,9 +80,10 @@ class sink_server {
         std::atomic<bool> done{false};
     };
 
+    void accept_one(std::chrono::milliseconds& backoff);
     void serve_connection(worker& self, unique_fd socket, std::string peer);
     void serve_control(int fd, const std::string& peer, std::string_view token);
-    void serve_data(int fd, const std::string& peer, std::string_view line);
+    void serve_data(int fd, const std::string& peer, const data_request& request);
     void receive_passes(int fd, const std::string& peer, const data_request& request);
     void end_session(const std::string& session);
     void reap(bool all);
@@ -78,6 +100,7 @@ class sink_server {
     std::set<int> session_fds_;  // its data connections
     std::set<int> open_fds_;     // every connection still being served
     std::mutex log_mutex_;
+    log_limiter log_limit_{20};
 };
 
 }  // namespace sfb::sink

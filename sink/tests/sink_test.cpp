@@ -40,7 +40,7 @@ class running_sink {
         options.handshake_timeout = 1s;
         options.idle_timeout = idle;
         std::string error;
-        EXPECT_TRUE(server_.listen(options, error)) << error;
+        EXPECT_EQ(server_.listen(options, error), sfb::sink::sink_server::listen_status::listening) << error;
         int fds[2];
         EXPECT_EQ(::pipe2(fds, O_CLOEXEC), 0);
         stop_read_.reset(fds[0]);
