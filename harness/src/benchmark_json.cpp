@@ -2,6 +2,7 @@
 
 #include "contract.h"
 #include "posix_io.h"
+#include "safe_text.h"
 
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -79,7 +80,8 @@ void check_nesting(std::string_view text, const std::filesystem::path& file) {
 
 std::string entry_label(const ordered_json& entry, std::size_t index) {
     if (entry.is_object() && entry.contains("name") && entry["name"].is_string()) {
-        return fmt::format("benchmark \"{}\" (entry {})", entry["name"].get<std::string>(), index);
+        return fmt::format("benchmark \"{}\" (entry {})",
+                           quoted_value(entry["name"].get<std::string>()), index);
     }
     return fmt::format("benchmark entry {}", index);
 }
@@ -180,7 +182,7 @@ double checked_time(double value, double scale, const ordered_json& entry, std::
 }  // namespace
 
 input_error::input_error(const std::filesystem::path& file, const std::string& what)
-    : std::runtime_error(fmt::format("{}: {}", file.string(), what)) {}
+    : std::runtime_error(fmt::format("{}: {}", quoted_value(file.string(), 512), what)) {}
 
 std::vector<double> benchmark_series::values(const std::string& metric) const {
     std::vector<double> result;
@@ -262,6 +264,75 @@ ordered_json read_json_file(const std::filesystem::path& file) {
     return parse_json_text(text, file);
 }
 
+namespace {
+
+// Refuses an object that names a key twice, at any depth: the JSON library would keep one of
+// the two silently, and which one a reader sees would then be a matter of chance. Follows the
+// parser's events to name where the repeated key is (as a JSON pointer).
+class duplicate_key_check {
+  public:
+    explicit duplicate_key_check(const std::filesystem::path& file) : file_(file) {}
+
+    bool operator()(int /*depth*/, nlohmann::detail::parse_event_t event, ordered_json& parsed) {
+        using event_t = nlohmann::detail::parse_event_t;
+        switch (event) {
+            case event_t::object_start:
+            case event_t::array_start:
+                frames_.push_back(frame{event == event_t::object_start, {}, {}, 0});
+                break;
+            case event_t::key:
+                on_key(parsed.get<std::string>());
+                break;
+            case event_t::object_end:
+            case event_t::array_end:
+                frames_.pop_back();
+                element_done();
+                break;
+            case event_t::value:
+                element_done();
+                break;
+        }
+        return true;
+    }
+
+  private:
+    struct frame {
+        bool object;
+        std::set<std::string> keys;
+        std::string current;
+        std::size_t index;
+    };
+
+    void on_key(const std::string& key) {
+        frame& top = frames_.back();
+        if (!top.keys.insert(key).second) {
+            throw input_error(file_,
+                              fmt::format("ambiguous JSON: the key \"{}\" appears twice in the "
+                                          "object at {}",
+                                          quoted_value(key), quoted_value(pointer(), 512)));
+        }
+        top.current = key;
+    }
+    void element_done() {
+        if (!frames_.empty() && !frames_.back().object) {
+            ++frames_.back().index;
+        }
+    }
+    std::string pointer() const {
+        std::string out;
+        for (std::size_t i = 0; i + 1 < frames_.size(); ++i) {
+            out +=
+                "/" + (frames_[i].object ? frames_[i].current : std::to_string(frames_[i].index));
+        }
+        return out.empty() ? "/ (the top level)" : out;
+    }
+
+    const std::filesystem::path& file_;
+    std::vector<frame> frames_;
+};
+
+}  // namespace
+
 ordered_json parse_json_text(std::string_view raw, const std::filesystem::path& file) {
     if (raw.find_first_not_of(" \t\r\n") == std::string_view::npos) {
         throw input_error(file, "malformed JSON: the file is empty");
@@ -269,7 +340,7 @@ ordered_json parse_json_text(std::string_view raw, const std::filesystem::path& 
     check_nesting(raw, file);
     const std::string text = replace_non_finite_numbers(raw);
     try {
-        return ordered_json::parse(text);
+        return ordered_json::parse(text, duplicate_key_check(file));
     } catch (const ordered_json::exception& e) {
         // e.what() reads "[json.exception.parse_error.101] parse error at line 3, column 1:
         // ..."; the part after the bracket is what a user needs. A number beyond the range of
@@ -349,7 +420,7 @@ std::optional<parsed_entry> parse_entry(const ordered_json& entry, std::size_t i
     } catch (const std::invalid_argument&) {
         throw input_error(file, fmt::format("{}: unknown time_unit \"{}\" (expected ns, us, "
                                             "ms or s)",
-                                            entry_label(entry, i), p.time_unit));
+                                            entry_label(entry, i), quoted_value(p.time_unit)));
     }
     p.metrics["real_time"] = checked_time(real_time, scale, entry, i, "real_time", file);
     p.metrics["cpu_time"] = checked_time(cpu_time, scale, entry, i, "cpu_time", file);
@@ -403,6 +474,40 @@ void add_benchmark_document(result_set& set, const ordered_json& document,
 
 namespace {
 
+std::vector<std::string>& unread_list() {
+    static std::vector<std::string> list;
+    return list;
+}
+
+// Why a folder entry that is not a folder is left out, or nullopt when it is read: a *.json
+// regular file, or a link to one. input_error for a *.json entry that cannot be (a FIFO, a
+// link loop), which is an error rather than a note, as it always was.
+std::optional<std::string> why_not_read(const std::filesystem::path& entry,
+                                        const std::filesystem::file_status& link_status) {
+    std::error_code ec;
+    const auto status = std::filesystem::status(entry, ec);
+    const bool link = std::filesystem::is_symlink(link_status);
+    if (link && std::filesystem::is_directory(status)) {
+        return "a symbolic link to a folder, not followed (links can loop); name the folder "
+               "itself to read it";
+    }
+    if (entry.extension() != ".json") {
+        if (link && (ec || !std::filesystem::exists(status))) {
+            return "a broken symbolic link, not read";
+        }
+        return std::filesystem::is_regular_file(status)
+                   ? std::string("not read: results are read from *.json files only")
+                   : std::string("not read: not a regular file and not a *.json file");
+    }
+    if (ec) {
+        throw input_error(entry, fmt::format("cannot read: {}", ec.message()));
+    }
+    if (!std::filesystem::is_regular_file(status)) {
+        throw input_error(entry, "not a regular file; results are read from regular files only");
+    }
+    return std::nullopt;
+}
+
 // Every *.json under `folder`, recursively. Each folder is read to its end and every error is
 // checked (std::filesystem::recursive_directory_iterator ends the loop on a failed increment
 // before the error can be seen, which once made a folder with an unreadable subfolder look
@@ -423,16 +528,9 @@ void collect_json_files(const std::filesystem::path& folder,
         }
         if (std::filesystem::is_directory(link_status)) {
             subfolders.push_back(entry);
-        } else if (entry.extension() == ".json") {
-            const auto status = std::filesystem::status(entry, ec);
-            if (ec) {
-                throw input_error(entry, fmt::format("cannot read: {}", ec.message()));
-            }
-            if (!std::filesystem::is_regular_file(status)) {
-                throw input_error(entry,
-                                  "not a regular file; results are read from regular "
-                                  "files only");
-            }
+        } else if (auto why = why_not_read(entry, link_status)) {
+            note_unread(entry, *why);
+        } else {
             found.push_back(entry);
         }
         it.increment(ec);
@@ -473,6 +571,18 @@ std::vector<std::filesystem::path> expand_inputs(std::span<const std::filesystem
     return files;
 }
 
+void note_unread(const std::filesystem::path& entry, const std::string& why) {
+    const std::string note = fmt::format("{}: {}", quoted_value(entry.string(), 512), why);
+    static std::set<std::string> seen;  // a set: a tree of a million entries stays linear
+    if (seen.insert(note).second) {
+        unread_list().push_back(note);
+    }
+}
+
+const std::vector<std::string>& unread_entries() {
+    return unread_list();
+}
+
 result_set filter_benchmarks(const result_set& set, const std::regex& pattern) {
     result_set out;
     out.files = set.files;
@@ -482,6 +592,10 @@ result_set filter_benchmarks(const result_set& set, const std::regex& pattern) {
         }
     }
     return out;
+}
+
+std::string dump_json(const ordered_json& document, bool ascii) {
+    return document.dump(2, ' ', ascii, ordered_json::error_handler_t::replace);
 }
 
 result_set load_results(std::span<const std::filesystem::path> inputs) {

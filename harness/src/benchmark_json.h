@@ -83,12 +83,24 @@ void add_benchmark_document(result_set& set, const ordered_json& document,
 // Expands files and folders (folders recursively, *.json only, sorted) into a file list.
 // input_error for a missing path, a folder without JSON files, a subfolder that cannot be
 // read, or a *.json entry that is not a regular file (a FIFO, a symlink loop, ...).
-// Symbolic links to folders are not followed.
+// Symbolic links to folders are not followed. Every entry of a folder that is not read (a
+// file without the .json suffix, a FIFO, a link to a folder, a broken link) is noted with
+// note_unread(), so that the answer can say it is incomplete.
 std::vector<std::filesystem::path> expand_inputs(std::span<const std::filesystem::path> inputs);
+
+// The entries of results trees that were left out, each once, as "PATH: why", in the order
+// found. A command's answer is complete only when this is empty.
+void note_unread(const std::filesystem::path& entry, const std::string& why);
+const std::vector<std::string>& unread_entries();
 
 // The benchmarks of `set` whose name `pattern` finds (std::regex_search, ECMAScript: anchor
 // with ^ to match from the start, as in "^sendfile/"), with the same files.
 result_set filter_benchmarks(const result_set& set, const std::regex& pattern);
+
+// `document` as indented JSON text. Strings that are not valid UTF-8 (a path, a line of a
+// program's output) get U+FFFD for their bad bytes instead of an exception; `ascii` escapes
+// everything else above U+007F too, for output that must be safe on any terminal.
+std::string dump_json(const ordered_json& document, bool ascii = false);
 
 // expand_inputs + read_json_file + add_benchmark_document for each.
 result_set load_results(std::span<const std::filesystem::path> inputs);

@@ -1,5 +1,7 @@
 #include "cli.h"
 
+#include "safe_text.h"
+
 #include <fmt/format.h>
 #include <algorithm>
 #include <cctype>
@@ -105,7 +107,8 @@ double parse_double(const std::string& option, const std::string& text) {
     const char* end = begin + text.size();
     auto [ptr, ec] = std::from_chars(begin, end, value);
     if (ec != std::errc() || ptr != end || !std::isfinite(value)) {
-        throw usage_error(fmt::format("--{}: \"{}\" is not a number", option, text));
+        throw usage_error(
+            fmt::format("--{}: \"{}\" is not a number", option, quoted_value(text, 64)));
     }
     return value;
 }
@@ -130,33 +133,50 @@ double parse_fraction(const std::string& option, const std::string& text) {
     return value;
 }
 
-double parse_positive_double(const std::string& option, const std::string& text) {
+double parse_positive_double(const std::string& option, const std::string& text, double maximum) {
     const double value = parse_double(option, text);
     if (value < 0) {
-        throw usage_error(fmt::format("--{}: \"{}\" must not be negative", option, text));
+        throw usage_error(
+            fmt::format("--{}: \"{}\" must not be negative", option, quoted_value(text)));
+    }
+    if (value > maximum) {
+        throw usage_error(fmt::format("--{}: {} is above the largest accepted value, {:g}", option,
+                                      quoted_value(text), maximum));
     }
     return value;
 }
 
-unsigned parse_count(const std::string& option, const std::string& text, unsigned minimum) {
-    unsigned value = 0;
+unsigned parse_count(const std::string& option, const std::string& text, unsigned minimum,
+                     unsigned maximum) {
+    unsigned long long value = 0;
     const char* end = text.data() + text.size();
     auto [ptr, ec] = std::from_chars(text.data(), end, value);
+    if (ec == std::errc::result_out_of_range ||
+        (ec == std::errc() && ptr == end && value > maximum)) {
+        throw usage_error(fmt::format("--{}: {} is out of range ({} to {})", option,
+                                      quoted_value(text, 64), minimum, maximum));
+    }
     if (ec != std::errc() || ptr != end || text.empty()) {
-        throw usage_error(fmt::format("--{}: \"{}\" is not a whole number", option, text));
+        throw usage_error(
+            fmt::format("--{}: \"{}\" is not a whole number", option, quoted_value(text, 64)));
     }
     if (value < minimum) {
         throw usage_error(fmt::format("--{}: {} is less than {}", option, value, minimum));
     }
-    return value;
+    return static_cast<unsigned>(value);
 }
 
 unsigned long long parse_bytes(const std::string& option, const std::string& text) {
     unsigned long long value = 0;
     const char* end = text.data() + text.size();
     auto [ptr, ec] = std::from_chars(text.data(), end, value);
+    if (ec == std::errc::result_out_of_range) {
+        throw usage_error(fmt::format("--{}: {} is out of range (at most 2^64 - 1 bytes)", option,
+                                      quoted_value(text, 64)));
+    }
     if (ec != std::errc() || text.empty()) {
-        throw usage_error(fmt::format("--{}: \"{}\" is not a byte count", option, text));
+        throw usage_error(
+            fmt::format("--{}: \"{}\" is not a byte count", option, quoted_value(text, 64)));
     }
     std::string suffix(ptr, end);
     std::transform(suffix.begin(), suffix.end(), suffix.begin(),
@@ -174,8 +194,12 @@ unsigned long long parse_bytes(const std::string& option, const std::string& tex
     } else if (suffix == "g") {
         shift = 30;
     } else if (!suffix.empty()) {
-        throw usage_error(
-            fmt::format("--{}: \"{}\" is not a byte count (e.g. 65536, 64K, 1M)", option, text));
+        throw usage_error(fmt::format("--{}: \"{}\" is not a byte count (e.g. 65536, 64K, 1M)",
+                                      option, quoted_value(text, 64)));
+    }
+    if (value > (~0ULL >> shift)) {
+        throw usage_error(fmt::format("--{}: {} is out of range (at most 2^64 - 1 bytes)", option,
+                                      quoted_value(text, 64)));
     }
     return value << shift;
 }

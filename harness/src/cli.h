@@ -44,9 +44,15 @@ std::string format_help(const std::string& usage, const std::string& description
 
 // "5%" -> 0.05, "0.05" -> 0.05. A bare number of 1 or more is refused as ambiguous.
 double parse_fraction(const std::string& option, const std::string& text);
-double parse_positive_double(const std::string& option, const std::string& text);
-unsigned parse_count(const std::string& option, const std::string& text, unsigned minimum);
-// Byte counts: "65536", "64K", "64KiB", "1M", "1G" (powers of 1024).
+// A number from 0 to `maximum`; usage_error naming the option and the value otherwise.
+double parse_positive_double(const std::string& option, const std::string& text,
+                             double maximum = 1e9);
+// A whole number from `minimum` to `maximum`: nothing is wrapped or clamped, a value outside
+// is refused with a message naming the option, the value and the range.
+unsigned parse_count(const std::string& option, const std::string& text, unsigned minimum,
+                     unsigned maximum = 1'000'000);
+// Byte counts: "65536", "64K", "64KiB", "1M", "1G" (powers of 1024); usage_error for a count
+// beyond 2^64 - 1 bytes.
 unsigned long long parse_bytes(const std::string& option, const std::string& text);
 // The parts of `text` between every `separator`, empty ones included: "a,,b" -> a, "", b.
 std::vector<std::string_view> split_at(std::string_view text, char separator);

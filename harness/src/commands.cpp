@@ -4,12 +4,15 @@
 #include "benchmark_json.h"
 #include "cli.h"
 #include "compare.h"
+#include "completeness.h"
 #include "destinations.h"
 #include "export.h"
 #include "kernels.h"
 #include "merge_rounds.h"
+#include "output_guard.h"
 #include "progress.h"
 #include "run_quality.h"
+#include "safe_text.h"
 #include "sequential_gate.h"
 #include "stats.h"
 #include "store.h"
@@ -22,9 +25,11 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <new>
 #include <optional>
 #include <regex>
 #include <set>
@@ -39,7 +44,9 @@ const char* const kExitCodes =
     "  0  success (compare, ab: no regression)\n"
     "  1  compare, ab: at least one benchmark regressed\n"
     "  2  bad input or usage (the message names the file and what is wrong)\n"
-    "  3  the benchmark program failed, or a result could not be written";
+    "  3  the benchmark program failed, or a result could not be written\n"
+    "  4  compare, report, export: the answer is incomplete: entries of a results folder\n"
+    "     were not read (each named in a warning); 1, 2 and 3 take precedence";
 
 const std::vector<option_spec> kColourOptions = {
     {"color", "auto|always|never", "colour in text output (auto: only on a terminal)"},
@@ -70,9 +77,19 @@ std::vector<option_spec> compare_option_specs() {
     };
 }
 
+// Whether colour was asked for: only then may printed text hold colour sequences.
+bool g_colour = false;
+
+// Each round starts the benchmark program once; more rounds than this are a mistake (a
+// day of rounds at a second each), and the statistics' caps (confidence.h) assume fewer.
+constexpr unsigned kMaxRounds = 100'000;
+// An hour of warm-up per benchmark and round is already far beyond any use.
+constexpr double kMaxWarmupSeconds = 3600;
+
 bool use_colour(const parsed_args& args) {
     const std::string mode = args.value("color").value_or("auto");
     if (mode == "always") {
+        g_colour = true;
         return true;
     }
     if (mode == "never") {
@@ -82,8 +99,9 @@ bool use_colour(const parsed_args& args) {
         throw usage_error(fmt::format("--color: \"{}\" is not auto, always or never", mode));
     }
     const char* term = std::getenv("TERM");
-    return ::isatty(STDOUT_FILENO) == 1 && std::getenv("NO_COLOR") == nullptr &&
-           !(term != nullptr && std::string(term) == "dumb");
+    g_colour = ::isatty(STDOUT_FILENO) == 1 && std::getenv("NO_COLOR") == nullptr &&
+               !(term != nullptr && std::string(term) == "dumb");
+    return g_colour;
 }
 
 output_format parse_output_format(const parsed_args& args) {
@@ -172,8 +190,11 @@ result_set filtered(const result_set& set, const std::optional<std::regex>& filt
     return out;
 }
 
+// Standard output: names from the results are escaped, and no line of a table grows past
+// 64 KiB (JSON output is ASCII already, and its lines are left whole).
 void print(const std::string& text) {
-    std::fwrite(text.data(), 1, text.size(), stdout);
+    const std::string safe = safe_text(text, 64 * 1024, SIZE_MAX, g_colour);
+    std::fwrite(safe.data(), 1, safe.size(), stdout);
     std::fflush(stdout);
 }
 
@@ -212,7 +233,9 @@ std::filesystem::path bench_from(const parsed_args& args, const char* option) {
 }
 
 double warmup_from(const parsed_args& args) {
-    return args.value("warmup") ? parse_positive_double("warmup", *args.value("warmup")) : 0.1;
+    return args.value("warmup")
+               ? parse_positive_double("warmup", *args.value("warmup"), kMaxWarmupSeconds)
+               : 0.1;
 }
 
 // --warmup, the arguments after -- and --verbose, for run_round.
@@ -253,7 +276,7 @@ const std::vector<option_spec> kRunOptions = {
 void publish_run(const parsed_args& args, const ordered_json& merged,
                  std::chrono::system_clock::time_point started,
                  const std::filesystem::path& results_dir) {
-    const std::string content = merged.dump(2) + "\n";
+    const std::string content = dump_json(merged) + "\n";
     std::vector<std::string> failures;
     if (auto output = args.value("output")) {
         try {
@@ -267,7 +290,7 @@ void publish_run(const parsed_args& args, const ordered_json& merged,
         try {
             const auto path = store_result(results_dir, machine_fingerprint(context),
                                            result_stem(started, result_commit(context)), content);
-            std::fprintf(stderr, "stored %s\n", path.c_str());
+            print_message("stored " + path.string());
         } catch (const std::system_error& e) {
             failures.emplace_back(e.what());
         }
@@ -298,7 +321,7 @@ std::optional<round_target> parse_round_target(const parsed_args& args, unsigned
         throw usage_error("--target-ci must be above 0%");
     }
     if (auto cap = args.value("max-rounds")) {
-        target.max_rounds = parse_count("max-rounds", *cap, 1);
+        target.max_rounds = parse_count("max-rounds", *cap, 1, kMaxRounds);
     }
     if (target.max_rounds < repetitions) {
         throw usage_error(
@@ -387,7 +410,9 @@ std::string report_run_warnings(const result_set& set, const std::optional<round
 int run_command(const parsed_args& args) {
     reject_operands(args, "run");
     const unsigned repetitions =
-        args.value("repetitions") ? parse_count("repetitions", *args.value("repetitions"), 1) : 9;
+        args.value("repetitions")
+            ? parse_count("repetitions", *args.value("repetitions"), 1, kMaxRounds)
+            : 9;
     const std::optional<round_target> target = parse_round_target(args, repetitions);
     const output_format format = parse_output_format(args);
     const bool colour = use_colour(args);
@@ -396,6 +421,8 @@ int run_command(const parsed_args& args) {
     // Every destination is checked before the first round, not after the last one.
     if (auto output = args.value("output")) {
         check_writable_file("output", *output);
+        const named_output outputs[] = {{"output", *output}};
+        refuse_outputs_among_inputs(outputs, std::span(&bench, 1));
     }
     const std::filesystem::path results_dir = args.value("results-dir").value_or("results");
     if (!args.flag("no-store")) {
@@ -450,6 +477,11 @@ int compare_command(const parsed_args& args) {
     filter_from(args);
     const std::filesystem::path base_path = args.positional[0];
     const std::filesystem::path new_path = args.positional[1];
+    if (auto summary = args.value("summary")) {
+        const named_output outputs[] = {{"summary", *summary}};
+        const std::filesystem::path inputs[] = {base_path, new_path};
+        refuse_outputs_among_inputs(outputs, inputs);
+    }
     const auto filter = filter_from(args);
     const result_set base =
         filtered(load_results(std::span(&base_path, 1)), filter, args, base_path.string());
@@ -634,11 +666,11 @@ sequential_plan parse_sequential_plan(const parsed_args& args) {
     sequential_plan plan;
     const auto rounds = args.value("rounds");
     if (rounds) {
-        plan.batch = parse_count("rounds", *rounds, 1);
+        plan.batch = parse_count("rounds", *rounds, 1, kMaxRounds);
         plan.max_rounds = plan.batch;
     }
     if (auto cap = args.value("max-rounds")) {
-        plan.max_rounds = parse_count("max-rounds", *cap, 1);
+        plan.max_rounds = parse_count("max-rounds", *cap, 1, kMaxRounds);
         if (plan.max_rounds < plan.batch) {
             throw usage_error(
                 fmt::format("--max-rounds {} is below --rounds {}", plan.max_rounds, plan.batch));
@@ -660,7 +692,7 @@ void save_ab_results(const parsed_args& args, const ordered_json& merged_base,
     std::string failures;
     for (const auto& [option, merged] :
          {std::pair{"save-base", &merged_base}, std::pair{"save-candidate", &merged_candidate}}) {
-        const std::string content = merged->dump(2) + "\n";
+        const std::string content = dump_json(*merged) + "\n";
         if (auto failure = save_json(args, option, content)) {
             failures += (failures.empty() ? "" : "; ") + keep_after_failure(*failure, content);
         }
@@ -690,13 +722,16 @@ int ab_command(const parsed_args& args) {
     compare_options look_options = options;
     look_options.alpha = plan.look_alpha(options.alpha);
     check_rounds_suffice(look_options, plan.batch);
+    std::vector<named_output> outputs;
     for (const char* option : {"save-base", "save-candidate", "save-comparison", "summary"}) {
         if (auto file = args.value(option)) {
             check_writable_file(option, *file);
+            outputs.emplace_back(option, *file);
         }
     }
     const std::filesystem::path programs[2] = {bench_from(args, "base"),
                                                bench_from(args, "candidate")};
+    refuse_outputs_among_inputs(outputs, programs);
     ab_rounds rounds(programs, parse_round_settings(args), plan.max_rounds);
     const auto filter = filter_from(args);
     check_rounds_suffice(look_options, plan.batch,
@@ -756,10 +791,12 @@ int export_command(const parsed_args& args) {
         throw usage_error("export needs at least one result file or folder");
     }
     const auto filter = filter_from(args);
+    const std::vector<std::filesystem::path> inputs(args.positional.begin(), args.positional.end());
     if (auto output = args.value("output")) {
+        const named_output outputs[] = {{"output", *output}};
+        refuse_outputs_among_inputs(outputs, inputs);
         check_writable_file("output", *output);
     }
-    const std::vector<std::filesystem::path> inputs(args.positional.begin(), args.positional.end());
     const result_set set = filtered(load_results(inputs), filter, args, inputs.front().string());
     const std::string text = render_export(export_entries(set), format);
     if (auto output = args.value("output")) {
@@ -855,6 +892,12 @@ const char* const kTopHelp =
     "`sfb COMMAND --help` describes each command.\n"
     "\n";
 
+// The message of a failed command, escaped and cut; returns `code`.
+int fail_with(const std::string& command, const char* what, int code) {
+    print_message(fmt::format("sfb {}: {}", quoted_value(command, 64), what));
+    return code;
+}
+
 }  // namespace
 
 int sfb_main(std::span<const std::string> args) {
@@ -880,26 +923,30 @@ int sfb_main(std::span<const std::string> args) {
                     print(format_help(sub.usage, sub.description, sub.options, kExitCodes));
                     return kExitOk;
                 }
-                return sub.run(parsed);
+                return finish_answer(sub.run(parsed));
             }
         }
         if (command == "kernels") {
             return kernels_command(rest);
         }
-        throw usage_error(fmt::format(
-            "unknown command \"{}\" (run, compare, report, ab, export, kernels)", command));
+        throw usage_error(
+            fmt::format("unknown command \"{}\" (run, compare, report, ab, export, kernels)",
+                        quoted_value(command, 64)));
     } catch (const usage_error& e) {
-        std::fprintf(stderr, "sfb %s: %s\n", command.c_str(), e.what());
-        return kExitBadInput;
+        return fail_with(command, e.what(), kExitBadInput);
     } catch (const input_error& e) {
-        std::fprintf(stderr, "sfb %s: %s\n", command.c_str(), e.what());
-        return kExitBadInput;
+        return fail_with(command, e.what(), kExitBadInput);
     } catch (const benchmark_failure& e) {
-        std::fprintf(stderr, "sfb %s: %s\n", command.c_str(), e.what());
-        return kExitFailure;
+        return fail_with(command, e.what(), kExitFailure);
+    } catch (const std::bad_alloc&) {
+        // Not the benchmark program's failure: the input (results, a program's output) was
+        // too large for this machine's memory.
+        return fail_with(command,
+                         "out of memory: the input is too large for this machine (results are "
+                         "read up to 256 MiB a file); nothing was written",
+                         kExitBadInput);
     } catch (const std::exception& e) {
-        std::fprintf(stderr, "sfb %s: %s\n", command.c_str(), e.what());
-        return kExitFailure;
+        return fail_with(command, e.what(), kExitFailure);
     }
 }
 

@@ -600,7 +600,7 @@ std::string render_json(const comparison_result& c) {
     out["only_in_new"] = c.only_new;
     out["failed"] = c.failed;
     out["notes"] = c.notes;
-    return out.dump(2) + "\n";
+    return dump_json(out, true) + "\n";
 }
 
 }  // namespace sfb::harness

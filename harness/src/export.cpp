@@ -48,7 +48,7 @@ std::string render_github(const std::vector<export_entry>& entries, bool bigger)
         j["extra"] = spread_text(e);
         out.push_back(std::move(j));
     }
-    return out.dump(2) + "\n";
+    return dump_json(out, true) + "\n";
 }
 
 std::string render_bencher(const std::vector<export_entry>& entries) {
@@ -60,7 +60,7 @@ std::string render_bencher(const std::vector<export_entry>& entries) {
         measure["upper_value"] = e.q3;
         out[e.benchmark][e.measure] = std::move(measure);
     }
-    return out.dump(2) + "\n";
+    return dump_json(out, true) + "\n";
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include "commands.h"
 #include "destinations.h"
 #include "process.h"
+#include "safe_text.h"
 #include "store.h"
 #include "suite_report.h"
 
@@ -13,7 +14,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -48,6 +51,16 @@ const std::vector<option_spec> kKernelsOptions = {
     {"build", "DIR", "the build tree whose programs run in the guests (default: sfb's own)"},
     {"vm-script", "PATH", "vm/sfb-vm.sh (default: the one of this source tree)"},
 };
+
+// What run_kernel and kernels_command return (the help states it; a test checks it).
+const char* const kKernelsExitCodes =
+    "exit codes:\n"
+    "  0  every kernel ran (and its core tests passed)\n"
+    "  2  bad usage or a bad SPEC (no such file, no such package)\n"
+    "  3  a guest did not boot, panicked, timed out, its suite or a core test failed, or a\n"
+    "     result could not be stored; also when interrupted (Ctrl-C, SIGTERM, SIGHUP: the\n"
+    "     guest is stopped, nothing of that kernel is stored, no later kernel runs)\n"
+    "The other kernels still run after one fails; the exit code is the worst.";
 
 // The VM script's own exit codes (vm/sfb-vm.sh).
 constexpr int kScriptBadSpec = 2;
@@ -136,6 +149,58 @@ std::string summarise_tests(const std::filesystem::path& file, bool& all_passed)
     return summary;
 }
 
+// The bounds vm/sfb-vm.sh enforces too: qemu's pc machine takes at most 255 vCPUs; a week
+// bounds every timeout (and keeps the script's arithmetic far from overflowing); a guest of
+// more than 1 TiB is a typing mistake.
+constexpr unsigned kMaxGuestCpus = 255;
+constexpr unsigned kMaxGuestSeconds = 7 * 24 * 3600;
+constexpr unsigned kMaxGuestRounds = 100'000;
+constexpr double kMaxWarmupSeconds = 3600;
+constexpr unsigned long long kMaxGuestMemoryMiB = 1ULL << 20;
+
+// --memory in the qemu syntax the VM script accepts: a whole number of MiB, or with an M or G
+// suffix; usage_error naming the value unless it is from 64 MiB to 1 TiB.
+void check_guest_memory(const std::string& value) {
+    std::string digits = value;
+    unsigned long long scale = 1;
+    if (!digits.empty() && (digits.back() == 'G' || digits.back() == 'M')) {
+        scale = digits.back() == 'G' ? 1024 : 1;
+        digits.pop_back();
+    }
+    unsigned long long amount = 0;
+    const char* end = digits.data() + digits.size();
+    const auto [ptr, ec] = std::from_chars(digits.data(), end, amount);
+    if (digits.empty() || ec != std::errc() || ptr != end || amount > kMaxGuestMemoryMiB ||
+        amount * scale < 64 || amount * scale > kMaxGuestMemoryMiB) {
+        throw usage_error(
+            fmt::format("--memory: \"{}\" is not a guest memory size from 64M to "
+                        "1024G (a whole number of MiB, or with M or G)",
+                        quoted_value(value, 64)));
+    }
+}
+
+// usage_error naming --vm-script unless it names an executable file.
+void check_vm_script(const std::filesystem::path& script) {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(script, ec)) {
+        throw usage_error(fmt::format("--vm-script {}: no such file (the VM script, vm/sfb-vm.sh)",
+                                      quoted_value(script.string())));
+    }
+    if (::access(script.c_str(), X_OK) != 0) {
+        throw usage_error(
+            fmt::format("--vm-script {}: not executable", quoted_value(script.string())));
+    }
+}
+
+// usage_error naming --build unless it is a folder: the VM script takes its programs from it.
+void check_build_tree(const std::filesystem::path& build) {
+    std::error_code ec;
+    if (!std::filesystem::is_directory(build, ec)) {
+        throw usage_error(
+            fmt::format("--build {}: no build folder by that name", quoted_value(build.string())));
+    }
+}
+
 std::filesystem::path own_build_tree() {
     std::error_code ec;
     const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
@@ -164,7 +229,7 @@ int boot_guest(const std::string& spec, const kernels_settings& settings,
     return run_program(
         argv,
         [&](const std::string& line) {
-            std::fprintf(stderr, "%s\n", line.c_str());
+            print_message(line);
             // The script's error is its last line of its own; console lines may follow it.
             if (line.starts_with("sfb-vm: ")) {
                 last_error = line;
@@ -225,14 +290,14 @@ kernel_outcome run_kernel(const std::string& spec, const kernels_settings& setti
 
     result_set set;
     add_benchmark_document(set, merged, "guest " + outcome.release);
-    std::fprintf(stderr, "\nkernel '%s': %s under %s\n", spec.c_str(), outcome.release.c_str(),
-                 outcome.accel.c_str());
+    print_message(fmt::format("\nkernel '{}': {} under {}", spec, outcome.release, outcome.accel));
     const std::string summary = render_run_summary(set, output_format::text, settings.colour);
-    std::fwrite(summary.data(), 1, summary.size(), stdout);
+    const std::string safe = safe_text(summary, 64 * 1024, SIZE_MAX, settings.colour);
+    std::fwrite(safe.data(), 1, safe.size(), stdout);
     std::fflush(stdout);
 
     if (settings.store) {
-        const std::string content = merged.dump(2) + "\n";
+        const std::string content = dump_json(merged) + "\n";
         try {
             outcome.stored = store_result(settings.results_dir, machine_fingerprint(context),
                                           result_stem(started, result_commit(context)), content)
@@ -254,15 +319,14 @@ kernel_outcome run_kernel(const std::string& spec, const kernels_settings& setti
 }
 
 void print_outcomes(const std::vector<kernel_outcome>& outcomes) {
-    std::fprintf(stderr, "\nsfb kernels: %zu kernel(s)\n", outcomes.size());
+    print_message(fmt::format("\nsfb kernels: {} kernel(s)", outcomes.size()));
     for (const auto& o : outcomes) {
         if (!o.accel.empty()) {
-            std::fprintf(stderr, "  %s: %s, %s, boot %s s, total %s s; core tests: %s; %s\n",
-                         o.spec.c_str(), o.release.c_str(), o.accel.c_str(), o.boot_seconds.c_str(),
-                         o.total_seconds.c_str(), o.tests.c_str(), o.stored.c_str());
+            print_message(fmt::format("  {}: {}, {}, boot {} s, total {} s; core tests: {}; {}",
+                                      o.spec, o.release, o.accel, o.boot_seconds, o.total_seconds,
+                                      o.tests, o.stored));
         } else {
-            std::fprintf(stderr, "  %s: FAILED (exit %d): %s\n", o.spec.c_str(), o.exit_code,
-                         o.stored.c_str());
+            print_message(fmt::format("  {}: FAILED (exit {}): {}", o.spec, o.exit_code, o.stored));
         }
     }
     for (const auto& o : outcomes) {
@@ -348,11 +412,14 @@ kernels_settings parse_kernels_settings(const parsed_args& args) {
         check_writable_folder("results-dir", settings.results_dir);  // before any boot
     }
     const std::filesystem::path script = args.value("vm-script").value_or(SFB_VM_SCRIPT);
-    check_executable(script);
+    check_vm_script(script);
     const std::filesystem::path build =
         args.value("build") ? std::filesystem::path(*args.value("build")) : own_build_tree();
+    check_build_tree(build);
     const std::string repetitions = std::to_string(
-        args.value("repetitions") ? parse_count("repetitions", *args.value("repetitions"), 1) : 3U);
+        args.value("repetitions")
+            ? parse_count("repetitions", *args.value("repetitions"), 1, kMaxGuestRounds)
+            : 3U);
     settings.script_args = {script.string(), "--build", build.string(), "--rounds", repetitions};
     // Checked here (exit 2 before any boot) and passed on as written.
     const std::vector<std::pair<std::string, std::string>> passed = {
@@ -360,10 +427,14 @@ kernels_settings parse_kernels_settings(const parsed_args& args) {
         {"warmup", "0.1"}, {"timeout", "1800"}, {"boot-timeout", "120"}};
     for (const auto& [name, fallback] : passed) {
         const std::string value = args.value(name).value_or(fallback);
-        if (name == "cpus" || name == "timeout" || name == "boot-timeout") {
-            parse_count(name, value, 1);
+        if (name == "cpus") {
+            parse_count(name, value, 1, kMaxGuestCpus);
+        } else if (name == "timeout" || name == "boot-timeout") {
+            parse_count(name, value, 1, kMaxGuestSeconds);
+        } else if (name == "memory") {
+            check_guest_memory(value);
         } else if (name == "warmup") {
-            parse_positive_double(name, value);
+            parse_positive_double(name, value, kMaxWarmupSeconds);
         } else if (name == "accel" && value != "auto" && value != "kvm" && value != "tcg") {
             throw usage_error(fmt::format("--accel: \"{}\" is not auto, kvm or tcg", value));
         } else if (name == "file-on" && value != "tmpfs" && value != "ext4") {
@@ -385,8 +456,8 @@ std::vector<kernel_outcome> run_kernels(const std::vector<std::string>& specs,
                                         kernels_settings settings) {
     std::vector<kernel_outcome> outcomes;
     for (std::size_t i = 0; i < specs.size(); ++i) {
-        std::fprintf(stderr, "sfb kernels: [%zu/%zu] kernel '%s'\n", i + 1, specs.size(),
-                     specs[i].c_str());
+        print_message(fmt::format("sfb kernels: [{}/{}] kernel '{}'", i + 1, specs.size(),
+                                  quoted_value(specs[i], 512)));
         kernel_outcome outcome;
         try {
             outcome = run_kernel(specs[i], settings);
@@ -424,11 +495,7 @@ int kernels_command(std::span<const std::string> argv_in) {
             "SPEC: an image (bzImage, vmlinuz; IMAGE:MODULES_DIR for its lib/modules/<release>),\n"
             "or a Debian package name or glob, e.g. 'linux-image-6.1.0-*-cloud-amd64'. The VM\n"
             "work is vm/sfb-vm.sh's (vm/README.md).",
-            kKernelsOptions,
-            "exit codes: 0 all kernels ran (and their tests passed); 2 bad usage or a bad SPEC\n"
-            "(no such file, no such package); 3 a guest did not boot, panicked, timed out, its\n"
-            "suite or a core test failed, or a result could not be stored; 3 interrupted.\n"
-            "The other kernels still run after one fails; the exit code is the worst.");
+            kKernelsOptions, kKernelsExitCodes);
         std::fwrite(usage.data(), 1, usage.size(), stdout);
         return kExitOk;
     }

@@ -269,7 +269,7 @@ std::string render_run_summary(const result_set& set, output_format format, bool
         rows.push_back(summary_json(line));
     }
     if (format == output_format::json) {
-        return rows.dump(2) + "\n";
+        return dump_json(rows, true) + "\n";
     }
     return render_table(table, format, colour) +
            "(medians over repetitions with distribution-free 95% intervals; speed-up: "
@@ -408,7 +408,7 @@ std::string render_report_json(const report_model& model) {
         j["runs"] = row.runs;
         rows.push_back(std::move(j));
     }
-    return rows.dump(2) + "\n";
+    return dump_json(rows, true) + "\n";
 }
 
 }  // namespace
