@@ -4,10 +4,12 @@
 // (file_benchmark.cpp), and the JSON context (machine_context.cpp, suite_context.cpp).
 #include <benchmark/benchmark.h>
 #include <sfb/format_contract.h>
+#include <sfb/printable.h>
 #include <signal.h>
 #include <sys/resource.h>
 
 #include <atomic>
+#include <fstream>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -67,6 +69,53 @@ void register_benchmarks(const suite_plan& plan, const suite_options& options, f
     }
 }
 
+// Every argument must be plain text of a sane length before any of it is printed: Google
+// echoes an argument it does not know as it is, and a control character or broken UTF-8
+// there would reach the terminal or a CI log.
+bool arguments_are_plain_text(int argc, char** argv, std::string& error) {
+    constexpr std::size_t longest = 4096;  // PATH_MAX: the longest useful value is a path
+    for (int i = 1; i < argc; ++i) {
+        const std::string_view arg = argv[i];
+        if (arg.size() > longest || !sfb::is_plain_text(arg)) {
+            error = "argument " + std::to_string(i) + " (" + sfb::printable(arg, 96) + ") " +
+                    (arg.size() > longest ? "is longer than " + std::to_string(longest) + " bytes"
+                                          : "is not plain UTF-8 text");
+            return false;
+        }
+    }
+    return true;
+}
+
+// A run that ran nothing still writes a complete JSON document (the context, no benchmarks)
+// wherever JSON was asked for, so that a reader sees an empty result rather than an empty
+// file, and says why on stderr; the exit status keeps CI from taking it for a pass.
+int report_nothing_ran(const json_outputs& json, const suite_plan& plan) {
+    const auto write_empty = [](std::ostream& out) {
+        strict_json_reporter reporter;
+        reporter.SetOutputStream(&out);
+        reporter.SetErrorStream(&std::cerr);
+        reporter.ReportContext(benchmark::BenchmarkReporter::Context());
+        reporter.Finalize();
+    };
+    if (json.display) {
+        write_empty(std::cout);
+    }
+    if (json.file) {
+        std::ofstream out(json.file_path, std::ios::trunc);
+        write_empty(out);
+        if (!out.flush()) {
+            std::cerr << "bench_sendfile: cannot write " << sfb::printable(json.file_path) << "\n";
+        }
+    }
+    if (plan.runnable.empty()) {
+        // Said before the run: every selected benchmark was skipped on this machine.
+        return 1;
+    }
+    std::cerr << "bench_sendfile: --benchmark_filter matches none of the " << plan.runnable.size()
+              << " planned benchmarks: nothing ran\n";
+    return 2;
+}
+
 void add_context(const context_entries& entries) {
     for (const auto& [key, value] : entries) {
         benchmark::AddCustomContext(key, value);
@@ -89,7 +138,8 @@ int main(int argc, char** argv) {
 
     suite_options options;
     std::string error;
-    if (!parse_suite_flags(argc, argv, options, error)) {
+    if (!arguments_are_plain_text(argc, argv, error) ||
+        !parse_suite_flags(argc, argv, options, error)) {
         std::cerr << "bench_sendfile: " << error << "\n";
         return 2;
     }
@@ -140,10 +190,15 @@ int main(int argc, char** argv) {
     }
     strict_json_reporter display_json;
     strict_json_reporter file_json;
-    benchmark::RunSpecifiedBenchmarks(json.display ? &display_json : nullptr,
-                                      json.file ? &file_json : nullptr);
+    const std::size_t ran = benchmark::RunSpecifiedBenchmarks(
+        json.display ? &display_json : nullptr, json.file ? &file_json : nullptr);
+    // Before Shutdown(), which frees the custom context the empty document still needs.
+    const int nothing_ran_status = ran == 0 ? report_nothing_ran(json, plan) : 0;
     benchmark::Shutdown();
     files.close_all();
+    if (ran == 0) {
+        return nothing_ran_status;
+    }
     // Exit 1 once the JSON is complete: each failed benchmark is in it with its error_message,
     // and a caller that checks only the status (a CI step, sfb run) must not take the result
     // for a measurement.

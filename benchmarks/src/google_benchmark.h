@@ -18,8 +18,9 @@ bool check_google_flags(int argc, const char* const* argv, std::string& error);
 // --benchmark_out_format flags in argv (the last one wins, as in Google's parser) or their
 // BENCHMARK_FORMAT, BENCHMARK_OUT and BENCHMARK_OUT_FORMAT environment defaults.
 struct json_outputs {
-    bool display = false;  // stdout
-    bool file = false;     // --benchmark_out
+    bool display = false;   // stdout
+    bool file = false;      // --benchmark_out
+    std::string file_path;  // --benchmark_out's value, when `file`
 };
 json_outputs find_json_outputs(int argc, const char* const* argv);
 

@@ -1,11 +1,17 @@
 #include "options.h"
 
+#include <sched.h>
+#include <sfb/printable.h>
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <set>
 #include <tuple>
+
+#include "protocol.h"
 
 namespace sfb::bench {
 
@@ -107,6 +113,11 @@ std::optional<bool> parse_plan_flag(std::string_view name, std::string_view valu
         const auto size = parse_size(s);
         return size && *size > 0 ? size : std::nullopt;
     };
+    // 0 would otherwise be read as 'file', a meaning the user did not write.
+    const auto block_size = [](std::string_view s) -> std::optional<std::uint64_t> {
+        const auto size = parse_size(s);
+        return size && (*size > 0 || s == "file") ? size : std::nullopt;
+    };
     const auto connection_count = [](std::string_view s) -> std::optional<int> {
         const auto n = parse_number<int>(s);
         return n && *n >= 1 && *n <= 256 ? n : std::nullopt;
@@ -115,9 +126,9 @@ std::optional<bool> parse_plan_flag(std::string_view name, std::string_view valu
         list_flag{"paths", &suite_options::paths, parse_path,
                   "a comma-separated list of paths (see --help)"},
         list_flag{"file_sizes", &suite_options::file_sizes, positive_size,
-                  "sizes in bytes, e.g. 4096,64K,1M,1G"},
-        list_flag{"block_sizes", &suite_options::block_sizes, parse_size,
-                  "sizes in bytes, e.g. 4K,64K,1M, or 'file' for the whole file"},
+                  "sizes from 1 byte to 1024G, e.g. 4096,64K,1M,1G"},
+        list_flag{"block_sizes", &suite_options::block_sizes, block_size,
+                  "sizes from 1 byte to 1024G, e.g. 4K,64K,1M, or 'file' for the whole file"},
         list_flag{"receiver", &suite_options::receivers, parse_receive_mode, "copy and/or discard"},
         list_flag{"transport", &suite_options::transports, parse_transport,
                   "tcp4, tcp6 and/or unix"},
@@ -153,7 +164,9 @@ std::optional<bool> parse_connection_flag(std::string_view name, std::string_vie
     }
     if (name == "token") {
         options.token = std::string(value);
-        return !value.empty() || bad("the token sfb-sink printed or was given");
+        return sink::valid_token(value) ||
+               bad("the token sfb-sink printed or was given (1 to 128 characters from "
+                   "[A-Za-z0-9._-])");
     }
     if (name == "mtu") {
         const auto mtu = parse_number<int>(value);
@@ -173,8 +186,8 @@ std::optional<bool> parse_connection_flag(std::string_view name, std::string_vie
     if (name == "pin") {
         std::vector<int> cpus;
         if (!parse_list(value, cpus, parse_number<int>) || cpus.size() != 2 || cpus[0] < 0 ||
-            cpus[1] < 0) {
-            return bad("SENDER_CPU,RECEIVER_CPU");
+            cpus[1] < 0 || cpus[0] >= CPU_SETSIZE || cpus[1] >= CPU_SETSIZE) {
+            return bad("SENDER_CPU,RECEIVER_CPU, each a CPU number from 0");
         }
         options.sender_cpu = cpus[0];
         options.receiver_cpu = cpus[1];
@@ -237,8 +250,8 @@ std::optional<bool> parse_pass_flag(std::string_view name, std::string_view valu
 bool parse_flag(std::string_view name, std::string_view value, suite_options& options,
                 std::string& error) {
     const auto bad = [&](std::string_view expected) {
-        error = "--sfb_" + std::string(name) + "=" + std::string(value) + ": expected " +
-                std::string(expected);
+        error = "--sfb_" + sfb::printable(name, 64) + "=" + sfb::printable(value, 128) +
+                ": expected " + std::string(expected);
         return false;
     };
     std::optional<bool> done = parse_plan_flag(name, value, options, bad);
@@ -251,8 +264,54 @@ bool parse_flag(std::string_view name, std::string_view value, suite_options& op
     if (done) {
         return *done;
     }
-    error = "unknown flag --sfb_" + std::string(name) + " (see --help)";
+    error = "unknown flag --sfb_" + sfb::printable(name, 64) + " (see --help)";
     return false;
+}
+
+// --sfb_pin's CPUs must exist here (the receiver's on the sink's host is the sink's to check):
+// the modulo that spreads connections over the CPUs must not also move a CPU the user named.
+bool pinned_cpus_exist(const suite_options& options, std::string& error) {
+    const int cpus = online_cpus();
+    const bool remote = !options.remote.empty();
+    if (options.sender_cpu >= cpus || (!remote && options.receiver_cpu >= cpus)) {
+        error = "--sfb_pin=" + std::to_string(options.sender_cpu) + "," +
+                std::to_string(options.receiver_cpu) + ": this machine has CPUs 0 to " +
+                std::to_string(cpus - 1);
+        return false;
+    }
+    return true;
+}
+
+std::optional<std::uint64_t> read_proc_number(const char* path) {
+    std::FILE* file = std::fopen(path, "re");
+    if (file == nullptr) {
+        return std::nullopt;
+    }
+    unsigned long long value = 0;
+    const bool read = std::fscanf(file, "%llu", &value) == 1;
+    std::fclose(file);
+    return read ? std::optional<std::uint64_t>(value) : std::nullopt;
+}
+
+// The kernel caps SO_SNDBUF and SO_RCVBUF at net.core.wmem_max and rmem_max without an error
+// (socket(7)): a larger request would measure a buffer the user did not ask for, so it is
+// refused here. The receiving socket of --sfb_remote is on the sink's host and checked there.
+bool buffers_within_kernel_caps(const suite_options& options, std::string& error) {
+    const auto over_cap = [&](const char* flag, int bytes, const char* sysctl) {
+        const std::string path = "/proc/sys/net/core/" + std::string(sysctl);
+        const auto cap = bytes > 0 ? read_proc_number(path.c_str()) : std::nullopt;
+        if (!cap || static_cast<std::uint64_t>(bytes) <= *cap) {
+            return false;
+        }
+        error = std::string(flag) + "=" + std::to_string(bytes) + ": above net.core." + sysctl +
+                " (" + std::to_string(*cap) +
+                "), which the kernel would silently use instead; "
+                "raise it (sysctl -w net.core." +
+                sysctl + "=" + std::to_string(bytes) + ") or ask for less";
+        return true;
+    };
+    return !over_cap("--sfb_sndbuf", options.sndbuf, "wmem_max") &&
+           (!options.remote.empty() || !over_cap("--sfb_rcvbuf", options.rcvbuf, "rmem_max"));
 }
 
 }  // namespace
@@ -323,6 +382,9 @@ bool parse_suite_flags(int& argc, char** argv, suite_options& options, std::stri
             return false;
         }
     }
+    if (!pinned_cpus_exist(options, error) || !buffers_within_kernel_caps(options, error)) {
+        return false;
+    }
     if (!options.remote.empty()) {
         if (options.flags_given.find("--sfb_transport=") != std::string::npos) {
             error = "--sfb_remote sets the transport (remote4 or remote6); drop --sfb_transport";
@@ -392,7 +454,10 @@ bench_sendfile runs with --benchmark_min_time=0.3 unless the command line says o
 Google Benchmark 1.7.1 takes --benchmark_min_time in plain seconds (0.3, not 0.3s; no
 iteration counts such as 100x). Times are in microseconds unless --benchmark_time_unit
 (ns, us, ms, s) says otherwise. Exit status: 0 all ran, 1 a benchmark failed (the JSON is
-complete and names it), 2 bad flags.
+complete and names it) or every selected benchmark was skipped on this machine, 2 bad flags
+or a --benchmark_filter that matches nothing (the JSON then holds the context and an empty
+benchmarks list). Numbers are range-checked: --benchmark_repetitions 1..1000,
+--benchmark_min_time and --benchmark_min_warmup_time 0..3600 seconds.
 
 Google Benchmark flags:
 )";

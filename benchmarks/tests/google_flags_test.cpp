@@ -4,6 +4,7 @@
 // DEBUG build type means.
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -45,6 +46,27 @@ TEST(google_flags, TimeUnitMustBeOneGoogleKnows) {
     EXPECT_NE(error.find("expected ns, us, ms or s"), std::string::npos) << error;
 }
 
+// 1.7.1 itself aborts on a negative repetition count and never ends with a minimum time of
+// nan or inf; each is refused before Google sees it, naming the value.
+TEST(google_flags, NumbersOutOfRangeAreRefusedWithTheirValue) {
+    std::string error;
+    for (const char* bad :
+         {"--benchmark_repetitions=-1", "--benchmark_repetitions=0", "--benchmark_repetitions=1001",
+          "--benchmark_repetitions=2.5", "--benchmark_repetitions=99999999999",
+          "--benchmark_min_time=nan", "--benchmark_min_time=inf", "--benchmark_min_time=-1",
+          "--benchmark_min_time=1e308", "--benchmark_min_warmup_time=-0.5",
+          "--benchmark_min_warmup_time=nan"}) {
+        EXPECT_FALSE(google_flags_ok({bad}, error)) << bad;
+        const std::string_view flag = bad;
+        EXPECT_NE(error.find(flag), std::string::npos) << error;
+    }
+    for (const char* good :
+         {"--benchmark_repetitions=1", "--benchmark_repetitions=1000", "--benchmark_min_time=0",
+          "--benchmark_min_time=3600", "--benchmark_min_warmup_time=0.5"}) {
+        EXPECT_TRUE(google_flags_ok({good}, error)) << good << ": " << error;
+    }
+}
+
 nlohmann::json run_json(const std::vector<std::string>& extra, int& exit_code) {
     temp_dir dir;
     std::vector<std::string> args{"--sfb_paths=sendfile", "--sfb_receiver=discard",
@@ -84,6 +106,49 @@ TEST(google_flags, HelpSaysMinTimeTakesPlainSeconds) {
     const auto run = run_child({testing_support::bench_sendfile_path(), "--help"});
     EXPECT_NE(run.out.find("--benchmark_min_time in plain seconds"), std::string::npos) << run.out;
     EXPECT_NE(run.out.find("--benchmark_time_unit"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace sfb::bench
+
+namespace sfb::bench {
+namespace {
+
+// A filter that matches nothing is not a silent pass: both outputs hold valid JSON (the
+// context, no benchmarks) and the exit status is 2, with the reason on stderr.
+TEST(google_flags, FilterMatchingNothingWritesEmptyJsonAndFails) {
+    temp_dir dir;
+    const std::string out = dir.path() + "/out.json";
+    const auto run = run_child(testing_support::bench_command(
+        dir.path(), {"--sfb_paths=sendfile", "--sfb_receiver=discard", "--sfb_file_sizes=4K",
+                     "--benchmark_filter=^no_such_benchmark$", "--benchmark_out=" + out}));
+    ASSERT_TRUE(run.exited);
+    EXPECT_EQ(run.exit_code, 2);
+    EXPECT_NE(run.err.find("matches none of the"), std::string::npos) << run.err;
+    const auto shown = nlohmann::json::parse(run.out, nullptr, false);
+    ASSERT_FALSE(shown.is_discarded()) << run.out;
+    EXPECT_TRUE(shown["benchmarks"].empty());
+    EXPECT_TRUE(shown["context"].contains("sfb_git_commit"));
+    std::ifstream file(out);
+    const auto written = nlohmann::json::parse(file, nullptr, false);
+    ASSERT_FALSE(written.is_discarded());
+    EXPECT_TRUE(written["benchmarks"].empty());
+}
+
+// An argument that is not plain text is refused before anything echoes it raw.
+TEST(google_flags, ArgumentsThatAreNotPlainTextAreRefusedEscaped) {
+    temp_dir dir;
+    for (const std::string& bad :
+         {std::string("--benchmark_filter=\x1b]0;owned\x07"), std::string("--sfb_dir=\xff\xfe"),
+          std::string("--benchmark_out=") + std::string(5000, 'a')}) {
+        const auto run = run_child(testing_support::bench_command(dir.path(), {bad}));
+        ASSERT_TRUE(run.exited) << bad;
+        EXPECT_EQ(run.exit_code, 2) << bad;
+        EXPECT_EQ(run.err.find('\x1b'), std::string::npos) << run.err;
+        EXPECT_EQ(run.err.find('\xff'), std::string::npos) << run.err;
+        EXPECT_LT(run.err.size(), 400U) << run.err;
+        EXPECT_NE(run.err.find("argument"), std::string::npos) << run.err;
+    }
 }
 
 }  // namespace

@@ -1,9 +1,11 @@
 // The suite's flags and the benchmark list they select.
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <regex>
 
 #include "options.h"
+#include "placement.h"
 
 namespace sfb::bench {
 namespace {
@@ -75,6 +77,40 @@ TEST(parse_suite_flags, RefusesWhatItCannotHonour) {
         EXPECT_FALSE(parse_suite_flags(args.argc, args.pointers.data(), options, error)) << bad;
         EXPECT_FALSE(error.empty()) << bad;
     }
+}
+
+// Each number is refused with its value named, rather than read as something else: a block
+// of 0 is not 'file', a CPU beyond this machine's is not taken modulo the CPU count, and a
+// socket buffer above the kernel's cap is not silently capped.
+TEST(parse_suite_flags, NumbersOutOfRangeAreRefusedWithTheirValue) {
+    const std::string beyond_cpus = "--sfb_pin=0," + std::to_string(online_cpus());
+    std::ifstream wmem("/proc/sys/net/core/wmem_max");
+    unsigned long long wmem_max = 0;
+    wmem >> wmem_max;
+    ASSERT_GT(wmem_max, 0U);
+    const std::string above_cap = "--sfb_sndbuf=" + std::to_string(wmem_max + 1);
+    for (const std::string& bad :
+         {std::string("--sfb_block_sizes=0"), std::string("--sfb_block_sizes=4K,0"), beyond_cpus,
+          std::string("--sfb_pin=0,4294967296"), std::string("--sfb_pin=-1,0"),
+          std::string("--sfb_file_sizes=2048G"), std::string("--sfb_mtu=65536"),
+          std::string("--sfb_connections=257"), std::string("--sfb_sndbuf=2G"), above_cap}) {
+        argv_builder args({"bench", bad});
+        suite_options options;
+        std::string error;
+        EXPECT_FALSE(parse_suite_flags(args.argc, args.pointers.data(), options, error)) << bad;
+        const std::string value = bad.substr(bad.find('=') + 1);
+        EXPECT_NE(error.find(value), std::string::npos) << bad << ": " << error;
+    }
+}
+
+TEST(parse_suite_flags, MessagesEscapeTheBytesTheyQuote) {
+    argv_builder args({"bench", "--sfb_paths=\x1b[31m\xff" + std::string(5000, 'x')});
+    suite_options options;
+    std::string error;
+    ASSERT_FALSE(parse_suite_flags(args.argc, args.pointers.data(), options, error));
+    EXPECT_NE(error.find("\\x1b[31m\\xff"), std::string::npos) << error;
+    EXPECT_EQ(error.find('\x1b'), std::string::npos);
+    EXPECT_LT(error.size(), 400U);
 }
 
 TEST(parse_suite_flags, VerifyWithADiscardReceiverIsRefused) {

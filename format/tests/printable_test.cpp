@@ -57,6 +57,13 @@ TEST(Printable, CutsLongInputAndSaysHowMuchWasLeftOut) {
     EXPECT_NE(shown.find("(99936 more bytes)"), std::string::npos) << shown;
 }
 
+TEST(Printable, PlainTextIsWhatPrintsUnchanged) {
+    EXPECT_TRUE(sfb::is_plain_text("/tmp/r\xc3\xa9sultats, run 1.json"));
+    EXPECT_FALSE(sfb::is_plain_text("a\nb"));
+    EXPECT_FALSE(sfb::is_plain_text("\xff"));
+    EXPECT_FALSE(sfb::is_plain_text("\xe2\x80\xae"));
+}
+
 TEST(Printable, EveryByteValueGivesValidUtf8) {
     std::string all;
     for (int i = 0; i < 256; ++i) {

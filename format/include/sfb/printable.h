@@ -57,6 +57,28 @@ inline bool hidden_code_point(std::uint32_t code) {
 
 }  // namespace printable_detail
 
+// True when `text` is well-formed UTF-8 without control characters or hidden code points:
+// what printable() shows unchanged, apart from doubling backslashes.
+inline bool is_plain_text(std::string_view text) {
+    for (std::size_t at = 0; at < text.size();) {
+        const auto c = static_cast<unsigned char>(text[at]);
+        if (c < 0x80) {
+            if (c < 0x20 || c == 0x7f) {
+                return false;
+            }
+            ++at;
+            continue;
+        }
+        std::uint32_t code = 0;
+        const std::size_t length = printable_detail::utf8_sequence(text.substr(at), code);
+        if (length == 0 || printable_detail::hidden_code_point(code)) {
+            return false;
+        }
+        at += length;
+    }
+    return true;
+}
+
 // `text` with every byte that is not printable escaped (\n, \t, \\, \xNN, \u{NNNN}) and cut
 // after about `limit` bytes of output, saying how many input bytes were left out.
 inline std::string printable(std::string_view text, std::size_t limit = 256) {
