@@ -177,7 +177,7 @@ def main(argv=None) -> int:
         name, entries = load_repetitions(Path(args.result), args.benchmark)
         rounds = rounds_of(entries, args.metric)
     except InputError as e:
-        print(f"sfb_distribution: {e}", file=sys.stderr)
+        print(f"sfb_distribution: {sr.printable(str(e))}", file=sys.stderr)
         return 2
     try:
         import matplotlib  # noqa: F401

@@ -150,7 +150,7 @@ def build_filter(args) -> sr.Filter:
 
 
 def warn(message: str) -> None:
-    print(f"sfb_plots.py: note: {message}", file=sys.stderr)
+    print(f"sfb_plots.py: note: {sr.printable(message)}", file=sys.stderr)
 
 
 def per_run_prefix(run: sr.Run, several: bool) -> str:
@@ -403,11 +403,12 @@ def main(argv=None) -> int:
         written = outputs.commit()
     except sr.InputError as error:
         outputs.abort()
-        print(f"sfb_plots.py: error: {error}", file=sys.stderr)
+        print(f"sfb_plots.py: error: {sr.printable(str(error))}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except OSError as error:
         outputs.abort()
-        print(f"sfb_plots.py: error: cannot write figures to {args.out}: {error}", file=sys.stderr)
+        print(f"sfb_plots.py: error: cannot write figures to "
+              f"{sr.printable(f'{args.out}: {error}')}", file=sys.stderr)
         return EXIT_CANNOT_DRAW
     except BaseException:
         outputs.abort()

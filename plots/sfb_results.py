@@ -24,6 +24,7 @@ import os
 import re
 import stat
 import statistics
+import sys
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -258,6 +259,40 @@ def clip(text: str, limit: int = 80) -> str:
     return f"{text[: keep - keep // 3]}...{text[len(text) - keep // 3:]}"
 
 
+_HIDDEN_CODE_POINTS = {0x2028, 0x2029, 0xFEFF, *range(0x80, 0xA0), *range(0x202A, 0x202F),
+                       *range(0x2066, 0x206A)}
+
+
+def printable(text: str, limit: int = 512) -> str:
+    """text safe to print, by the rule of format/include/sfb/printable.h: controls,
+    backslashes, undecodable bytes (read as surrogate escapes) and code points that hide or
+    reorder text escaped, and the whole cut after about limit characters."""
+    out = []
+    size = 0
+    for at, char in enumerate(text):
+        if size >= limit:
+            out.append(f"...({len(text) - at} more characters)")
+            break
+        code = ord(char)
+        if char == "\\":
+            piece = "\\\\"
+        elif char == "\n":
+            piece = "\\n"
+        elif char == "\t":
+            piece = "\\t"
+        elif 0xDC80 <= code <= 0xDCFF:
+            piece = f"\\x{code - 0xDC00:02x}"
+        elif code < 0x20 or code == 0x7F or 0xD800 <= code <= 0xDFFF:
+            piece = f"\\x{code:02x}" if code < 0x100 else f"\\u{{{code:04x}}}"
+        elif code in _HIDDEN_CODE_POINTS:
+            piece = f"\\u{{{code:04x}}}"
+        else:
+            piece = char
+        out.append(piece)
+        size += len(piece)
+    return "".join(out)
+
+
 @dataclass
 class Measurement:
     """One benchmark of one run: every metric's value per repetition."""
@@ -480,7 +515,8 @@ def _entry_metrics(entry: dict, where: str) -> dict:
 # - nesting deeper than MAX_JSON_DEPTH is an error before the parser sees it (Python's own
 #   parser recurses and fails with RecursionError near sys.getrecursionlimit(), 1000);
 # - only a regular file of at most MAX_JSON_BYTES is read: a FIFO would block forever and
-#   /dev/zero would never end.
+#   /dev/zero would never end;
+# - an object that names one key twice, at any depth, is an error (ambiguous input).
 
 MAX_JSON_DEPTH = 256
 MAX_JSON_BYTES = 256 << 20
@@ -559,6 +595,22 @@ def _lone_surrogate(value) -> Optional[str]:
     return None
 
 
+class _RepeatedKey(ValueError):
+    pass
+
+
+def _object_without_repeats(pairs: list) -> dict:
+    """A JSON object, refused when it names one key twice: Python alone would keep the last
+    value and sfb would have to guess the same way; a result that says one thing twice is
+    ambiguous, and both readers refuse it."""
+    document = {}
+    for key, value in pairs:
+        if key in document:
+            raise _RepeatedKey(key)
+        document[key] = value
+    return document
+
+
 def read_json(path: Path, expected: str) -> object:
     """Reads and decodes one JSON file; every problem is an InputError naming the file."""
     try:
@@ -586,7 +638,11 @@ def read_json(path: Path, expected: str) -> object:
         raise InputError(f"{path}: not UTF-8 text (expected {expected})") from None
     text = _prepare_json_text(text, path)
     try:
-        document = json.loads(text, parse_float=_parse_float, parse_int=_parse_int)
+        document = json.loads(text, parse_float=_parse_float, parse_int=_parse_int,
+                              object_pairs_hook=_object_without_repeats)
+    except _RepeatedKey as error:
+        raise InputError(f"{path}: ambiguous JSON: an object repeats the key "
+                         f"{clip(str(error.args[0]))!r}") from None
     except json.JSONDecodeError as error:
         raise InputError(
             f"{path}: malformed JSON at line {error.lineno} column {error.colno}: {error.msg}"
@@ -671,8 +727,14 @@ def _json_files_under(folder: Path) -> list:
         raise InputError(f"{error.filename}: cannot read folder: {error.strerror or error}")
 
     found = []
-    for root, _, names in os.walk(folder, onerror=fail):
+    for root, folders, names in os.walk(folder, onerror=fail):
         found.extend(Path(root) / name for name in names if name.endswith(".json"))
+        for name in folders:
+            if os.path.islink(os.path.join(root, name)):
+                # Following links could loop or leave the tree; not reading them is said.
+                print(f"note: {printable(os.path.join(root, name))}: a symbolic link to a "
+                      "folder, not followed (give its target as an input to read it)",
+                      file=sys.stderr)
     return sorted(found)
 
 

@@ -138,6 +138,37 @@ class HostileInput(unittest.TestCase):
             message = self.assert_rejected(["all", bad, "-o", self.out], bad, "real_time")
             self.assertIn("is not a time", message)
 
+    def test_a_key_said_twice_is_refused(self):
+        text = json.dumps(self.run_doc)
+        head = '"context": {'
+        for where, doc in (
+                ("top", text.replace('{"context"', '{"benchmarks": [], "context"', 1)),
+                ("context", text.replace(head, head + '"num_cpus": 1, ', 1)),
+                ("benchmark", text.replace('"real_time": ', '"real_time": 1, "real_time": ', 1))):
+            path = self.write(f"twice-{where}.json", doc)
+            self.assert_rejected(["all", path, "-o", self.out], path, "repeats")
+
+    def test_messages_escape_what_they_quote(self):
+        # A file name with a newline, a terminal escape, an undecodable byte and a right-to-left
+        # override: the one-line message shows each escaped, never raw.
+        name = os.fsdecode(b"bad\n\x1b[31m\xff\xe2\x80\xae.json")
+        path = self.write(name, "{not json")
+        message = self.assert_rejected(["all", path, "-o", self.out],
+                                       "bad\\n\\x1b[31m\\xff\\u{202e}.json")
+        self.assertNotIn("\x1b", message)
+        message.encode("utf-8")
+
+    def test_a_linked_folder_is_named_not_dropped(self):
+        tree = self.tmp / "tree"
+        (tree / "real").mkdir(parents=True)
+        (tree / "real" / "run.json").write_text(json.dumps(self.run_doc))
+        elsewhere = self.tmp / "elsewhere"
+        elsewhere.mkdir()
+        (tree / "linked").symlink_to(elsewhere, target_is_directory=True)
+        result = run_plots("throughput", tree, "-o", self.out, "--formats", "png")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("linked: a symbolic link to a folder, not followed", result.stderr)
+
     def test_half_a_surrogate_pair(self):
         for escape in ("\\ud800", "\\udc00x", "\\ud800\\u0041"):
             bad = self.write("surrogate.json", '{"context": {"host_name": "a' + escape
@@ -319,6 +350,7 @@ class SameAcceptanceAsSfb(unittest.TestCase):
             "surrogate": with_context('"\\ud800"').encode(),
             "trailing": (base + " x").encode(),
             "not-utf8": with_context('"\xff"').encode("latin-1"),
+            "key-twice": base.replace(head, head + '"edge": 1, "edge": 2, ', 1).encode(),
         }
         disagreements = []
         for name, data in documents.items():
