@@ -6,8 +6,9 @@
 # serial "sfb-out"). The console only carries progress: lines starting "sfb-guest: ", which
 # the host shows, and kernel messages, which the host keeps for error reports.
 # Configuration comes from files written by the host into the initramfs: /sfb/config
-# (shell variables), /sfb/modules (modules in load order), /sfb/tests (one test per line:
-# name, then the command), /sfb/bench_args (one argument per line).
+# (shell variables, their values single-quoted), /sfb/modules (modules in load order),
+# /sfb/tests (one test per line: name, then the command's words single-quoted),
+# /sfb/bench_args (one argument per line).
 
 /bin/busybox --install -s /bin
 export PATH=/bin
@@ -86,8 +87,9 @@ if [ "$SFB_TESTS" = 1 ] && [ ! -e /out/error.txt ]; then
     while read -r name command; do
         say "test $name: running"
         start=$(date +%s)
-        # shellcheck disable=SC2086 # the command line is split on purpose
-        (cd /tmp && $command) >"/out/tests/$name.log" 2>&1
+        # The host wrote the command's words shell-quoted (a path may hold spaces or quotes):
+        # eval reads them back as they were.
+        (cd /tmp && eval "$command") >"/out/tests/$name.log" 2>&1
         rc=$?
         echo "$name $rc $(($(date +%s) - start))" >>/out/tests.txt
         say "test $name: exit $rc"

@@ -28,6 +28,8 @@ options:
   --timeout SECONDS     the whole guest run, boot included (default 900)
   --boot-timeout S      from qemu's start until the guest's init runs (default 120)
   --no-bench            boot, run the tests (if --tests) and stop, without the suite
+  --dry-run             stage everything, write DIR/qemu.args (qemu's arguments, one a
+                        line) and DIR/config, DIR/tests (what the guest reads), boot nothing
 EOF
 }
 
@@ -50,6 +52,7 @@ cache=${XDG_CACHE_HOME:-$HOME/.cache}/sfb-kernels
 timeout_s=900
 boot_timeout=120
 bench=1
+dry_run=0
 bench_args=()
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -67,6 +70,7 @@ while [ $# -gt 0 ]; do
         --timeout) timeout_s=${2-}; shift ;;
         --boot-timeout) boot_timeout=${2-}; shift ;;
         --no-bench) bench=0 ;;
+        --dry-run) dry_run=1 ;;
         -h | --help) usage; exit 0 ;;
         --) shift; bench_args=("$@"); break ;;
         *) echo "sfb-vm: unknown argument '$1' (try --help)" >&2; exit 2 ;;
@@ -78,15 +82,39 @@ done
 [ -n "$build" ] || die "--build BUILD_DIR is required" 2
 case "$accel" in auto | kvm | tcg) ;; *) die "--accel must be auto, kvm or tcg" 2 ;; esac
 case "$file_on" in tmpfs | ext4) ;; *) die "--file-on must be tmpfs or ext4" 2 ;; esac
-for number in "$cpus" "$rounds" "$timeout_s" "$boot_timeout"; do
-    [[ "$number" =~ ^[1-9][0-9]*$ ]] || die "'$number' is not a positive whole number" 2
+# Every number is checked against its range before any arithmetic: bash wraps silently past
+# 2^63, and qemu would get values it cannot take (the same bounds as sfb kernels').
+check_number() {  # check_number OPTION VALUE MAX
+    [[ "$2" =~ ^[1-9][0-9]{0,8}$ ]] && [ "$2" -le "$3" ] ||
+        die "$1: '$2' is not a whole number from 1 to $3" 2
+}
+check_number --cpus "$cpus" 255
+check_number --rounds "$rounds" 100000
+check_number --timeout "$timeout_s" 604800
+check_number --boot-timeout "$boot_timeout" 604800
+memory_mib=0
+if [[ "$memory" =~ ^([1-9][0-9]{0,6})([MG]?)$ ]]; then
+    memory_mib=${BASH_REMATCH[1]}
+    [ "${BASH_REMATCH[2]}" != G ] || memory_mib=$((memory_mib * 1024))
+fi
+[ "$memory_mib" -ge 64 ] && [ "$memory_mib" -le 1048576 ] ||
+    die "--memory: '$memory' is not a guest memory size from 64M to 1024G" 2
+[[ "$warmup" =~ ^([0-9]{1,4}(\.[0-9]{0,9})?|\.[0-9]{1,9})$ ]] &&
+    awk -v w="$warmup" 'BEGIN { exit !(w <= 3600) }' ||
+    die "--warmup: '$warmup' is not a number of seconds from 0 to 3600" 2
+# The guest reads its settings line by line: a newline inside a path or an argument cannot
+# be passed on, so it is refused here rather than split there.
+newline=$'\n'
+for value in "$spec" "$build" "$out" "${bench_args[@]}"; do
+    [[ "$value" != *"$newline"* ]] || die "a path or argument holds a newline, which cannot be passed to the guest" 2
 done
 for tool in qemu-system-x86_64 cpio busybox; do
     command -v "$tool" >/dev/null ||
         die "$tool is missing (Debian: qemu-system-x86, cpio, busybox-static; ./bootstrap.sh --deps-only)" 2
 done
 here=$(cd "$(dirname "$0")" && pwd)
-build=$(cd "$build" && pwd) || die "no build folder '$build'" 2
+build_path=$(cd "$build" 2>/dev/null && pwd) || die "no build folder '$build'" 2
+build=$build_path
 harness_bin=$build/harness/sfb
 bench_bin=$build/benchmarks/bench_sendfile
 core_tests=$build/core/tests/sfb_core_tests
@@ -98,8 +126,20 @@ mkdir -p "$out"
 
 # Everything temporary lives in one folder, removed on every way out; qemu, if running, is
 # stopped first. Ctrl-C (SIGINT), SIGTERM and SIGHUP end the run with 130.
-work=$(mktemp -d "${TMPDIR:-/tmp}/sfb-vm.XXXXXX")
+work=$(mktemp -d "${TMPDIR:-/tmp}/sfb-vm.XXXXXX") || die "cannot create a folder in '${TMPDIR:-/tmp}'" 3
 qemu_pid=
+# A value inside one of qemu's option lists (-drive file=...): a comma there would end the
+# value and start another option, so qemu's own escape doubles it.
+qemu_list_value() {
+    printf '%s' "${1//,/,,}"
+}
+# A value for the guest's shell (/sfb/config, /sfb/tests): single quotes, with a single quote
+# written as '\'' , which POSIX sh (busybox ash included) reads back byte for byte.
+sh_quote() {
+    local quote="'\\''"
+    printf "'%s'" "${1//\'/$quote}"
+}
+
 cleanup() {
     # A second signal (sfb forwards SIGTERM after the terminal's SIGINT) must not cut the
     # clean-up short: an `exit` from a signal trap inside it would leave the folder behind.
@@ -262,29 +302,31 @@ if [ "$tests" = 1 ]; then
     # The four Over2GiB cases move 2 GiB each through a >2 GiB file: about a minute on the host
     # and tens of minutes under TCG, and the file would not fit the guest's memory. Every other
     # case runs (see vm/README.md).
-    echo "sfb_core_tests $core_tests --gtest_filter=-*Over2GiB*" >>"$stage/sfb/tests"
-    echo "sfb_c_abi_test $c_abi_test" >>"$stage/sfb/tests"
+    echo "sfb_core_tests $(sh_quote "$core_tests") '--gtest_filter=-*Over2GiB*'" >>"$stage/sfb/tests"
+    echo "sfb_c_abi_test $(sh_quote "$c_abi_test")" >>"$stage/sfb/tests"
 fi
 printf '%s\n' "${bench_args[@]}" >"$stage/sfb/bench_args"
 [ "$bench" = 1 ] || echo "SFB_NO_BENCH=1" >>"$stage/sfb/config"
+# Sourced by the guest's shell: every value quoted, so a path with a space, a quote, a $ or
+# a non-ASCII character arrives as it is.
 cat >>"$stage/sfb/config" <<EOF
-SFB_HARNESS=$harness_bin
-SFB_BENCH=$bench_bin
-SFB_ROUNDS=$rounds
-SFB_WARMUP=$warmup
-SFB_TESTS=$tests
-SFB_FILE_ON=$file_on
+SFB_HARNESS=$(sh_quote "$harness_bin")
+SFB_BENCH=$(sh_quote "$bench_bin")
+SFB_ROUNDS=$(sh_quote "$rounds")
+SFB_WARMUP=$(sh_quote "$warmup")
+SFB_TESTS=$(sh_quote "$tests")
+SFB_FILE_ON=$(sh_quote "$file_on")
 SFB_TMPFS_SIZE=50%
 EOF
 (cd "$stage" && find . -print0 | cpio --null -o -H newc --quiet) >"$work/initrd.cpio"
 
 truncate -s 64M "$work/out.img"
-disks=(-drive "file=$work/out.img,format=raw,if=none,id=out"
+disks=(-drive "file=$(qemu_list_value "$work/out.img"),format=raw,if=none,id=out"
     -device "virtio-blk-pci,drive=out,serial=sfb-out")
 if [ "$file_on" = ext4 ]; then
     truncate -s 4G "$work/data.img"
     mkfs.ext4 -q -F "$work/data.img"
-    disks+=(-drive "file=$work/data.img,format=raw,if=none,id=data"
+    disks+=(-drive "file=$(qemu_list_value "$work/data.img"),format=raw,if=none,id=data"
         -device "virtio-blk-pci,drive=data,serial=sfb-data")
 fi
 
@@ -301,12 +343,18 @@ seconds_since() {
 
 # boot NAME ACCEL CPU TIMEOUT EXTRA_CMDLINE: runs qemu in the background, its console in
 # $work/NAME.console; sets qemu_pid.
-start_qemu() {
+# -kernel, -initrd, -append and -serial file: take their value whole (no option list), so
+# only -drive's values need qemu_list_value.
+qemu_args() {
     local name=$1 accelerator=$2 cpu=$3 extra=$4
-    qemu-system-x86_64 -accel "$accelerator" -cpu "$cpu" -smp "$cpus" -m "$memory" \
-        -kernel "$image" -initrd "$work/initrd.cpio" -append "$cmdline $extra" \
-        -display none -serial "file:$work/$name.console" -monitor none -no-reboot -nic none \
-        "${disks[@]}" </dev/null >"$work/$name.qemu" 2>&1 &
+    qemu_argv=(-accel "$accelerator" -cpu "$cpu" -smp "$cpus" -m "$memory"
+        -kernel "$image" -initrd "$work/initrd.cpio" -append "$cmdline $extra"
+        -display none -serial "file:$work/$name.console" -monitor none -no-reboot -nic none
+        "${disks[@]}")
+}
+start_qemu() {
+    qemu_args "$@"
+    qemu-system-x86_64 "${qemu_argv[@]}" </dev/null >"$work/$1.qemu" 2>&1 &
     qemu_pid=$!
 }
 stop_qemu() {
@@ -331,6 +379,14 @@ probe_kvm() {
     stop_qemu
     return $ok
 }
+if [ "$dry_run" = 1 ]; then
+    qemu_args guest "$accel" max ""
+    printf '%s\n' "${qemu_argv[@]}" >"$out/qemu.args"
+    cp "$stage/sfb/config" "$out/config"
+    cp "$stage/sfb/tests" "$out/tests"
+    echo "sfb-vm: kernel '$spec': dry run: qemu's arguments in $out/qemu.args" >&2
+    exit 0
+fi
 case "$accel" in
     auto)
         if probe_kvm; then accel=kvm; else accel=tcg; fi
@@ -361,8 +417,12 @@ while kill -0 "$qemu_pid" 2>/dev/null; do
     # The guest's own progress lines, as they come.
     lines=$(wc -l <"$console" 2>/dev/null || echo 0)
     if [ "$lines" -gt "$shown" ]; then
-        sed -n "$((shown + 1)),${lines}p" "$console" | tr -d '\r' |
-            sed -n "s/^sfb-guest: \(.*\)/sfb-vm: kernel '${spec//\//\\/}': \1/p" | grep -v SFB-READY >&2 || true
+        # The SPEC is printed by printf, never put into a sed program, where a / & or \ in a
+        # path would change the program.
+        sed -n "$((shown + 1)),${lines}p" "$console" | tr -d '\r' | sed -n 's/^sfb-guest: //p' |
+            grep -v SFB-READY | while IFS= read -r line; do
+                printf "sfb-vm: kernel '%s': %s\n" "$spec" "$line"
+            done >&2 || true
         shown=$lines
     fi
     now=$(date +%s)
