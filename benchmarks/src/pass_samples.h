@@ -23,18 +23,33 @@ struct pass_summary {
     bool bimodal() const noexcept { return regimes > 1; }
 };
 
+// At most `max_kept` pass times are kept, so memory stays bounded however long a run is (a
+// 4 KiB file passes in about 10 us: an hour-long run would otherwise keep 360 million). When
+// the buffer is full every other kept time is dropped and from then on only every second pass
+// is recorded, then every fourth, and so on: the kept passes stay evenly spread over the whole
+// run, so quantiles and regimes describe all of it. The fastest and slowest pass are tracked
+// over every pass, kept or not.
 class pass_samples {
   public:
-    // Room for `passes` passes; more are still kept, at the cost of a reallocation.
+    static constexpr std::size_t max_kept = std::size_t{1} << 20;
+
+    // Room for `passes` passes (at most max_kept), reserved before the first one.
     void reserve(std::size_t passes);
     void begin_pass() noexcept { ::clock_gettime(CLOCK_MONOTONIC, &started_); }
     void end_pass();
     const std::vector<double>& times_us() const noexcept { return times_us_; }
+    std::size_t passes_seen() const noexcept { return seen_; }
     pass_summary summarize() const;
 
   private:
+    void halve();
+
     timespec started_{};
     std::vector<double> times_us_;
+    std::size_t seen_ = 0;
+    std::size_t stride_ = 1;  // a power of two: every stride_-th pass is kept
+    double min_us_ = 0;
+    double max_us_ = 0;
 };
 
 // Summarizes any set of pass times (exposed for the tests).

@@ -27,6 +27,25 @@ TEST(pass_samples, QuantilesOfKnownPasses) {
     EXPECT_FALSE(s.bimodal());
 }
 
+// A run longer than the buffer keeps at most max_kept times, evenly spread over the run, and
+// still knows how many passes there were and the fastest and slowest of them.
+TEST(pass_samples, LongRunsKeepBoundedEvenlySpreadSamples) {
+    pass_samples samples;
+    samples.reserve(std::size_t{1} << 30);
+    const std::size_t total = 3 * pass_samples::max_kept + 12345;
+    for (std::size_t i = 0; i < total; ++i) {
+        samples.begin_pass();
+        samples.end_pass();
+    }
+    EXPECT_LE(samples.times_us().size(), pass_samples::max_kept);
+    EXPECT_GE(samples.times_us().size(), pass_samples::max_kept / 2);
+    EXPECT_LE(samples.times_us().capacity(), pass_samples::max_kept);
+    const pass_summary s = samples.summarize();
+    EXPECT_EQ(s.passes, total);
+    EXPECT_LE(s.min_us, s.median_us);
+    EXPECT_GE(s.max_us, s.median_us);
+}
+
 TEST(pass_samples, TwoSpeedsAreBimodal) {
     std::vector<double> times;
     for (int i = 0; i < 20; ++i) {
