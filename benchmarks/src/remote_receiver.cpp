@@ -349,8 +349,7 @@ remote_connection remote_sink::open_data(const socket_options& sockets,
         return {};
     }
     auto far_end = std::make_unique<remote_receiver>(sender.get(), receiver.pass_bytes);
-    sink::line_reader reader(sender.get());
-    if (!expect_ok(reader, steady::now() + handshake_timeout, failed)) {
+    if (!expect_ok(far_end->reader_, steady::now() + handshake_timeout, failed)) {
         error = "data connection to the sink at " + text_ + ": " + failed;
         return {};
     }

@@ -44,6 +44,10 @@ class remote_receiver final : public pass_receiver {
     }
 
   private:
+    // open_data reads the handshake's answer through reader_, so a report that arrives in the
+    // same segment as OK is not lost.
+    friend class remote_sink;
+
     // Reads one line from the sink, waiting at most `stall` and never past `deadline`; false
     // with error_ set unless it is a report that may follow the last one, sent <= `sent`.
     bool next_report(std::chrono::milliseconds stall,

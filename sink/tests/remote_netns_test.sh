@@ -2,7 +2,7 @@
 # The real programs across real network namespaces (issue 10's tests). Usage:
 #   remote_netns_test.sh CASE SFB_SINK BENCH_SENDFILE CHECK_BENCH_JSON WORK_DIR
 # CASE: remote_all_paths | remote_wrong_token | remote_client_killed | veth_json |
-#       veth_sigkill_cleanup
+#       veth_sigkill_cleanup | remote_every_address
 #
 # The script re-runs itself under `unshare --net`, so the sender's namespace is a private one
 # made for this test, and every interface and address it creates (198.18.0.0/30 only) dies with
@@ -230,6 +230,35 @@ PY
             sleep 0.05
         done
         [ "$after" = "$before" ] || fail "interfaces left after SIGKILL: $after (before: $before)"
+        ;;
+    remote_every_address)
+        # A name with two addresses (::1 and 127.0.0.1, in a hosts file of a private mount
+        # namespace); the sink listens on the one getaddrinfo gives second, and
+        # bench_sendfile must reach it by trying each address in turn.
+        printf '::1 sfb-two-addresses\n127.0.0.1 sfb-two-addresses\n' >hosts
+        in_hosts() {
+            unshare --mount --propagation private sh -c \
+                'mount --bind "$0" /etc/hosts && exec "$@"' "$work/hosts" "$@"
+        }
+        second=$(in_hosts getent ahosts sfb-two-addresses | awk '!seen[$1]++ {print $1}' |
+            sed -n 2p)
+        [ -n "$second" ] || { echo "SKIP: no two addresses for one name here"; exit 77; }
+        listen=$second
+        [ "$second" = "::1" ] && listen="[::1]"
+        "$sink" --listen "$listen:0" >sink.out 2>>sink.err &
+        sink_pid=$!
+        pids+=("$sink_pid")
+        for _ in $(seq 100); do
+            grep -q "listening" sink.out 2>/dev/null && break
+            sleep 0.05
+        done
+        port=$(sed -n 's/^sfb-sink: listening on .*:\([0-9]*\) .*/\1/p' sink.out)
+        [ -n "$port" ] || fail "sfb-sink did not start on $listen: $(cat sink.out sink.err)"
+        in_hosts "$bench" --sfb_remote="sfb-two-addresses:$port" --benchmark_min_time=0.01 \
+            --sfb_dir="$work/files" --sfb_paths=sendfile --sfb_file_sizes=64K \
+            --sfb_receiver=copy --sfb_verify >/dev/null 2>bench.err ||
+            fail "bench_sendfile did not reach the sink on its second address $listen"
+        grep -q "session .* started" sink.err || fail "no session on the sink"
         ;;
     *)
         echo "unknown case $case_name" >&2
