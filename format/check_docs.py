@@ -1,17 +1,28 @@
 #!/usr/bin/env python3
-"""Checks that results/README.md documents exactly what format/contract.json holds.
+"""Checks the READMEs against format/contract.json.
 
-    check_docs.py CONTRACT_JSON RESULTS_README
+    check_docs.py CONTRACT_JSON RESULTS_README [REPO_ROOT]
 
-Each table of the README that lists names (name segments and their values, context keys by
-who writes them, benchmark fields, counters) must name every entry of the contract and
-nothing else. Exit status 0 when they agree, 1 with one line per difference when not, 2 when
-a file cannot be read or a table is missing.
+results/README.md, the reference: each table that lists names (name segments and their values,
+context keys by who writes them, benchmark fields, counters) must name every entry of the
+contract and nothing else.
+
+Every README.md of the repository (under REPO_ROOT, by default the folder above the contract's):
+a name it gives as a context key or a counter must be one the contract has. A name is taken as
+one when it is in the first column of a table headed `key`, `counter` or `metric`, or when it
+has the form of the contract's families wherever it is: `receiver_...` and `transport_...`
+(context keys), `..._us`, `..._us_per_kib`, `..._per_pass` (counters). Names ending in `_` (a
+prefix) or `_id` (the generated header's types) are not keys.
+
+Exit status 0 when they agree, 1 with one line per difference when not, 2 when a file cannot be
+read or a table is missing.
 """
 
 import json
+import os
 import re
 import sys
+from pathlib import Path
 
 CODE = re.compile(r"`([^`]*)`")
 
@@ -103,23 +114,89 @@ def check(contract, readme_text):
     return problems
 
 
+KEY_PREFIXES = ("receiver_", "transport_")
+COUNTER_SUFFIXES = ("_us", "_us_per_kib", "_per_pass")
+NAME_TABLE_HEADERS = ("key", "counter", "metric")
+IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def known_names(contract):
+    """Every name the contract gives a result: context keys, counters, fields and measures."""
+    return ({k["key"] for k in contract["context_keys"]} |
+            {c["name"] for c in contract["counters"]} |
+            {f["name"] for f in contract["benchmark_fields"] + contract["measures"]})
+
+
+def looks_like_key(name):
+    if not IDENTIFIER.match(name) or name.endswith("_") or name.endswith("_id"):
+        return False
+    return name.startswith(KEY_PREFIXES) or name.endswith(COUNTER_SUFFIXES)
+
+
+def claimed_names(text):
+    """The names `text` gives as context keys or counters, each once, in order."""
+    claimed = []
+    in_code = False
+    header = None
+    for line in text.splitlines():
+        if line.startswith("```"):
+            in_code = not in_code
+            continue
+        if in_code:
+            continue
+        if not line.startswith("|"):
+            header = None
+        elif header is None:
+            header = line.strip().strip("|").split("|")[0].strip().lower()
+            continue
+        elif not re.match(r"^\|[-| ]+\|$", line) and header in NAME_TABLE_HEADERS:
+            first = line.strip().strip("|").split("|")[0]
+            claimed.extend(n for n in CODE.findall(first) if IDENTIFIER.match(n))
+        claimed.extend(n for n in CODE.findall(line) if looks_like_key(n))
+    return list(dict.fromkeys(claimed))
+
+
+def check_names(contract, readme_text):
+    """Problems with the context keys and counters any README names."""
+    known = known_names(contract)
+    return [f"{name} is named as a context key or counter but is not in the contract"
+            for name in claimed_names(readme_text) if name not in known]
+
+
+def every_readme(root):
+    """Each README.md under `root`, build folders and hidden folders left out, sorted."""
+    found = []
+    for folder, subfolders, files in os.walk(root):
+        subfolders[:] = [d for d in subfolders if not d.startswith((".", "build"))]
+        if "README.md" in files:
+            found.append(Path(folder) / "README.md")
+    return sorted(found)
+
+
 def main(argv):
-    if len(argv) != 3:
-        print("usage: check_docs.py CONTRACT_JSON RESULTS_README", file=sys.stderr)
+    if len(argv) not in (3, 4):
+        print("usage: check_docs.py CONTRACT_JSON RESULTS_README [REPO_ROOT]", file=sys.stderr)
         return 2
+    root = Path(argv[3]) if len(argv) == 4 else Path(argv[1]).resolve().parents[1]
+    problems = []
     try:
         with open(argv[1], encoding="utf-8") as f:
             contract = json.load(f)
         with open(argv[2], encoding="utf-8") as f:
             readme = f.read()
-        problems = check(contract, readme)
+        problems = [f"{argv[2]}: {p}" for p in check(contract, readme)]
+        readmes = every_readme(root)
+        for path in readmes:
+            problems += [f"{path}: {p}" for p in
+                         check_names(contract, path.read_text(encoding="utf-8"))]
     except (OSError, ValueError, KeyError) as e:
         print(f"check_docs: {e}", file=sys.stderr)
         return 2
     for problem in problems:
-        print(f"check_docs: {argv[2]}: {problem}", file=sys.stderr)
+        print(f"check_docs: {problem}", file=sys.stderr)
     if not problems:
-        print(f"check_docs: {argv[2]} documents exactly the names of {argv[1]}")
+        print(f"check_docs: {argv[2]} documents exactly the names of {argv[1]}, and the "
+              f"{len(readmes)} README.md files under {root} name no other key or counter")
     return 1 if problems else 0
 
 

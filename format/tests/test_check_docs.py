@@ -1,5 +1,5 @@
-"""format/check_docs.py: results/README.md and format/contract.json agree, and each kind of
-difference between them is found."""
+"""format/check_docs.py: results/README.md and format/contract.json agree, every other README
+names only the contract's context keys and counters, and each kind of difference is found."""
 
 import importlib.util
 import json
@@ -50,6 +50,57 @@ class CheckDocs(unittest.TestCase):
         readme = self.readme.replace("### `context`: Google Benchmark's keys", "### Renamed")
         with self.assertRaises(KeyError):
             check_docs.check(self.contract, readme)
+
+
+class CheckEveryReadme(unittest.TestCase):
+    def setUp(self):
+        self.contract = json.loads((ROOT / "format" / "contract.json").read_text())
+
+    def test_every_readme_of_the_repository_names_only_contract_keys(self):
+        readmes = check_docs.every_readme(ROOT)
+        self.assertIn(ROOT / "sink" / "README.md", readmes)
+        for path in readmes:
+            with self.subTest(readme=str(path.relative_to(ROOT))):
+                self.assertEqual(check_docs.check_names(self.contract, path.read_text()), [])
+
+    def test_a_key_in_prose_that_the_json_does_not_have(self):
+        text = "The context gains `receiver_address` and `receiver_host`.\n"
+        self.assertEqual(check_docs.check_names(self.contract, text),
+                         ["receiver_address is named as a context key or counter but is not "
+                          "in the contract"])
+
+    def test_a_counter_in_prose_that_the_json_does_not_have(self):
+        text = "Read `receiver_cpu_us` beside `sender_wait_us`.\n"
+        self.assertEqual(len(check_docs.check_names(self.contract, text)), 1)
+
+    def test_a_key_table_in_any_readme(self):
+        text = "| key | value |\n|---|---|\n| `vm_accel` | kvm |\n| `vm_made_up` | x |\n"
+        self.assertEqual(check_docs.check_names(self.contract, text),
+                         ["vm_made_up is named as a context key or counter but is not in the "
+                          "contract"])
+
+    def test_prefixes_type_names_and_code_blocks_are_not_keys(self):
+        text = ("Keys start with `receiver_`; the header has `transport_id`.\n"
+                "```\n`receiver_in_code_block`\n```\n"
+                "| option | meaning |\n|---|---|\n| `made_up` | x |\n")
+        self.assertEqual(check_docs.check_names(self.contract, text), [])
+
+    def test_the_command_line_checks_every_readme(self):
+        import subprocess
+        import sys
+        import tempfile
+        with tempfile.TemporaryDirectory() as root:
+            (Path(root) / "sink").mkdir()
+            (Path(root) / "sink" / "README.md").write_text("`receiver_interface`\n")
+            (Path(root) / "build" / "x").mkdir(parents=True)
+            (Path(root) / "build" / "x" / "README.md").write_text("`receiver_ignored`\n")
+            result = subprocess.run(
+                [sys.executable, str(ROOT / "format" / "check_docs.py"),
+                 str(ROOT / "format" / "contract.json"), str(ROOT / "results" / "README.md"),
+                 root], capture_output=True, text=True)
+        self.assertEqual(result.returncode, 1, result.stderr)
+        self.assertIn("receiver_interface is named", result.stderr)
+        self.assertNotIn("receiver_ignored", result.stderr)
 
 
 if __name__ == "__main__":
