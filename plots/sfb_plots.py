@@ -136,7 +136,7 @@ def build_filter(args) -> sr.Filter:
 
     try:
         sizes = tuple(sr.parse_size(v) for v in many(args.file_size))
-        conns = tuple(int(v) for v in many(args.conns))
+        conns = tuple(sr.parse_count(v, 1, 256) for v in many(args.conns))
     except ValueError as error:
         raise sr.InputError(f"bad filter: {error}") from None
     return sr.Filter(

@@ -455,11 +455,22 @@ def format_bytes(n: float) -> str:
 
 def parse_size(text: str) -> int:
     """Parses '65536', '64K', '64KiB', '1M', '1 MiB', '1G' (binary units) into bytes."""
-    match = re.fullmatch(r"\s*(\d+)\s*([kKmMgG]?)(?:i?[bB])?\s*", text)
+    match = re.fullmatch(r"\s*(\d{1,16})\s*([kKmMgG]?)(?:i?[bB])?\s*", text)
     if not match:
-        raise ValueError(f"not a size: {text!r} (examples: 65536, 64KiB, 1MiB)")
+        raise ValueError(f"not a size: {clip(text)!r} (examples: 65536, 64KiB, 1MiB)")
     shift = {"": 0, "k": 10, "m": 20, "g": 30}[match.group(2).lower()]
-    return int(match.group(1)) << shift
+    size = int(match.group(1)) << shift
+    # The sizes bench_sendfile accepts (benchmarks/src/options.cpp): 1 byte to 1024 GiB.
+    if not 1 <= size <= 1 << 40:
+        raise ValueError(f"size {clip(text)!r} is outside 1 byte to 1024GiB")
+    return size
+
+
+def parse_count(text: str, lowest: int, highest: int) -> int:
+    """A whole number from lowest to highest, written in plain decimal digits."""
+    if not re.fullmatch(r"\s*\d{1,9}\s*", text) or not lowest <= int(text) <= highest:
+        raise ValueError(f"{clip(text)!r} is not a whole number from {lowest} to {highest}")
+    return int(text)
 
 
 def _number(entry: dict, key: str, where: str) -> Optional[float]:

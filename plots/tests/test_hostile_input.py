@@ -169,6 +169,15 @@ class HostileInput(unittest.TestCase):
         self.assertEqual(result.returncode, 0, result.stderr)
         self.assertIn("linked: a symbolic link to a folder, not followed", result.stderr)
 
+    def test_numbers_out_of_range_are_refused_with_their_value(self):
+        source = self.write("run.json", json.dumps(self.run_doc))
+        for flag, value in (("--conns", "0"), ("--conns", "-2"), ("--conns", "1_000"),
+                            ("--conns", "257"), ("--file-size", "0"),
+                            ("--file-size", "2048G"), ("--file-size", "9" * 5000)):
+            message = self.assert_rejected(["all", source, "-o", self.out, flag, value],
+                                           value[:12])
+            self.assertLess(len(message), 700, message)
+
     def test_half_a_surrogate_pair(self):
         for escape in ("\\ud800", "\\udc00x", "\\ud800\\u0041"):
             bad = self.write("surrogate.json", '{"context": {"host_name": "a' + escape
