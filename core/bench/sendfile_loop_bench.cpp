@@ -1,23 +1,29 @@
-// sendfile_loop_bench: the library's hot path against a bare sendfile(2) loop, interleaved.
+// sendfile_loop_bench: bare loops of system calls that send a file over a socket, interleaved.
 //
 // One file (64 MiB by default, unlinked at once so nothing outlives the process) goes over one
-// loopback TCP connection in blocks (64 KiB by default), round after round, alternating
-// (a) a bare loop of sendfile(2) calls and (b) the library's fast path, one
-// sfb_sendfile_prepared() per block on a pair prepared once, with SFB_SIGPIPE_IGNORED. A
-// receiver thread reads and discards; a transfer's time runs until the receiver got its last
-// byte. It prints each variant's MB/s (median, min, max), the ratio library/bare of each
-// A-B pair, and the system calls per block each variant made on the sending thread, counted by
-// wrapping the calls with the linker (-Wl,--wrap, see CMakeLists.txt): the library is linked
-// statically, so its calls go through the same wrappers as the bare loop's.
+// loopback TCP connection in blocks (64 KiB by default), round after round, alternating two
+// variants (A B A B ...) after one warm-up of each:
+//   bare     a bare loop of sendfile(2) calls;
+//   library  the library's fast path, one sfb_sendfile_prepared() per block on a pair prepared
+//            once, with SFB_SIGPIPE_IGNORED;
+//   send     a bare loop of pread(2) into one buffer of a block and send(2) of it.
+// A receiver thread reads (copy) or drops (discard: MSG_TRUNC) what arrives. The sender and
+// the receiver can be pinned to one CPU (same) or two (split). A run of a variant sends the
+// file once, or for --seconds S as many times as fit; with --shape pass it waits after each
+// pass until the receiver got its last byte (as bench_sendfile's passes do), with --shape
+// stream only at the end of the run. It prints each variant's MB/s (median, min, max), the
+// ratio B/A of each pair, and the system calls per block each variant made on the sending
+// thread, counted by wrapping the calls with the linker (-Wl,--wrap, see CMakeLists.txt): the
+// library is linked statically, so its calls go through the same wrappers as the bare loop's.
 //
-// Usage: sendfile_loop_bench [--size BYTES] [--block BYTES] [--rounds N] [--dir DIR]
-//                            [--max-syscalls-per-block N]
-// Sizes take a K or M suffix. With --max-syscalls-per-block the program exits 1 when either
-// variant made more system calls per block than N (the ctest smoke run checks 1). Exit 2 on
-// bad arguments, 3 when a transfer fails.
+// Usage: see usage_text below. Sizes take a K or M suffix. With --max-syscalls-per-block the
+// program exits 1 when either variant made more system calls per block than N (the ctest smoke
+// run checks 1). Exit 2 on bad arguments, 3 when a transfer fails.
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <pthread.h>
+#include <sched.h>
 #include <sfb/retry.h>
 #include <sfb/sendfile.h>
 #include <signal.h>
@@ -116,19 +122,33 @@ int __wrap_sigtimedwait(const sigset_t* set, siginfo_t* info, const struct times
 
 namespace {
 
+enum class variant { bare, library, send };
+enum class placement { none, same, split };
+enum class shape { pass, stream };
+
 struct options {
     std::uint64_t size = 64ULL << 20;
     std::uint64_t block = 64ULL << 10;
     int rounds = 10;
     std::string dir;
     double max_syscalls_per_block = 0;  // 0: not checked
+    variant a = variant::bare;
+    variant b = variant::library;
+    placement where = placement::none;
+    shape run_shape = shape::pass;
+    bool discard = false;
+    std::uint64_t recv_size = 128ULL << 10;  // bench_sendfile's receiver reads 128 KiB
+    double seconds = 0;                      // 0: one pass per run
 };
 
+constexpr const char* usage_text =
+    "usage: sendfile_loop_bench [--size BYTES] [--block BYTES] [--rounds N] [--dir DIR]\n"
+    "         [--variants A,B] (bare, library, send; default bare,library)\n"
+    "         [--placement none|same|split] [--receiver copy|discard] [--recv-size BYTES]\n"
+    "         [--shape pass|stream] [--seconds S] [--max-syscalls-per-block N]\n";
+
 [[noreturn]] void usage_error(const std::string& message) {
-    std::fprintf(stderr,
-                 "sendfile_loop_bench: %s\nusage: sendfile_loop_bench [--size BYTES] "
-                 "[--block BYTES] [--rounds N] [--dir DIR] [--max-syscalls-per-block N]\n",
-                 message.c_str());
+    std::fprintf(stderr, "sendfile_loop_bench: %s\n%s", message.c_str(), usage_text);
     std::exit(2);
 }
 
@@ -156,17 +176,82 @@ std::uint64_t parse_size(const std::string& flag, const char* text) {
     return value * scale;
 }
 
+variant parse_variant(const std::string& name) {
+    if (name == "bare" || name == "library" || name == "send") {
+        return name == "bare"      ? variant::bare
+               : name == "library" ? variant::library
+                                   : variant::send;
+    }
+    usage_error("--variants takes two of bare, library and send, got '" + name + "'");
+}
+
+const char* variant_name(variant v) {
+    return v == variant::bare      ? "bare sendfile(2)"
+           : v == variant::library ? "library fast path"
+                                   : "pread(2)+send(2)";
+}
+
+// The flags that choose what is compared and how; false for any other flag.
+bool parse_shape_flag(const std::string& flag, const std::string& value, options& o) {
+    if (flag == "--variants") {
+        const auto comma = value.find(',');
+        if (comma == std::string::npos) {
+            usage_error("--variants takes A,B, got '" + value + "'");
+        }
+        o.a = parse_variant(value.substr(0, comma));
+        o.b = parse_variant(value.substr(comma + 1));
+    } else if (flag == "--placement") {
+        if (value != "none" && value != "same" && value != "split") {
+            usage_error("--placement takes none, same or split, got '" + value + "'");
+        }
+        o.where = value == "same"    ? placement::same
+                  : value == "split" ? placement::split
+                                     : placement::none;
+    } else if (flag == "--receiver") {
+        if (value != "copy" && value != "discard") {
+            usage_error("--receiver takes copy or discard, got '" + value + "'");
+        }
+        o.discard = value == "discard";
+    } else if (flag == "--shape") {
+        if (value != "pass" && value != "stream") {
+            usage_error("--shape takes pass or stream, got '" + value + "'");
+        }
+        o.run_shape = value == "stream" ? shape::stream : shape::pass;
+    } else if (flag == "--seconds") {
+        char* end = nullptr;
+        o.seconds = std::strtod(value.c_str(), &end);
+        if (end == value.c_str() || *end != '\0' || !(o.seconds > 0) || o.seconds > 600) {
+            usage_error("--seconds wants a number above 0 and up to 600, got '" + value + "'");
+        }
+    } else {
+        return false;
+    }
+    return true;
+}
+
 options parse(int argc, char** argv) {
     options o;
     const char* tmp = std::getenv("TMPDIR");
     o.dir = tmp != nullptr && *tmp != '\0' ? tmp : "/var/tmp";
     for (int i = 1; i < argc; ++i) {
         const std::string flag = argv[i];
+        if (flag == "--help" || flag == "-h") {
+            std::fputs(usage_text, stdout);
+            std::exit(0);
+        }
         if (i + 1 >= argc) {
             usage_error("missing value after " + flag);
         }
         const char* value = argv[++i];
-        if (flag == "--size") {
+        if (parse_shape_flag(flag, value, o)) {
+            continue;
+        }
+        if (flag == "--recv-size") {
+            o.recv_size = parse_size(flag, value);
+            if (o.recv_size > (64ULL << 20)) {
+                usage_error("--recv-size wants 1 to 64M");
+            }
+        } else if (flag == "--size") {
             o.size = parse_size(flag, value);
         } else if (flag == "--block") {
             o.block = parse_size(flag, value);
@@ -260,16 +345,81 @@ struct sample {
     double syscalls_per_block;
 };
 
-enum class variant { bare, library };
+void pin_to(int cpu) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(static_cast<std::size_t>(cpu), &set);
+    if (::pthread_setaffinity_np(::pthread_self(), sizeof set, &set) != 0) {
+        fail("pin a thread to CPU " + std::to_string(cpu), EINVAL);
+    }
+}
 
-// Sends the whole file once with `v`; times it until the receiver counted its last byte.
+// One pass of the file in blocks of pread(2) into `buffer` and send(2) of what was read.
+void send_pass(const options& o, int file, const connection& c, std::vector<char>& buffer) {
+    for (std::uint64_t offset = 0; offset < o.size;) {
+        const auto want = static_cast<std::size_t>(std::min(o.block, o.size - offset));
+        const ssize_t n = sfb::retry_on_eintr(
+            [&] { return ::pread(file, buffer.data(), want, static_cast<off_t>(offset)); });
+        if (n <= 0) {
+            fail("pread", n < 0 ? errno : ENODATA);
+        }
+        for (std::size_t sent = 0; sent < static_cast<std::size_t>(n);) {
+            const ssize_t m = sfb::retry_on_eintr([&] {
+                return ::send(c.sender, buffer.data() + sent, static_cast<std::size_t>(n) - sent,
+                              MSG_NOSIGNAL);
+            });
+            if (m < 0) {
+                fail("send", errno);
+            }
+            sent += static_cast<std::size_t>(m);
+        }
+        offset += static_cast<std::uint64_t>(n);
+    }
+}
+
+void wait_for(const std::atomic<std::uint64_t>& received, std::uint64_t target) {
+    while (received.load() < target) {
+        std::this_thread::yield();
+    }
+}
+
+void one_pass(variant v, const options& o, int file, const connection& c, const sfb_prepared& pair,
+              std::vector<char>& buffer);
+
+// Sends the file with `v`: once, or for o.seconds as many times as fit, waiting for the
+// receiver after each pass (shape pass) or only at the end (shape stream). Timed until the
+// receiver counted its last byte.
 sample transfer(variant v, const options& o, int file, const connection& c,
-                const sfb_prepared& pair, const std::atomic<std::uint64_t>& received) {
-    const std::uint64_t target = received.load() + o.size;
+                const sfb_prepared& pair, const std::atomic<std::uint64_t>& received,
+                std::vector<char>& buffer) {
     const std::uint64_t blocks = (o.size + o.block - 1) / o.block;
+    const std::uint64_t first = received.load();
     const auto start = std::chrono::steady_clock::now();
+    const auto until = start + std::chrono::duration<double>(o.seconds);
     syscalls = 0;
-    if (v == variant::bare) {
+    std::uint64_t made = 0;
+    std::uint64_t passes = 0;
+    do {
+        one_pass(v, o, file, c, pair, buffer);
+        made += syscalls;
+        syscalls = 0;
+        ++passes;
+        if (o.run_shape == shape::pass) {
+            wait_for(received, first + passes * o.size);
+        }
+    } while (std::chrono::steady_clock::now() < until);
+    wait_for(received, first + passes * o.size);
+    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+    return {static_cast<double>(passes * o.size) / took.count() / 1e6,
+            static_cast<double>(made) / static_cast<double>(passes * blocks)};
+}
+
+// One pass of the file with `v`, not waiting for the receiver.
+void one_pass(variant v, const options& o, int file, const connection& c, const sfb_prepared& pair,
+              std::vector<char>& buffer) {
+    if (v == variant::send) {
+        send_pass(o, file, c, buffer);
+    } else if (v == variant::bare) {
         off_t offset = 0;
         while (static_cast<std::uint64_t>(offset) < o.size) {
             const auto want = static_cast<std::size_t>(
@@ -298,13 +448,6 @@ sample transfer(variant v, const options& o, int file, const connection& c,
             offset += r.file_bytes;
         }
     }
-    const std::uint64_t made = syscalls;
-    while (received.load() < target) {
-        std::this_thread::yield();
-    }
-    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
-    return {static_cast<double>(o.size) / took.count() / 1e6,
-            static_cast<double>(made) / static_cast<double>(blocks)};
 }
 
 double median(std::vector<double> v) {
@@ -328,50 +471,66 @@ int main(int argc, char** argv) {
     const connection c = connect_loopback();
     std::atomic<std::uint64_t> received{0};
     std::thread reader([&] {
-        std::vector<char> buf(256 * 1024);
+        if (o.where != placement::none) {
+            pin_to(o.where == placement::split ? 1 : 0);
+        }
+        std::vector<char> buf(static_cast<std::size_t>(o.recv_size));
+        const int flags = o.discard ? MSG_TRUNC : 0;
         for (;;) {
-            const ssize_t n =
-                sfb::retry_on_eintr([&] { return ::recv(c.receiver, buf.data(), buf.size(), 0); });
+            const ssize_t n = sfb::retry_on_eintr(
+                [&] { return ::recv(c.receiver, buf.data(), buf.size(), flags); });
             if (n <= 0) {
                 return;
             }
             received.fetch_add(static_cast<std::uint64_t>(n));
         }
     });
+    if (o.where != placement::none) {
+        pin_to(0);
+    }
     sfb_prepared pair{};
     if (const int e = sfb_prepare(c.sender, file, &pair); e != 0) {
         fail("sfb_prepare", e);
     }
-    std::printf("file %llu bytes, blocks of %llu, %d rounds, backend %s, loopback TCP\n",
-                static_cast<unsigned long long>(o.size), static_cast<unsigned long long>(o.block),
-                o.rounds, sfb_backend_name());
-    transfer(variant::bare, o, file, c, pair, received);  // warm-up, not counted
-    transfer(variant::library, o, file, c, pair, received);
-    std::vector<double> bare;
-    std::vector<double> lib;
+    std::vector<char> buffer(static_cast<std::size_t>(std::min(o.block, o.size)));
+    std::printf(
+        "file %llu bytes, blocks of %llu, %d rounds, backend %s, loopback TCP, "
+        "placement %s, %s receiver (recv %llu), shape %s\n",
+        static_cast<unsigned long long>(o.size), static_cast<unsigned long long>(o.block), o.rounds,
+        sfb_backend_name(),
+        o.where == placement::none   ? "none"
+        : o.where == placement::same ? "same"
+                                     : "split",
+        o.discard ? "discard" : "copy", static_cast<unsigned long long>(o.recv_size),
+        o.run_shape == shape::pass ? "pass" : "stream");
+    transfer(o.a, o, file, c, pair, received, buffer);  // warm-up, not counted
+    transfer(o.b, o, file, c, pair, received, buffer);
+    std::vector<double> first;
+    std::vector<double> second;
     std::vector<double> ratio;
-    double bare_calls = 0;
-    double lib_calls = 0;
+    double first_calls = 0;
+    double second_calls = 0;
     for (int round = 0; round < o.rounds; ++round) {
-        const sample a = transfer(variant::bare, o, file, c, pair, received);
-        const sample b = transfer(variant::library, o, file, c, pair, received);
-        bare.push_back(a.mb_per_s);
-        lib.push_back(b.mb_per_s);
+        const sample a = transfer(o.a, o, file, c, pair, received, buffer);
+        const sample b = transfer(o.b, o, file, c, pair, received, buffer);
+        first.push_back(a.mb_per_s);
+        second.push_back(b.mb_per_s);
         ratio.push_back(b.mb_per_s / a.mb_per_s);
-        bare_calls = std::max(bare_calls, a.syscalls_per_block);
-        lib_calls = std::max(lib_calls, b.syscalls_per_block);
-        std::printf("round %3d  bare %10.1f MB/s  library %10.1f MB/s  ratio %.3f\n", round + 1,
+        first_calls = std::max(first_calls, a.syscalls_per_block);
+        second_calls = std::max(second_calls, b.syscalls_per_block);
+        std::printf("round %3d  A %10.1f MB/s  B %10.1f MB/s  ratio B/A %.3f\n", round + 1,
                     a.mb_per_s, b.mb_per_s, b.mb_per_s / a.mb_per_s);
     }
     ::shutdown(c.sender, SHUT_WR);
     reader.join();
-    summary("bare sendfile(2)", bare, 1, "MB/s");
-    summary("library fast path", lib, 1, "MB/s");
-    summary("ratio library/bare", ratio, 3, "(per A-B pair)");
-    std::printf("system calls per block: bare %.2f, library %.2f (most in any round)\n", bare_calls,
-                lib_calls);
+    std::printf("A = %s, B = %s\n", variant_name(o.a), variant_name(o.b));
+    summary("A MB/s", first, 1, "MB/s");
+    summary("B MB/s", second, 1, "MB/s");
+    summary("ratio B/A", ratio, 3, "(per A-B pair)");
+    std::printf("system calls per block: A %.2f, B %.2f (most in any round)\n", first_calls,
+                second_calls);
     if (o.max_syscalls_per_block > 0 &&
-        (bare_calls > o.max_syscalls_per_block || lib_calls > o.max_syscalls_per_block)) {
+        (first_calls > o.max_syscalls_per_block || second_calls > o.max_syscalls_per_block)) {
         std::fprintf(stderr, "sendfile_loop_bench: more than %.2f system calls per block\n",
                      o.max_syscalls_per_block);
         return 1;
