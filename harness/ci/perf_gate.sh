@@ -101,7 +101,9 @@ for option in rounds max-rounds; do
     value=${option//-/_}
     value=${!value}
     if [[ -n $value ]]; then
-        [[ $value =~ ^[0-9]+$ ]] || fail $EXIT_USAGE "--$option: '$value' is not a whole number"
+        # Checked before bash compares it: past 2^63 its arithmetic wraps silently.
+        [[ $value =~ ^[1-9][0-9]{0,8}$ ]] && ((value <= 100000)) ||
+            fail $EXIT_USAGE "--$option: '$value' is not a whole number from 1 to 100000"
         plan+=("--$option" "$value")
     fi
 done
@@ -121,6 +123,14 @@ if [[ -e $out && -n $(ls -A "$out" 2>/dev/null) ]]; then
 fi
 mkdir -p "$out" || fail $EXIT_FAILED "cannot create the output folder $out"
 out=$(cd "$out" && pwd)
+# The summary is appended to after the gate wrote its files: inside --out it would be one of
+# them (base.json, which the exports then read), so it is refused.
+if [[ -n $summary ]]; then
+    summary_dir=$(cd "$(dirname "$summary")" 2>/dev/null && pwd) ||
+        fail $EXIT_USAGE "--summary $summary: its folder does not exist"
+    [[ $summary_dir != "$out" ]] ||
+        fail $EXIT_USAGE "--summary $summary: is inside --out $out, whose files the gate writes"
+fi
 
 # Builds the release preset of one source tree; the targets are what that side needs.
 build() {

@@ -98,6 +98,8 @@ unknown option|unknown argument '--bogus'|--bogus --base-bench $bench --out $tmp
 no base|name the base|--candidate-bench $bench --sfb $sfb --out $tmp/out
 option without a value|--rounds needs a value|--base-bench $bench --rounds
 rounds not a number|not a whole number|--base-bench $bench --rounds many --out $tmp/out
+rounds out of range|--rounds: '99999999999999999999' is not a whole number from 1 to 100000|--base-bench $bench --rounds 99999999999999999999 --out $tmp/out
+summary among the outputs|is inside --out|--base-bench $bench --candidate-bench $bench --sfb $sfb --out $tmp/out --summary $tmp/out/base.json
 time limit not a number|not a number of minutes|--base-bench $bench --time-limit soon --out $tmp/out
 output folder in use|is not empty|--base-bench $bench --candidate-bench $bench --sfb $sfb --out $tmp/full
 base dir not a source tree|not a sendfile-bench source tree|--base-dir $tmp --candidate-bench $bench --sfb $sfb --out $tmp/out

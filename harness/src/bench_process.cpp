@@ -1,5 +1,8 @@
 #include "bench_process.h"
 
+#include "leftovers.h"
+#include "safe_text.h"
+
 #include <fmt/format.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
@@ -12,6 +15,10 @@
 namespace sfb::harness {
 
 namespace {
+
+// More benchmarks than any suite has: the bound keeps a program that prints without end
+// from growing sfb's list of names without end.
+constexpr std::size_t kMaxBenchmarks = 100'000;
 
 std::filesystem::path temporary_base() {
     const char* tmpdir = std::getenv("TMPDIR");
@@ -56,6 +63,7 @@ std::string failed_benchmarks(const std::filesystem::path& json_out) {
 
 temporary_folder::temporary_folder() {
     const std::filesystem::path base = temporary_base();
+    remove_dead_owners_folders(base);
     std::string pattern = (base / "sfb-XXXXXX").string();
     if (::mkdtemp(pattern.data()) == nullptr) {
         throw std::system_error(errno, std::generic_category(),
@@ -63,7 +71,7 @@ temporary_folder::temporary_folder() {
                                             base.string(), temporary_source()));
     }
     path_ = pattern;
-    if (folder_is_full(path_)) {
+    if (!record_owner(path_) || folder_is_full(path_)) {
         std::error_code ec;
         std::filesystem::remove_all(path_, ec);
         throw std::system_error(ENOSPC, std::generic_category(),
@@ -105,9 +113,15 @@ std::vector<std::string> list_benchmarks(const std::filesystem::path& program,
     argv.emplace_back("--benchmark_list_tests=true");
     std::vector<std::string> names;
     const int status = run_program(argv, [&](const std::string& line) {
-        if (!line.empty()) {
-            names.push_back(line);
+        if (line.empty()) {
+            return;
         }
+        if (names.size() == kMaxBenchmarks) {
+            throw input_error(program, fmt::format("lists more than {} benchmarks; narrow them "
+                                                   "down with --benchmark_filter",
+                                                   kMaxBenchmarks));
+        }
+        names.push_back(line);
     });
     if (status != 0) {
         throw benchmark_failure(fmt::format("{} --benchmark_list_tests=true exited with status {}",
@@ -140,9 +154,9 @@ ordered_json run_round(const std::filesystem::path& program, const round_setting
         argv,
         [&](const std::string& line) {
             if (settings.verbose) {
-                std::fprintf(stderr, "%s\n", line.c_str());
+                print_message(line);
             }
-            last_lines.push_back(line);
+            last_lines.push_back(safe_text(line, 512));
             if (last_lines.size() > 20) {
                 last_lines.erase(last_lines.begin());
             }

@@ -13,6 +13,7 @@
 #include <array>
 #include <cerrno>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <optional>
 #include <set>
@@ -153,9 +154,19 @@ void check_key_types(const ordered_json& entry, std::size_t index,
             continue;
         }
         const ordered_json& value = entry[expected.key];
-        const bool ok = expected.type == ordered_json::value_t::number_unsigned
-                            ? value.is_number()
-                            : value.type() == expected.type;
+        const bool count = expected.type == ordered_json::value_t::number_unsigned;
+        const bool ok = count ? value.is_number() : value.type() == expected.type;
+        const bool whole = value.is_number_unsigned() ||
+                           (value.is_number_integer() && value.get<std::int64_t>() >= 0);
+        if (ok && count && !whole) {
+            // A count or an index is a whole number: -1, 2.5 or 1e30 would wrap or be cut
+            // wherever it is used as one.
+            throw input_error(file,
+                              fmt::format("{}: field \"{}\" is {}, not a whole number from "
+                                          "0 to 2^64 - 1 (at /benchmarks/{}/{})",
+                                          entry_label(entry, index), expected.key,
+                                          quoted_value(value.dump(), 64), index, expected.key));
+        }
         if (!ok) {
             throw input_error(file, fmt::format("{}: field \"{}\" is not {} (at /benchmarks/{}/{})",
                                                 entry_label(entry, index), expected.key,

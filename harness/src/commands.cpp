@@ -8,6 +8,7 @@
 #include "destinations.h"
 #include "export.h"
 #include "kernels.h"
+#include "memory_reserve.h"
 #include "merge_rounds.h"
 #include "output_guard.h"
 #include "progress.h"
@@ -907,6 +908,7 @@ int sfb_main(std::span<const std::string> args) {
     }
     const std::string& command = args.front();
     const auto rest = args.subspan(1);
+    install_memory_reserve();
     try {
         if (command == "--version" || command == "version") {
             print(fmt::format("sfb {} (git {})\n", SFB_VERSION, SFB_GIT_COMMIT));

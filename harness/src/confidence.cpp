@@ -146,8 +146,29 @@ std::size_t shift_interval_rank(std::size_t m, std::size_t n, double level) {
     return rank;
 }
 
-std::optional<confidence_interval> shift_interval(std::span<const double> base,
-                                                  std::span<const double> candidate, double level) {
+std::vector<double> thinned(std::span<const double> values, std::size_t at_most) {
+    std::vector<double> sorted(values.begin(), values.end());
+    std::sort(sorted.begin(), sorted.end());
+    if (sorted.size() <= at_most || at_most == 0) {
+        return sorted;
+    }
+    std::vector<double> out;
+    out.reserve(at_most);
+    const double step = static_cast<double>(sorted.size()) / static_cast<double>(at_most);
+    for (std::size_t i = 0; i < at_most; ++i) {
+        const auto at = static_cast<std::size_t>((static_cast<double>(i) + 0.5) * step);
+        out.push_back(sorted[std::min(at, sorted.size() - 1)]);
+    }
+    return out;
+}
+
+std::optional<confidence_interval> shift_interval(std::span<const double> base_in,
+                                                  std::span<const double> candidate_in,
+                                                  double level) {
+    const std::vector<double> base_kept = thinned(base_in);
+    const std::vector<double> candidate_kept = thinned(candidate_in);
+    const std::span<const double> base(base_kept);
+    const std::span<const double> candidate(candidate_kept);
     const std::size_t k = shift_interval_rank(base.size(), candidate.size(), level);
     if (k == 0) {
         return std::nullopt;

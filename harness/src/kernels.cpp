@@ -235,7 +235,7 @@ int boot_guest(const std::string& spec, const kernels_settings& settings,
                 last_error = line;
             }
         },
-        true);
+        true, SIGTERM);  // the script stops qemu and removes its folder on SIGTERM
 }
 
 // Labels the guest's merged result with the VM's keys and how its core tests went.

@@ -2,6 +2,7 @@
 // stopped and always reaped, and its pipe always closed, whatever happens while it runs.
 #pragma once
 
+#include <csignal>
 #include <functional>
 #include <stdexcept>
 #include <string>
@@ -24,8 +25,12 @@ class benchmark_failure : public std::runtime_error {
 // Ctrl-C (SIGINT), SIGTERM or SIGHUP while it runs: the program gets SIGTERM, and a second
 // such signal sends SIGKILL (for a program that ignores SIGTERM); then benchmark_failure
 // ("interrupted by ...") is thrown so that the caller's temporary files are removed.
+//
+// The program gets `death_signal` should sfb die first, even by SIGKILL (PR_SET_PDEATHSIG):
+// SIGKILL for a benchmark program, SIGTERM for a script that must stop what it started.
+// Lines longer than 64 KiB reach on_line cut, with the count of bytes left out.
 int run_program(const std::vector<std::string>& argv,
-                const std::function<void(const std::string&)>& on_line,
-                bool capture_stderr = false);
+                const std::function<void(const std::string&)>& on_line, bool capture_stderr = false,
+                int death_signal = SIGKILL);
 
 }  // namespace sfb::harness

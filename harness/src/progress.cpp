@@ -1,5 +1,7 @@
 #include "progress.h"
 
+#include "safe_text.h"
+
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 #include <cstdio>
@@ -30,9 +32,10 @@ void progress_meter::step(const std::string& what) {
             elapsed * static_cast<long>(total_ - done_) / static_cast<long>(done_);
         left = fmt::format(", about {} left", format_duration(estimate));
     }
-    const std::string line =
-        fmt::format("[{}/{}, {} to go, {} elapsed{}] {}", done_, total_,
-                    total_ > done_ ? total_ - done_ : 0, format_duration(elapsed), left, what);
+    // `what` names a benchmark as the program listed it: escaped, one short line.
+    const std::string line = fmt::format("[{}/{}, {} to go, {} elapsed{}] {}", done_, total_,
+                                         total_ > done_ ? total_ - done_ : 0,
+                                         format_duration(elapsed), left, quoted_value(what, 512));
     if (terminal_) {
         std::fprintf(stderr, "\r\033[K%s", line.c_str());
     } else {

@@ -344,9 +344,11 @@ std::vector<double> speedup_ratios(const std::map<pool_key, sample_pool>& pools,
     if (base == pools.end()) {
         return ratios;
     }
-    for (double x : pool.mbps) {
-        for (double y : base->second.mbps) {
-            if (y > 0) {
+    // Thinned like every pairwise statistic (confidence.h), so the ratios stay below a million.
+    const std::vector<double> paths = thinned(pool.mbps);
+    for (double y : thinned(base->second.mbps)) {
+        if (y > 0) {
+            for (double x : paths) {
                 ratios.push_back(x / y);
             }
         }
@@ -364,7 +366,7 @@ std::string render_report_text(const report_model& model, output_format format, 
                       {"n", alignment::right},
                       {"runs", alignment::right}});
     for (const auto& row : model.rows) {
-        const auto speedup = pairwise_ratio_interval(row.speedups, row.mbps.size());
+        const auto speedup = pairwise_ratio_interval(row.speedups, row.speedup_candidates);
         table.add_row({row.configuration, row.path, row.machine, median_with_ci(row.mbps),
                        median_with_ci(row.cpu_us),
                        speedup                ? ratio_text(*speedup)
@@ -404,7 +406,7 @@ std::string render_report_json(const report_model& model) {
         j["mb_per_s_ci"] = interval_json(median_interval(row.mbps));
         j["cpu_us_per_pass_ci"] = interval_json(median_interval(row.cpu_us));
         j["speedup_vs_read_send_ci"] =
-            interval_json(pairwise_ratio_interval(row.speedups, row.mbps.size()));
+            interval_json(pairwise_ratio_interval(row.speedups, row.speedup_candidates));
         j["runs"] = row.runs;
         rows.push_back(std::move(j));
     }
@@ -426,7 +428,8 @@ report_model build_report(std::span<const std::filesystem::path> inputs,
             continue;  // read_send pooled only for the speed-ups
         }
         model.rows.push_back({config, path, machine, pool.mbps, pool.cpu,
-                              speedup_ratios(pools, key, pool), pool.files.size()});
+                              speedup_ratios(pools, key, pool), pool.files.size(),
+                              std::min(pool.mbps.size(), kMaxPairedSample)});
     }
     if (model.rows.empty()) {
         throw input_error("no benchmark matches the filters");

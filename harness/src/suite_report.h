@@ -64,8 +64,11 @@ struct report_row {
     std::string machine;  // machine_fingerprint
     std::vector<double> mbps;
     std::vector<double> cpu_us;
-    std::vector<double> speedups;  // every repetition of the path over every one of read_send
-    std::size_t runs = 0;          // result files that contributed
+    // Every repetition of the path over every one of read_send (of at most kMaxPairedSample
+    // of each, confidence.h), grouped by the repetition of read_send.
+    std::vector<double> speedups;
+    std::size_t runs = 0;                // result files that contributed
+    std::size_t speedup_candidates = 0;  // the repetitions of the path the speed-ups use
 };
 
 struct report_model {

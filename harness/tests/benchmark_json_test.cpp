@@ -177,3 +177,40 @@ TEST(BenchmarkJson, BadFileAddsNothing) {
 
 }  // namespace
 }  // namespace sfb::harness
+
+namespace sfb::harness {
+namespace {
+
+// A key said twice is refused wherever it is, naming the key and the object; the same key
+// in two objects is fine.
+TEST(BenchmarkJson, RepeatedKeysAreRefusedAtAnyDepth) {
+    const auto message = [](std::string_view text) {
+        try {
+            parse_json_text(text, "f.json");
+        } catch (const input_error& e) {
+            return std::string(e.what());
+        }
+        return std::string("accepted");
+    };
+    EXPECT_EQ(message(R"({"a": 1, "a": 1})"),
+              "f.json: ambiguous JSON: the key \"a\" appears twice in the object at / (the top "
+              "level)");
+    EXPECT_EQ(message(R"({"b": [{}, {"x": {"k": 1, "k": 2}}]})"),
+              "f.json: ambiguous JSON: the key \"k\" appears twice in the object at /b/1/x");
+    EXPECT_EQ(message(R"({"a": {"k": 1}, "b": {"k": 1}, "c": [{"k": 1}, {"k": 2}]})"), "accepted");
+}
+
+// Counts and indices from a file are whole numbers in range, never wrapped or cut.
+TEST(BenchmarkJson, CountsMustBeWholeNumbers) {
+    for (const char* bad : {"-1", "2.5", "1e30", "18446744073709551616"}) {
+        const std::string text = std::string(R"({"benchmarks": [{"name": "a", "iterations": )") +
+                                 bad + R"(, "real_time": 1, "cpu_time": 1, "time_unit": "us"}]})";
+        result_set set;
+        EXPECT_THROW(add_benchmark_document(set, parse_json_text(text, "f.json"), "f.json"),
+                     input_error)
+            << bad;
+    }
+}
+
+}  // namespace
+}  // namespace sfb::harness

@@ -6,11 +6,15 @@
 #   fail_entry     the benchmark failed (error_occurred) but the program exits 0
 #   remove:DIR     remove DIR while running (a destination that disappears mid-run)
 #   ignore_term    ignore SIGTERM and sleep 60 s (for the Ctrl-C-twice test)
+#   long_line      print 8 MiB without a newline, then measure as ok (bounded reading)
+#   hostile_name   list and report a benchmark whose name holds an escape and invalid UTF-8
 # Every run that measures touches $FAKE_MARK (when set), so a test can tell whether a round ran.
 out=
 for arg in "$@"; do
     case $arg in
-    --benchmark_list_tests=true) echo BM_fake; exit 0 ;;
+    --benchmark_list_tests=true)
+        if [ "${FAKE_MODE:-}" = hostile_name ]; then printf 'BM_\033[2J\377fake\n'; else echo BM_fake; fi
+        exit 0 ;;
     --benchmark_out=*) out=${arg#--benchmark_out=} ;;
     esac
 done
@@ -19,6 +23,7 @@ mode=${FAKE_MODE:-ok}
 case $mode in
 ignore_term) trap '' TERM; exec sleep 60 ;;
 remove:*) rm -rf "${mode#remove:}" ;;
+long_line) head -c 8388608 /dev/zero | tr '\0' x ;;
 esac
 error=false
 message=

@@ -7,6 +7,7 @@
 // The samples of the random cases were drawn once with numpy.random.default_rng and rounded;
 // they are written out here so the test does not depend on any generator.
 #include "stats.h"
+#include "confidence.h"
 
 #include <gtest/gtest.h>
 #include <algorithm>
@@ -235,6 +236,35 @@ TEST(Holm, AdjustsStepDownInInputOrder) {
     EXPECT_DOUBLE_EQ(adjusted[4], 0.9);   // 1 x 0.9
     EXPECT_TRUE(holm_adjust({}).empty());
     EXPECT_DOUBLE_EQ(holm_adjust(std::vector<double>{0.6, 0.7})[0], 1.0);
+}
+
+}  // namespace
+}  // namespace sfb::harness
+
+namespace sfb::harness {
+namespace {
+
+// Above the cap a sample is its evenly spaced order statistics: bounded, sorted, spread over
+// the whole range; at or below it, the sample itself, sorted.
+TEST(Thinned, KeepsAtMostTheCapOfOrderStatistics) {
+    std::vector<double> values;
+    for (int i = 100000; i > 0; --i) {
+        values.push_back(i);
+    }
+    const auto kept = thinned(values, 1000);
+    ASSERT_EQ(kept.size(), 1000U);
+    EXPECT_TRUE(std::is_sorted(kept.begin(), kept.end()));
+    EXPECT_NEAR(kept.front(), 51, 1);
+    EXPECT_NEAR(kept.back(), 99951, 1);
+    EXPECT_EQ(thinned(std::vector<double>{3, 1, 2}, 1000), (std::vector<double>{1, 2, 3}));
+    // The change between two large samples is still found, from a million pairs at most.
+    std::vector<double> shifted;
+    for (double v : values) {
+        shifted.push_back(v + 500);
+    }
+    const auto change = shift_interval(values, shifted);
+    ASSERT_TRUE(change);
+    EXPECT_NEAR(change->estimate, 500, 100);
 }
 
 }  // namespace
