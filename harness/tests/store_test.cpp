@@ -1,6 +1,7 @@
 #include "store.h"
 
 #include "bench_process.h"
+#include "leftovers.h"
 #include "test_support.h"
 
 #include <gtest/gtest.h>
@@ -39,6 +40,8 @@ TEST(Store, ResultNames) {
 
 TEST(Store, WritesAtomicallyAndNeverOverwrites) {
     temporary_folder folder;
+    // Only what the store writes is counted, not the folder's own owner record.
+    std::filesystem::remove(folder.path() / kOwnerFile);
     const auto first = store_result(folder.path(), "machine", "20261126T093005Z-abc", "one\n");
     EXPECT_EQ(first, folder.path() / "machine" / "20261126T093005Z-abc.json");
     const auto second = store_result(folder.path(), "machine", "20261126T093005Z-abc", "two\n");
@@ -55,6 +58,8 @@ TEST(Store, WritesAtomicallyAndNeverOverwrites) {
 
 TEST(Store, FailureLeavesNothingBehind) {
     temporary_folder folder;
+    // Only what the store writes is counted, not the folder's own owner record.
+    std::filesystem::remove(folder.path() / kOwnerFile);
     // A file where the machine folder should be: the folder cannot be created.
     std::filesystem::create_directories(folder.path() / "results");
     {
