@@ -36,6 +36,8 @@ It never writes what it receives anywhere.
   --handshake-timeout SEC    a connection silent this long before its handshake is refused
                              (default 5)
   --idle-timeout SEC         a data connection silent this long is closed (default 60)
+  --max-session SEC          a session ends this long after it started, its connections
+                             closed (1 to 604800, default 86400: one day)
   --max-connections N        connections served at once, handshakes included (default 16)
   --help                     this text
 
@@ -51,11 +53,11 @@ std::string shown(std::string_view value) {
     return "\"" + sfb::printable(value, 60) + "\"";
 }
 
-bool parse_seconds(std::string_view text, std::chrono::milliseconds& out) {
+bool parse_seconds(std::string_view text, std::chrono::milliseconds& out, unsigned most) {
     unsigned value = 0;
     const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
     if (text.empty() || ec != std::errc{} || end != text.data() + text.size() || value == 0 ||
-        value > 86400) {
+        value > most) {
         return false;
     }
     out = std::chrono::seconds(value);
@@ -83,9 +85,16 @@ std::string parse_option(std::string_view arg, std::string_view value,
     }
     if (arg == "--handshake-timeout" || arg == "--idle-timeout") {
         auto& out = arg == "--handshake-timeout" ? options.handshake_timeout : options.idle_timeout;
-        return parse_seconds(value, out) ? ""
-                                         : std::string(arg) + ": " + shown(value) +
-                                               " is not a whole number of seconds from 1 to 86400";
+        return parse_seconds(value, out, 86400)
+                   ? ""
+                   : std::string(arg) + ": " + shown(value) +
+                         " is not a whole number of seconds from 1 to 86400";
+    }
+    if (arg == "--max-session") {
+        return parse_seconds(value, options.max_session, 604800)
+                   ? ""
+                   : "--max-session: " + shown(value) +
+                         " is not a whole number of seconds from 1 to 604800";
     }
     if (arg == "--max-connections") {
         unsigned count = 0;

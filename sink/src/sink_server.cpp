@@ -459,14 +459,23 @@ void sink_server::serve_control(int fd, const std::string& peer, std::string_vie
     sent = sent && send_line(fd, "END");
     if (sent) {
         log(peer, "session " + session.substr(0, 8) + " started");
-        // The sender stays silent until it ends the session by closing the connection.
+        // The sender stays silent until it ends the session by closing the connection, or
+        // the session reaches its limit (SO_RCVTIMEO).
+        const auto limit = options_.max_session;
+        const timeval until_limit{static_cast<time_t>(limit.count() / 1000),
+                                  static_cast<suseconds_t>((limit.count() % 1000) * 1000)};
+        ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &until_limit, sizeof until_limit);
         char byte = 0;
         const ssize_t n = retry_on_eintr([&] { return ::recv(fd, &byte, 1, 0); });
-        log(peer, n == 0  ? "session " + session.substr(0, 8) + " ended"
-                  : n > 0 ? "session " + session.substr(0, 8) +
-                                " ended: the sender broke the protocol (bytes on the control "
+        const bool expired = n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+        const std::string name = "session " + session.substr(0, 8) + " ended";
+        log(peer, n == 0  ? name
+                  : n > 0 ? name +
+                                ": the sender broke the protocol (bytes on the control "
                                 "connection)"
-                          : "session " + session.substr(0, 8) + " ended: " + std::strerror(errno));
+                  : expired ? name + ": it reached the " + std::to_string(limit.count() / 1000) +
+                                  " s limit (--max-session)"
+                            : name + ": " + std::strerror(errno));
     }
     end_session(session);
 }

@@ -33,6 +33,9 @@ struct sink_options {
     std::string token;  // empty: none on loopback, a generated one elsewhere
     std::chrono::milliseconds handshake_timeout{5000};
     std::chrono::milliseconds idle_timeout{60000};
+    // A session (its control connection, and with it its data connections) ends this long
+    // after it started, so not even a sender with the token can hold the sink for ever.
+    std::chrono::milliseconds max_session{86'400'000};
     std::size_t max_connections = 16;  // connections served at once, handshakes included
 };
 

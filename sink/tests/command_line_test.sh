@@ -34,6 +34,9 @@ case $case_name in
                 expect 2 "$option: \"$bad\"" "$sink" --listen 127.0.0.1:0 "$option" "$bad"
             done
         done
+        for bad in 0 604801 -1 4294967297 1s; do
+            expect 2 "--max-session: \"$bad\"" "$sink" --listen 127.0.0.1:0 --max-session "$bad"
+        done
         for bad in 0 1 1025 4294967298 -2 ""; do
             expect 2 "--max-connections: \"$bad\"" "$sink" --listen 127.0.0.1:0 \
                 --max-connections "$bad"

@@ -41,7 +41,8 @@ using sfb::bench::remote_sink;
 class running_sink {
   public:
     explicit running_sink(std::string token, std::chrono::milliseconds idle = 10s,
-                          std::size_t max_connections = 16)
+                          std::size_t max_connections = 16,
+                          std::chrono::milliseconds max_session = 600s)
         : token_(std::move(token)) {
         sfb::sink::sink_options options;
         options.host = "127.0.0.1";
@@ -49,6 +50,7 @@ class running_sink {
         options.token = token_;
         options.handshake_timeout = 1s;
         options.max_connections = max_connections;
+        options.max_session = max_session;
         options.idle_timeout = idle;
         std::string error;
         EXPECT_EQ(server_.listen(options, error), sfb::sink::sink_server::listen_status::listening)
@@ -558,6 +560,20 @@ TEST(Sink, AcceptFailingForWantOfDescriptorsBacksOffAndRecovers) {
     const auto lines = std::count(log.begin(), log.end(), '\n');
     EXPECT_GE(lines, 1) << log;
     EXPECT_LT(lines, 20) << log;
+}
+
+// A sender that keeps its session open past --max-session loses it: the next one is served.
+TEST(Sink, ASessionEndsAtItsLimit) {
+    running_sink sink("secret", 10s, 16, 1s);
+    std::string error;
+    const auto first = remote_sink::connect(sink.address(), "secret", error);
+    ASSERT_TRUE(first) << error;
+    auto data = first->open_data({}, config_for(4096, receive_mode::copy, false), error);
+    ASSERT_TRUE(data.sender) << error;
+    const auto start = std::chrono::steady_clock::now();
+    EXPECT_FALSE(data.receiver->wait_for_total(4096, 5s));
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 3s);
+    EXPECT_TRUE(sink.connect_when_free(error)) << error;
 }
 
 // A stand-in for a hostile sink on 127.0.0.1: the first connection is handed to `control`,
