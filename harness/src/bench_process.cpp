@@ -19,6 +19,8 @@ namespace {
 // More benchmarks than any suite has: the bound keeps a program that prints without end
 // from growing sfb's list of names without end.
 constexpr std::size_t kMaxBenchmarks = 100'000;
+// As in the result files (benchmark_json.cpp): longer names cannot be matched by --filter.
+constexpr std::size_t kMaxNameBytes = 4096;
 
 std::filesystem::path temporary_base() {
     const char* tmpdir = std::getenv("TMPDIR");
@@ -115,6 +117,11 @@ std::vector<std::string> list_benchmarks(const std::filesystem::path& program,
     const int status = run_program(argv, [&](const std::string& line) {
         if (line.empty()) {
             return;
+        }
+        if (line.size() > kMaxNameBytes) {
+            throw input_error(program, fmt::format("lists a benchmark name of {} bytes; names "
+                                                   "are accepted up to {} bytes",
+                                                   line.size(), kMaxNameBytes));
         }
         if (names.size() == kMaxBenchmarks) {
             throw input_error(program, fmt::format("lists more than {} benchmarks; narrow them "

@@ -29,6 +29,10 @@ constexpr long long kMaxInputBytes = 256LL << 20;
 // Google Benchmark's output nests 4 levels deep; the bound keeps a hostile file from
 // exhausting the stack in the recursive parts of the JSON library (copies, destruction).
 constexpr std::size_t kMaxNesting = 256;
+// Google Benchmark's names are a few hundred bytes at most. A longer one is refused: matching
+// --filter against it (std::regex recurses once per character) would overflow the stack, and
+// every table and message would carry it.
+constexpr std::size_t kMaxNameBytes = 4096;
 
 const char* file_kind(mode_t mode) {
     if (S_ISDIR(mode)) {
@@ -413,6 +417,12 @@ std::optional<parsed_entry> parse_entry(const ordered_json& entry, std::size_t i
     p.run_name = entry["name"].get<std::string>();
     if (entry.contains("run_name") && entry["run_name"].is_string()) {
         p.run_name = entry["run_name"].get<std::string>();
+    }
+    if (p.run_name.size() > kMaxNameBytes) {
+        throw input_error(file,
+                          fmt::format("{}: the name is {} bytes long; names are read up to "
+                                      "{} bytes",
+                                      entry_label(entry, i), p.run_name.size(), kMaxNameBytes));
     }
     if (failed(entry, p.error)) {
         p.failed = true;

@@ -164,6 +164,13 @@ messages)
     expect 0 "" -- "$sfb" compare --no-test --format json "$work/evil.json" "$work/evil.json"
     python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$work/out" ||
         fail "JSON output no longer parses"
+    # A benchmark name of a megabyte: refused by its length, not a stack overflow in --filter.
+    python3 -c '
+import json, sys
+e = {"name": "BM_" + "a" * 1000000, "real_time": 1, "cpu_time": 1, "time_unit": "us"}
+open(sys.argv[1], "w").write(json.dumps({"benchmarks": [e] * 9}))' "$work/longname.json"
+    expect 2 "the name is 1000003 bytes long" -- "$sfb" compare --no-test --filter 'a.*b' \
+        "$work/longname.json" "$work/longname.json"
     long=$(python3 -c 'print("x" * 100000)')
     expect 2 "more bytes)" -- "$sfb" compare "$work/$long" "$work/missing.json"
     expect 0 "" -- env FAKE_MODE=hostile_name "$sfb" run --bench "$fake" --no-store \
