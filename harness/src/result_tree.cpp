@@ -33,7 +33,7 @@ std::optional<std::string> why_not_read(const std::filesystem::path& entry,
     }
     if (entry.extension() != ".json") {
         if (link && (ec || !std::filesystem::exists(status))) {
-            return "a broken symbolic link, not read";
+            return "a broken symbolic link (or a loop), not read";
         }
         return std::filesystem::is_regular_file(status)
                    ? std::string("not read: results are read from *.json files only")

@@ -106,10 +106,12 @@ tree)
     cp "$data/sfb_same.json" "$work/r/sub/result.json.bak"
     ln -s "$work/elsewhere" "$work/r/linked"
     ln -s "$work/nowhere" "$work/r/broken"
+    ln -s "$work/r/loop" "$work/r/loop"
     mkfifo "$work/r/pipe"
     expect 4 "notes.txt: not read" -- "$sfb" report "$work/r"
     for entry in "r/sub/result.json.bak: not read" "r/linked: a symbolic link to a folder" \
-        "r/broken: a broken symbolic link" "r/pipe: not read" "the answer is incomplete"; do
+        "r/broken: a broken symbolic link" "r/loop: a broken symbolic link (or a loop)" \
+        "r/pipe: not read" "the answer is incomplete"; do
         grep -qF "$entry" "$work/err" || fail "report does not name $entry"
     done
     expect 4 "r/linked: a symbolic link to a folder" -- "$sfb" compare --no-test "$work/r" \
@@ -119,7 +121,7 @@ tree)
     expect 1 "the answer is incomplete" -- "$sfb" compare "$work/r" \
         "$data/sfb_sendfile_regressed.json"
     rm -f "$work/r/notes.txt" "$work/r/sub/result.json.bak" "$work/r/linked" "$work/r/broken" \
-        "$work/r/pipe"
+        "$work/r/pipe" "$work/r/loop"
     expect 0 "" -- "$sfb" report "$work/r"
     grep -q "warning" "$work/err" && fail "a warning about a complete tree"
     ;;
