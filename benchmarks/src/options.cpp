@@ -156,8 +156,10 @@ template <class Bad>
 std::optional<bool> parse_connection_flag(std::string_view name, std::string_view value,
                                           suite_options& options, Bad bad) {
     if (name == "remote") {
-        if (value.empty() || value.find(':') == std::string_view::npos) {
-            return bad("HOST:PORT of an sfb-sink ([ADDR]:PORT for IPv6)");
+        // The port is checked here, not when connecting: getaddrinfo would wrap 65536 to 0.
+        const auto host_port = sink::split_host_port(value);
+        if (!host_port || !sink::parse_port(host_port->second, false)) {
+            return bad("HOST:PORT of an sfb-sink ([ADDR]:PORT for IPv6), the port from 1 to 65535");
         }
         options.remote = std::string(value);
         return true;
