@@ -479,6 +479,8 @@ int compare_command(const parsed_args& args) {
     const std::filesystem::path base_path = args.positional[0];
     const std::filesystem::path new_path = args.positional[1];
     if (auto summary = args.value("summary")) {
+        // Checked before anything is read: a FIFO nobody reads would block the append forever.
+        check_writable_file("summary", *summary);
         const named_output outputs[] = {{"summary", *summary}};
         const std::filesystem::path inputs[] = {base_path, new_path};
         refuse_outputs_among_inputs(outputs, inputs);

@@ -211,6 +211,10 @@ output_is_input)
     expect 2 "is also an input" -- "$sfb" run --bench "$fake" --no-store --output "$fake"
     expect 2 "--save-candidate $work/s.json: is also --save-base" -- "$sfb" ab --base "$fake" \
         --candidate "$fake" --rounds 20 --save-base "$work/s.json" --save-candidate "$work/s.json"
+    # A summary nobody can take (a FIFO without a reader) is refused, not waited on.
+    mkfifo "$work/fifo.md"
+    expect 2 "--summary $work/fifo.md: cannot be written" -- "$sfb" compare --no-test \
+        --summary "$work/fifo.md" "$data/sfb_base.json" "$data/sfb_same.json"
     [ "$(cksum <"$work/in.json")" = "$before" ] || fail "an input was changed"
     expect 0 "" -- "$sfb" export --format bencher --output "$work/fresh.json" "$work/in.json"
     ;;
