@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <set>
 #include <tuple>
@@ -114,7 +115,10 @@ std::optional<suite_name> parse_suite_name(std::string_view name) {
         !take_keyed(parts[5], contract::segment_prefix(sfb::format::segment_name::block),
                     s.block_bytes) ||
         !take_keyed(parts[6], contract::segment_prefix(sfb::format::segment_name::conns),
-                    connections)) {
+                    connections) ||
+        connections > std::numeric_limits<unsigned>::max()) {
+        // A count beyond unsigned is not bench_sendfile's: the name stays opaque rather than
+        // its count being cut to 32 bits.
         return std::nullopt;
     }
     s.connections = static_cast<unsigned>(connections);

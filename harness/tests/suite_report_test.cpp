@@ -29,6 +29,9 @@ TEST(SuiteName, OtherNamesAreOpaque) {
     EXPECT_FALSE(parse_suite_name("BM_SortVector/1024").has_value());
     EXPECT_FALSE(parse_suite_name("a/b/c/d/file:x/block:1/conns:1").has_value());
     EXPECT_FALSE(parse_suite_name("a/b/c/d/file:1/block:1").has_value());
+    // A count beyond 32 bits is not cut to fit: the name stays opaque.
+    EXPECT_FALSE(parse_suite_name("a/b/c/d/file:1/block:1/conns:4294967297").has_value());
+    EXPECT_FALSE(parse_suite_name("a/b/c/d/file:1/block:1/conns:99999999999999999999").has_value());
     EXPECT_FALSE(parse_suite_name("").has_value());
 }
 
