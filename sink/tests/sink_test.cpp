@@ -337,25 +337,14 @@ std::string read_until_closed(int fd, std::chrono::milliseconds timeout) {
 }
 
 // No control character but '\n', and valid UTF-8 (printable() output is ASCII or UTF-8).
-bool safe_to_print(const std::string& text) {
-    for (std::size_t at = 0; at < text.size();) {
-        const auto c = static_cast<unsigned char>(text[at]);
-        if (c >= 0x80) {
-            std::uint32_t code = 0;
-            const std::size_t length =
-                sfb::printable_detail::utf8_sequence(std::string_view(text).substr(at), code);
-            if (length == 0) {
-                return false;
-            }
-            at += length;
-            continue;
-        }
-        if ((c < 0x20 && c != '\n') || c == 0x7f) {
+bool safe_to_print(std::string_view text) {
+    for (std::size_t end = text.find('\n'); end != std::string_view::npos; end = text.find('\n')) {
+        if (!sfb::is_plain_text(text.substr(0, end))) {
             return false;
         }
-        ++at;
+        text.remove_prefix(end + 1);
     }
-    return true;
+    return sfb::is_plain_text(text);
 }
 
 TEST(SinkProtocol, ControlHandshakeWithAnEmptyTokenSaysTheTokenIsMissing) {
