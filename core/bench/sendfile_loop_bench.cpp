@@ -41,6 +41,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -139,13 +140,15 @@ struct options {
     bool discard = false;
     std::uint64_t recv_size = 128ULL << 10;  // bench_sendfile's receiver reads 128 KiB
     double seconds = 0;                      // 0: one pass per run
+    bool fresh = false;                      // a new connection for every run
 };
 
 constexpr const char* usage_text =
     "usage: sendfile_loop_bench [--size BYTES] [--block BYTES] [--rounds N] [--dir DIR]\n"
     "         [--variants A,B] (bare, library, send; default bare,library)\n"
     "         [--placement none|same|split] [--receiver copy|discard] [--recv-size BYTES]\n"
-    "         [--shape pass|stream] [--seconds S] [--max-syscalls-per-block N]\n";
+    "         [--shape pass|stream] [--seconds S] [--fresh-connection yes|no]\n"
+    "         [--max-syscalls-per-block N]\n";
 
 [[noreturn]] void usage_error(const std::string& message) {
     std::fprintf(stderr, "sendfile_loop_bench: %s\n%s", message.c_str(), usage_text);
@@ -217,6 +220,11 @@ bool parse_shape_flag(const std::string& flag, const std::string& value, options
             usage_error("--shape takes pass or stream, got '" + value + "'");
         }
         o.run_shape = value == "stream" ? shape::stream : shape::pass;
+    } else if (flag == "--fresh-connection") {
+        if (value != "yes" && value != "no") {
+            usage_error("--fresh-connection takes yes or no, got '" + value + "'");
+        }
+        o.fresh = value == "yes";
     } else if (flag == "--seconds") {
         char* end = nullptr;
         o.seconds = std::strtod(value.c_str(), &end);
@@ -462,15 +470,25 @@ void summary(const char* name, const std::vector<double>& v, int decimals, const
                 *std::max_element(v.begin(), v.end()), unit);
 }
 
-}  // namespace
+// One loopback connection with its receiver thread, which counts what arrives until the
+// sender shuts the connection down (in the destructor).
+struct receiving_link {
+    receiving_link(const options& o, int file) : c(connect_loopback()) {
+        reader = std::thread([this, &o] { receive(o); });
+        if (const int e = sfb_prepare(c.sender, file, &pair); e != 0) {
+            fail("sfb_prepare", e);
+        }
+    }
+    receiving_link(const receiving_link&) = delete;
+    receiving_link& operator=(const receiving_link&) = delete;
+    ~receiving_link() {
+        ::shutdown(c.sender, SHUT_WR);
+        reader.join();
+        ::close(c.sender);
+        ::close(c.receiver);
+    }
 
-int main(int argc, char** argv) {
-    const options o = parse(argc, argv);
-    ::signal(SIGPIPE, SIG_IGN);  // the promise SFB_SIGPIPE_IGNORED makes
-    const int file = make_file(o);
-    const connection c = connect_loopback();
-    std::atomic<std::uint64_t> received{0};
-    std::thread reader([&] {
+    void receive(const options& o) {
         if (o.where != placement::none) {
             pin_to(o.where == placement::split ? 1 : 0);
         }
@@ -484,14 +502,32 @@ int main(int argc, char** argv) {
             }
             received.fetch_add(static_cast<std::uint64_t>(n));
         }
-    });
+    }
+
+    connection c;
+    std::atomic<std::uint64_t> received{0};
+    sfb_prepared pair{};
+    std::thread reader;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    const options o = parse(argc, argv);
+    ::signal(SIGPIPE, SIG_IGN);  // the promise SFB_SIGPIPE_IGNORED makes
+    const int file = make_file(o);
     if (o.where != placement::none) {
         pin_to(0);
     }
-    sfb_prepared pair{};
-    if (const int e = sfb_prepare(c.sender, file, &pair); e != 0) {
-        fail("sfb_prepare", e);
-    }
+    auto link = std::make_unique<receiving_link>(o, file);
+    // Every run on the one connection, or on a new one (as bench_sendfile opens one for
+    // each run of a benchmark).
+    const auto run = [&](variant v, std::vector<char>& buffer) {
+        if (o.fresh) {
+            link = std::make_unique<receiving_link>(o, file);
+        }
+        return transfer(v, o, file, link->c, link->pair, link->received, buffer);
+    };
     std::vector<char> buffer(static_cast<std::size_t>(std::min(o.block, o.size)));
     std::printf(
         "file %llu bytes, blocks of %llu, %d rounds, backend %s, loopback TCP, "
@@ -503,16 +539,16 @@ int main(int argc, char** argv) {
                                      : "split",
         o.discard ? "discard" : "copy", static_cast<unsigned long long>(o.recv_size),
         o.run_shape == shape::pass ? "pass" : "stream");
-    transfer(o.a, o, file, c, pair, received, buffer);  // warm-up, not counted
-    transfer(o.b, o, file, c, pair, received, buffer);
+    run(o.a, buffer);  // warm-up, not counted
+    run(o.b, buffer);
     std::vector<double> first;
     std::vector<double> second;
     std::vector<double> ratio;
     double first_calls = 0;
     double second_calls = 0;
     for (int round = 0; round < o.rounds; ++round) {
-        const sample a = transfer(o.a, o, file, c, pair, received, buffer);
-        const sample b = transfer(o.b, o, file, c, pair, received, buffer);
+        const sample a = run(o.a, buffer);
+        const sample b = run(o.b, buffer);
         first.push_back(a.mb_per_s);
         second.push_back(b.mb_per_s);
         ratio.push_back(b.mb_per_s / a.mb_per_s);
@@ -521,8 +557,7 @@ int main(int argc, char** argv) {
         std::printf("round %3d  A %10.1f MB/s  B %10.1f MB/s  ratio B/A %.3f\n", round + 1,
                     a.mb_per_s, b.mb_per_s, b.mb_per_s / a.mb_per_s);
     }
-    ::shutdown(c.sender, SHUT_WR);
-    reader.join();
+    link.reset();
     std::printf("A = %s, B = %s\n", variant_name(o.a), variant_name(o.b));
     summary("A MB/s", first, 1, "MB/s");
     summary("B MB/s", second, 1, "MB/s");
