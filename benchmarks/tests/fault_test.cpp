@@ -1,4 +1,4 @@
-// The faults a hostile test of bench_sendfile found (issue 13, items 1-4), each run the way it
+// The faults a hostile test of bench_sendfile found, each run the way it
 // was found: the real program under `ulimit`-style limits, a file-size limit standing in for a
 // full disk, SIGKILL, two file stores in one process (as in a PID namespace, where every run is
 // PID 1), flags at the edge of their range, a directory path near PATH_MAX.

@@ -1,4 +1,4 @@
-// Google Benchmark 1.7.1's flags as bench_sendfile presents them (issue 9 item 5): the newer
+// Google Benchmark 1.7.1's flags as bench_sendfile presents them: the newer
 // --benchmark_min_time syntax gets a hint, --benchmark_time_unit is honoured or refused with a
 // message, --help says min_time takes plain seconds, and the context says what the library's
 // DEBUG build type means.

@@ -1,4 +1,4 @@
-// Every JSON bench_sendfile writes parses with a strict parser, for any flags (issue 9 item 1):
+// Every JSON bench_sendfile writes parses with a strict parser, for any flags:
 // the rewriting of Google Benchmark's bare NaN/Infinity, and a matrix of real runs whose
 // stdout and --benchmark_out are parsed by nlohmann::json (which refuses NaN) and, where
 // Node.js is installed, by JavaScript's JSON.parse, the parser of github-action-benchmark.

@@ -40,7 +40,7 @@ std::size_t open_descriptors() {
 }
 
 // The line callback throwing (e.g. out of memory, or a check of the output) must not leak the
-// pipe nor leave the child running or unreaped (issue 8: it did both).
+// pipe nor leave the child running or unreaped (it once did both).
 TEST(RunProgram, CallbackThrowingKillsAndReapsTheChild) {
     const std::size_t descriptors = open_descriptors();
     EXPECT_THROW(run_program({"/bin/sh", "-c", "echo first; exec sleep 30"},

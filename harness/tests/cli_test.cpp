@@ -157,7 +157,7 @@ TEST(Cli, ReportOverAResultsFolder) {
     EXPECT_EQ(none.status, 2);
 }
 
-// Every message names the test actually used: Wilcoxon signed-rank with --paired (issue 9).
+// Every message names the test actually used: Wilcoxon signed-rank with --paired.
 TEST(Cli, MessagesNameTheTestUsed) {
     auto ab = run_sfb({"ab", "--base", "/bin/true", "--candidate", "/bin/true", "--paired",
                        "--rounds", "3", "--alpha", "0.05"});

@@ -1,5 +1,5 @@
 // sfb export (github-action-benchmark, Bencher), --filter and --version: the output parsed
-// back and its numbers checked against the fixture's repetitions (issue 9).
+// back and its numbers checked against the fixture's repetitions.
 #include "export.h"
 #include "bench_process.h"
 #include "benchmark_json.h"

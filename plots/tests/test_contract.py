@@ -1,6 +1,6 @@
 #!/usr/bin/python3
-"""The plots read names, counters and the fingerprint recipe from format/contract.json
-(issue 8): what they draw follows the contract, and they keep no list of their own.
+"""The plots read names, counters and the fingerprint recipe from format/contract.json:
+what they draw follows the contract, and they keep no list of their own.
 
     /usr/bin/python3 plots/tests/test_contract.py -v
 """

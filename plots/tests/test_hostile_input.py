@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Hostile input for plots/sfb_plots.py (issue 13, item 13): one test per fault class.
+"""Hostile input for plots/sfb_plots.py (found by a hostile test): one test per fault class.
 
 Each fault once ended in a Python traceback (or a hang); each must now end in one clear
 message and exit status 2, or in figures that split or clip what would not fit. The JSON

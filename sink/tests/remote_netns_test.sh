@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The real programs across real network namespaces (issue 10's tests). Usage:
+# The real programs across real network namespaces. Usage:
 #   remote_netns_test.sh CASE SFB_SINK BENCH_SENDFILE CHECK_BENCH_JSON WORK_DIR
 # CASE: remote_all_paths | remote_wrong_token | remote_client_killed | veth_json |
 #       veth_sigkill_cleanup | remote_every_address

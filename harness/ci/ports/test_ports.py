@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Do github-action-benchmark and Bencher read what sendfile-bench writes? (issue 9)
+"""Do github-action-benchmark and Bencher read what sendfile-bench writes?
 
 Runs the ports in this folder (github_action_benchmark.mjs with node, bencher_adapter.py):
     SelfChecks  each port against small inputs whose outcome the upstream code fixes
@@ -85,7 +85,7 @@ class SelfChecks(Ports):
         self.assertEqual(out["benches"], [{"name": "a/real_time", "value": 2.5,
                                            "unit": "us/iter",
                                            "extra": "iterations: 7\ncpu: 2 us\nthreads: 1"}])
-        # What issue 9 saw: JSON.parse refuses the bare NaN Google Benchmark 1.7.1 writes.
+        # What was seen first: JSON.parse refuses the bare NaN Google Benchmark 1.7.1 writes.
         text = json.dumps(GOOGLE).replace('"cpu_time": 2.0', '"cpu_time": NaN')
         status, out = gab("googlecpp", self.write("nan.json", text))
         self.assertEqual(status, 1)
