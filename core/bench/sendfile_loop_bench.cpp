@@ -12,9 +12,13 @@
 // file once, or for --seconds S as many times as fit; with --shape pass it waits after each
 // pass until the receiver got its last byte (as bench_sendfile's passes do), with --shape
 // stream only at the end of the run. It prints each variant's MB/s (median, min, max), the
-// ratio B/A of each pair, and the system calls per block each variant made on the sending
-// thread, counted by wrapping the calls with the linker (-Wl,--wrap, see CMakeLists.txt): the
-// library is linked statically, so its calls go through the same wrappers as the bare loop's.
+// ratio B/A of each pair, each run's CPU per pass of the sending and the receiving thread and
+// how often the sender was preempted (which of the two threads does TCP's receive work on one
+// CPU: core/README.md, "Does the suite agree with a bare loop?"), the pass times, and the
+// system calls per block each variant made on the sending thread, counted by wrapping the
+// calls with the linker (-Wl,--wrap, see CMakeLists.txt): the library is linked statically,
+// so its calls go through the same wrappers as the bare loop's. The other flags (--wait,
+// --reopen, --fsync, --rcvbuf) make the loop more like bench_sendfile, one thing at a time.
 //
 // Usage: see usage_text below. Sizes take a K or M suffix. With --max-syscalls-per-block the
 // program exits 1 when either variant made more system calls per block than N (the ctest smoke
@@ -27,6 +31,7 @@
 #include <sfb/retry.h>
 #include <sfb/sendfile.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -36,12 +41,14 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <condition_variable>
 #include <cstdarg>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -141,6 +148,40 @@ struct options {
     std::uint64_t recv_size = 128ULL << 10;  // bench_sendfile's receiver reads 128 KiB
     double seconds = 0;                      // 0: one pass per run
     bool fresh = false;                      // a new connection for every run
+    bool sync = false;                       // fsync the file after writing it
+    bool reopen = false;                     // send: read(2) from the file opened again
+    bool sleep = false;                      // wait for the receiver on a condition variable
+    int rcvbuf = 0;                          // SO_RCVBUF of the receiving socket; 0: autotuning
+};
+
+// What the receiver counted, and how the sender waits for it: spinning with sched_yield(), or
+// (--wait sleep) asleep on a condition variable that the receiver notifies once it counted
+// what the sender awaits, as bench_sendfile's receiver does.
+struct progress {
+    std::atomic<std::uint64_t> received{0};
+    std::atomic<std::uint64_t> awaited{0};
+    std::mutex mutex;
+    std::condition_variable changed;
+    bool sleep = false;
+
+    void add(std::uint64_t n) {
+        const std::uint64_t now = received.fetch_add(n) + n;
+        if (sleep && now >= awaited.load()) {
+            { const std::lock_guard lock(mutex); }
+            changed.notify_all();
+        }
+    }
+    void wait_for(std::uint64_t target) {
+        if (!sleep) {
+            while (received.load() < target) {
+                std::this_thread::yield();
+            }
+            return;
+        }
+        awaited.store(target);
+        std::unique_lock lock(mutex);
+        changed.wait(lock, [&] { return received.load() >= target; });
+    }
 };
 
 constexpr const char* usage_text =
@@ -148,7 +189,13 @@ constexpr const char* usage_text =
     "         [--variants A,B] (bare, library, send; default bare,library)\n"
     "         [--placement none|same|split] [--receiver copy|discard] [--recv-size BYTES]\n"
     "         [--shape pass|stream] [--seconds S] [--fresh-connection yes|no]\n"
-    "         [--max-syscalls-per-block N]\n";
+    "         [--wait spin|sleep] [--reopen yes|no] [--fsync yes|no] [--rcvbuf BYTES]\n"
+    "         [--max-syscalls-per-block N]\n"
+    "  --fresh-connection yes  a new connection and receiver thread for every run\n"
+    "  --wait sleep            wait for the receiver on a condition variable (default spin)\n"
+    "  --reopen yes            send reads with read(2) from the file opened again\n"
+    "  --fsync yes             fsync the file after writing it\n"
+    "  --rcvbuf BYTES          SO_RCVBUF of the receiving socket (default: autotuning)\n";
 
 [[noreturn]] void usage_error(const std::string& message) {
     std::fprintf(stderr, "sendfile_loop_bench: %s\n%s", message.c_str(), usage_text);
@@ -225,6 +272,21 @@ bool parse_shape_flag(const std::string& flag, const std::string& value, options
             usage_error("--fresh-connection takes yes or no, got '" + value + "'");
         }
         o.fresh = value == "yes";
+    } else if (flag == "--wait") {
+        if (value != "spin" && value != "sleep") {
+            usage_error("--wait takes spin or sleep, got '" + value + "'");
+        }
+        o.sleep = value == "sleep";
+    } else if (flag == "--reopen") {
+        if (value != "yes" && value != "no") {
+            usage_error("--reopen takes yes or no, got '" + value + "'");
+        }
+        o.reopen = value == "yes";
+    } else if (flag == "--fsync") {
+        if (value != "yes" && value != "no") {
+            usage_error("--fsync takes yes or no, got '" + value + "'");
+        }
+        o.sync = value == "yes";
     } else if (flag == "--seconds") {
         char* end = nullptr;
         o.seconds = std::strtod(value.c_str(), &end);
@@ -272,6 +334,12 @@ options parse(int argc, char** argv) {
             if (o.rounds == 0) {
                 usage_error("--rounds wants 1 to 100000, got '" + std::string(value) + "'");
             }
+        } else if (flag == "--rcvbuf") {
+            const std::uint64_t bytes = parse_size(flag, value);
+            if (bytes > (1ULL << 30)) {
+                usage_error("--rcvbuf wants 1 to 1G");
+            }
+            o.rcvbuf = static_cast<int>(bytes);
         } else if (flag == "--dir") {
             o.dir = value;
         } else if (flag == "--max-syscalls-per-block") {
@@ -309,6 +377,9 @@ int make_file(const options& o) {
         }
         done += static_cast<std::uint64_t>(n);
     }
+    if (o.sync && ::fsync(fd) != 0) {
+        fail("fsync the file", errno);
+    }
     for (off_t off = 0; static_cast<std::uint64_t>(off) < o.size;) {
         const ssize_t n = ::pread(fd, chunk.data(), chunk.size(), off);
         if (n <= 0) {
@@ -324,8 +395,12 @@ struct connection {
     int receiver = -1;
 };
 
-connection connect_loopback() {
+connection connect_loopback(int rcvbuf) {
     const int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    // Before listen(), so that the window scale of the accepted socket fits the buffer.
+    if (rcvbuf > 0 && ::setsockopt(listener, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf) != 0) {
+        fail("setsockopt(SO_RCVBUF)", errno);
+    }
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -351,7 +426,22 @@ connection connect_loopback() {
 struct sample {
     double mb_per_s;
     double syscalls_per_block;
+    double sender_cpu_us;     // per pass
+    double receiver_cpu_us;   // per pass
+    double sender_preempted;  // involuntary context switches of the sender, per pass
 };
+
+double cpu_us(clockid_t clock) {
+    timespec t{};
+    ::clock_gettime(clock, &t);
+    return static_cast<double>(t.tv_sec) * 1e6 + static_cast<double>(t.tv_nsec) / 1e3;
+}
+
+long preemptions() {
+    rusage usage{};
+    ::getrusage(RUSAGE_THREAD, &usage);
+    return usage.ru_nivcsw;
+}
 
 void pin_to(int cpu) {
     cpu_set_t set;
@@ -364,10 +454,17 @@ void pin_to(int cpu) {
 
 // One pass of the file in blocks of pread(2) into `buffer` and send(2) of what was read.
 void send_pass(const options& o, int file, const connection& c, std::vector<char>& buffer) {
+    static const int reopened =
+        o.reopen ? ::open(("/proc/self/fd/" + std::to_string(file)).c_str(), O_RDONLY) : -1;
+    if (o.reopen && ::lseek(reopened, 0, SEEK_SET) != 0) {
+        fail("lseek", errno);
+    }
     for (std::uint64_t offset = 0; offset < o.size;) {
         const auto want = static_cast<std::size_t>(std::min(o.block, o.size - offset));
-        const ssize_t n = sfb::retry_on_eintr(
-            [&] { return ::pread(file, buffer.data(), want, static_cast<off_t>(offset)); });
+        const ssize_t n = sfb::retry_on_eintr([&] {
+            return o.reopen ? ::read(reopened, buffer.data(), want)
+                            : ::pread(file, buffer.data(), want, static_cast<off_t>(offset));
+        });
         if (n <= 0) {
             fail("pread", n < 0 ? errno : ENODATA);
         }
@@ -385,12 +482,6 @@ void send_pass(const options& o, int file, const connection& c, std::vector<char
     }
 }
 
-void wait_for(const std::atomic<std::uint64_t>& received, std::uint64_t target) {
-    while (received.load() < target) {
-        std::this_thread::yield();
-    }
-}
-
 void one_pass(variant v, const options& o, int file, const connection& c, const sfb_prepared& pair,
               std::vector<char>& buffer);
 
@@ -398,28 +489,39 @@ void one_pass(variant v, const options& o, int file, const connection& c, const 
 // receiver after each pass (shape pass) or only at the end (shape stream). Timed until the
 // receiver counted its last byte.
 sample transfer(variant v, const options& o, int file, const connection& c,
-                const sfb_prepared& pair, const std::atomic<std::uint64_t>& received,
-                std::vector<char>& buffer) {
+                const sfb_prepared& pair, progress& received, clockid_t receiver_clock,
+                std::vector<char>& buffer, std::vector<double>& pass_ms) {
     const std::uint64_t blocks = (o.size + o.block - 1) / o.block;
-    const std::uint64_t first = received.load();
+    const std::uint64_t first = received.received.load();
+    const double sender_start = cpu_us(CLOCK_THREAD_CPUTIME_ID);
+    const double receiver_start = cpu_us(receiver_clock);
+    const long preempted_start = preemptions();
     const auto start = std::chrono::steady_clock::now();
     const auto until = start + std::chrono::duration<double>(o.seconds);
     syscalls = 0;
     std::uint64_t made = 0;
     std::uint64_t passes = 0;
     do {
+        const auto pass_start = std::chrono::steady_clock::now();
         one_pass(v, o, file, c, pair, buffer);
         made += syscalls;
         syscalls = 0;
         ++passes;
         if (o.run_shape == shape::pass) {
-            wait_for(received, first + passes * o.size);
+            received.wait_for(first + passes * o.size);
+            pass_ms.push_back(std::chrono::duration<double, std::milli>(
+                                  std::chrono::steady_clock::now() - pass_start)
+                                  .count());
         }
     } while (std::chrono::steady_clock::now() < until);
-    wait_for(received, first + passes * o.size);
+    received.wait_for(first + passes * o.size);
     const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+    const auto per_pass = [&](double total) { return total / static_cast<double>(passes); };
     return {static_cast<double>(passes * o.size) / took.count() / 1e6,
-            static_cast<double>(made) / static_cast<double>(passes * blocks)};
+            static_cast<double>(made) / static_cast<double>(passes * blocks),
+            per_pass(cpu_us(CLOCK_THREAD_CPUTIME_ID) - sender_start),
+            per_pass(cpu_us(receiver_clock) - receiver_start),
+            per_pass(static_cast<double>(preemptions() - preempted_start))};
 }
 
 // One pass of the file with `v`, not waiting for the receiver.
@@ -473,8 +575,12 @@ void summary(const char* name, const std::vector<double>& v, int decimals, const
 // One loopback connection with its receiver thread, which counts what arrives until the
 // sender shuts the connection down (in the destructor).
 struct receiving_link {
-    receiving_link(const options& o, int file) : c(connect_loopback()) {
+    receiving_link(const options& o, int file) : c(connect_loopback(o.rcvbuf)) {
+        received.sleep = o.sleep;
         reader = std::thread([this, &o] { receive(o); });
+        if (::pthread_getcpuclockid(reader.native_handle(), &reader_clock) != 0) {
+            fail("pthread_getcpuclockid", EINVAL);
+        }
         if (const int e = sfb_prepare(c.sender, file, &pair); e != 0) {
             fail("sfb_prepare", e);
         }
@@ -500,12 +606,13 @@ struct receiving_link {
             if (n <= 0) {
                 return;
             }
-            received.fetch_add(static_cast<std::uint64_t>(n));
+            received.add(static_cast<std::uint64_t>(n));
         }
     }
 
     connection c;
-    std::atomic<std::uint64_t> received{0};
+    progress received;
+    clockid_t reader_clock{};
     sfb_prepared pair{};
     std::thread reader;
 };
@@ -522,11 +629,14 @@ int main(int argc, char** argv) {
     auto link = std::make_unique<receiving_link>(o, file);
     // Every run on the one connection, or on a new one (as bench_sendfile opens one for
     // each run of a benchmark).
-    const auto run = [&](variant v, std::vector<char>& buffer) {
+    std::vector<double> pass_ms[2];  // the counted runs' passes of A and of B
+    std::vector<double> warm_up_ms;
+    const auto run = [&](variant v, std::vector<char>& buffer, std::vector<double>& passes) {
         if (o.fresh) {
             link = std::make_unique<receiving_link>(o, file);
         }
-        return transfer(v, o, file, link->c, link->pair, link->received, buffer);
+        return transfer(v, o, file, link->c, link->pair, link->received, link->reader_clock, buffer,
+                        passes);
     };
     std::vector<char> buffer(static_cast<std::size_t>(std::min(o.block, o.size)));
     std::printf(
@@ -539,29 +649,46 @@ int main(int argc, char** argv) {
                                      : "split",
         o.discard ? "discard" : "copy", static_cast<unsigned long long>(o.recv_size),
         o.run_shape == shape::pass ? "pass" : "stream");
-    run(o.a, buffer);  // warm-up, not counted
-    run(o.b, buffer);
+    run(o.a, buffer, warm_up_ms);  // warm-up, not counted
+    run(o.b, buffer, warm_up_ms);
     std::vector<double> first;
     std::vector<double> second;
     std::vector<double> ratio;
     double first_calls = 0;
     double second_calls = 0;
     for (int round = 0; round < o.rounds; ++round) {
-        const sample a = run(o.a, buffer);
-        const sample b = run(o.b, buffer);
+        const sample a = run(o.a, buffer, pass_ms[0]);
+        const sample b = run(o.b, buffer, pass_ms[1]);
         first.push_back(a.mb_per_s);
         second.push_back(b.mb_per_s);
         ratio.push_back(b.mb_per_s / a.mb_per_s);
         first_calls = std::max(first_calls, a.syscalls_per_block);
         second_calls = std::max(second_calls, b.syscalls_per_block);
-        std::printf("round %3d  A %10.1f MB/s  B %10.1f MB/s  ratio B/A %.3f\n", round + 1,
-                    a.mb_per_s, b.mb_per_s, b.mb_per_s / a.mb_per_s);
+        std::printf(
+            "round %3d  A %10.1f MB/s  B %10.1f MB/s  ratio B/A %.3f"
+            "  CPU us/pass sender/receiver A %.0f/%.0f B %.0f/%.0f,"
+            " sender preempted/pass A %.1f B %.1f\n",
+            round + 1, a.mb_per_s, b.mb_per_s, b.mb_per_s / a.mb_per_s, a.sender_cpu_us,
+            a.receiver_cpu_us, b.sender_cpu_us, b.receiver_cpu_us, a.sender_preempted,
+            b.sender_preempted);
     }
     link.reset();
     std::printf("A = %s, B = %s\n", variant_name(o.a), variant_name(o.b));
     summary("A MB/s", first, 1, "MB/s");
     summary("B MB/s", second, 1, "MB/s");
     summary("ratio B/A", ratio, 3, "(per A-B pair)");
+    for (int i = 0; i < 2 && o.run_shape == shape::pass; ++i) {
+        std::vector<double>& t = pass_ms[i];
+        std::sort(t.begin(), t.end());
+        const auto at = [&](double q) {
+            return t[static_cast<std::size_t>(q * static_cast<double>(t.size() - 1))];
+        };
+        std::printf(
+            "%s pass ms: min %.2f q10 %.2f q25 %.2f median %.2f q75 %.2f q90 %.2f max %.2f"
+            " (%zu passes)\n",
+            i == 0 ? "A" : "B", t.front(), at(0.1), at(0.25), at(0.5), at(0.75), at(0.9), t.back(),
+            t.size());
+    }
     std::printf("system calls per block: A %.2f, B %.2f (most in any round)\n", first_calls,
                 second_calls);
     if (o.max_syscalls_per_block > 0 &&
