@@ -3,11 +3,14 @@
 
 Runs, alternately, bench_sendfile (read_send and sendfile, discard receiver, one placement)
 and core/bench/sendfile_loop_bench (pread+send and sendfile, the same receiver and placement)
-for each block size and placement, and prints each program's MB/s per path (median of the
-runs, with min and max), the sendfile / read_send ratio each program finds, and how the
-suite's MB/s compares with the loop's. It prints figures and asserts nothing: run it on an
-idle machine from a release build after a change to the send paths (core/README.md,
-"Does the suite agree with a bare loop?").
+twice: on one long-lived connection, and with a new connection and receiver thread for every
+run, as bench_sendfile opens one for each run of a benchmark. For each block size and
+placement it prints each program's MB/s per path (median of the runs, with min and max), the
+median CPU per pass of the sending and the receiving thread (which shows where TCP's receive
+work was done: core/README.md, "Does the suite agree with a bare loop?"), the sendfile /
+read_send ratio each finds, and the suite's MB/s over each program's. It prints
+figures and asserts nothing: run it on an idle machine from a release build after a change to
+the send paths.
 
 Usage: suite_vs_loop.py [--build DIR] [--runs N] [--seconds S] [--size SIZE]
                         [--blocks 4K,64K,256K,1M] [--placements split,same]
@@ -24,6 +27,8 @@ import sys
 from pathlib import Path
 
 SIZE = re.compile(r"^([1-9][0-9]{0,6})([KM]?)$")
+ROUND = re.compile(r"^round +1 +A +([0-9.]+) MB/s +B +([0-9.]+) MB/s.*"
+                   r"sender/receiver A ([0-9]+)/([0-9]+) B ([0-9]+)/([0-9]+)", re.MULTILINE)
 
 
 def size_arg(text):
@@ -42,30 +47,40 @@ def run(command, seconds):
 
 
 def suite_run(args, block, placement):
-    """MB/s of read_send and sendfile in one bench_sendfile run."""
+    """(MB/s, sender us/pass, receiver us/pass) of read_send and sendfile in one run."""
     out = run([str(args.build / "benchmarks" / "bench_sendfile"),
                "--sfb_paths=read_send,sendfile", f"--sfb_file_sizes={args.size}",
                f"--sfb_block_sizes={block}", "--sfb_receiver=discard",
                f"--sfb_placement={placement}", f"--sfb_dir={args.dir}",
                f"--benchmark_min_time={args.seconds}", "--benchmark_format=json"], args.seconds)
-    rates = {}
+    found = {}
     for entry in json.loads(out)["benchmarks"]:
-        rates[entry["name"].split("/")[0]] = entry["bytes_per_second"] / 1e6
-    return rates["read_send"], rates["sendfile"]
+        found[entry["name"].split("/")[0]] = (entry["bytes_per_second"] / 1e6,
+                                              entry["cpu_time"], entry["receiver_cpu_us"])
+    return found["read_send"], found["sendfile"]
 
 
-def loop_run(args, block, placement):
-    """MB/s of pread+send and sendfile in one sendfile_loop_bench run (one A-B round)."""
+def loop_run(args, block, placement, fresh):
+    """The same for pread+send and sendfile in one sendfile_loop_bench run (one A-B round)."""
     out = run([str(args.build / "core" / "bench" / "sendfile_loop_bench"),
                "--variants", "send,bare", "--placement", placement, "--receiver", "discard",
                "--size", args.size, "--block", block, "--seconds", str(args.seconds),
-               "--rounds", "1", "--shape", args.shape, "--dir", args.dir], args.seconds)
-    medians = re.findall(r"^[AB] MB/s\s+median\s+([0-9.]+)", out, re.MULTILINE)
-    return float(medians[0]), float(medians[1])
+               "--rounds", "1", "--shape", args.shape, "--dir", args.dir,
+               "--fresh-connection", "yes" if fresh else "no"], args.seconds)
+    match = ROUND.search(out)
+    if not match:
+        sys.exit(f"suite_vs_loop: no result line in sendfile_loop_bench's output:\n{out[-2000:]}")
+    a, b, a_send, a_recv, b_send, b_recv = (float(x) for x in match.groups())
+    return (a, a_send, a_recv), (b, b_send, b_recv)
 
 
-def spread(values):
-    return f"{statistics.median(values):7.0f} [{min(values):5.0f}, {max(values):5.0f}]"
+def column(samples):
+    """'MB/s median [min, max] CPU sender/receiver ms' of a list of (MB/s, sender, receiver)."""
+    rates = [s[0] for s in samples]
+    sender = statistics.median(s[1] for s in samples) / 1000
+    receiver = statistics.median(s[2] for s in samples) / 1000
+    return (f"{statistics.median(rates):6.0f} [{min(rates):5.0f}, {max(rates):5.0f}] "
+            f"{sender:5.1f}/{receiver:5.1f}")
 
 
 def main():
@@ -92,26 +107,29 @@ def main():
         parser.error("--placements takes same and/or split")
 
     print(f"file {args.size}, discard receiver, {args.runs} alternating runs of "
-          f"{args.seconds} s per path, loop shape {args.shape}; MB/s median [min, max]")
-    print(f"{'placement':9} {'block':5} | {'suite read_send':21} {'suite sendfile':21} | "
-          f"{'loop send':21} {'loop sendfile':21} | {'sf/rs suite':11} {'sf/send loop':12} | "
-          f"{'suite/loop rs':13} {'suite/loop sf':13}")
+          f"{args.seconds} s per path, loop shape {args.shape}; MB/s median [min, max] and "
+          f"median CPU ms per pass of the sending / receiving thread")
+    print(f"{'placement block program':40} | {'read_send (loop: pread+send)':34} | "
+          f"{'sendfile':34} | sf/rs | suite/this rs, sf")
+    programs = ("suite", "loop, one connection", "loop, new connection per run")
     for placement in placements:
         for block in blocks:
-            suite_rs, suite_sf, loop_rs, loop_sf = [], [], [], []
+            found = {name: ([], []) for name in programs}
             for _ in range(args.runs):
-                rs, sf = suite_run(args, block, placement)
-                suite_rs.append(rs)
-                suite_sf.append(sf)
-                rs, sf = loop_run(args, block, placement)
-                loop_rs.append(rs)
-                loop_sf.append(sf)
-            med = statistics.median
-            print(f"{placement:9} {block:5} | {spread(suite_rs)} {spread(suite_sf)} | "
-                  f"{spread(loop_rs)} {spread(loop_sf)} | "
-                  f"{med(suite_sf) / med(suite_rs):10.2f}x {med(loop_sf) / med(loop_rs):11.2f}x | "
-                  f"{med(suite_rs) / med(loop_rs):12.2f}x {med(suite_sf) / med(loop_sf):12.2f}x",
-                  flush=True)
+                for name in programs:
+                    rs, sf = (suite_run(args, block, placement) if name == "suite" else
+                              loop_run(args, block, placement, name.endswith("per run")))
+                    found[name][0].append(rs)
+                    found[name][1].append(sf)
+            med = {name: (statistics.median(s[0] for s in rs), statistics.median(s[0] for s in sf))
+                   for name, (rs, sf) in found.items()}
+            for name, (rs, sf) in found.items():
+                label = f"{placement:5} {block:5} {name}"
+                suite_rs, suite_sf = med["suite"]
+                print(f"{label:40} | {column(rs)} | {column(sf)} | "
+                      f"{med[name][1] / med[name][0]:4.2f}x | "
+                      f"{suite_rs / med[name][0]:4.2f}x {suite_sf / med[name][1]:4.2f}x",
+                      flush=True)
     return 0
 
 
