@@ -38,7 +38,7 @@ Gate:
                           --correction), e.g. --gate-option=--gate=real_time (repeatable)
   -- ARGS                 benchmark arguments for both builds (default: a small sweep of
                           read_send, sendfile and splice, discard receiver, an 8 MiB file,
-                          64 KiB blocks, placement split, 0.5 s per benchmark and round)
+                          64 KiB blocks, placement split, 0.3 s per benchmark and round)
 
 Output:
   --out DIR               output folder (default: perf-gate; created, must be empty or new)

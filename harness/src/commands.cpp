@@ -864,7 +864,7 @@ const subcommand kSubcommands[] = {
      "that would end after --time-limit (5 minutes). Each of the K planned looks tests\n"
      "at alpha/K, so the false-alarm rate stays below alpha (default 0.01 for ab).\n"
      "--rounds alone runs that many rounds and looks once. Arguments after -- go to both\n"
-     "programs; each benchmark runs Google Benchmark's default 0.5 s a round unless\n"
+     "programs; each benchmark runs bench_sendfile's default 0.3 s a round unless\n"
      "--benchmark_min_time says otherwise (fewer, longer rounds detect more per minute\n"
      "on a noisy machine: harness/README.md, \"Quality bars, measured\").",
      ab_option_specs(), ab_command},
