@@ -148,10 +148,12 @@ struct options {
     std::uint64_t recv_size = 128ULL << 10;  // bench_sendfile's receiver reads 128 KiB
     double seconds = 0;                      // 0: one pass per run
     bool fresh = false;                      // a new connection for every run
+    bool warm_pass = false;                  // and one untimed pass on it first
     bool sync = false;                       // fsync the file after writing it
     bool reopen = false;                     // send: read(2) from the file opened again
     bool sleep = false;                      // wait for the receiver on a condition variable
     int rcvbuf = 0;                          // SO_RCVBUF of the receiving socket; 0: autotuning
+    bool handshake = false;                  // the receiver runs, pinned, before the first byte
 };
 
 // What the receiver counted, and how the sender waits for it: spinning with sched_yield(), or
@@ -188,14 +190,17 @@ constexpr const char* usage_text =
     "usage: sendfile_loop_bench [--size BYTES] [--block BYTES] [--rounds N] [--dir DIR]\n"
     "         [--variants A,B] (bare, library, send; default bare,library)\n"
     "         [--placement none|same|split] [--receiver copy|discard] [--recv-size BYTES]\n"
-    "         [--shape pass|stream] [--seconds S] [--fresh-connection yes|no]\n"
+    "         [--shape pass|stream] [--seconds S] [--fresh-connection yes|warm|no]\n"
     "         [--wait spin|sleep] [--reopen yes|no] [--fsync yes|no] [--rcvbuf BYTES]\n"
+    "         [--handshake yes|no]\n"
     "         [--max-syscalls-per-block N]\n"
     "  --fresh-connection yes  a new connection and receiver thread for every run\n"
+    "                     warm as yes, with one untimed pass on it first (as bench_sendfile)\n"
     "  --wait sleep            wait for the receiver on a condition variable (default spin)\n"
     "  --reopen yes            send reads with read(2) from the file opened again\n"
     "  --fsync yes             fsync the file after writing it\n"
-    "  --rcvbuf BYTES          SO_RCVBUF of the receiving socket (default: autotuning)\n";
+    "  --rcvbuf BYTES          SO_RCVBUF of the receiving socket (default: autotuning)\n"
+    "  --handshake yes         send only once the receiver thread runs on its CPU\n";
 
 [[noreturn]] void usage_error(const std::string& message) {
     std::fprintf(stderr, "sendfile_loop_bench: %s\n%s", message.c_str(), usage_text);
@@ -268,15 +273,21 @@ bool parse_shape_flag(const std::string& flag, const std::string& value, options
         }
         o.run_shape = value == "stream" ? shape::stream : shape::pass;
     } else if (flag == "--fresh-connection") {
-        if (value != "yes" && value != "no") {
-            usage_error("--fresh-connection takes yes or no, got '" + value + "'");
+        if (value != "yes" && value != "warm" && value != "no") {
+            usage_error("--fresh-connection takes yes, warm or no, got '" + value + "'");
         }
-        o.fresh = value == "yes";
+        o.fresh = value != "no";
+        o.warm_pass = value == "warm";
     } else if (flag == "--wait") {
         if (value != "spin" && value != "sleep") {
             usage_error("--wait takes spin or sleep, got '" + value + "'");
         }
         o.sleep = value == "sleep";
+    } else if (flag == "--handshake") {
+        if (value != "yes" && value != "no") {
+            usage_error("--handshake takes yes or no, got '" + value + "'");
+        }
+        o.handshake = value == "yes";
     } else if (flag == "--reopen") {
         if (value != "yes" && value != "no") {
             usage_error("--reopen takes yes or no, got '" + value + "'");
@@ -584,6 +595,10 @@ struct receiving_link {
         if (const int e = sfb_prepare(c.sender, file, &pair); e != 0) {
             fail("sfb_prepare", e);
         }
+        if (o.handshake) {
+            std::unique_lock lock(received.mutex);
+            received.changed.wait(lock, [&] { return running; });
+        }
     }
     receiving_link(const receiving_link&) = delete;
     receiving_link& operator=(const receiving_link&) = delete;
@@ -598,6 +613,11 @@ struct receiving_link {
         if (o.where != placement::none) {
             pin_to(o.where == placement::split ? 1 : 0);
         }
+        {
+            const std::lock_guard lock(received.mutex);
+            running = true;
+        }
+        received.changed.notify_all();
         std::vector<char> buf(static_cast<std::size_t>(o.recv_size));
         const int flags = o.discard ? MSG_TRUNC : 0;
         for (;;) {
@@ -613,6 +633,7 @@ struct receiving_link {
     connection c;
     progress received;
     clockid_t reader_clock{};
+    bool running = false;  // under received.mutex
     sfb_prepared pair{};
     std::thread reader;
 };
@@ -634,6 +655,10 @@ int main(int argc, char** argv) {
     const auto run = [&](variant v, std::vector<char>& buffer, std::vector<double>& passes) {
         if (o.fresh) {
             link = std::make_unique<receiving_link>(o, file);
+            if (o.warm_pass) {
+                one_pass(v, o, file, link->c, link->pair, buffer);
+                link->received.wait_for(o.size);
+            }
         }
         return transfer(v, o, file, link->c, link->pair, link->received, link->reader_clock, buffer,
                         passes);
