@@ -1,4 +1,4 @@
-// One test per fault a hostile test of the C ABI found (issue 13, items 14 to 18), each with
+// One test per fault a hostile test of the C ABI found, each with
 // real files, real devices and real sockets: the regular-file contract on the quick path and
 // the prepared pair that keeps it cheap, used_native after a fallback, both descriptors
 // checked before a header goes out, overflowing counts and sizes, datagram sockets. ctest
