@@ -246,6 +246,15 @@ const char* variant_name(variant v) {
                                    : "pread(2)+send(2)";
 }
 
+// A flag that takes `a` or `b`: true when `value` is `truth`; anything else is a usage error.
+bool pick(const std::string& flag, const std::string& value, const char* a, const char* b,
+          const char* truth) {
+    if (value != a && value != b) {
+        usage_error(flag + " takes " + a + " or " + b + ", got '" + value + "'");
+    }
+    return value == truth;
+}
+
 // The flags that choose what is compared and how; false for any other flag.
 bool parse_shape_flag(const std::string& flag, const std::string& value, options& o) {
     if (flag == "--variants") {
@@ -263,15 +272,9 @@ bool parse_shape_flag(const std::string& flag, const std::string& value, options
                   : value == "split" ? placement::split
                                      : placement::none;
     } else if (flag == "--receiver") {
-        if (value != "copy" && value != "discard") {
-            usage_error("--receiver takes copy or discard, got '" + value + "'");
-        }
-        o.discard = value == "discard";
+        o.discard = pick(flag, value, "copy", "discard", "discard");
     } else if (flag == "--shape") {
-        if (value != "pass" && value != "stream") {
-            usage_error("--shape takes pass or stream, got '" + value + "'");
-        }
-        o.run_shape = value == "stream" ? shape::stream : shape::pass;
+        o.run_shape = pick(flag, value, "pass", "stream", "stream") ? shape::stream : shape::pass;
     } else if (flag == "--fresh-connection") {
         if (value != "yes" && value != "warm" && value != "no") {
             usage_error("--fresh-connection takes yes, warm or no, got '" + value + "'");
@@ -279,25 +282,13 @@ bool parse_shape_flag(const std::string& flag, const std::string& value, options
         o.fresh = value != "no";
         o.warm_pass = value == "warm";
     } else if (flag == "--wait") {
-        if (value != "spin" && value != "sleep") {
-            usage_error("--wait takes spin or sleep, got '" + value + "'");
-        }
-        o.sleep = value == "sleep";
+        o.sleep = pick(flag, value, "spin", "sleep", "sleep");
     } else if (flag == "--handshake") {
-        if (value != "yes" && value != "no") {
-            usage_error("--handshake takes yes or no, got '" + value + "'");
-        }
-        o.handshake = value == "yes";
+        o.handshake = pick(flag, value, "yes", "no", "yes");
     } else if (flag == "--reopen") {
-        if (value != "yes" && value != "no") {
-            usage_error("--reopen takes yes or no, got '" + value + "'");
-        }
-        o.reopen = value == "yes";
+        o.reopen = pick(flag, value, "yes", "no", "yes");
     } else if (flag == "--fsync") {
-        if (value != "yes" && value != "no") {
-            usage_error("--fsync takes yes or no, got '" + value + "'");
-        }
-        o.sync = value == "yes";
+        o.sync = pick(flag, value, "yes", "no", "yes");
     } else if (flag == "--seconds") {
         char* end = nullptr;
         o.seconds = std::strtod(value.c_str(), &end);
