@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # What .github/workflows/other-os.yml runs on macOS and FreeBSD, kept here so that it can be
-# run, and is tested (ctest vm_other_os_script), on Linux:
+# run, and is tested (ctest vm.other_os_script), on Linux:
 #
 #   vm/other_os.sh core  [--build DIR] [--tests REGEX] [--no-build]
 #       configure and build (Release, tests on) and run the core's tests (ctest -R '^core\.')

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# ctest vm_accelerator_labels: results of sfb kernels' TCG guests are marked, and never gated
+# ctest vm.accelerator_labels: results of sfb kernels' TCG guests are marked, and never gated
 # against another accelerator. A real bench_sendfile output (the format's golden file) plays
 # the bare machine, a copy labelled vm_accel=tcg the guest.
 #   accel_labels_test.sh SFB GOLDEN_JSON

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# ctest vm_ktls_host: the kTLS paths on this host's own kernel. Where the kernel has kernel
+# ctest vm.ktls_host: the kTLS paths on this host's own kernel. Where the kernel has kernel
 # TLS (most distribution kernels, as a module the kernel loads itself), ktls_sendfile and
 # ktls_send must run with every byte verified after decryption; where it has none (the
 # development VM), both must be skipped with a reason that names the tls ULP; and over a Unix

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# ctest vm_other_os_script: vm/other_os.sh, which the macOS and FreeBSD workflow runs, works
+# ctest vm.other_os_script: vm/other_os.sh, which the macOS and FreeBSD workflow runs, works
 # here on Linux against this (already built) build tree: the core step runs the named core
 # test and passes, the suite step writes a Google Benchmark JSON and a report, and bad usage
 # exits 2.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# vm/sfb-vm.sh passes every path and value on intact, whatever it holds (ctest vm_quoting): a
+# vm/sfb-vm.sh passes every path and value on intact, whatever it holds (ctest vm.quoting): a
 # build tree, a kernel image and a TMPDIR whose names hold a comma, a space, both quotes, a $
 # and a non-ASCII character reach qemu's option lists (commas doubled in -drive), the guest's
 # sourced config and its test commands byte for byte; numbers out of range and newlines are

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# sfb kernels against real guests (ctest vm_kernel_6_1, vm_bad_kernels):
+# sfb kernels against real guests (ctest vm.kernel_6_1, vm.bad_kernels):
 #   vm_test.sh guest SFB            the Debian 6.1 cloud kernel under TCG, with the core's
 #                                   tests and a tiny suite run including the kTLS paths
 #   vm_test.sh bad SFB              a missing file, a package that does not exist, a corrupt
