@@ -1,19 +1,13 @@
-// The sfb subcommands. Each returns the process exit code:
-//   0  success; for compare and ab: no regression
-//   1  compare / ab: at least one benchmark regressed
-//   2  bad input or usage: the message names the file and what is wrong
-//   3  the benchmark program failed, or a result could not be written
+// sfb's entry point: the subcommand named first, with its arguments (one file each,
+// cmd_<name>.cpp; their exit codes: exit_codes.h).
 #pragma once
+
+#include "exit_codes.h"
 
 #include <span>
 #include <string>
 
 namespace sfb::harness {
-
-inline constexpr int kExitOk = 0;
-inline constexpr int kExitRegression = 1;
-inline constexpr int kExitBadInput = 2;
-inline constexpr int kExitFailure = 3;
 
 // argv without the program name: the subcommand and its arguments.
 int sfb_main(std::span<const std::string> args);

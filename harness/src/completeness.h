@@ -3,9 +3,10 @@
 // that a script cannot mistake a partial report for a whole one.
 #pragma once
 
+#include "exit_codes.h"  // kExitIncomplete
+
 namespace sfb::harness {
 
-inline constexpr int kExitIncomplete = 4;
 // At most this many unread entries are named one by one; the rest are counted.
 inline constexpr unsigned kUnreadNamed = 50;
 

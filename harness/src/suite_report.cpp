@@ -1,9 +1,9 @@
 #include "suite_report.h"
 
+#include "accelerator.h"
 #include "cli.h"
 #include "confidence.h"
 #include "contract.h"
-#include "kernels.h"
 #include "run_quality.h"
 #include "stats.h"
 #include "store.h"

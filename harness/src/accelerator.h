@@ -1,22 +1,14 @@
-// `sfb kernels`: the suite inside virtual machines booted from other kernels, so that kernels
-// are compared on one machine. The VM work (kernel download, initramfs, qemu, the KVM probe)
-// is vm/sfb-vm.sh's; this command runs it once per kernel, labels what comes back (guest
-// kernel, accelerator, qemu version, vCPUs, memory) and stores it like `sfb run`.
-//
-// And the rule that keeps those labels honest: timings taken under qemu's TCG measure an
-// emulator, so `compare` marks them and refuses to gate across accelerators, and `report`
-// marks the machines measured under TCG.
+// The rule that keeps the labels of `sfb kernels` honest: timings taken under qemu's TCG
+// measure an emulator, so `compare` marks them and refuses to gate across accelerators, and
+// `report` marks the machines measured under TCG.
 #pragma once
 
 #include "benchmark_json.h"
 
-#include <span>
 #include <string>
 #include <vector>
 
 namespace sfb::harness {
-
-int kernels_command(std::span<const std::string> argv);
 
 // "kvm" or "tcg" for a result measured in a guest of `sfb kernels`, "" otherwise.
 std::string vm_accelerator(const ordered_json& context);

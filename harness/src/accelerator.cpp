@@ -1,0 +1,69 @@
+#include "accelerator.h"
+
+#include <fmt/format.h>
+#include <set>
+
+namespace sfb::harness {
+
+namespace {
+
+std::set<std::string> accelerators(const result_set& set) {
+    std::set<std::string> out;
+    for (const auto& file : set.files) {
+        const std::string accel = vm_accelerator(file.context);
+        out.insert(accel.empty() ? "none (not in a VM)" : accel);
+    }
+    return out;
+}
+
+std::string joined(const std::set<std::string>& values) {
+    std::string out;
+    for (const auto& value : values) {
+        out += (out.empty() ? "" : ", ") + value;
+    }
+    return out;
+}
+
+}  // namespace
+
+std::string vm_accelerator(const ordered_json& context) {
+    if (context.is_object() && context.contains("vm_accel") && context["vm_accel"].is_string()) {
+        return context["vm_accel"].get<std::string>();
+    }
+    return {};
+}
+
+std::vector<std::string> accelerator_notes(const result_set& base, const result_set& candidate,
+                                           bool gating) {
+    const auto base_accels = accelerators(base);
+    const auto new_accels = accelerators(candidate);
+    if (base.files.empty() || candidate.files.empty()) {
+        return {};
+    }
+    if (gating && (base_accels != new_accels || base_accels.size() > 1)) {
+        throw input_error(fmt::format(
+            "base ran under {} and new under {}: a difference between a CPU emulator (TCG), "
+            "KVM and a bare machine is not a change in the code, so no gate is computed "
+            "across accelerators (use --no-test to see the numbers)",
+            joined(base_accels), joined(new_accels)));
+    }
+    if (base_accels.contains("tcg") || new_accels.contains("tcg")) {
+        return {
+            "measured under qemu's TCG: the timings measure a CPU emulator as much as the "
+            "kernel"};
+    }
+    return {};
+}
+
+std::string accelerator_label(const std::string& accel) {
+    if (accel.empty()) {
+        return {};
+    }
+    if (accel == "tcg") {
+        return " (VM under TCG, qemu's CPU emulator: the timings measure the emulator as much "
+               "as the kernel; compare TCG guests with each other only)";
+    }
+    return fmt::format(" (VM under {})", accel == "kvm" ? "KVM" : accel);
+}
+
+}  // namespace sfb::harness
