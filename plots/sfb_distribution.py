@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Draws the distribution of one benchmark of a sendfile-bench result.
 
-    /usr/bin/python3 plots/sfb_distribution.py RESULT.json BENCHMARK [--out FILE.png]
+    /usr/bin/python3 plots/sfb_distribution.py RESULT.json BENCHMARK [--output FILE.png]
                                                [--metric real_time|mb_per_s]
 
 RESULT.json is a file bench_sendfile wrote or `sfb run` stored; BENCHMARK is a benchmark's
@@ -170,9 +170,12 @@ def main(argv=None) -> int:
                     "median over the rounds with its 95% interval.")
     parser.add_argument("result", help="a bench_sendfile or sfb run JSON file")
     parser.add_argument("benchmark", help="a benchmark name, or a part of exactly one")
-    parser.add_argument("--out", "-o", default="distribution.png", help="the PNG to write")
+    parser.add_argument("--output", "-o", default="distribution.png", help="the PNG to write")
     parser.add_argument("--metric", choices=("real_time", "mb_per_s"), default="real_time")
-    args = parser.parse_args(argv)
+    # --out, the spelling before sfb's --output: still accepted, not shown by --help.
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = parser.parse_args(["--output" + arg[5:] if arg == "--out" or arg.startswith("--out=")
+                              else arg for arg in argv])
     try:
         name, entries = load_repetitions(Path(args.result), args.benchmark)
         rounds = rounds_of(entries, args.metric)
@@ -185,8 +188,8 @@ def main(argv=None) -> int:
         print("sfb_distribution: matplotlib is missing: install python3-matplotlib",
               file=sys.stderr)
         return 2
-    draw(name, rounds, args.metric, Path(args.out))
-    print(args.out)
+    draw(name, rounds, args.metric, Path(args.output))
+    print(args.output)
     return 0
 
 

@@ -45,12 +45,12 @@ connections) as OUT/<figure>-<group>.png and .svg; with several runs, the per-ru
 to OUT/<machine fingerprint>/<result file name>/. Narrow the groups with the filters.
 
 examples:
-  /usr/bin/python3 plots/sfb_plots.py all results --out figures
-  /usr/bin/python3 plots/sfb_plots.py speedup results/<machine> --out figures --receiver discard
-  /usr/bin/python3 plots/sfb_plots.py compare compare.json --out figures --metric cpu_time
+  /usr/bin/python3 plots/sfb_plots.py all results --output figures
+  /usr/bin/python3 plots/sfb_plots.py speedup results/<machine> --output figures --receiver discard
+  /usr/bin/python3 plots/sfb_plots.py compare compare.json --output figures --metric cpu_time
   /usr/bin/python3 plots/sfb_plots.py transports LOOPBACK.json VETH1500.json VETH65535.json \
-      --out figures
-  /usr/bin/python3 plots/sfb_plots.py placement PLACEMENTS.json --out figures
+      --output figures
+  /usr/bin/python3 plots/sfb_plots.py placement PLACEMENTS.json --output figures
 
 exit status: 0 figures written, 1 figures could not be made (no matplotlib, output not
 writable), 2 bad input or usage.
@@ -77,7 +77,7 @@ def add_filters(parser: argparse.ArgumentParser) -> None:
 
 def add_common(parser: argparse.ArgumentParser, inputs_help: str) -> None:
     parser.add_argument("inputs", nargs="+", metavar="RESULTS", help=inputs_help)
-    parser.add_argument("-o", "--out", required=True, type=Path, metavar="DIR",
+    parser.add_argument("-o", "--output", required=True, type=Path, metavar="DIR",
                         help="folder to write the figures to (created if missing)")
     parser.add_argument("--formats", default="png,svg", metavar="png,svg",
                         help="image formats to write (default: png,svg)")
@@ -107,7 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--log-y", action="store_true",
                            help="logarithmic y axis, for values that span decades")
         if name == "transports":
-            p.add_argument("--block", default="64KiB", metavar="SIZE",
+            p.add_argument("--block-size", default="64KiB", metavar="SIZE",
                            help="the block size drawn (default: 64KiB)")
         if name in ("speedup", "machines", "placement", "all"):
             p.add_argument("--baseline", default=sr.BASELINE_PATH, metavar="PATH",
@@ -239,9 +239,9 @@ def plan_transports(runs, keep: sr.Filter, args, outputs, figs) -> int:
     chosen block size, one bar per transport configuration. The same configuration in two
     files is drawn from the newer."""
     try:
-        block = sr.parse_size(args.block)
+        block = sr.parse_size(args.block_size)
     except ValueError as error:
-        raise sr.InputError(f"bad --block: {error}") from None
+        raise sr.InputError(f"bad --block-size: {error}") from None
     paths = keep.paths or (sr.BASELINE_PATH, sr.FEATURED_PATH)
     figures = {}  # figure group -> {(row, config): {metric: (median, low, high)}}
     sources = {}  # (figure group, row, config) -> run
@@ -343,9 +343,25 @@ def plan_placement(runs, keep: sr.Filter, args, outputs, figs) -> int:
 PLANS = {"machines": plan_machines, "transports": plan_transports, "placement": plan_placement}
 
 
+# The spellings of options before they were sfb's (--output, --block-size): still accepted, so
+# that stored commands keep working, but not shown by --help.
+OLD_SPELLINGS = {"--out": "--output", "--block": "--block-size"}
+
+
+def respell(argv: list) -> list:
+    """argv with the old spellings of options replaced by the current ones (up to a --)."""
+    out = []
+    for i, arg in enumerate(argv):
+        if arg == "--":
+            return out + argv[i:]
+        name, equals, value = arg.partition("=")
+        out.append(OLD_SPELLINGS[name] + equals + value if name in OLD_SPELLINGS else arg)
+    return out
+
+
 def main(argv=None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(respell(sys.argv[1:] if argv is None else list(argv)))
     formats = split_list(args.formats)
     if not formats or any(f not in ("png", "svg") for f in formats):
         parser.error(f"--formats: expected png and/or svg, got {args.formats!r}")
@@ -358,7 +374,7 @@ def main(argv=None) -> int:
               "/usr/bin/python3 plots/sfb_plots.py", file=sys.stderr)
         return EXIT_CANNOT_DRAW
 
-    outputs = figs.Outputs(args.out, formats)
+    outputs = figs.Outputs(args.output, formats)
     try:
         if args.figure == "compare":
             if len(args.inputs) != 1:
@@ -408,7 +424,7 @@ def main(argv=None) -> int:
     except OSError as error:
         outputs.abort()
         print(f"sfb_plots.py: error: cannot write figures to "
-              f"{sr.printable(f'{args.out}: {error}')}", file=sys.stderr)
+              f"{sr.printable(f'{args.output}: {error}')}", file=sys.stderr)
         return EXIT_CANNOT_DRAW
     except BaseException:
         outputs.abort()

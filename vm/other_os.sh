@@ -4,7 +4,7 @@
 #
 #   vm/other_os.sh core  [--build DIR] [--tests REGEX] [--no-build]
 #       configure and build (Release, tests on) and run the core's tests (ctest -R '^core\.')
-#   vm/other_os.sh suite [--build DIR] [--out DIR] [--no-build]
+#   vm/other_os.sh suite [--build DIR] [--output DIR] [--no-build]
 #       build bench_sendfile and sfb, run a short suite (3 rounds of read_send and sendfile on
 #       a 1 MiB file), write OUT/run-<os>-<release>.json and OUT/report.txt (sfb report)
 #
@@ -22,7 +22,7 @@ do_build=1
 while [ $# -gt 0 ]; do
     case "$1" in
         --build) build=$2; shift ;;
-        --out) out=$2; shift ;;
+        --output | --out) out=$2; shift ;;  # --out: the old spelling, still accepted
         --tests) tests=$2; shift ;;
         --no-build) do_build=0 ;;
         *) echo "other_os.sh: unknown argument '$1'" >&2; exit 2 ;;

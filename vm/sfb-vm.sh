@@ -2,7 +2,7 @@
 # Boots one kernel under qemu with a small initramfs and runs the suite (and optionally the
 # core's tests) inside it; `sfb kernels` calls this once per kernel. See vm/README.md.
 #
-#   vm/sfb-vm.sh --kernel SPEC --out DIR --build BUILD_DIR [options] [-- BENCH ARGS...]
+#   vm/sfb-vm.sh --kernel SPEC --output DIR --build BUILD_DIR [options] [-- BENCH ARGS...]
 #
 # SPEC: a kernel image (bzImage/vmlinuz), optionally IMAGE:MODULES_DIR (a lib/modules/<release>
 # folder), or a Debian kernel package name or glob (linux-image-6.1.0-*-cloud-amd64), which is
@@ -57,7 +57,8 @@ bench_args=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --kernel) spec=${2-}; shift ;;
-        --out) out=${2-}; shift ;;
+        # --out: the spelling before sfb's --output, still accepted (not in --help).
+        --output | --out) out=${2-}; shift ;;
         --build) build=${2-}; shift ;;
         --cpus) cpus=${2-}; shift ;;
         --memory) memory=${2-}; shift ;;
@@ -78,7 +79,7 @@ while [ $# -gt 0 ]; do
     shift
 done
 [ -n "$spec" ] || { echo "sfb-vm: --kernel SPEC is required" >&2; exit 2; }
-[ -n "$out" ] || die "--out DIR is required" 2
+[ -n "$out" ] || die "--output DIR is required" 2
 [ -n "$build" ] || die "--build BUILD_DIR is required" 2
 case "$accel" in auto | kvm | tcg) ;; *) die "--accel must be auto, kvm or tcg" 2 ;; esac
 case "$file_on" in tmpfs | ext4) ;; *) die "--file-on must be tmpfs or ext4" 2 ;; esac

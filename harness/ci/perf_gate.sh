@@ -41,7 +41,7 @@ Gate:
                           64 KiB blocks, placement split, 0.3 s per benchmark and round)
 
 Output:
-  --out DIR               output folder (default: perf-gate; created, must be empty or new)
+  --output DIR            output folder (default: perf-gate; created, must be empty or new)
   --summary FILE          also append the Markdown report to FILE (default: $GITHUB_STEP_SUMMARY
                           when it is set)
   -h, --help              this help
@@ -86,7 +86,8 @@ while [[ $# -gt 0 ]]; do
         --time-limit) need_value "$@"; time_limit=$2; shift ;;
         --threshold) need_value "$@"; threshold=$2; shift ;;
         --gate-option) need_value "$@"; gate_options+=("$2"); shift ;;
-        --out) need_value "$@"; out=$2; shift ;;
+        # --out: the spelling before sfb's --output, still accepted (not in --help).
+        --output | --out) need_value "$@"; out=$2; shift ;;
         --summary) need_value "$@"; summary=$2; shift ;;
         --) shift; bench_args=("$@"); break ;;
         *) fail $EXIT_USAGE "unknown argument '$1' (try --help)" ;;
@@ -119,17 +120,17 @@ if [[ ${#bench_args[@]} -eq 0 ]]; then
                 --sfb_receiver=discard --sfb_placement=split)
 fi
 if [[ -e $out && -n $(ls -A "$out" 2>/dev/null) ]]; then
-    fail $EXIT_USAGE "--out $out exists and is not empty (the gate never mixes two runs' files)"
+    fail $EXIT_USAGE "--output $out exists and is not empty (the gate never mixes two runs' files)"
 fi
 mkdir -p "$out" || fail $EXIT_FAILED "cannot create the output folder $out"
 out=$(cd "$out" && pwd)
-# The summary is appended to after the gate wrote its files: inside --out it would be one of
+# The summary is appended to after the gate wrote its files: inside --output it would be one of
 # them (base.json, which the exports then read), so it is refused.
 if [[ -n $summary ]]; then
     summary_dir=$(cd "$(dirname "$summary")" 2>/dev/null && pwd) ||
         fail $EXIT_USAGE "--summary $summary: its folder does not exist"
     [[ $summary_dir != "$out" ]] ||
-        fail $EXIT_USAGE "--summary $summary: is inside --out $out, whose files the gate writes"
+        fail $EXIT_USAGE "--summary $summary: is inside --output $out, whose files the gate writes"
 fi
 
 # Builds the release preset of one source tree; the targets are what that side needs.

@@ -94,21 +94,21 @@ case $case_name in
             check "$what: says '$expect'" grep -q -- "$expect" "$tmp/stderr"
             check "$what: no benchmark ran" test ! -e "$tmp/out/base.json"
         done <<EOF2
-unknown option|unknown argument '--bogus'|--bogus --base-bench $bench --out $tmp/out
-no base|name the base|--candidate-bench $bench --sfb $sfb --out $tmp/out
+unknown option|unknown argument '--bogus'|--bogus --base-bench $bench --output $tmp/out
+no base|name the base|--candidate-bench $bench --sfb $sfb --output $tmp/out
 option without a value|--rounds needs a value|--base-bench $bench --rounds
-rounds not a number|not a whole number|--base-bench $bench --rounds many --out $tmp/out
-rounds out of range|--rounds: '99999999999999999999' is not a whole number from 1 to 100000|--base-bench $bench --rounds 99999999999999999999 --out $tmp/out
-summary among the outputs|is inside --out|--base-bench $bench --candidate-bench $bench --sfb $sfb --out $tmp/out --summary $tmp/out/base.json
-time limit not a number|not a number of minutes|--base-bench $bench --time-limit soon --out $tmp/out
-output folder in use|is not empty|--base-bench $bench --candidate-bench $bench --sfb $sfb --out $tmp/full
-base dir not a source tree|not a sendfile-bench source tree|--base-dir $tmp --candidate-bench $bench --sfb $sfb --out $tmp/out
-program not executable|is not an executable program|--base-bench $tmp/not-executable --candidate-bench $bench --sfb $sfb --out $tmp/out
+rounds not a number|not a whole number|--base-bench $bench --rounds many --output $tmp/out
+rounds out of range|--rounds: '99999999999999999999' is not a whole number from 1 to 100000|--base-bench $bench --rounds 99999999999999999999 --output $tmp/out
+summary among the outputs|is inside --output|--base-bench $bench --candidate-bench $bench --sfb $sfb --output $tmp/out --summary $tmp/out/base.json
+time limit not a number|not a number of minutes|--base-bench $bench --time-limit soon --output $tmp/out
+output folder in use (--out, the old spelling)|is not empty|--base-bench $bench --candidate-bench $bench --sfb $sfb --out $tmp/full
+base dir not a source tree|not a sendfile-bench source tree|--base-dir $tmp --candidate-bench $bench --sfb $sfb --output $tmp/out
+program not executable|is not an executable program|--base-bench $tmp/not-executable --candidate-bench $bench --sfb $sfb --output $tmp/out
 EOF2
         ;;
     clean)
         gate --base-bench "$bench" --candidate-bench "$bench" --sfb "$sfb" --rounds 6 \
-            --out "$tmp/out" --summary "$tmp/step-summary.md" \
+            --output "$tmp/out" --summary "$tmp/step-summary.md" \
             --gate-option=--gate=real_time --gate-option=--alpha=0.05 -- "${tiny[@]}"
         check "the same build against itself: exit 0" test "$status" -eq 0
         check "no regression in the summary" grep -q 'No regression' "$tmp/out/summary.md"
@@ -120,7 +120,7 @@ EOF2
             >"$tmp/slower"
         chmod +x "$tmp/slower"
         gate --base-bench "$bench" --candidate-bench "$tmp/slower" --sfb "$sfb" --rounds 6 \
-            --out "$tmp/out" --summary "$tmp/step-summary.md" \
+            --output "$tmp/out" --summary "$tmp/step-summary.md" \
             --gate-option=--gate=real_time --gate-option=--alpha=0.05 -- "${tiny[@]}"
         check "a slower candidate: exit 1" test "$status" -eq 1
         check "the script names the regression" grep -q 'REGRESSION' "$tmp/stderr"

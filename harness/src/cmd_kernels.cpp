@@ -224,7 +224,7 @@ struct kernels_settings {
 int boot_guest(const std::string& spec, const kernels_settings& settings,
                const std::filesystem::path& out_dir, std::string& last_error) {
     std::vector<std::string> argv = settings.script_args;
-    argv.insert(argv.end(), {"--kernel", spec, "--out", out_dir.string(), "--"});
+    argv.insert(argv.end(), {"--kernel", spec, "--output", out_dir.string(), "--"});
     argv.insert(argv.end(), settings.bench_args.begin(), settings.bench_args.end());
     return run_program(
         argv,

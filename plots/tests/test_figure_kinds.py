@@ -62,21 +62,34 @@ class FigureKinds(unittest.TestCase):
         out = self.out("transports")
         proc = run_plots("transports", *(self.data / f"{n}.json"
                                          for n in ("veth65535", "loopback", "veth1500")),
-                         "--out", out)
+                         "--output", out)
         self.check_written(proc, out, "transports-", 1)
         self.assertIn("block64KiB", images_under(out)[0].name)
 
     def test_transports_at_a_block_size_nobody_measured_is_bad_input(self):
         out = self.out("transports-none")
-        proc = run_plots("transports", self.data / "loopback.json", "--out", out,
-                         "--block", "4KiB")
+        proc = run_plots("transports", self.data / "loopback.json", "--output", out,
+                         "--block-size", "4KiB")
         self.assertEqual(proc.returncode, 2, proc.stderr)
         self.assertIn("nothing to draw", proc.stderr)
         self.assertFalse(out.exists() and images_under(out))
-        proc = run_plots("transports", self.data / "loopback.json", "--out", out,
-                         "--block", "lots")
+        proc = run_plots("transports", self.data / "loopback.json", "--output", out,
+                         "--block-size", "lots")
         self.assertEqual(proc.returncode, 2, proc.stderr)
-        self.assertIn("bad --block", proc.stderr)
+        self.assertIn("bad --block-size", proc.stderr)
+
+    def test_the_old_spellings_out_and_block_still_work_and_are_not_in_the_help(self):
+        out = self.out("transports-old-spellings")
+        proc = run_plots("transports", *(self.data / f"{n}.json"
+                                         for n in ("veth65535", "loopback", "veth1500")),
+                         "--out", out, "--block=64KiB")
+        self.check_written(proc, out, "transports-", 1)
+        self.assertIn("block64KiB", images_under(out)[0].name)
+        usage = run_plots("transports", "--help").stdout
+        for shown in ("--output DIR", "--block-size SIZE"):
+            self.assertIn(shown, usage)
+        for hidden in ("--out ", "--block "):
+            self.assertNotIn(hidden, usage)
 
     def test_placement_ratio_is_the_median_of_per_round_ratios_with_an_interval(self):
         import sfb_figures as figs
@@ -106,25 +119,25 @@ class FigureKinds(unittest.TestCase):
 
     def test_placement_draws_one_figure_per_group(self):
         out = self.out("placement")
-        proc = run_plots("placement", self.data / "placement.json", "--out", out)
+        proc = run_plots("placement", self.data / "placement.json", "--output", out)
         self.check_written(proc, out, "placement-", 1)
 
     def test_placement_from_the_golden_file_draws(self):
         # Two repetitions of one placement: min-max whiskers at 50% coverage.
         out = self.out("placement-golden")
-        proc = run_plots("placement", GOLDEN, "--out", out, "--formats", "png")
+        proc = run_plots("placement", GOLDEN, "--output", out, "--formats", "png")
         self.assertEqual(proc.returncode, 0, proc.stderr)
         self.assertEqual(len(images_under(out)), 1)
 
     def test_placement_needs_the_placement_segment(self):
         out = self.out("placement-none")
         # The synthetic fixtures predate the placement segment.
-        proc = run_plots("placement", HERE / "data" / "synthetic", "--out", out)
+        proc = run_plots("placement", HERE / "data" / "synthetic", "--output", out)
         self.assertEqual(proc.returncode, 2, proc.stderr)
         self.assertIn("no placement: segment", proc.stderr)
         self.assertIn("nothing to draw", proc.stderr)
         # Placements, but no read_send to divide by.
-        proc = run_plots("placement", self.data / "placement.json", "--out", out,
+        proc = run_plots("placement", self.data / "placement.json", "--output", out,
                          "--path", "sendfile")
         self.assertEqual(proc.returncode, 2, proc.stderr)
         self.assertIn("needs sendfile and read_send", proc.stderr)
@@ -143,7 +156,7 @@ class FigureKinds(unittest.TestCase):
     def test_machines_draws_a_guest_beside_a_host(self):
         out = self.out("machines")
         proc = run_plots("machines", self.data / "tcg-guest.json", self.data / "loopback.json",
-                         "--out", out, "--receiver", "discard")
+                         "--output", out, "--receiver", "discard")
         self.check_written(proc, out, "machines-", 1)
 
     def test_machines_takes_the_newest_run_that_measured_the_group(self):

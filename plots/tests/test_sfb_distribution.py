@@ -72,7 +72,7 @@ class Distribution(unittest.TestCase):
     def test_draws_rounds_with_passes(self):
         result = self.write(document())
         out = self.dir / "figs" / "d.png"
-        done = self.run_script(str(result), "sendfile/", "--out", str(out))
+        done = self.run_script(str(result), "sendfile/", "--output", str(out))
         self.assertEqual(done.returncode, 0, done.stderr)
         self.assert_png(out)
         self.assertIn(str(out), done.stdout)
@@ -80,7 +80,13 @@ class Distribution(unittest.TestCase):
     def test_rates_and_results_without_passes(self):
         result = self.write(document(passes=False))
         out = self.dir / "rate.png"
-        done = self.run_script(str(result), NAME, "--metric", "mb_per_s", "--out", str(out))
+        done = self.run_script(str(result), NAME, "--metric", "mb_per_s", "--output", str(out))
+        self.assertEqual(done.returncode, 0, done.stderr)
+        self.assert_png(out)
+
+    def test_out_the_old_spelling_of_output_still_works(self):
+        out = self.dir / "old-spelling.png"
+        done = self.run_script(str(self.write(document())), "sendfile/", "--out", str(out))
         self.assertEqual(done.returncode, 0, done.stderr)
         self.assert_png(out)
 
@@ -100,11 +106,11 @@ class Distribution(unittest.TestCase):
         self.assertEqual(sd.median_interval([1, 2, 3, 4, 5]), (3, None, None))
 
     def test_bad_input(self):
-        ambiguous = self.run_script(str(self.write(document())), "tcp4", "--out",
+        ambiguous = self.run_script(str(self.write(document())), "tcp4", "--output",
                                     str(self.dir / "x.png"))
         self.assertEqual(ambiguous.returncode, 2)
         self.assertIn("matches 2 benchmarks", ambiguous.stderr)
-        missing = self.run_script(str(self.write(document())), "splice/", "--out",
+        missing = self.run_script(str(self.write(document())), "splice/", "--output",
                                   str(self.dir / "x.png"))
         self.assertEqual(missing.returncode, 2)
         self.assertIn("no benchmark matches", missing.stderr)

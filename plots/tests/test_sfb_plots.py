@@ -226,7 +226,7 @@ class Rendering(unittest.TestCase):
         groups = ("tcp4-copy-warm-8MiB-1conn", "tcp4-discard-warm-8MiB-1conn")
         stems = [f"{fig}-{g}" for fig in ("throughput", "cpu", "speedup", "machines")
                  for g in groups]
-        written = self.assert_rendered(run_plots("all", source, "--out", self.out), stems)
+        written = self.assert_rendered(run_plots("all", source, "--output", self.out), stems)
         self.assertEqual(len(written), 16)
 
     def test_each_subcommand_from_a_folder_of_runs(self):

@@ -14,7 +14,7 @@ bash "$script" core --build "$build" --tests '^core\.c_abi$' --no-build >"$work/
     fail "core step exited $?: $(tail -n 20 "$work/core.log")"
 grep -q '100% tests passed' "$work/core.log" || fail "core step ran no passing test"
 
-bash "$script" suite --build "$build" --out "$work/out" --no-build >"$work/suite.log" 2>&1 ||
+bash "$script" suite --build "$build" --output "$work/out" --no-build >"$work/suite.log" 2>&1 ||
     fail "suite step exited $?: $(tail -n 20 "$work/suite.log")"
 json=$(find "$work/out" -name 'run-Linux-*.json')
 [ -n "$json" ] || fail "no run-Linux-*.json written"

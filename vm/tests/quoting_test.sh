@@ -36,7 +36,7 @@ export TMPDIR="$root/tmp $odd"
 mkdir -p "$TMPDIR"
 out="$root/out"
 
-"$script" --kernel "$image" --out "$out" --build "$build" --tests --warmup 0.5 --dry-run \
+"$script" --kernel "$image" --output "$out" --build "$build" --tests --warmup 0.5 --dry-run \
     -- "--arg=$odd" >"$root/log" 2>"$root/err" || fail "the dry run failed"
 
 # qemu: the image and the initramfs whole; -drive's file= with its commas doubled.
@@ -66,7 +66,7 @@ got=$(busybox sh -c 'while read -r name command; do eval "set -- $command"; prin
 refused() {  # refused TEXT ARGS...: exit 2 with TEXT on stderr
     local text=$1
     shift
-    "$script" --kernel "$image" --out "$out" --build "$build" --dry-run "$@" \
+    "$script" --kernel "$image" --output "$out" --build "$build" --dry-run "$@" \
         >"$root/log" 2>"$root/err"
     local rc=$?
     [ $rc -eq 2 ] || fail "exit $rc, expected 2: $*"
@@ -80,6 +80,7 @@ refused "--memory: '1,5G' is not a guest memory size" --memory 1,5G
 refused "--memory: '9999999G' is not a guest memory size" --memory 9999999G
 refused "--warmup: '1;reboot' is not a number of seconds" --warmup '1;reboot'
 refused "holds a newline" -- "$(printf 'a\nb')"
+# --out, the spelling before --output, still works.
 "$script" --kernel "$image" --out "$out" --build /nonexistent --dry-run >"$root/log" 2>"$root/err"
 grep -qF "no build folder '/nonexistent'" "$root/err" || fail "the missing build folder is not named"
 [ -z "$(ls -A "$TMPDIR")" ] || fail "left behind in TMPDIR: $(ls -A "$TMPDIR")"
