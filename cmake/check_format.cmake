@@ -1,5 +1,6 @@
 # Fails when any C or C++ source of the project is not formatted per the committed .clang-format.
 file(GLOB_RECURSE sources
+    ${SOURCE_DIR}/common/*.h
     ${SOURCE_DIR}/core/*.c ${SOURCE_DIR}/core/*.cpp ${SOURCE_DIR}/core/*.h ${SOURCE_DIR}/core/*.hpp
     ${SOURCE_DIR}/benchmarks/*.cpp ${SOURCE_DIR}/benchmarks/*.h ${SOURCE_DIR}/benchmarks/*.hpp
     ${SOURCE_DIR}/harness/*.cpp ${SOURCE_DIR}/harness/*.h ${SOURCE_DIR}/harness/*.hpp

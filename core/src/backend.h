@@ -3,6 +3,7 @@
 // emulation (emulated.cpp) is always compiled in.
 #pragma once
 
+#include <sfb/retry.h>
 #include <sfb/sendfile.h>
 #include <sys/uio.h>
 
@@ -54,17 +55,8 @@ sfb_result emulated_send(const checked_request& req);
 
 // Building blocks shared by the backends (emulated.cpp).
 
-// Calls `call` again for as long as it fails with EINTR (returns a negative value with errno
-// EINTR); returns its last result. Every system call loop of the library retries through it.
-template <class Call>
-auto retry_on_eintr(Call call) {
-    for (;;) {
-        const auto r = call();
-        if (r >= 0 || errno != EINTR) {
-            return r;
-        }
-    }
-}
+// Every system call loop of the library retries EINTR through sfb::retry_on_eintr, the
+// suite's one rule (<sfb/retry.h>, common/: header-only, so the library links nothing of it).
 
 // Fills `iov` with the non-empty buffers of `buffers`, leaving out the first `skip` bytes of
 // buffers[0]; stops when `iov` is full. Returns how many entries it filled. The one place a

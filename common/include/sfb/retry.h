@@ -1,8 +1,8 @@
 // The suite's one rule for system calls interrupted by a signal (EINTR): make the call again.
-// Every blocking call of bench_sendfile, sfb-sink, sfb and the tests goes through these instead
-// of a loop of its own, so the rule is written once (as fmt's FMT_RETRY does). close(2) is the
-// exception: see <sfb/unique_fd.h>. A loop that also waits out EAGAIN or keeps a deadline does
-// that itself and retries only the EINTR part through these.
+// Every blocking call of the core library, bench_sendfile, sfb-sink, sfb and the tests goes
+// through these instead of a loop of its own, so the rule is written once (as fmt's FMT_RETRY
+// does). close(2) is the exception: see <sfb/unique_fd.h>. A loop that also waits out EAGAIN
+// or keeps a deadline does that itself and retries only the EINTR part through these.
 #pragma once
 
 #include <cerrno>
