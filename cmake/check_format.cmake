@@ -4,7 +4,8 @@ file(GLOB_RECURSE sources
     ${SOURCE_DIR}/core/*.c ${SOURCE_DIR}/core/*.cpp ${SOURCE_DIR}/core/*.h ${SOURCE_DIR}/core/*.hpp
     ${SOURCE_DIR}/benchmarks/*.cpp ${SOURCE_DIR}/benchmarks/*.h ${SOURCE_DIR}/benchmarks/*.hpp
     ${SOURCE_DIR}/harness/*.cpp ${SOURCE_DIR}/harness/*.h ${SOURCE_DIR}/harness/*.hpp
-    ${SOURCE_DIR}/format/*.cpp ${SOURCE_DIR}/format/*.h)
+    ${SOURCE_DIR}/format/*.cpp ${SOURCE_DIR}/format/*.h
+    ${SOURCE_DIR}/host/*.cpp ${SOURCE_DIR}/host/*.h)
 list(LENGTH sources count)
 if(count EQUAL 0)
     message(FATAL_ERROR "check_format: no sources found under ${SOURCE_DIR}")

@@ -19,7 +19,7 @@ namespace sfb::bench {
 struct pass_summary {
     std::size_t passes = 0;
     double min_us = 0, q10_us = 0, q25_us = 0, median_us = 0, q75_us = 0, q90_us = 0, max_us = 0;
-    std::size_t regimes = 0;  // clusters found by the harness's regime rule (regimes.h)
+    std::size_t regimes = 0;  // clusters found by the regime rule (host/src/regimes.h)
     bool bimodal() const noexcept { return regimes > 1; }
 };
 

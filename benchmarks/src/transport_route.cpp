@@ -1,7 +1,5 @@
 #include "transport_route.h"
 
-#include <fstream>
-
 #include "net_info.h"
 #include "veth_transport.h"
 
@@ -16,12 +14,6 @@ std::string value_of(const context_entries& entries, const std::string& key) {
         }
     }
     return "unknown";
-}
-
-std::string first_line(const char* path) {
-    std::ifstream in(path);
-    std::string line;
-    return std::getline(in, line) ? line : "unavailable";
 }
 
 std::string route_text(const interface_info& info) {
@@ -56,13 +48,6 @@ connection connect_local(transport t, const socket_options& options, int mtu, st
         return {};
     }
     return network->connect(t == transport::veth6, options, error);
-}
-
-context_entries host_description() {
-    context_entries entries = machine_context();
-    entries.emplace_back("rmem_max", first_line("/proc/sys/net/core/rmem_max"));
-    entries.emplace_back("wmem_max", first_line("/proc/sys/net/core/wmem_max"));
-    return entries;
 }
 
 context_entries route_context(const std::vector<transport>& transports, const remote_sink* sink,

@@ -20,10 +20,6 @@ namespace sfb::bench {
 // (veth4, veth6). The remote transports have no local pair: they fail with `error` set.
 connection connect_local(transport t, const socket_options& options, int mtu, std::string& error);
 
-// machine_context() plus the socket buffer limits (rmem_max, wmem_max): how a host describes
-// itself, here and in sfb-sink.
-context_entries host_description();
-
 // The receiver and route keys for a run over `transports`; `sink` is the remote sink, or null.
 context_entries route_context(const std::vector<transport>& transports, const remote_sink* sink,
                               int mtu);

@@ -8,24 +8,16 @@
 #include <span>
 #include <vector>
 
+#include "sorted_quantile.h"
+
 namespace sfb::harness {
 
 double median(std::span<const double> values);
 // Linear interpolation between order statistics (Hyndman & Fan type 7, the default of R and
 // numpy), q in [0, 1].
 double quantile(std::span<const double> values, double q);
-// The same on values already sorted, 0 for none. Inline: regimes.cpp, which bench_sendfile
-// compiles too, uses it without linking this library.
-inline double sorted_quantile(std::span<const double> sorted, double q) {
-    if (sorted.empty()) {
-        return 0.0;
-    }
-    const double position = q * static_cast<double>(sorted.size() - 1);
-    const auto below = static_cast<std::size_t>(std::floor(position));
-    const std::size_t above = std::min(below + 1, sorted.size() - 1);
-    const double fraction = position - static_cast<double>(below);
-    return sorted[below] + fraction * (sorted[above] - sorted[below]);
-}
+// The same on values already sorted is sorted_quantile(sorted, q), in host/ beside the regime
+// rule that uses it too (sorted_quantile.h).
 double mean(std::span<const double> values);
 // Sample standard deviation (n - 1 in the denominator), 0 for fewer than two values.
 double sample_stddev(std::span<const double> values);

@@ -26,7 +26,6 @@
 #include "pattern.h"
 #include "placement.h"
 #include "protocol.h"
-#include "transport_route.h"
 
 namespace sfb::sink {
 

@@ -166,4 +166,11 @@ context_entries machine_context() {
     };
 }
 
+context_entries host_description() {
+    context_entries entries = machine_context();
+    entries.emplace_back("rmem_max", read_line("/proc/sys/net/core/rmem_max"));
+    entries.emplace_back("wmem_max", read_line("/proc/sys/net/core/wmem_max"));
+    return entries;
+}
+
 }  // namespace sfb::bench

@@ -1,9 +1,9 @@
 #include "regimes.h"
 
-#include "stats.h"
-
 #include <algorithm>
 #include <cmath>
+
+#include "sorted_quantile.h"
 
 namespace sfb::harness {
 

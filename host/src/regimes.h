@@ -11,8 +11,8 @@
 // min_share of the samples, up to `max_regimes` clusters. A tail of outliers (under min_share) or a
 // wide but continuous spread is never a regime.
 //
-// This file is dependency-free on purpose: bench_sendfile compiles it too, to flag its own
-// per-pass samples, so both programs apply the same rule.
+// It lives in host/, below both programs, and uses nothing of either: bench_sendfile flags its
+// own per-pass samples with it and sfb its rounds, so both apply the same rule.
 #pragma once
 
 #include <cstddef>

@@ -19,6 +19,10 @@ using context_entries = std::vector<std::pair<std::string, std::string>>;
 // format/contract.json).
 context_entries machine_context();
 
+// machine_context() plus the socket buffer limits (rmem_max, wmem_max): how a host describes
+// itself, in bench_sendfile's receiver keys and in sfb-sink's context.
+context_entries host_description();
+
 // The file system type of the mount holding `directory` (from /proc/self/mountinfo).
 std::string file_system_of(const std::string& directory);
 
