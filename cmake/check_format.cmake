@@ -5,7 +5,8 @@ file(GLOB_RECURSE sources
     ${SOURCE_DIR}/benchmarks/*.cpp ${SOURCE_DIR}/benchmarks/*.h ${SOURCE_DIR}/benchmarks/*.hpp
     ${SOURCE_DIR}/harness/*.cpp ${SOURCE_DIR}/harness/*.h ${SOURCE_DIR}/harness/*.hpp
     ${SOURCE_DIR}/format/*.cpp ${SOURCE_DIR}/format/*.h
-    ${SOURCE_DIR}/host/*.cpp ${SOURCE_DIR}/host/*.h)
+    ${SOURCE_DIR}/host/*.cpp ${SOURCE_DIR}/host/*.h
+    ${SOURCE_DIR}/sink/*.cpp ${SOURCE_DIR}/sink/*.h)
 list(LENGTH sources count)
 if(count EQUAL 0)
     message(FATAL_ERROR "check_format: no sources found under ${SOURCE_DIR}")

@@ -1,8 +1,8 @@
 // The sending side of a run against sfb-sink (--sfb_remote=HOST:PORT): the control connection
 // that holds the session open for the whole run, and, per benchmark connection, a data
-// connection whose receiver is the sink. The protocol is sink/src/protocol.h. Whatever the sink
-// says is checked before it is used: numbers against what was sent and what came before, line
-// counts and waits bounded, its words shown only escaped and cut (sfb::printable).
+// connection whose receiver is the sink. The protocol is sink/protocol/protocol.h. Whatever
+// the sink says is checked before it is used: numbers against what was sent and what came
+// before, line counts and waits bounded, its words shown only escaped and cut (sfb::printable).
 #pragma once
 
 #include <sfb/unique_fd.h>
