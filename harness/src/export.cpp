@@ -44,7 +44,9 @@ std::string render_github(const std::vector<export_entry>& entries, bool bigger)
         j["name"] = fmt::format("{} ({})", e.benchmark, e.label);
         j["unit"] = e.unit;
         j["value"] = e.median;
-        j["range"] = fmt::format("± {:.6g}", (e.q3 - e.q1) / 2);
+        // The action prints `range` beside the value as it is; a symmetric "± half the IQR"
+        // would read as an interval around the median that the data need not have.
+        j["range"] = fmt::format("IQR {:.6g} .. {:.6g}", e.q1, e.q3);
         j["extra"] = spread_text(e);
         out.push_back(std::move(j));
     }
