@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
+#include <iostream>
 #include <optional>
 #include <set>
 #include <stdexcept>
@@ -156,6 +157,9 @@ class ab_rounds {
 // change on a noisy 2-CPU machine (harness/README.md, "Quality bars, measured").
 constexpr double kAbDefaultAlpha = 0.01;
 
+// bench_sendfile's --benchmark_min_time when none is given (benchmarks/src/bench_main.cpp).
+constexpr double kBenchDefaultMinTime = 0.3;
+
 // --rounds, --max-rounds and --time-limit: the looks of the sequential gate
 // (sequential_gate.h). With neither count, looks at 15, 30 and 45 rounds; --rounds alone keeps a
 // fixed number of rounds.
@@ -231,8 +235,16 @@ int ab_command(const parsed_args& args) {
     refuse_outputs_among_inputs(outputs, programs);
     ab_rounds rounds(programs, parse_round_settings(args), plan.max_rounds);
     const auto filter = filter_from(args);
-    check_rounds_suffice(look_options, plan.batch,
-                         rounds.common_benchmarks(filter) * options.gate.size());
+    const std::size_t benchmarks = rounds.common_benchmarks(filter);
+    check_rounds_suffice(look_options, plan.batch, benchmarks * options.gate.size());
+    // Said before the first round, so that a CI job that cannot reach a verdict in its time
+    // learns it now and not after the limit. bench_sendfile's own default minimum time.
+    const round_settings settings = parse_round_settings(args);
+    if (auto warning = time_limit_warning(
+            plan, benchmarks,
+            seconds_per_benchmark(settings.args, kBenchDefaultMinTime, settings.warmup_seconds))) {
+        std::cerr << "sfb ab: note: " << *warning << "\n";
+    }
     const auto started = std::chrono::steady_clock::now();
     for (unsigned look = 1;; ++look) {
         rounds.run_until(plan.rounds_at(look));

@@ -3,6 +3,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <string_view>
 
 namespace sfb::harness {
 
@@ -47,6 +50,62 @@ bool next_batch_exceeds_limit(double elapsed_seconds, unsigned rounds_done, unsi
     }
     const double per_round = elapsed_seconds / static_cast<double>(rounds_done);
     return per_round * static_cast<double>(next_rounds) > limit_seconds;
+}
+
+std::optional<std::string> time_limit_warning(const sequential_plan& plan, std::size_t benchmarks,
+                                              double seconds_per_benchmark) {
+    if (plan.time_limit_seconds <= 0 || benchmarks == 0 || seconds_per_benchmark <= 0) {
+        return std::nullopt;
+    }
+    // Both programs run every benchmark once a round.
+    const double per_round = 2.0 * static_cast<double>(benchmarks) * seconds_per_benchmark;
+    unsigned fit = 1;  // the first batch always runs
+    while (fit < plan.looks() &&
+           per_round * static_cast<double>(plan.rounds_at(fit + 1)) <= plan.time_limit_seconds) {
+        ++fit;
+    }
+    if (fit == plan.looks()) {
+        return std::nullopt;
+    }
+    std::string text = fmt::format(
+        "{} benchmarks x 2 programs x at least {:g} s (minimum time and warm-up) = at least "
+        "{:g} s a round: the time limit of {:g} minutes holds at most {} of the {} looks "
+        "({} of {} rounds)",
+        benchmarks, seconds_per_benchmark, per_round, plan.time_limit_seconds / 60, fit,
+        plan.looks(), plan.rounds_at(fit), plan.max_rounds);
+    if (fit == 1) {
+        text +=
+            "; a change that the first look cannot decide is reported as no regression. Gate "
+            "fewer benchmarks (--filter, or fewer sizes or placements after --) or raise "
+            "--time-limit";
+    }
+    return text;
+}
+
+double seconds_per_benchmark(const std::vector<std::string>& args, double default_min_time,
+                             double warmup_seconds) {
+    constexpr std::string_view flag = "--benchmark_min_time=";
+    double min_time = default_min_time;
+    for (const auto& arg : args) {
+        if (arg.rfind(flag, 0) != 0) {
+            continue;
+        }
+        std::string value = arg.substr(flag.size());
+        if (!value.empty() && value.back() == 'x') {
+            min_time = 0;  // an iteration count: its time is unknown
+            continue;
+        }
+        if (!value.empty() && value.back() == 's') {
+            value.pop_back();
+        }
+        char* end = nullptr;
+        const double seconds = std::strtod(value.c_str(), &end);
+        // The program itself refuses what does not parse; the estimate then keeps the default.
+        if (end != value.c_str() && *end == '\0' && std::isfinite(seconds) && seconds >= 0) {
+            min_time = seconds;
+        }
+    }
+    return min_time + warmup_seconds;
 }
 
 look_decision decide_after_look(const comparison_result& comparison, bool last, bool out_of_time) {

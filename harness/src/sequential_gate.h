@@ -13,7 +13,9 @@
 #include "compare.h"
 
 #include <cstddef>
+#include <optional>
 #include <string>
+#include <vector>
 
 namespace sfb::harness {
 
@@ -53,6 +55,19 @@ look_decision decide_after_look(const comparison_result& comparison, bool last,
 // True when every gating metric of every benchmark has a change interval whose worse end is
 // nearer to 0 than the threshold (for a lower-is-better metric: upper end < +threshold).
 bool clear_of_threshold(const comparison_result& comparison);
+
+// Before the first round: when the time limit cannot hold every planned look even if each run
+// of each of `benchmarks` benchmarks took only `seconds_per_benchmark` (its minimum time plus
+// the warm-up: a lower bound), one paragraph saying how many looks fit and what that means;
+// nothing when they all fit or there is no limit.
+std::optional<std::string> time_limit_warning(const sequential_plan& plan, std::size_t benchmarks,
+                                              double seconds_per_benchmark);
+
+// The seconds each benchmark runs per round at least, from the arguments for the programs:
+// the last --benchmark_min_time in seconds ("0.3", or "0.3s" of newer Google Benchmarks),
+// else `default_min_time`; an iteration count ("100x") counts as 0. Plus `warmup_seconds`.
+double seconds_per_benchmark(const std::vector<std::string>& args, double default_min_time,
+                             double warmup_seconds);
 
 // One line for the comparison's notes: which look the gate stopped at and why.
 std::string describe_stop(const sequential_plan& plan, unsigned look, look_decision decision,

@@ -57,6 +57,41 @@ TEST(SequentialPlan, ANextBatchPastTheLimitIsOutOfTime) {
     EXPECT_FALSE(next_batch_exceeds_limit(100, 0, 15, 1));   // no pace yet: the first batch runs
 }
 
+TEST(SequentialPlan, APlanTooLargeForTheLimitIsSaidBeforeTheFirstRound) {
+    const sequential_plan plan;  // looks at 15, 30, 45 rounds within 5 minutes
+    // 6 benchmarks x 2 x 0.4 s = 4.8 s a round: 45 rounds take 216 s, every look fits.
+    EXPECT_FALSE(time_limit_warning(plan, 6, 0.4));
+    // 9 x 2 x 0.4 = 7.2 s: 30 rounds fit (216 s), 45 do not (324 s).
+    const auto two = time_limit_warning(plan, 9, 0.4);
+    ASSERT_TRUE(two);
+    EXPECT_NE(two->find("at least 7.2 s a round"), std::string::npos) << *two;
+    EXPECT_NE(two->find("at most 2 of the 3 looks (30 of 45 rounds)"), std::string::npos) << *two;
+    EXPECT_EQ(two->find("cannot decide"), std::string::npos) << *two;
+    // 27 x 2 x 0.4 = 21.6 s: the second look would end at 648 s: one look only, said so.
+    const auto one = time_limit_warning(plan, 27, 0.4);
+    ASSERT_TRUE(one);
+    EXPECT_NE(one->find("at most 1 of the 3 looks"), std::string::npos) << *one;
+    EXPECT_NE(one->find("reported as no regression"), std::string::npos) << *one;
+    // No limit, no benchmarks, or one look planned: nothing to say.
+    EXPECT_FALSE(time_limit_warning(sequential_plan{15, 45, 0}, 27, 0.4));
+    EXPECT_FALSE(time_limit_warning(plan, 0, 0.4));
+    EXPECT_FALSE(time_limit_warning(sequential_plan{15, 15, 300}, 27, 0.4));
+}
+
+TEST(SequentialPlan, SecondsPerBenchmarkReadTheMinimumTime) {
+    EXPECT_DOUBLE_EQ(seconds_per_benchmark({}, 0.3, 0.1), 0.4);
+    EXPECT_DOUBLE_EQ(
+        seconds_per_benchmark({"--sfb_paths=sendfile", "--benchmark_min_time=1"}, 0.3, 0.1), 1.1);
+    // The last one wins, as in Google's parser; newer Googles' "0.5s" is seconds too.
+    EXPECT_DOUBLE_EQ(
+        seconds_per_benchmark({"--benchmark_min_time=1", "--benchmark_min_time=0.5s"}, 0.3, 0.0),
+        0.5);
+    // An iteration count has no known time; what does not parse keeps the default.
+    EXPECT_DOUBLE_EQ(seconds_per_benchmark({"--benchmark_min_time=100x"}, 0.3, 0.1), 0.1);
+    EXPECT_DOUBLE_EQ(seconds_per_benchmark({"--benchmark_min_time=soon"}, 0.3, 0.1), 0.4);
+    EXPECT_DOUBLE_EQ(seconds_per_benchmark({"--benchmark_min_time=-1"}, 0.3, 0.1), 0.4);
+}
+
 TEST(SequentialGate, ClearWhenEveryIntervalIsInsideTheThreshold) {
     auto c = one_benchmark(
         {gating_metric("real_time", -0.02, 0.03), gating_metric("cpu_time", -0.04, 0.049)});
