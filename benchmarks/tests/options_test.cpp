@@ -145,7 +145,7 @@ plan planned(std::vector<std::string> flags) {
 TEST(plan_benchmarks, DefaultPlanHasEveryPathAndTheOriginalsAtThreeBlocks) {
     const auto [cases, left_out] = planned({});
     // 3 original paths x 3 blocks x 2 receivers + the others x 2 receivers + every path on the
-    // small file, each in every placement this machine has CPUs for (48 x 3 on two CPUs).
+    // small file, each in the default placements (same, and split from two CPUs: 48 x 2).
     const std::size_t paths = all_paths.size();
     EXPECT_EQ(cases.size(),
               (3 * 3 * 2 + (paths - 3) * 2 + paths) * default_placements(online_cpus()).size());

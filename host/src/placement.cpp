@@ -32,7 +32,7 @@ std::vector<placement> default_placements(int cpu_count) {
     if (cpu_count < 2) {
         return {placement::same};
     }
-    return {placement::same, placement::split, placement::free};
+    return {placement::same, placement::split};
 }
 
 thread_cpus placement_cpus(placement p, int connection, int cpu_count) noexcept {

@@ -20,8 +20,10 @@ enum class placement { same, split, free };
 std::string_view placement_name(placement p) noexcept;
 std::optional<placement> parse_placement(std::string_view name) noexcept;
 
-// The placements a machine with `cpu_count` online CPUs can give: same and free need one
-// CPU (with one CPU they are the same thing, so only `same` is planned), split needs two.
+// The placements the default plan runs on a machine with `cpu_count` online CPUs: the two
+// pinned ones that the answer depends on, `same` and (from two CPUs) `split`. `free` leaves
+// the choice to the scheduler, which mostly gives one of the two (its `same_cpu_share` says
+// which) and makes a run bimodal when it changes its mind: it is planned only when asked.
 std::vector<placement> default_placements(int cpu_count);
 // Whether `p` can be given on a machine with `cpu_count` CPUs.
 bool placement_fits(placement p, int cpu_count) noexcept;

@@ -24,7 +24,7 @@ doc = json.load(open(sys.argv[1]))
 rows = [b for b in doc["benchmarks"] if b.get("run_type") == "iteration"]
 paths = {b["name"].split("/")[0] for b in rows}
 assert paths == {"read_send", "sendfile"}, paths
-# Six per placement (the default plan runs every placement the machine has CPUs for).
+# Six per placement (the default plan runs same, and split where there are two CPUs).
 placements = {b["name"].split("/placement:")[1].split("/")[0] for b in rows}
 assert len(rows) == 6 * len(placements), (len(rows), placements)
 assert not any(b.get("error_occurred") for b in rows)
