@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "console_report.h"
 #include "file_benchmark.h"
 #include "google_benchmark.h"
 #include "machine_context.h"
@@ -190,8 +191,17 @@ int main(int argc, char** argv) {
     }
     strict_json_reporter display_json;
     strict_json_reporter file_json;
-    const std::size_t ran = benchmark::RunSpecifiedBenchmarks(
-        json.display ? &display_json : nullptr, json.file ? &file_json : nullptr);
+    // The console format: compact rows and the paths against read_send, unless
+    // --sfb_counters=all asks for Google's rows with every counter (nullptr: Google's own).
+    console_reporter display_console;
+    benchmark::BenchmarkReporter* display = nullptr;
+    if (json.display) {
+        display = &display_json;
+    } else if (json.console && !options.all_counters) {
+        display = &display_console;
+    }
+    const std::size_t ran =
+        benchmark::RunSpecifiedBenchmarks(display, json.file ? &file_json : nullptr);
     // Before Shutdown(), which frees the custom context the empty document still needs.
     const int nothing_ran_status = ran == 0 ? report_nothing_ran(json, plan) : 0;
     benchmark::Shutdown();

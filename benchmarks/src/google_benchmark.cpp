@@ -116,8 +116,10 @@ bool check_google_flags(int argc, const char* const* argv, std::string& error) {
 
 json_outputs find_json_outputs(int argc, const char* const* argv) {
     json_outputs outputs;
-    outputs.display =
-        flag_value(argc, argv, "benchmark_format", "BENCHMARK_FORMAT", "console") == "json";
+    const std::string display =
+        flag_value(argc, argv, "benchmark_format", "BENCHMARK_FORMAT", "console");
+    outputs.display = display == "json";
+    outputs.console = display == "console";
     const std::string out = flag_value(argc, argv, "benchmark_out", "BENCHMARK_OUT", "");
     outputs.file = !out.empty() && flag_value(argc, argv, "benchmark_out_format",
                                               "BENCHMARK_OUT_FORMAT", "json") == "json";

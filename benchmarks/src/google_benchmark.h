@@ -14,11 +14,13 @@ namespace sfb::bench {
 // and exit 0). Returns false with `error` set.
 bool check_google_flags(int argc, const char* const* argv, std::string& error);
 
-// Which of Google's two outputs are JSON, from the --benchmark_format, --benchmark_out and
+// Which of Google's two outputs are JSON (and whether stdout is the console format), from the
+// --benchmark_format, --benchmark_out and
 // --benchmark_out_format flags in argv (the last one wins, as in Google's parser) or their
 // BENCHMARK_FORMAT, BENCHMARK_OUT and BENCHMARK_OUT_FORMAT environment defaults.
 struct json_outputs {
     bool display = false;   // stdout
+    bool console = true;    // stdout in Google's console format (neither JSON nor CSV)
     bool file = false;      // --benchmark_out
     std::string file_path;  // --benchmark_out's value, when `file`
 };

@@ -256,6 +256,14 @@ bool parse_flag(std::string_view name, std::string_view value, suite_options& op
                 ": expected " + std::string(expected);
         return false;
     };
+    if (name == "counters") {
+        // What the console shows; JSON always holds every counter.
+        if (value != "compact" && value != "all") {
+            return bad("compact or all");
+        }
+        options.all_counters = value == "all";
+        return true;
+    }
     std::optional<bool> done = parse_plan_flag(name, value, options, bad);
     if (!done) {
         done = parse_connection_flag(name, value, options, bad);
@@ -443,6 +451,10 @@ Suite flags (lists are comma-separated; sizes take K, M, G suffixes, powers of 1
                            (modulo the CPU count); instead of --sfb_placement
   --sfb_sampling=BOOL      per-pass times, where the threads ran, other processes' CPU
                            (default: true; false to check what they cost)
+  --sfb_counters=WHICH     the console output: compact (default: per benchmark MB/s, sender
+                           and receiver CPU per pass, service demand and flags, then every
+                           path against read_send) or all (Google's rows, every counter);
+                           JSON always holds every counter
   --sfb_connections=LIST   parallel sender+receiver pairs (Google Benchmark threads)
   --sfb_sndbuf=BYTES       SO_SNDBUF of the sending socket (default: autotuning)
   --sfb_rcvbuf=BYTES       SO_RCVBUF of the receiving socket (default: autotuning)

@@ -27,6 +27,7 @@ struct suite_options {
     std::vector<int> connections{1};
     std::vector<placement> placements;  // empty: every placement this machine has CPUs for
     bool sampling = true;               // per-pass times, CPU traces, interference (--sfb_sampling)
+    bool all_counters = false;          // Google's console output, every counter (--sfb_counters)
     std::string directory = "/var/tmp";
     std::uint64_t write_chunk = 1 << 20;  // pwrite() size that fills the files
     bool full = false;

@@ -4,6 +4,7 @@
 #include "cli.h"
 #include "confidence.h"
 #include "contract.h"
+#include "path_comparison.h"
 #include "run_quality.h"
 #include "stats.h"
 #include "store.h"
@@ -23,19 +24,6 @@ namespace sfb::harness {
 namespace {
 
 constexpr std::string_view kBaselinePath = sfb::format::path_name::read_send;
-
-bool parse_number(std::string_view text, std::uint64_t& value) {
-    const char* end = text.data() + text.size();
-    auto [ptr, ec] = std::from_chars(text.data(), end, value);
-    return ec == std::errc() && ptr == end && !text.empty();
-}
-
-bool take_keyed(std::string_view part, std::string_view key, std::uint64_t& value) {
-    if (part.substr(0, key.size()) != key) {
-        return false;
-    }
-    return parse_number(part.substr(key.size()), value);
-}
 
 std::vector<double> mb_per_second(const benchmark_series& series) {
     std::vector<double> v = series.values("bytes_per_second");
@@ -91,58 +79,6 @@ std::string render_table(const text_table& table, output_format format, bool col
 }
 
 }  // namespace
-
-std::string suite_name::configuration() const {
-    return fmt::format("{}/{}/{}/file:{}/block:{}/conns:{}{}", transport, receiver, cache,
-                       file_bytes, block_bytes, connections,
-                       placement.empty() ? "" : "/placement:" + placement);
-}
-
-std::optional<suite_name> parse_suite_name(std::string_view name) {
-    const std::vector<std::string_view> parts = split_at(name, '/');
-    if (parts.size() < 7) {
-        return std::nullopt;
-    }
-    suite_name s;
-    s.path = parts[0];
-    s.transport = parts[1];
-    s.receiver = parts[2];
-    s.cache = parts[3];
-    std::uint64_t connections = 0;
-    if (s.path.empty() || s.transport.empty() || s.receiver.empty() || s.cache.empty() ||
-        !take_keyed(parts[4], contract::segment_prefix(sfb::format::segment_name::file),
-                    s.file_bytes) ||
-        !take_keyed(parts[5], contract::segment_prefix(sfb::format::segment_name::block),
-                    s.block_bytes) ||
-        !take_keyed(parts[6], contract::segment_prefix(sfb::format::segment_name::conns),
-                    connections) ||
-        connections > std::numeric_limits<unsigned>::max()) {
-        // A count beyond unsigned is not bench_sendfile's: the name stays opaque rather than
-        // its count being cut to 32 bits.
-        return std::nullopt;
-    }
-    s.connections = static_cast<unsigned>(connections);
-    std::size_t rest = 7;
-    if (rest < parts.size() && parts[rest].starts_with("placement:")) {
-        s.placement = std::string(parts[rest].substr(std::string_view("placement:").size()));
-        ++rest;
-    }
-    for (std::size_t i = rest; i < parts.size(); ++i) {
-        s.suffix += (s.suffix.empty() ? "" : "/") + std::string(parts[i]);
-    }
-    return s;
-}
-
-std::string format_bytes(std::uint64_t bytes) {
-    const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-    std::size_t unit = 0;
-    std::uint64_t value = bytes;
-    while (unit + 1 < std::size(units) && value >= 1024 && value % 1024 == 0) {
-        value /= 1024;
-        ++unit;
-    }
-    return fmt::format("{} {}", value, units[unit]);
-}
 
 namespace {
 
@@ -256,7 +192,6 @@ std::string render_run_summary(const result_set& set, output_format format, bool
                       {"MB/s [95% CI]", alignment::right},
                       {"CPU us/pass [95% CI]", alignment::right},
                       {"Service demand us/KiB", alignment::right},
-                      {"Speed-up vs read_send [95% CI]", alignment::right},
                       {"n", alignment::right},
                       {"Flags"}});
     ordered_json rows = ordered_json::array();
@@ -267,7 +202,6 @@ std::string render_run_summary(const result_set& set, output_format format, bool
                                   line.failed.empty() ? cell_style::plain : cell_style::bad),
                        median_with_ci(line.mbps), median_with_ci(line.cpu),
                        line.demand.empty() ? "-" : format_number(median(line.demand)),
-                       line.speedup ? ratio_text(*line.speedup) : "-",
                        std::to_string(series->repetitions.size()),
                        table_cell(describe_flags(line.quality), cell_style::bad)});
         rows.push_back(summary_json(line));
@@ -275,9 +209,18 @@ std::string render_run_summary(const result_set& set, output_format format, bool
     if (format == output_format::json) {
         return dump_json(rows, true) + "\n";
     }
+    // The paths against read_send: the same renderer as bench_sendfile's console output.
+    std::vector<benchmark_rounds> measured;
+    for (const auto& series : set.benchmarks) {
+        measured.push_back({series.name, series.repetitions, !series.errors.empty()});
+    }
+    const std::string comparison = render_path_comparison(
+        measured, format == output_format::markdown ? table_style::markdown : table_style::text,
+        colour);
     return render_table(table, format, colour) +
-           "(medians over repetitions with distribution-free 95% intervals; speed-up: "
-           "Hodges-Lehmann ratio;\n CPU = the sending thread's CPU time per pass)\n";
+           "(medians over repetitions with distribution-free 95% intervals;\n CPU = the sending "
+           "thread's CPU time per pass)\n" +
+           (comparison.empty() ? "" : "\n" + comparison);
 }
 
 namespace {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "benchmark_json.h"
+#include "suite_name.h"
 
 #include <cstdint>
 #include <filesystem>
@@ -15,34 +16,15 @@
 
 namespace sfb::harness {
 
-// <path>/<transport>/<receiver>/<cache>/file:<bytes>/block:<bytes>/conns:<n>
-// [/placement:<p>][/...]
-struct suite_name {
-    std::string path;
-    std::string transport;
-    std::string receiver;
-    std::string cache;
-    std::uint64_t file_bytes = 0;
-    std::uint64_t block_bytes = 0;
-    unsigned connections = 0;
-    std::string placement;  // same, split, free; empty in results from before placements
-    std::string suffix;     // what follows, e.g. "real_time"
-
-    // Everything but the path: the benchmarks of one configuration that paths are compared in.
-    std::string configuration() const;
-};
-
-std::optional<suite_name> parse_suite_name(std::string_view name);
-
-// "64 MiB", "64 KiB", "1000 B".
-std::string format_bytes(std::uint64_t bytes);
-
 enum class output_format { text, markdown, json };
 
 // Per benchmark, medians over the repetitions with their 95% intervals (confidence.h): MB/s,
 // CPU usec/pass (sending thread), service demand (usec of system-wide CPU per KiB), the
 // speed-up over read_send of the same configuration (Hodges-Lehmann ratio of the MB/s
-// values and its interval), and the benchmark's flags (run_quality.h).
+// values and its interval; in the JSON rows), and the benchmark's flags (run_quality.h). The
+// text and Markdown summaries end with every path against read_send per configuration, MB/s
+// and sender CPU, and whether that depends on placement (path_comparison.h, the table
+// bench_sendfile's console output ends with).
 std::string render_run_summary(const result_set& set, output_format format, bool colour);
 
 struct report_filters {

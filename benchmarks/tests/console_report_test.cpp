@@ -1,0 +1,169 @@
+// bench_sendfile's console output (src/console_report.h): its rows on constructed values, and
+// the real program in the console format, compact and with --sfb_counters=all.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "bench_command.h"
+#include "child_process.h"
+#include "console_report.h"
+#include "options.h"
+#include "temp_dir.h"
+
+namespace sfb::bench {
+namespace {
+
+using sfb::harness::kConsoleWidth;
+using sfb::harness::round_values;
+
+std::vector<std::string> lines_of(const std::string& text) {
+    std::vector<std::string> lines;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) {
+        lines.push_back(line);
+    }
+    return lines;
+}
+
+std::size_t longest_line(const std::string& text) {
+    std::size_t longest = 0;
+    for (const auto& line : lines_of(text)) {
+        longest = std::max(longest, line.size());
+    }
+    return longest;
+}
+
+round_values one_pass(double extra_other_cpu_us = 0, double bimodal = 0) {
+    return {{"real_time", 1000},
+            {"cpu_time", 400},
+            {"bytes_per_second", 2.5e9},
+            {"receiver_cpu_us", 300},
+            {"service_demand_us_per_kib", 0.5},
+            {"other_cpu_us", extra_other_cpu_us},
+            {"steal_us", 0},
+            {"pass_bimodal", bimodal}};
+}
+
+const std::string kName =
+    "sendfile/tcp4/discard/warm/file:67108864/block:65536/conns:1/"
+    "placement:split";
+
+TEST(ConsoleReport, RowShowsTheNumbersWithoutRealTime) {
+    EXPECT_EQ(row_name(kName + "/real_time"), kName);
+    EXPECT_EQ(row_name("BM_Other/8"), "BM_Other/8");
+    const round_values values = one_pass();
+    const std::size_t width = name_column_width(kName.size());
+    const std::string row = console_row(kName, "", values, std::span(&values, 1), width);
+    EXPECT_EQ(row.find(kName), 0u) << row;
+    for (const char* number : {" 2500 ", " 400.0 ", " 300.0 ", " 0.5"}) {
+        EXPECT_NE(row.find(number), std::string::npos) << number << " in " << row;
+    }
+    EXPECT_EQ(row.find('*'), std::string::npos) << row;
+    EXPECT_LE(longest_line(console_header(width) + row), kConsoleWidth);
+}
+
+TEST(ConsoleReport, FlaggedRowGetsItsMark) {
+    const round_values values = one_pass(500, 1);
+    const std::size_t width = name_column_width(kName.size());
+    const std::string row = console_row(kName, "", values, std::span(&values, 1), width);
+    EXPECT_NE(row.find("* other 50%, bimodal"), std::string::npos) << row;
+}
+
+TEST(ConsoleReport, LongNameGetsItsOwnLinesAndEveryLineFits) {
+    const std::string long_name = kName + "/" + std::string(150, 'x') + "/" + std::string(40, 'y');
+    const round_values values = one_pass(500, 1);
+    const std::size_t width = name_column_width(long_name.size());
+    const std::string out =
+        console_header(width) +
+        console_row(long_name, "median of 9", values, std::span(&values, 1), width) +
+        console_failure(long_name, std::string(400, 'e'), width);
+    EXPECT_LE(longest_line(out), kConsoleWidth) << out;
+    EXPECT_NE(out.find(std::string(150, 'x')), std::string::npos) << out;
+    EXPECT_NE(out.find("failed: eee"), std::string::npos) << out;
+}
+
+TEST(ConsoleReport, CountersFlag) {
+    for (const auto& [arg, all] : {std::pair<std::string, bool>{"--sfb_counters=all", true},
+                                   {"--sfb_counters=compact", false}}) {
+        std::vector<std::string> storage{"bench_sendfile", arg};
+        std::vector<char*> argv{storage[0].data(), storage[1].data(), nullptr};
+        int argc = 2;
+        suite_options options;
+        std::string error;
+        ASSERT_TRUE(parse_suite_flags(argc, argv.data(), options, error)) << error;
+        EXPECT_EQ(options.all_counters, all) << arg;
+    }
+    std::string bad = "--sfb_counters=some";
+    std::vector<char*> argv{bad.data(), bad.data(), nullptr};
+    int argc = 2;
+    suite_options options;
+    std::string error;
+    EXPECT_FALSE(parse_suite_flags(argc, argv.data(), options, error));
+    EXPECT_NE(error.find("compact or all"), std::string::npos) << error;
+}
+
+// The tiny plan of the brief: read_send and sendfile, one 64 KiB file, split placement.
+std::vector<std::string> tiny_plan(const temp_dir& dir, std::vector<std::string> extra) {
+    std::vector<std::string> args{testing_support::bench_sendfile_path(),
+                                  "--sfb_dir=" + dir.path(),
+                                  "--sfb_paths=read_send,sendfile",
+                                  "--sfb_file_sizes=64K",
+                                  "--sfb_block_sizes=64K",
+                                  "--sfb_receiver=discard",
+                                  "--sfb_placement=split",
+                                  "--benchmark_min_time=0.01"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return args;
+}
+
+TEST(ConsoleReport, ProgramPrintsCompactRowsAndTheTable) {
+    if (::sysconf(_SC_NPROCESSORS_ONLN) < 2) {
+        GTEST_SKIP() << "the split placement needs two CPUs";
+    }
+    temp_dir dir;
+    const auto run = testing_support::run_child(tiny_plan(dir, {}));
+    ASSERT_TRUE(run.exited && run.exit_code == 0) << run.err;
+    EXPECT_LE(longest_line(run.out), kConsoleWidth) << run.out;
+    EXPECT_NE(run.out.find("recv CPU us/pass"), std::string::npos) << run.out;
+    EXPECT_NE(run.out.find("read_send/tcp4/discard/warm/file:65536/block:65536/conns:1/"
+                           "placement:split "),
+              std::string::npos)
+        << run.out;
+    EXPECT_NE(run.out.find("MB/s vs read_send"), std::string::npos) << run.out;
+    EXPECT_NE(run.out.find("placement split only"), std::string::npos) << run.out;
+    EXPECT_EQ(run.out.find("bytes_per_second="), std::string::npos) << run.out;
+}
+
+TEST(ConsoleReport, ProgramShowsMediansWithRepetitions) {
+    if (::sysconf(_SC_NPROCESSORS_ONLN) < 2) {
+        GTEST_SKIP() << "the split placement needs two CPUs";
+    }
+    temp_dir dir;
+    const auto run = testing_support::run_child(tiny_plan(dir, {"--benchmark_repetitions=4"}));
+    ASSERT_TRUE(run.exited && run.exit_code == 0) << run.err;
+    EXPECT_LE(longest_line(run.out), kConsoleWidth) << run.out;
+    EXPECT_NE(run.out.find("(median of 4)"), std::string::npos) << run.out;
+    EXPECT_EQ(run.out.find("_mean"), std::string::npos) << run.out;
+    // Four rounds a side: the ratios get their intervals.
+    EXPECT_NE(run.out.find("x ["), std::string::npos) << run.out;
+}
+
+TEST(ConsoleReport, CountersAllRestoresGooglesRows) {
+    if (::sysconf(_SC_NPROCESSORS_ONLN) < 2) {
+        GTEST_SKIP() << "the split placement needs two CPUs";
+    }
+    temp_dir dir;
+    const auto run = testing_support::run_child(tiny_plan(dir, {"--sfb_counters=all"}));
+    ASSERT_TRUE(run.exited && run.exit_code == 0) << run.err;
+    for (const char* counter :
+         {"bytes_per_second=", "receiver_cpu_us=", "pass_bimodal=", "service_demand_us_per_kib="}) {
+        EXPECT_NE(run.out.find(counter), std::string::npos) << counter << " in " << run.out;
+    }
+    EXPECT_EQ(run.out.find("MB/s vs read_send"), std::string::npos) << run.out;
+}
+
+}  // namespace
+}  // namespace sfb::bench
