@@ -7,6 +7,10 @@ results/README.md, the reference: each table that lists names (name segments and
 context keys by who writes them, benchmark fields, counters) must name every entry of the
 contract and nothing else.
 
+Resolutions: every measure and counter whose unit is a time (`us`, `us/KiB`) says where it comes
+from ("source") and how fine that source counts ("resolution"), and benchmarks/README.md's table
+under RESOLUTION_HEADING names exactly those entries.
+
 Every README.md of the repository (under REPO_ROOT, by default the folder above the contract's):
 a name it gives as a context key or a counter must be one the contract has. A name is taken as
 one when it is in the first column of a table headed `key`, `counter` or `metric`, or when it
@@ -114,6 +118,29 @@ def check(contract, readme_text):
     return problems
 
 
+RESOLUTION_HEADING = "CPU counters: sources and resolution"
+TIME_UNITS = ("us", "us/KiB")
+
+
+def timed_entries(contract):
+    """The measures and counters whose unit is a time, in contract order."""
+    return [e for e in contract["measures"] + contract["counters"] if e["unit"] in TIME_UNITS]
+
+
+def check_resolutions(contract, bench_readme_text):
+    """Problems with the time entries' source and resolution, in the contract and in the table
+    of benchmarks/README.md."""
+    problems = []
+    for entry in timed_entries(contract):
+        for field in ("source", "resolution"):
+            if not isinstance(entry.get(field), str) or not entry[field].strip():
+                problems.append(f"{entry['name']} has no {field} in the contract")
+    compare("sources and resolutions", first_column_names(
+        table(sections(bench_readme_text), RESOLUTION_HEADING)),
+        [e["name"] for e in timed_entries(contract)], problems)
+    return problems
+
+
 KEY_PREFIXES = ("receiver_", "transport_")
 COUNTER_SUFFIXES = ("_us", "_us_per_kib", "_per_pass")
 NAME_TABLE_HEADERS = ("key", "counter", "metric")
@@ -185,6 +212,9 @@ def main(argv):
         with open(argv[2], encoding="utf-8") as f:
             readme = f.read()
         problems = [f"{argv[2]}: {p}" for p in check(contract, readme)]
+        bench_readme = root / "benchmarks" / "README.md"
+        problems += [f"{bench_readme}: {p}" for p in
+                     check_resolutions(contract, bench_readme.read_text(encoding="utf-8"))]
         readmes = every_readme(root)
         for path in readmes:
             problems += [f"{path}: {p}" for p in

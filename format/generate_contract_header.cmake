@@ -161,8 +161,11 @@ struct counter_spec {
     std::string_view meaning;
     std::string_view better;  // \"higher\", \"lower\" or \"none\"
     // When a benchmark entry has it: \"\" (always), \"zero_copy\" (on the paths whose
-    // zero_copy is true, never on others), or \"sampling\" (exactly when the context key
-    // sampling is \"on\").
+    // zero_copy is true, never on others), \"sampling\" (exactly when the context key
+    // sampling is \"on\"), \"system_cpu\" (exactly when the host has a nanosecond
+    // system-wide CPU source: all such counters or none), \"system_cpu_local\" (that, on a
+    // transport other than remote4/remote6), \"system_cpu_sampling\" (that, with sampling
+    // on) or \"retired\" (never: written by earlier versions only).
     std::string_view when;
 };
 

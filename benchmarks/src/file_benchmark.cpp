@@ -192,6 +192,7 @@ bool drop_cache_untimed(benchmark::State& state, send_session& session, system_c
                         run_samples* samples) {
     state.PauseTiming();
     if (system != nullptr) {
+        (void)session.receiver_cpu_us();  // charges the receiver's run time so far
         system->stop();
     }
     if (samples != nullptr && samples->counts_interference) {
@@ -223,10 +224,12 @@ session_snapshot timed_passes(benchmark::State& state, send_session* session, ca
         if (first) {
             first = false;
             state.PauseTiming();
+            // The snapshot first: reading the receiver's CPU clock charges its run time so far
+            // to the system-wide source that system->start() then reads.
+            start = session_snapshot::of(*session);
             if (system != nullptr) {
                 system->start();
             }
-            start = session_snapshot::of(*session);
             if (samples != nullptr) {
                 samples->passes.reserve(static_cast<std::size_t>(state.max_iterations));
                 samples->where.start(session->receiver_cpus());
@@ -254,7 +257,10 @@ session_snapshot timed_passes(benchmark::State& state, send_session* session, ca
 }
 
 // The per-pass counters of a finished run. `system` is null on every connection but the
-// first, and when /proc/stat could not be read.
+// first, and where the host has no nanosecond system-wide CPU source (system_cpu_meter): then
+// the counters from that source are not written, rather than written in /proc/stat's 10 ms
+// steps (benchmarks/README.md, "CPU counters"). softirq_us, receiver_softirq_us and steal_us,
+// which only /proc/stat counts, are never written.
 void set_counters(benchmark::State& state, const benchmark_case& bc, const session_snapshot& start,
                   const session_snapshot& end, const system_cpu_meter* system) {
     using benchmark::Counter;
@@ -268,23 +274,18 @@ void set_counters(benchmark::State& state, const benchmark_case& bc, const sessi
     const auto delta = [](std::uint64_t to, std::uint64_t from) {
         return static_cast<double>(to - from);
     };
-    const double pass_kib = static_cast<double>(bc.file_size) / 1024.0;
-    const double busy = system != nullptr ? system->busy_us() : 0.0;
     per_pass(counter_name::receiver_cpu_us, end.receiver_cpu_us - start.receiver_cpu_us);
-    per_pass(counter_name::system_cpu_us, busy);
-    per_pass(counter_name::softirq_us, system != nullptr ? system->softirq_us() : 0.0);
-    // The receiving host's system CPU: the sink's /proc/stat on a remote transport, this host's
-    // (the same as system_cpu_us) otherwise. Host-wide, so counted once, like system_cpu_us.
-    host_cpu_us receiving{busy, system != nullptr ? system->softirq_us() : 0.0};
-    if (start.receiver_host && end.receiver_host) {
-        receiving = system == nullptr
-                        ? host_cpu_us{}
-                        : host_cpu_us{end.receiver_host->busy - start.receiver_host->busy,
-                                      end.receiver_host->softirq - start.receiver_host->softirq};
+    if (system != nullptr) {
+        const double busy = system->busy_us();
+        per_pass(counter_name::system_cpu_us, busy);
+        per_pass(counter_name::service_demand_us_per_kib,
+                 busy / (static_cast<double>(bc.file_size) / 1024.0));
+        // The receiving host is this one unless the transport is remote; a remote sink's
+        // host CPU comes from its /proc/stat, in ticks, so it is not written.
+        if (!start.receiver_host && !end.receiver_host) {
+            per_pass(counter_name::receiver_system_cpu_us, busy);
+        }
     }
-    per_pass(counter_name::receiver_system_cpu_us, receiving.busy);
-    per_pass(counter_name::receiver_softirq_us, receiving.softirq);
-    per_pass(counter_name::service_demand_us_per_kib, busy / pass_kib);
     per_pass(counter_name::syscalls_per_pass, delta(end.totals.syscalls, start.totals.syscalls));
     per_pass(counter_name::bytes_received, delta(end.received, start.received));
     per_pass(counter_name::bytes_verified, delta(end.verified, start.verified));
@@ -299,7 +300,7 @@ void set_counters(benchmark::State& state, const benchmark_case& bc, const sessi
 }
 
 // The counters of --sfb_sampling (benchmarks/README.md, "Placement, interference and
-// per-pass samples"). Thread 0 alone measures interference; the others add 0.
+// per-pass samples"). Thread 0 alone measures interference.
 void set_sample_counters(benchmark::State& state, const run_samples& samples,
                          const cpu_trace& receiver) {
     using benchmark::Counter;
@@ -309,9 +310,11 @@ void set_sample_counters(benchmark::State& state, const run_samples& samples,
     const auto per_thread = [&](std::string_view name, double value) {
         state.counters[std::string(name)] = Counter(value, Counter::kAvgThreads);
     };
-    const bool interference = samples.counts_interference && samples.interference.valid();
-    per_pass(counter_name::other_cpu_us, interference ? samples.interference.other_cpu_us() : 0.0);
-    per_pass(counter_name::steal_us, interference ? samples.interference.steal_us() : 0.0);
+    // Thread 0 writes other_cpu_us where the system-wide source exists; the others write
+    // nothing, which Google Benchmark's merge of the threads' counters leaves as thread 0's.
+    if (samples.counts_interference && samples.interference.valid()) {
+        per_pass(counter_name::other_cpu_us, samples.interference.other_cpu_us());
+    }
     per_pass(counter_name::migrations, static_cast<double>(samples.where.migrations(receiver)));
     per_thread(counter_name::same_cpu_share, samples.where.same_cpu_share());
     const pass_summary passes = samples.passes.summarize();
@@ -359,6 +362,9 @@ void run_file_benchmark(benchmark::State& state, const benchmark_case& bc,
     const session_snapshot start = timed_passes(state, session.get(), bc.cache,
                                                 counts_system ? &system : nullptr, samples.get());
     if (counts_system) {
+        if (session) {
+            (void)session->receiver_cpu_us();  // charges the receiver's run time so far
+        }
         system.stop();
     }
     if (samples && samples->counts_interference) {

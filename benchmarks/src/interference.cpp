@@ -26,7 +26,7 @@ void interference_meter::stop() {
 }
 
 double interference_meter::other_cpu_us() const noexcept {
-    const double other = system_.busy_us() - system_.softirq_us() - process_us_;
+    const double other = system_.busy_us() - process_us_;
     return other < 0 ? 0.0 : other;
 }
 

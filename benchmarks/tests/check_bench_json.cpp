@@ -151,7 +151,9 @@ constexpr std::size_t segment_index(std::string_view name) {
 constexpr std::size_t path_segment = segment_index(contract::segment_name::path);
 constexpr std::size_t file_segment = segment_index(contract::segment_name::file);
 constexpr std::size_t conns_segment = segment_index(contract::segment_name::conns);
+constexpr std::size_t transport_segment = segment_index(contract::segment_name::transport);
 static_assert(path_segment < contract::name_segments.size() &&
+              transport_segment < contract::name_segments.size() &&
               file_segment < contract::name_segments.size() &&
               conns_segment < contract::name_segments.size());
 
@@ -234,27 +236,59 @@ void check_keys(const nlohmann::json& b, const std::string& name) {
     }
 }
 
+// What decides which counters a benchmark entry has, besides its path.
+struct entry_facts {
+    bool sampling = false;  // the context key sampling is "on"
+    bool remote = false;    // the transport is remote4 or remote6
+    // The entry has system_cpu_us: the host had a nanosecond system-wide CPU source. A host
+    // property, so the same for every entry of a run.
+    bool system_cpu = false;
+};
+
+// Whether the entries of this run had system_cpu_us so far (unset before the first).
+std::optional<bool> run_system_cpu;
+
 // Whether a benchmark entry must have `counter` (per its `when` in the contract), and why
 // not when it must not.
 bool counter_expected(const contract::counter_spec& counter, const contract::path_spec& path,
-                      bool sampling, std::string& why_not) {
-    if (counter.when == "zero_copy") {
+                      const entry_facts& facts, std::string& why_not) {
+    const std::string_view when = counter.when;
+    if (when == "zero_copy") {
         why_not = "on a path that is not zero-copy";
         return path.zero_copy;
     }
-    if (counter.when == "sampling") {
+    if (when == "sampling") {
         why_not = "in a run without sampling (context key sampling is not on)";
-        return sampling;
+        return facts.sampling;
     }
-    if (!counter.when.empty()) {
-        fail("counter " + std::string(counter.name) + ": unknown 'when' " +
-             std::string(counter.when) + " in the contract");
+    const std::string no_system_cpu =
+        "without system_cpu_us (its counters are written all together or not at all)";
+    if (when == "system_cpu") {
+        why_not = no_system_cpu;
+        return facts.system_cpu;
+    }
+    if (when == "system_cpu_local") {
+        why_not = facts.system_cpu ? "on a remote transport" : no_system_cpu;
+        return facts.system_cpu && !facts.remote;
+    }
+    if (when == "system_cpu_sampling") {
+        why_not = facts.system_cpu ? "in a run without sampling (context key sampling is not on)"
+                                   : no_system_cpu;
+        return facts.system_cpu && facts.sampling;
+    }
+    if (when == "retired") {
+        why_not = "is retired: its only source, /proc/stat, counts 10 ms ticks";
+        return false;
+    }
+    if (!when.empty()) {
+        fail("counter " + std::string(counter.name) + ": unknown 'when' " + std::string(when) +
+             " in the contract");
     }
     return true;
 }
 
 void check_counters(const nlohmann::json& b, const std::string& name,
-                    const contract::path_spec& path, bool sampling) {
+                    const contract::path_spec& path, entry_facts facts) {
     if (b.value("time_unit", "") != "us") {
         fail(name + ": time_unit is not us");
     }
@@ -265,10 +299,17 @@ void check_counters(const nlohmann::json& b, const std::string& name,
     if (!(b.value(measure::bytes_per_second, 0.0) > 0.0)) {
         fail(name + ": bytes_per_second missing");
     }
+    facts.system_cpu = b.contains(contract::counter_name::system_cpu_us);
+    if (!run_system_cpu) {
+        run_system_cpu = facts.system_cpu;
+    } else if (*run_system_cpu != facts.system_cpu) {
+        fail(name + ": system_cpu_us is " + (facts.system_cpu ? "present" : "absent") +
+             " here but not in an earlier entry: the host has its source or not");
+    }
     for (const auto& counter : contract::counters) {
         const std::string key(counter.name);
         std::string why_not;
-        const bool expected = counter_expected(counter, path, sampling, why_not);
+        const bool expected = counter_expected(counter, path, facts, why_not);
         if (expected && (!b.contains(key) || !b[key].is_number())) {
             fail(name + ": counter " + key + " missing");
         } else if (!expected && b.contains(key)) {
@@ -306,7 +347,10 @@ void check_benchmark(const nlohmann::json& b, bool verified, bool sampling,
         return;  // aggregates carry the same counters, checked on the iterations
     }
     families.insert(path_name);
-    check_counters(b, name, contract::paths[static_cast<std::size_t>(*path)], sampling);
+    entry_facts facts;
+    facts.sampling = sampling;
+    facts.remote = parsed->values[transport_segment].rfind("remote", 0) == 0;
+    check_counters(b, name, contract::paths[static_cast<std::size_t>(*path)], facts);
     if (failures > 0) {
         return;
     }

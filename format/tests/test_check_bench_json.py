@@ -72,7 +72,10 @@ class CheckBenchJson(unittest.TestCase):
              "context key not_a_context_key is not in format/contract.json"),
             ("context", "irq_time_accounting", DROP, "context lacks the key irq_time_accounting"),
             ("sendfile", "not_a_counter", 0, "not_a_counter is not in format/contract.json"),
-            ("sendfile", "softirq_us", DROP, "counter softirq_us missing"),
+            ("sendfile", "receiver_cpu_us", DROP, "counter receiver_cpu_us missing"),
+            ("sendfile", "softirq_us", 1.0, "softirq_us is retired"),
+            ("sendfile", "service_demand_us_per_kib", DROP,
+             "counter service_demand_us_per_kib missing"),
             ("sendfile", "zerocopy_copied", 1.0, "zerocopy_copied on a path that is not zero-copy"),
             ("msg_zerocopy", "zerocopy_copied", DROP, "counter zerocopy_copied missing"),
             ("context", "cpu_model", "Another CPU", "is not the recipe's"),
@@ -92,6 +95,23 @@ class CheckBenchJson(unittest.TestCase):
         doc = self.edited("context", "sampling", "on")
         first_iteration(doc, "sendfile").pop(sampled[0], None)
         self.refused(doc, f"counter {sampled[0]} missing")
+
+    def test_system_cpu_counters_all_or_none(self):
+        # A host without a nanosecond system-wide CPU source writes none of the counters taken
+        # from it: legal, in every entry at once, never in some of them.
+        system = [c["name"] for c in json.loads((ROOT / "format" / "contract.json").read_text())
+                  ["counters"] if c.get("when", "").startswith("system_cpu")]
+        self.assertIn("system_cpu_us", system)
+        doc = copy.deepcopy(self.golden)
+        for entry in doc["benchmarks"]:
+            for name in system:
+                entry.pop(name, None)
+        code, stderr = run_checker(doc)
+        self.assertEqual(code, 0, stderr)
+        self.refused(self.edited("sendfile", "system_cpu_us", DROP),
+                     "but not in an earlier entry")
+        first_iteration(doc, "sendfile")["service_demand_us_per_kib"] = 1.0
+        self.refused(doc, "service_demand_us_per_kib without system_cpu_us")
 
     def test_names_off_the_grammar(self):
         self.refused(self.renamed("sendfile/", "sendfile2/"), "segment path is 'sendfile2'")

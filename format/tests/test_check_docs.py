@@ -52,6 +52,41 @@ class CheckDocs(unittest.TestCase):
             check_docs.check(self.contract, readme)
 
 
+class CheckResolutions(unittest.TestCase):
+    def setUp(self):
+        self.contract = json.loads((ROOT / "format" / "contract.json").read_text())
+        self.readme = (ROOT / "benchmarks" / "README.md").read_text()
+
+    def test_the_committed_files_agree(self):
+        self.assertEqual(check_docs.check_resolutions(self.contract, self.readme), [])
+
+    def test_every_cpu_counter_has_a_source_and_a_resolution(self):
+        names = [e["name"] for e in check_docs.timed_entries(self.contract)]
+        for name in ("cpu_time", "receiver_cpu_us", "system_cpu_us", "softirq_us",
+                     "receiver_system_cpu_us", "receiver_softirq_us",
+                     "service_demand_us_per_kib", "other_cpu_us", "steal_us"):
+            self.assertIn(name, names)
+
+    def test_a_counter_without_resolution(self):
+        counter = next(c for c in self.contract["counters"] if c["name"] == "system_cpu_us")
+        del counter["resolution"]
+        counter["source"] = " "
+        self.assertEqual(check_docs.check_resolutions(self.contract, self.readme),
+                         ["system_cpu_us has no source in the contract",
+                          "system_cpu_us has no resolution in the contract"])
+
+    def test_a_row_missing_from_the_table(self):
+        readme = self.readme.replace(", `steal_us` |", " |")
+        self.assertEqual(check_docs.check_resolutions(self.contract, readme),
+                         ["sources and resolutions: steal_us is in the contract but not in the "
+                          "README"])
+
+    def test_no_table_is_an_error(self):
+        readme = self.readme.replace(check_docs.RESOLUTION_HEADING, "Renamed")
+        with self.assertRaises(KeyError):
+            check_docs.check_resolutions(self.contract, readme)
+
+
 class CheckEveryReadme(unittest.TestCase):
     def setUp(self):
         self.contract = json.loads((ROOT / "format" / "contract.json").read_text())
@@ -92,6 +127,9 @@ class CheckEveryReadme(unittest.TestCase):
         with tempfile.TemporaryDirectory() as root:
             (Path(root) / "sink").mkdir()
             (Path(root) / "sink" / "README.md").write_text("`receiver_interface`\n")
+            (Path(root) / "benchmarks").mkdir()
+            (Path(root) / "benchmarks" / "README.md").write_text(
+                (ROOT / "benchmarks" / "README.md").read_text())
             (Path(root) / "build" / "x").mkdir(parents=True)
             (Path(root) / "build" / "x" / "README.md").write_text("`receiver_ignored`\n")
             result = subprocess.run(
