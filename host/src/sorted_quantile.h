@@ -1,5 +1,5 @@
 // The quantile of values already sorted: the one interpolation of the regime rule
-// (regimes.cpp) and of sfb's statistics (harness/src/stats.h), so both programs compute a
+// (regimes.cpp) and of sfb's statistics (host/summary/stats.h), so both programs compute a
 // median the same way.
 #pragma once
 
