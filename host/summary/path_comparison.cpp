@@ -283,7 +283,8 @@ std::string render_path_comparison(std::span<const benchmark_rounds> benchmarks,
         out = table.markdown();
     } else {
         // Without the spaces an empty last column (no flag) leaves at the ends of lines.
-        for (std::string_view rest = table.text(colour); !rest.empty();) {
+        const std::string text = table.text(colour);
+        for (std::string_view rest = text; !rest.empty();) {
             std::string_view line = rest.substr(0, rest.find('\n'));
             rest.remove_prefix(std::min(rest.size(), line.size() + 1));
             while (line.ends_with(' ')) {
