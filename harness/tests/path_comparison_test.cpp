@@ -101,6 +101,9 @@ TEST(PathComparison, SentenceOnAgreementAndOnOnePlacement) {
         bench("read_send", "same", 1000, 400, 1), bench("sendfile", "same", 1150, 150, 1)};
     EXPECT_NE(placement_sentence(compare_paths(agree)).find("agree across placements"),
               std::string::npos);
+    EXPECT_EQ(placement_sentence(compare_paths(agree)).find(kKeepTogether), std::string::npos);
+    EXPECT_EQ(render_path_comparison(agree, table_style::text, false).find(kKeepTogether),
+              std::string::npos);
     const std::vector<benchmark_rounds> differ = {
         bench("read_send", "split", 1000, 400, 1), bench("sendfile", "split", 1600, 150, 1),
         bench("read_send", "same", 1000, 400, 1), bench("sendfile", "same", 1100, 150, 1)};
@@ -154,6 +157,9 @@ TEST(PathComparison, WrapText) {
     EXPECT_EQ(wrap_text("aa bb cc", 5), "aa bb\ncc\n");
     EXPECT_EQ(wrap_text("abcdefgh ij", 4), "abcdefgh\nij\n");
     EXPECT_EQ(wrap_text("", 10), "");
+    // A size and its unit stay on one line.
+    EXPECT_EQ(wrap_text(std::string("file of 64") + kKeepTogether + "MiB", 12),
+              "file of\n64 MiB\n");
 }
 
 }  // namespace

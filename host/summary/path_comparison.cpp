@@ -54,11 +54,18 @@ std::string ratio_text(const std::optional<ratio_estimate>& ratio) {
                        ratio->interval->high);
 }
 
+// "64 MiB" with its space kept together.
+std::string unbroken_bytes(std::uint64_t bytes) {
+    std::string text = format_bytes(bytes);
+    std::replace(text.begin(), text.end(), ' ', kKeepTogether);
+    return text;
+}
+
 // "tcp4 discard warm, 64 MiB file, 64 KiB blocks[, 2 connections]".
 std::string describe_setting(const suite_name& name) {
     return fmt::format(
         "{} {} {}, {} file, {} blocks{}", name.transport, name.receiver, name.cache,
-        format_bytes(name.file_bytes), format_bytes(name.block_bytes),
+        unbroken_bytes(name.file_bytes), unbroken_bytes(name.block_bytes),
         name.connections > 1 ? fmt::format(", {} connections", name.connections) : std::string());
 }
 
@@ -179,7 +186,11 @@ std::vector<path_ratio> compare_paths(std::span<const benchmark_rounds> benchmar
     return out;
 }
 
-std::string placement_sentence(std::span<const path_ratio> ratios) {
+namespace {
+
+// placement_sentence() with each size's number and unit joined by kKeepTogether, for
+// wrap_text().
+std::string placement_sentence_joined(std::span<const path_ratio> ratios) {
     // The comparisons (setting and path) with their MB/s ratio in each placement.
     std::vector<std::string> order;
     std::vector<placement_group> groups;
@@ -242,9 +253,17 @@ std::string placement_sentence(std::span<const path_ratio> ratios) {
                            lead, direction, kPlacementSection);
     }
     return fmt::format(
-        "The MB/s ratios agree across placements within {:.0f}% (the widest: {}); the answer "
-        "does not depend on placement here.",
-        (kAgreeSpread - 1) * 100, lead);
+        "{}, the widest gap of any comparison: the MB/s ratios agree across placements within "
+        "{:.0f}%, so here the answer does not depend on placement.",
+        lead, (kAgreeSpread - 1) * 100);
+}
+
+}  // namespace
+
+std::string placement_sentence(std::span<const path_ratio> ratios) {
+    std::string sentence = placement_sentence_joined(ratios);
+    std::replace(sentence.begin(), sentence.end(), kKeepTogether, ' ');
+    return sentence;
 }
 
 std::string render_path_comparison(std::span<const benchmark_rounds> benchmarks, table_style style,
@@ -299,7 +318,7 @@ std::string render_path_comparison(std::span<const benchmark_rounds> benchmarks,
         "is faster, sender CPU (per pass) below 1 is cheaper; * = a regime or interference "
         "flagged in either benchmark.",
         width);
-    const std::string sentence = placement_sentence(ratios);
+    const std::string sentence = placement_sentence_joined(ratios);
     if (!sentence.empty()) {
         out += wrap_text(sentence, width);
     }
@@ -328,6 +347,7 @@ std::string wrap_text(std::string_view text, std::size_t width) {
     if (!line.empty()) {
         out += line + "\n";
     }
+    std::replace(out.begin(), out.end(), kKeepTogether, ' ');
     return out;
 }
 

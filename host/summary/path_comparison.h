@@ -69,6 +69,9 @@ enum class table_style { text, markdown };
 std::string render_path_comparison(std::span<const benchmark_rounds> benchmarks, table_style style,
                                    bool colour);
 
+// Printed as a space by wrap_text(), which never breaks a line there: "64 MiB" stays whole.
+inline constexpr char kKeepTogether = '\x1f';
+
 // `text` broken at spaces into lines of at most `width` columns (a longer word stays whole),
 // each ending in a newline.
 std::string wrap_text(std::string_view text, std::size_t width);
