@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -10,6 +11,7 @@
 #include "bench_command.h"
 #include "child_process.h"
 #include "console_report.h"
+#include "google_benchmark.h"
 #include "options.h"
 #include "temp_dir.h"
 
@@ -105,7 +107,24 @@ TEST(ConsoleReport, CountersFlag) {
     EXPECT_NE(error.find("compact or all"), std::string::npos) << error;
 }
 
-// The tiny plan of the brief: read_send and sendfile, one 64 KiB file, split placement.
+TEST(ConsoleReport, OnlyTheConsoleFormatGetsTheCompactRows) {
+    const auto outputs = [](std::vector<std::string> args) {
+        args.insert(args.begin(), "bench_sendfile");
+        std::vector<const char*> argv;
+        for (const auto& arg : args) {
+            argv.push_back(arg.c_str());
+        }
+        return find_json_outputs(static_cast<int>(argv.size()), argv.data());
+    };
+    ::unsetenv("BENCHMARK_FORMAT");  // the flags decide, not the environment
+    EXPECT_TRUE(outputs({}).console);
+    EXPECT_TRUE(outputs({"--benchmark_out=x.json"}).console);
+    EXPECT_FALSE(outputs({"--benchmark_format=csv"}).console);
+    EXPECT_FALSE(outputs({"--benchmark_format=json"}).console);
+    EXPECT_TRUE(outputs({"--benchmark_format=json", "--benchmark_format=console"}).console);
+}
+
+// A tiny plan: read_send and sendfile, one 64 KiB file, split placement.
 std::vector<std::string> tiny_plan(const temp_dir& dir, std::vector<std::string> extra) {
     std::vector<std::string> args{testing_support::bench_sendfile_path(),
                                   "--sfb_dir=" + dir.path(),
