@@ -446,7 +446,7 @@ Suite flags (lists are comma-separated; sizes take K, M, G suffixes, powers of 1
   --sfb_verify             check every received byte against the file (slower)
   --sfb_placement=LIST     where the sender and receiver threads run: same (one CPU),
                            split (two CPUs), free (the scheduler decides)
-                           (default: every placement this machine has CPUs for)
+                           (default: same, and split where there are two CPUs)
   --sfb_pin=S,R            pin connection i's sender to CPU S+i, its receiver to R+i
                            (modulo the CPU count); instead of --sfb_placement
   --sfb_sampling=BOOL      per-pass times, where the threads ran, other processes' CPU

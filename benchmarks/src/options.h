@@ -25,7 +25,7 @@ struct suite_options {
     std::vector<transport> transports{transport::tcp4};
     std::vector<cache_mode> caches{cache_mode::warm};
     std::vector<int> connections{1};
-    std::vector<placement> placements;  // empty: every placement this machine has CPUs for
+    std::vector<placement> placements;  // empty: same, and split with two CPUs or more
     bool sampling = true;               // per-pass times, CPU traces, interference (--sfb_sampling)
     bool all_counters = false;          // Google's console output, every counter (--sfb_counters)
     std::string directory = "/var/tmp";
