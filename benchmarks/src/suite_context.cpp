@@ -4,6 +4,8 @@
 #include <fmt/ranges.h>
 #include <sfb/format_contract.h>
 
+#include "cpu_meter.h"
+
 #include <ranges>
 #include <string_view>
 #include <vector>
@@ -33,6 +35,16 @@ std::string socket_options_text(const suite_options& options) {
            " cork=" + (options.cork ? "on" : "off");
 }
 
+// Where system_cpu_us and the counters derived from it come from, or why they are absent.
+std::string system_cpu_source() {
+    if (const auto& path = system_cpu_usage_path()) {
+        return *path + " (root cgroup v1 cpuacct.usage, nanoseconds)";
+    }
+    return "none: no root cgroup v1 cpuacct hierarchy on this host (a cgroup v2-only host or a "
+           "container), and /proc/stat counts 10 ms ticks: system_cpu_us, "
+           "service_demand_us_per_kib, receiver_system_cpu_us and other_cpu_us are not written";
+}
+
 }  // namespace
 
 context_entries suite_context(const suite_options& options, const std::string& file_fs,
@@ -55,6 +67,7 @@ context_entries suite_context(const suite_options& options, const std::string& f
         {std::string(key::pinning), pinning(options)},
         {std::string(key::placement), join_names(planned_placements(options), placement_name)},
         {std::string(key::sampling), options.sampling ? "on" : "off"},
+        {std::string(key::system_cpu_source), system_cpu_source()},
         {std::string(key::verify), options.verify ? "on" : "off"},
         {std::string(key::socket_options), socket_options_text(options)},
         {std::string(key::sfb_flags), options.flags_given},

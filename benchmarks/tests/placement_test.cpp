@@ -286,6 +286,11 @@ TEST(placement_in_bench_sendfile, PinnedPlacementsShowInTheCounters) {
     EXPECT_EQ(std::isnan(counter_of(json, "placement:free", "other_cpu_us")),
               !system_cpu_usage_path().has_value());
     EXPECT_TRUE(std::isnan(counter_of(json, "placement:free", "steal_us")));
+    // The context says which source the system-wide counters came from, or why they are absent.
+    const std::string source = system_cpu_usage_path()
+                                   ? "\"system_cpu_source\": \"" + *system_cpu_usage_path() + " ("
+                                   : std::string("\"system_cpu_source\": \"none: ");
+    EXPECT_NE(json.find(source), std::string::npos) << source;
     EXPECT_LE(counter_of(json, "placement:free", "pass_min_us"),
               counter_of(json, "placement:free", "pass_max_us"));
 }
