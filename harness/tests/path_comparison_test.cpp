@@ -95,6 +95,26 @@ TEST(PathComparison, SentenceSaysTheAnswerDependsOnPlacement) {
     EXPECT_NE(sentence.find("64 MiB file, 64 KiB blocks"), std::string::npos) << sentence;
 }
 
+TEST(PathComparison, SentenceSpeaksOfSendfileWhenItRan) {
+    // splice moves more with placement, but the question is sendfile's.
+    const std::vector<benchmark_rounds> benchmarks = {
+        bench("read_send", "split", 1000, 400, 1), bench("sendfile", "split", 1200, 150, 1),
+        bench("splice", "split", 1300, 150, 1),    bench("read_send", "same", 1000, 400, 1),
+        bench("sendfile", "same", 1150, 150, 1),   bench("splice", "same", 500, 150, 1)};
+    const std::string sentence = placement_sentence(compare_paths(benchmarks));
+    EXPECT_NE(sentence.find("sendfile's MB/s ratio over read_send is 1.20x split and 1.15x same"),
+              std::string::npos)
+        << sentence;
+    EXPECT_NE(sentence.find("the widest gap of sendfile's comparisons"), std::string::npos)
+        << sentence;
+    // Without sendfile, the path whose answer changes direction.
+    const std::vector<benchmark_rounds> no_sendfile = {
+        bench("read_send", "split", 1000, 400, 1), bench("splice", "split", 1300, 150, 1),
+        bench("read_send", "same", 1000, 400, 1), bench("splice", "same", 500, 150, 1)};
+    EXPECT_NE(placement_sentence(compare_paths(no_sendfile)).find("splice's MB/s ratio"),
+              std::string::npos);
+}
+
 TEST(PathComparison, SentenceOnAgreementAndOnOnePlacement) {
     const std::vector<benchmark_rounds> agree = {
         bench("read_send", "split", 1000, 400, 1), bench("sendfile", "split", 1200, 150, 1),
