@@ -16,6 +16,7 @@
 #include <chrono>
 #include <iostream>
 #include <optional>
+#include <random>
 #include <set>
 #include <stdexcept>
 #include <system_error>
@@ -89,8 +90,12 @@ void check_rounds_suffice(const compare_options& options, unsigned rounds, std::
     }
 }
 
-// The rounds of both programs, interleaved A B, B A, A B, ...: what each wrote, per side.
-// Rounds are added in batches, so that the gate can look between them.
+// The rounds of both programs, interleaved in blocks of two rounds, A B then B A or B A then
+// A B, the block's order drawn at random: what each wrote, per side. Within a block each side
+// runs first once, so a steady drift of the machine cancels out; drawing the blocks keeps a
+// disturbance that repeats every two rounds (a periodic job, a neighbour's cycle) from
+// falling on one side in every round, as a fixed A B, B A, A B, ... lets it. Rounds are added
+// in batches, so that the gate can look between them.
 class ab_rounds {
   public:
     ab_rounds(const std::filesystem::path (&programs)[2], const round_settings& settings,
@@ -105,7 +110,11 @@ class ab_rounds {
     void run_until(unsigned rounds) {
         static const char* const labels[2] = {"base", "candidate"};
         for (unsigned round = rounds_done() + 1; round <= rounds; ++round) {
-            const int order[2] = {round % 2 == 1 ? 0 : 1, round % 2 == 1 ? 1 : 0};
+            if (round % 2 == 1) {
+                block_base_first_ = std::bernoulli_distribution(0.5)(random_);
+            }
+            const bool base_first = block_base_first_ == (round % 2 == 1);
+            const int order[2] = {base_first ? 0 : 1, base_first ? 1 : 0};
             for (int side : order) {
                 const auto i = static_cast<std::size_t>(side);
                 outputs_[i].push_back(
@@ -150,6 +159,8 @@ class ab_rounds {
     progress_meter progress_;
     temporary_folder temporary_;
     std::array<std::vector<ordered_json>, 2> outputs_;
+    std::mt19937 random_{std::random_device{}()};
+    bool block_base_first_ = true;
 };
 
 // The significance level of `sfb ab` unless --alpha is given: a gate that runs on every pull
@@ -284,11 +295,12 @@ int ab_command(const parsed_args& args) {
 subcommand ab_subcommand() {
     return {"ab", "sfb ab --base PROGRAM --candidate PROGRAM [options] [-- BENCHMARK ARGS...]",
             "A/B regression gate for CI: runs two builds of the benchmark program on this\n"
-            "machine interleaved, round after round (A B, then B A, then A B, ...: the order\n"
-            "alternates so that a steady drift of the machine cancels out), each run doing\n"
-            "every benchmark once in random order, then compares base against candidate as\n"
-            "`sfb compare` does, with the same options, output and exit codes, pairing round i\n"
-            "of both (Wilcoxon signed-rank; --unpaired: Mann-Whitney U). Sequential: it looks\n"
+            "machine interleaved, round after round in blocks of two (A B then B A, or B A\n"
+            "then A B, drawn at random: a steady drift cancels out and nothing periodic can\n"
+            "favour one side), each run doing every benchmark once in random order, then\n"
+            "compares base against candidate as `sfb compare` does, with the same options,\n"
+            "output and exit codes, pairing round i of both (Wilcoxon signed-rank;\n"
+            "--unpaired: Mann-Whitney U). Sequential: it looks\n"
             "after every --rounds rounds (15) and stops at the first look where a gating metric\n"
             "regressed, or where every gating metric's 95% interval of the change lies within\n"
             "the threshold; otherwise it adds rounds up to --max-rounds (45), starting no batch\n"
