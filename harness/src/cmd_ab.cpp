@@ -300,16 +300,16 @@ subcommand ab_subcommand() {
             "favour one side), each run doing every benchmark once in random order, then\n"
             "compares base against candidate as `sfb compare` does, with the same options,\n"
             "output and exit codes, pairing round i of both (Wilcoxon signed-rank;\n"
-            "--unpaired: Mann-Whitney U). Sequential: it looks\n"
-            "after every --rounds rounds (15) and stops at the first look where a gating metric\n"
-            "regressed, or where every gating metric's 95% interval of the change lies within\n"
-            "the threshold; otherwise it adds rounds up to --max-rounds (45), starting no batch\n"
-            "that would end after --time-limit (5 minutes). Each of the K planned looks tests\n"
-            "at alpha/K, so the false-alarm rate stays below alpha (default 0.01 for ab).\n"
-            "--rounds alone runs that many rounds and looks once. Arguments after -- go to both\n"
-            "programs; each benchmark runs bench_sendfile's default 0.3 s a round unless\n"
-            "--benchmark_min_time says otherwise (fewer, longer rounds detect more per minute\n"
-            "on a noisy machine: harness/README.md, \"Quality bars, measured\").",
+            "--unpaired: Mann-Whitney U). Sequential: it looks after every --rounds rounds\n"
+            "(15) and stops at the first look where a gating metric regressed, or where every\n"
+            "gating metric's 95% interval of the change lies within the threshold; otherwise it\n"
+            "adds rounds up to --max-rounds (45), starting no batch that would end after\n"
+            "--time-limit (5 minutes). Each of the K planned looks tests at alpha/K, so the\n"
+            "false-alarm rate stays below alpha (default 0.01 for ab). --rounds alone runs that\n"
+            "many rounds and looks once. Arguments after -- go to both programs; each benchmark\n"
+            "runs bench_sendfile's default 0.3 s a round unless --benchmark_min_time says\n"
+            "otherwise (fewer, longer rounds detect more per minute on a noisy machine:\n"
+            "harness/README.md, \"Quality bars, measured\").",
             ab_option_specs(), ab_command};
 }
 
