@@ -1,4 +1,5 @@
-// `sfb export`: results for CI dashboards (github-action-benchmark, Bencher).
+// `sfb export`: results for CI dashboards (github-action-benchmark, Bencher), and the tidy
+// export (one row per number) that plots/ reads.
 #include "cmd_common.h"
 
 #include "destinations.h"
@@ -6,13 +7,18 @@
 #include "export.h"
 #include "output_guard.h"
 
+#include <fmt/format.h>
+#include <cstdio>
+#include <iterator>
+
 namespace sfb::harness {
 
 namespace {
 
 const std::vector<option_spec> kExportOptions = {
     {"format", "FORMAT",
-     "github-action-benchmark-bigger, github-action-benchmark-smaller or bencher (required)"},
+     "github-action-benchmark-bigger, github-action-benchmark-smaller, bencher, tidy-csv or "
+     "tidy-jsonl (required)"},
     {"filter", "REGEX", "only benchmarks whose name REGEX finds (e.g. ^sendfile/)"},
     {"output", "FILE", "write to FILE instead of standard output"},
 };
@@ -22,7 +28,7 @@ int export_command(const parsed_args& args) {
     if (!format_text) {
         throw usage_error(
             "export needs --format (github-action-benchmark-bigger, "
-            "github-action-benchmark-smaller or bencher)");
+            "github-action-benchmark-smaller, bencher, tidy-csv or tidy-jsonl)");
     }
     const export_format format = parse_export_format(*format_text);
     if (args.positional.empty()) {
@@ -35,10 +41,40 @@ int export_command(const parsed_args& args) {
         refuse_outputs_among_inputs(outputs, inputs);
         check_writable_file("output", *output);
     }
-    const result_set set = filtered(load_results(inputs), filter, args, inputs.front().string());
-    const std::string text = render_export(export_entries(set), format);
+    const bool tidy = format == export_format::tidy_csv || format == export_format::tidy_jsonl;
+    std::string text;
+    if (tidy) {
+        // File by file: every row names the result file it came from.
+        std::vector<ordered_json> rows;
+        bool kept = false;
+        for (const auto& file : expand_inputs(inputs)) {
+            result_set one;
+            add_benchmark_document(one, read_json_file(file), file);
+            if (filter) {
+                one = filter_benchmarks(one, *filter);
+            }
+            kept = kept || !one.benchmarks.empty();
+            auto file_rows = tidy_rows(one, file);
+            rows.insert(rows.end(), std::make_move_iterator(file_rows.begin()),
+                        std::make_move_iterator(file_rows.end()));
+        }
+        if (filter && !kept) {
+            throw input_error(fmt::format("{}: no benchmark matches --filter \"{}\"",
+                                          inputs.front().string(), *args.value("filter")));
+        }
+        text = render_tidy(rows, format);
+    } else {
+        const result_set set =
+            filtered(load_results(inputs), filter, args, inputs.front().string());
+        text = render_export(export_entries(set), format);
+    }
     if (auto output = args.value("output")) {
         write_file(*output, text);
+    } else if (tidy) {
+        // Not print(): the tidy rows are data, already safe (JSON Lines are ASCII, CSV cells
+        // escaped), and their lines must stay whole.
+        std::fwrite(text.data(), 1, text.size(), stdout);
+        std::fflush(stdout);
     } else {
         print(text);
     }
@@ -55,7 +91,10 @@ subcommand export_subcommand() {
             "real time per pass, sender CPU per pass (cpu_time) and service demand are\n"
             "smaller-is-better (times in us). Formats: github-action-benchmark's\n"
             "customBiggerIsBetter and customSmallerIsBetter JSON (one file each), and the\n"
-            "Bencher Metric Format (all measures in one file).",
+            "Bencher Metric Format (all measures in one file). tidy-csv and tidy-jsonl:\n"
+            "one row per file, benchmark, repetition and metric, a median row (with its\n"
+            "95% interval) per benchmark and metric, and context and error rows; the\n"
+            "columns are in format/README.md.",
             kExportOptions, export_command};
 }
 

@@ -1,11 +1,18 @@
 #include "export.h"
 
 #include "cli.h"
+#include "confidence.h"
 #include "contract.h"
+#include "safe_text.h"
 #include "stats.h"
+#include "store.h"
+#include "suite_name.h"
 
 #include <fmt/format.h>
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <set>
 
 namespace sfb::harness {
 
@@ -65,7 +72,240 @@ std::string render_bencher(const std::vector<export_entry>& entries) {
     return dump_json(out, true) + "\n";
 }
 
+namespace names = sfb::format;
+
+// The tidy columns before and after the name segments.
+constexpr std::string_view kTidyHead[] = {"source", "machine_fingerprint", "record", "benchmark"};
+constexpr std::string_view kTidyTail[] = {"repetition", "metric",  "value", "unit",
+                                          "ci_low",     "ci_high", "n",     "text"};
+
+// The contract's unit of a measure or counter; null for a metric it does not know.
+ordered_json contract_unit(std::string_view metric) {
+    for (const auto& m : names::measures) {
+        if (m.name == metric) {
+            return std::string(m.unit);
+        }
+    }
+    for (const auto& c : names::counters) {
+        if (c.name == metric) {
+            return std::string(c.unit);
+        }
+    }
+    return nullptr;
+}
+
+// Every metric of a series: the contract's measures and counters in contract order, then the
+// others (another program's counters) alphabetically.
+std::vector<std::string> metrics_of(const benchmark_series& series) {
+    std::set<std::string> present;
+    for (const auto& repetition : series.repetitions) {
+        for (const auto& [metric, value] : repetition) {
+            present.insert(metric);
+        }
+    }
+    std::vector<std::string> out;
+    auto take = [&](std::string_view name) {
+        if (auto it = present.find(std::string(name)); it != present.end()) {
+            out.push_back(*it);
+            present.erase(it);
+        }
+    };
+    for (const auto& m : names::measures) {
+        take(m.name);
+    }
+    for (const auto& c : names::counters) {
+        take(c.name);
+    }
+    out.insert(out.end(), present.begin(), present.end());
+    return out;
+}
+
+// The name segment columns of `name`, by the contract's grammar; all null for a name that is
+// not the suite's. Sizes and counts are integers without their prefix; a prefixed segment a
+// name lacks (placement, in results from before it) is null.
+ordered_json segment_cells(const std::string& name) {
+    ordered_json cells = ordered_json::object();
+    for (const auto& segment : names::name_segments) {
+        cells[std::string(segment.name)] = nullptr;
+    }
+    if (!parse_suite_name(name)) {
+        return cells;
+    }
+    std::vector<std::string_view> parts;
+    std::string_view rest = name;
+    for (std::size_t at; (at = rest.find(names::name_separator)) != std::string_view::npos;
+         rest.remove_prefix(at + names::name_separator.size())) {
+        parts.push_back(rest.substr(0, at));
+    }
+    parts.push_back(rest);
+    std::size_t next = 0;
+    for (const auto& segment : names::name_segments) {
+        if (next >= parts.size()) {
+            break;
+        }
+        const std::string_view part = parts[next];
+        if (!part.starts_with(segment.prefix)) {
+            continue;  // only a prefixed segment can be missing (parse_suite_name checked)
+        }
+        const std::string_view value = part.substr(segment.prefix.size());
+        ++next;
+        ordered_json& cell = cells[std::string(segment.name)];
+        if (segment.values == "bytes" || segment.values == "count") {
+            cell = static_cast<std::uint64_t>(std::stoull(std::string(value)));
+        } else {
+            cell = std::string(value);
+        }
+    }
+    return cells;
+}
+
+ordered_json tidy_row(const std::string& source, const std::string& fingerprint,
+                      std::string_view record, const ordered_json& benchmark,
+                      const ordered_json& segments) {
+    ordered_json row = ordered_json::object();
+    row["source"] = source;
+    row["machine_fingerprint"] = fingerprint;
+    row["record"] = record;
+    row["benchmark"] = benchmark;
+    for (const auto& [key, value] : segments.items()) {
+        row[key] = value;
+    }
+    for (std::string_view column : kTidyTail) {
+        row[std::string(column)] = nullptr;
+    }
+    return row;
+}
+
+// A CSV cell: numbers as the shortest text that reads back the same, text quoted when it
+// holds a comma, a quote, a line break or leading/trailing space (RFC 4180, quotes doubled).
+// Text from the results is made safe for a terminal first (safe_text: control characters and
+// invalid UTF-8 escaped; line breaks and tabs kept).
+std::string csv_cell(const ordered_json& value) {
+    if (value.is_null()) {
+        return "";
+    }
+    if (value.is_number_unsigned()) {
+        return fmt::format("{}", value.get<std::uint64_t>());
+    }
+    if (value.is_number_integer()) {
+        return fmt::format("{}", value.get<std::int64_t>());
+    }
+    if (value.is_number()) {
+        return fmt::format("{}", value.get<double>());
+    }
+    const std::string text =
+        safe_text(value.is_string() ? value.get<std::string>() : value.dump(), SIZE_MAX, SIZE_MAX);
+    if (text.find_first_of(",\"\r\n") == std::string::npos &&
+        (text.empty() || (text.front() != ' ' && text.back() != ' '))) {
+        return text;
+    }
+    std::string out = "\"";
+    for (char c : text) {
+        out += c;
+        if (c == '"') {
+            out += '"';
+        }
+    }
+    return out + "\"";
+}
+
 }  // namespace
+
+std::vector<std::string> tidy_columns() {
+    std::vector<std::string> columns(std::begin(kTidyHead), std::end(kTidyHead));
+    for (const auto& segment : names::name_segments) {
+        columns.emplace_back(segment.name);
+    }
+    columns.insert(columns.end(), std::begin(kTidyTail), std::end(kTidyTail));
+    return columns;
+}
+
+std::vector<ordered_json> tidy_rows(const result_set& set, const std::filesystem::path& source) {
+    const std::string file = source.string();
+    const ordered_json context =
+        set.files.empty() ? ordered_json::object() : set.files.front().context;
+    const std::string fingerprint = machine_fingerprint(context);
+    const ordered_json no_segments = segment_cells("");
+    std::vector<ordered_json> rows;
+    for (const auto& [key, value] : context.items()) {
+        ordered_json row = tidy_row(file, fingerprint, "context", nullptr, no_segments);
+        row["metric"] = key;
+        if (value.is_number() && std::isfinite(value.get<double>())) {
+            row["value"] = value;
+        }
+        row["text"] = value.is_string() ? value.get<std::string>() : value.dump();
+        rows.push_back(std::move(row));
+    }
+    for (const auto& series : set.benchmarks) {
+        const ordered_json segments = segment_cells(series.name);
+        const std::vector<std::string> metrics = metrics_of(series);
+        for (std::size_t r = 0; r < series.repetitions.size(); ++r) {
+            for (const auto& metric : metrics) {
+                const auto it = series.repetitions[r].find(metric);
+                if (it == series.repetitions[r].end()) {
+                    continue;
+                }
+                ordered_json row = tidy_row(file, fingerprint, "repetition", series.name, segments);
+                row["repetition"] = r;
+                row["metric"] = metric;
+                row["value"] = it->second;
+                row["unit"] = contract_unit(metric);
+                rows.push_back(std::move(row));
+            }
+        }
+        for (const auto& metric : metrics) {
+            const std::vector<double> values = series.values(metric);
+            ordered_json row = tidy_row(file, fingerprint, "median", series.name, segments);
+            row["metric"] = metric;
+            row["value"] = median(values);
+            row["unit"] = contract_unit(metric);
+            if (const auto ci = median_interval(values)) {
+                row["ci_low"] = ci->low;
+                row["ci_high"] = ci->high;
+            }
+            row["n"] = values.size();
+            rows.push_back(std::move(row));
+        }
+        if (!series.errors.empty()) {
+            std::string text;
+            for (const auto& message : series.errors) {
+                if (text.find(message) == std::string::npos) {
+                    text += (text.empty() ? "" : "; ") + message;
+                }
+            }
+            ordered_json row = tidy_row(file, fingerprint, "error", series.name, segments);
+            row["text"] = text.empty() ? "error" : text;
+            rows.push_back(std::move(row));
+        }
+    }
+    return rows;
+}
+
+std::string render_tidy(const std::vector<ordered_json>& rows, export_format format, bool header) {
+    std::string out;
+    if (format == export_format::tidy_jsonl) {
+        for (const auto& row : rows) {
+            out += row.dump(-1, ' ', true, ordered_json::error_handler_t::replace) + "\n";
+        }
+        return out;
+    }
+    if (header) {
+        const auto columns = tidy_columns();
+        for (std::size_t i = 0; i < columns.size(); ++i) {
+            out += (i ? "," : "") + columns[i];
+        }
+        out += "\n";
+    }
+    for (const auto& row : rows) {
+        bool first = true;
+        for (const auto& [key, value] : row.items()) {
+            out += (first ? "" : ",") + csv_cell(value);
+            first = false;
+        }
+        out += "\n";
+    }
+    return out;
+}
 
 export_format parse_export_format(std::string_view text) {
     if (text == "github-action-benchmark-bigger") {
@@ -77,9 +317,15 @@ export_format parse_export_format(std::string_view text) {
     if (text == "bencher") {
         return export_format::bencher;
     }
+    if (text == "tidy-csv") {
+        return export_format::tidy_csv;
+    }
+    if (text == "tidy-jsonl") {
+        return export_format::tidy_jsonl;
+    }
     throw usage_error(
         fmt::format("--format: \"{}\" is not github-action-benchmark-bigger, "
-                    "github-action-benchmark-smaller or bencher",
+                    "github-action-benchmark-smaller, bencher, tidy-csv or tidy-jsonl",
                     text));
 }
 
@@ -120,6 +366,8 @@ std::string render_export(const std::vector<export_entry>& entries, export_forma
         case export_format::github_smaller:
             return render_github(entries, false);
         case export_format::bencher:
+        case export_format::tidy_csv:
+        case export_format::tidy_jsonl:
             break;
     }
     return render_bencher(entries);

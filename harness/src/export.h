@@ -1,19 +1,22 @@
 // Exports for CI dashboards: github-action-benchmark's customBiggerIsBetter and
-// customSmallerIsBetter JSON, and the Bencher Metric Format (BMF).
+// customSmallerIsBetter JSON, and the Bencher Metric Format (BMF). And the tidy export (CSV or
+// JSON Lines, one row per number, format/README.md) that plots/ and other tools read instead
+// of the result JSON.
 #pragma once
 
 #include "benchmark_json.h"
 
+#include <filesystem>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace sfb::harness {
 
-enum class export_format { github_bigger, github_smaller, bencher };
+enum class export_format { github_bigger, github_smaller, bencher, tidy_csv, tidy_jsonl };
 
-// "github-action-benchmark-bigger", "github-action-benchmark-smaller", "bencher"; usage_error
-// for anything else.
+// "github-action-benchmark-bigger", "github-action-benchmark-smaller", "bencher", "tidy-csv",
+// "tidy-jsonl"; usage_error for anything else.
 export_format parse_export_format(std::string_view text);
 
 // One exported number: a benchmark's median of one metric over its repetitions, with the
@@ -38,5 +41,22 @@ std::vector<export_entry> export_entries(const result_set& set);
 
 // The document, as text, for `format`.
 std::string render_export(const std::vector<export_entry>& entries, export_format format);
+
+// The tidy export's columns, in order: source, machine_fingerprint, record, benchmark, one per
+// name segment of the contract (path ... placement), repetition, metric, value, unit, ci_low,
+// ci_high, n, text.
+std::vector<std::string> tidy_columns();
+
+// The tidy rows of one result file (`set` holds that file only, after --filter), each an
+// object with tidy_columns() as keys in that order (null for an empty cell): one `context` row
+// per context key, then per benchmark one `repetition` row per repetition and metric, one
+// `median` row per metric (the median with its 95% order-statistic interval, median_interval,
+// as in sfb's tables) and an `error` row when it reported an error. Times in microseconds.
+std::vector<ordered_json> tidy_rows(const result_set& set, const std::filesystem::path& source);
+
+// The rows as CSV (a header, RFC 4180 quoting, CRLF-free: lines end in \n) or JSON Lines (one
+// ASCII object per line). `header` false leaves out the CSV header (for files after the first).
+std::string render_tidy(const std::vector<ordered_json>& rows, export_format format,
+                        bool header = true);
 
 }  // namespace sfb::harness

@@ -1,18 +1,21 @@
-// sfb export (github-action-benchmark, Bencher), --filter and --version: the output parsed
-// back and its numbers checked against the fixture's repetitions.
+// sfb export (github-action-benchmark, Bencher, tidy CSV and JSON Lines), --filter and
+// --version: the output parsed back and its numbers checked against the fixture's repetitions.
 #include "export.h"
 #include "bench_process.h"
 #include "benchmark_json.h"
+#include "confidence.h"
 #include "stats.h"
 #include "test_support.h"
 
 #include <gtest/gtest.h>
 #include <fstream>
+#include <sstream>
 
 namespace sfb::harness {
 namespace {
 
 using testing::data;
+using testing::kReadSend;
 using testing::run_sfb;
 
 const std::string kSendfile = "sendfile/tcp4/copy/warm/file:1048576/block:65536/conns:1/real_time";
@@ -134,6 +137,285 @@ TEST(Filter, AnchoredRegexKeepsOnlyThatPath) {
     EXPECT_EQ(none.status, 2);
     EXPECT_NE(none.err.find("no benchmark matches --filter"), std::string::npos) << none.err;
     EXPECT_EQ(run_sfb({"compare", "--filter", "(", "a", "b"}).status, 2);
+}
+
+// ---- tidy export ------------------------------------------------------------------------------
+
+const std::vector<std::string> kTidyColumns = {"source",     "machine_fingerprint",
+                                               "record",     "benchmark",
+                                               "path",       "transport",
+                                               "receiver",   "cache",
+                                               "file",       "block",
+                                               "conns",      "placement",
+                                               "repetition", "metric",
+                                               "value",      "unit",
+                                               "ci_low",     "ci_high",
+                                               "n",          "text"};
+
+std::vector<ordered_json> jsonl_rows(const std::string& text) {
+    std::vector<ordered_json> rows;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) {
+        rows.push_back(ordered_json::parse(line));
+        EXPECT_TRUE(rows.back().is_object()) << line;
+    }
+    return rows;
+}
+
+// An RFC 4180 reader: quoted cells may hold commas, doubled quotes and line breaks.
+std::vector<std::vector<std::string>> csv_records(const std::string& text) {
+    std::vector<std::vector<std::string>> records;
+    std::vector<std::string> record;
+    std::string cell;
+    bool quoted = false;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (quoted) {
+            if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') {
+                cell += '"';
+                ++i;
+            } else if (c == '"') {
+                quoted = false;
+            } else {
+                cell += c;
+            }
+        } else if (c == '"') {
+            quoted = true;
+        } else if (c == ',') {
+            record.push_back(std::move(cell));
+            cell.clear();
+        } else if (c == '\n') {
+            record.push_back(std::move(cell));
+            cell.clear();
+            records.push_back(std::move(record));
+            record.clear();
+        } else {
+            cell += c;
+        }
+    }
+    EXPECT_FALSE(quoted) << "unterminated quoted cell";
+    EXPECT_TRUE(cell.empty() && record.empty()) << "the last line has no line break";
+    return records;
+}
+
+std::vector<ordered_json> tidy(const std::vector<std::string>& inputs) {
+    std::vector<std::string> args = {"export", "--format", "tidy-jsonl"};
+    args.insert(args.end(), inputs.begin(), inputs.end());
+    auto r = run_sfb(args);
+    EXPECT_EQ(r.status, 0) << r.err;
+    return jsonl_rows(r.out);
+}
+
+std::vector<ordered_json> select(const std::vector<ordered_json>& rows, const std::string& record,
+                                 const std::string& benchmark = "",
+                                 const std::string& metric = "") {
+    std::vector<ordered_json> out;
+    for (const auto& row : rows) {
+        if (row.at("record") == record &&
+            (benchmark.empty() ||
+             (row.at("benchmark").is_string() && row.at("benchmark") == benchmark)) &&
+            (metric.empty() || row.at("metric") == metric)) {
+            out.push_back(row);
+        }
+    }
+    return out;
+}
+
+TEST(Tidy, CsvHeaderAndJsonlKeysAreTheColumnsInOrder) {
+    EXPECT_EQ(tidy_columns(), kTidyColumns);
+    auto csv = run_sfb({"export", "--format", "tidy-csv", data("sfb_base.json").string()});
+    ASSERT_EQ(csv.status, 0) << csv.err;
+    const auto records = csv_records(csv.out);
+    ASSERT_GT(records.size(), 1u);
+    EXPECT_EQ(records[0], kTidyColumns);
+    const auto rows = tidy({data("sfb_base.json").string()});
+    ASSERT_EQ(rows.size() + 1, records.size());  // the same rows, CSV with its header
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        std::vector<std::string> keys;
+        for (const auto& [key, value] : rows[i].items()) {
+            keys.push_back(key);
+        }
+        ASSERT_EQ(keys, kTidyColumns) << i;
+        ASSERT_EQ(records[i + 1].size(), kTidyColumns.size()) << i;
+        EXPECT_EQ(records[i + 1][2], rows[i].at("record").get<std::string>());
+    }
+    // sfb_base.json: 15 context keys; two benchmarks of 9 repetitions.
+    EXPECT_EQ(select(rows, "context").size(), 15u);
+    const auto reps = select(rows, "repetition", kSendfile, "real_time");
+    ASSERT_EQ(reps.size(), 9u);
+    for (std::size_t i = 0; i < reps.size(); ++i) {
+        EXPECT_EQ(reps[i].at("repetition"), i);
+        EXPECT_DOUBLE_EQ(reps[i].at("value").get<double>(), kRealTimes[i]);
+        EXPECT_EQ(reps[i].at("unit"), "us");
+        EXPECT_EQ(reps[i].at("source"), data("sfb_base.json").string());
+        EXPECT_EQ(reps[i].at("machine_fingerprint"), "linux-6-1-0-test-cpu-2cpu");
+        EXPECT_TRUE(reps[i].at("ci_low").is_null());
+    }
+    // The name's segments: words as text, sizes and counts as integers, no placement.
+    const ordered_json& r0 = reps[0];
+    EXPECT_EQ(r0.at("path"), "sendfile");
+    EXPECT_EQ(r0.at("transport"), "tcp4");
+    EXPECT_EQ(r0.at("receiver"), "copy");
+    EXPECT_EQ(r0.at("cache"), "warm");
+    EXPECT_EQ(r0.at("file"), 1048576);
+    EXPECT_EQ(r0.at("block"), 65536);
+    EXPECT_EQ(r0.at("conns"), 1);
+    EXPECT_TRUE(r0.at("placement").is_null());
+    const auto bps = select(rows, "repetition", kSendfile, "bytes_per_second");
+    ASSERT_EQ(bps.size(), 9u);
+    EXPECT_EQ(bps[0].at("unit"), "B/s");
+}
+
+TEST(Tidy, PlacementSegmentIsReadWhenTheNameHasIt) {
+    temporary_folder folder;
+    ordered_json doc = ordered_json::parse(std::ifstream(data("sfb_base.json")));
+    const std::string split =
+        "sendfile/tcp4/copy/warm/file:1048576/block:65536/conns:1/"
+        "placement:split/real_time";
+    for (auto& entry : doc["benchmarks"]) {
+        if (entry["run_name"] == kSendfile) {
+            entry["name"] = split;
+            entry["run_name"] = split;
+        }
+    }
+    const auto file = folder.path() / "placed.json";
+    std::ofstream(file) << doc.dump();
+    const auto rows = select(tidy({file.string()}), "median", split, "real_time");
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_EQ(rows[0].at("placement"), "split");
+    EXPECT_EQ(rows[0].at("conns"), 1);
+}
+
+TEST(Tidy, TimesAreMicrosecondsWhateverTheTimeUnit) {
+    // The same numbers written in us, ns (a fixture) and ms (written here).
+    temporary_folder folder;
+    ordered_json doc = ordered_json::parse(std::ifstream(data("sfb_base.json")));
+    for (auto& entry : doc["benchmarks"]) {
+        if (entry.contains("time_unit")) {
+            entry["time_unit"] = "ms";
+            entry["real_time"] = entry["real_time"].get<double>() / 1000;
+            entry["cpu_time"] = entry["cpu_time"].get<double>() / 1000;
+        }
+    }
+    const auto ms = folder.path() / "in_ms.json";
+    std::ofstream(ms) << doc.dump();
+    const auto rows_us = tidy({data("sfb_base.json").string()});
+    const auto rows_ns = tidy({data("sfb_base_in_ns.json").string()});
+    const auto rows_ms = tidy({ms.string()});
+    for (const char* metric : {"real_time", "cpu_time"}) {
+        for (const char* record : {"repetition", "median"}) {
+            const auto us = select(rows_us, record, kSendfile, metric);
+            const auto ns = select(rows_ns, record, kSendfile, metric);
+            const auto in_ms = select(rows_ms, record, kSendfile, metric);
+            ASSERT_FALSE(us.empty());
+            ASSERT_EQ(us.size(), ns.size());
+            ASSERT_EQ(us.size(), in_ms.size());
+            for (std::size_t i = 0; i < us.size(); ++i) {
+                const double expected = us[i].at("value").get<double>();
+                EXPECT_NEAR(ns[i].at("value").get<double>(), expected, 1e-9 * expected);
+                EXPECT_NEAR(in_ms[i].at("value").get<double>(), expected, 1e-9 * expected);
+                EXPECT_EQ(ns[i].at("unit"), "us");
+                EXPECT_EQ(in_ms[i].at("unit"), "us");
+            }
+        }
+    }
+    EXPECT_DOUBLE_EQ(select(rows_ns, "median", kSendfile, "real_time")[0].at("value").get<double>(),
+                     201.0);
+}
+
+TEST(Tidy, MedianRowCarriesTheSummaryInterval) {
+    const auto rows = tidy({data("sfb_base.json").string()});
+    const auto real = select(rows, "median", kSendfile, "real_time");
+    ASSERT_EQ(real.size(), 1u);
+    const auto ci = median_interval(kRealTimes);
+    ASSERT_TRUE(ci.has_value());
+    EXPECT_DOUBLE_EQ(real[0].at("value").get<double>(), median(kRealTimes));
+    EXPECT_DOUBLE_EQ(real[0].at("ci_low").get<double>(), ci->low);
+    EXPECT_DOUBLE_EQ(real[0].at("ci_high").get<double>(), ci->high);
+    EXPECT_EQ(real[0].at("n"), 9);
+    EXPECT_TRUE(real[0].at("repetition").is_null());
+    const auto cpu = select(rows, "median", kSendfile, "cpu_time");
+    ASSERT_EQ(cpu.size(), 1u);
+    const auto cpu_ci = median_interval(kCpuTimes);
+    ASSERT_TRUE(cpu_ci.has_value());
+    EXPECT_DOUBLE_EQ(cpu[0].at("ci_low").get<double>(), cpu_ci->low);
+    EXPECT_DOUBLE_EQ(cpu[0].at("ci_high").get<double>(), cpu_ci->high);
+    // One repetition: a median without an interval.
+    const auto single =
+        select(tidy({data("sfb_single_repetition.json").string()}), "median", "", "real_time");
+    ASSERT_FALSE(single.empty());
+    for (const auto& row : single) {
+        EXPECT_TRUE(row.at("ci_low").is_null());
+        EXPECT_TRUE(row.at("ci_high").is_null());
+        EXPECT_EQ(row.at("n"), 1);
+    }
+}
+
+TEST(Tidy, HostileContextValueIsQuotedPerRfc4180) {
+    temporary_folder folder;
+    ordered_json doc = ordered_json::parse(std::ifstream(data("sfb_base.json")));
+    const std::string hostile = "a, \"quoted\" value\nsecond line,";
+    doc["context"]["hostile"] = hostile;
+    const auto file = folder.path() / "hostile.json";
+    std::ofstream(file) << doc.dump();
+    auto csv = run_sfb({"export", "--format", "tidy-csv", file.string()});
+    ASSERT_EQ(csv.status, 0) << csv.err;
+    const auto records = csv_records(csv.out);
+    bool found = false;
+    for (const auto& record : records) {
+        ASSERT_EQ(record.size(), kTidyColumns.size());
+        if (record[2] == "context" && record[13] == "hostile") {
+            found = true;
+            EXPECT_EQ(record[19], hostile);
+            EXPECT_EQ(record[14], "");  // not a number: no value
+        }
+    }
+    EXPECT_TRUE(found) << csv.out;
+    const auto rows = select(tidy({file.string()}), "context", "", "hostile");
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_EQ(rows[0].at("text"), hostile);
+    EXPECT_TRUE(rows[0].at("benchmark").is_null());
+}
+
+TEST(Tidy, ErrorRowPerFailedBenchmark) {
+    const auto rows = tidy({data("sfb_failed.json").string()});
+    const auto errors = select(rows, "error");
+    ASSERT_EQ(errors.size(), 1u);
+    EXPECT_EQ(errors[0].at("benchmark"), kSendfile);
+    EXPECT_EQ(errors[0].at("text"), "sendfile: connection reset by peer");
+    EXPECT_TRUE(errors[0].at("value").is_null());
+    EXPECT_TRUE(errors[0].at("path").is_string());
+    // The benchmarks that did not fail still have their rows.
+    EXPECT_FALSE(select(rows, "median", kReadSend, "real_time").empty());
+}
+
+TEST(Tidy, ForeignNamesHaveEmptySegmentsAndFilterApplies) {
+    const auto rows = tidy({data("foreign_program.json").string()});
+    const auto reps = select(rows, "repetition", "BM_SortVector/1024", "items_per_second");
+    ASSERT_FALSE(reps.empty());
+    for (const char* segment :
+         {"path", "transport", "receiver", "cache", "file", "block", "conns", "placement"}) {
+        EXPECT_TRUE(reps[0].at(segment).is_null()) << segment;
+    }
+    EXPECT_TRUE(reps[0].at("unit").is_null());  // not a counter of the contract
+    EXPECT_FALSE(reps[0].at("machine_fingerprint").get<std::string>().empty());
+    // Aggregates in the file are not repetitions.
+    for (const auto& row : select(rows, "repetition")) {
+        EXPECT_EQ(row.at("benchmark").get<std::string>().find("_mean"), std::string::npos);
+    }
+    auto filtered = run_sfb({"export", "--format", "tidy-jsonl", "--filter", "^sendfile/",
+                             data("sfb_base.json").string()});
+    ASSERT_EQ(filtered.status, 0) << filtered.err;
+    for (const auto& row : jsonl_rows(filtered.out)) {
+        EXPECT_TRUE(row.at("record") == "context" || row.at("benchmark") == kSendfile) << row;
+    }
+    auto none = run_sfb(
+        {"export", "--format", "tidy-csv", "--filter", "^nothing", data("sfb_base.json").string()});
+    EXPECT_EQ(none.status, 2);
+    auto bad = run_sfb({"export", "--format", "tidy-jsonl", data("bad_malformed.json").string()});
+    EXPECT_EQ(bad.status, 2);
+    EXPECT_NE(bad.err.find("bad_malformed.json"), std::string::npos) << bad.err;
+    EXPECT_TRUE(bad.out.empty());
 }
 
 TEST(Version, PrintsVersionAndCommit) {
