@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -379,6 +380,36 @@ struct parsed_entry {
     std::string error;
 };
 
+// The context's "format_version" as a number: a JSON integer, or a string of decimal digits
+// (Google Benchmark writes every custom context value as a string). nullopt for one too large
+// for an unsigned 64-bit number; input_error for anything else.
+std::optional<std::uint64_t> format_version_number(const ordered_json& value,
+                                                   const std::filesystem::path& file) {
+    if (value.is_number_unsigned() ||
+        (value.is_number_integer() && value.get<std::int64_t>() >= 0)) {
+        return value.get<std::uint64_t>();
+    }
+    if (value.is_string()) {
+        const std::string text = value.get<std::string>();
+        std::uint64_t number = 0;
+        const char* end = text.data() + text.size();
+        const auto [stop, error] = std::from_chars(text.data(), end, number);
+        const bool digits_only = !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
+            return c >= '0' && c <= '9';
+        });
+        if (digits_only && error == std::errc::result_out_of_range) {
+            return std::nullopt;
+        }
+        if (digits_only && error == std::errc() && stop == end) {
+            return number;
+        }
+    }
+    throw input_error(file, fmt::format("the context's \"{}\" is {}, not a whole number from 0 "
+                                        "(the result format's major version)",
+                                        contract::names::context_key_name::format_version,
+                                        quoted_value(value.dump(), 64)));
+}
+
 // The document's "context" (an empty object when it has none), after checking that the
 // document is Google Benchmark output with at least one benchmark.
 ordered_json checked_context(const ordered_json& document, const std::filesystem::path& file) {
@@ -394,6 +425,7 @@ ordered_json checked_context(const ordered_json& document, const std::filesystem
         }
         context = document["context"];
     }
+    check_format_version(context, file);
     if (document["benchmarks"].empty()) {
         throw input_error(file, "contains no benchmarks (the \"benchmarks\" array is empty)");
     }
@@ -454,6 +486,29 @@ std::optional<parsed_entry> parse_entry(const ordered_json& entry, std::size_t i
 }
 
 }  // namespace
+
+std::uint64_t check_format_version(const ordered_json& context, const std::filesystem::path& file) {
+    const std::string key(contract::names::context_key_name::format_version);
+    if (!context.is_object() || !context.contains(key)) {
+        return 1;
+    }
+    constexpr auto ours = static_cast<std::uint64_t>(contract::names::format_version);
+    const std::optional<std::uint64_t> version = format_version_number(context[key], file);
+    if (!version || *version > ours) {
+        throw input_error(
+            file,
+            fmt::format("written in result format version {}; this sfb reads format "
+                        "version {} and older: use a newer sfb to read it",
+                        version ? std::to_string(*version) : quoted_value(context[key].dump(), 64),
+                        ours));
+    }
+    return *version;
+}
+
+void stamp_format_version(ordered_json& context) {
+    context[std::string(contract::names::context_key_name::format_version)] =
+        std::to_string(contract::names::format_version);
+}
 
 void add_benchmark_document(result_set& set, const ordered_json& document,
                             const std::filesystem::path& file) {

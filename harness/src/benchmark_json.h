@@ -7,6 +7,7 @@
 
 #include <sfb/json_text.h>
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -75,8 +76,19 @@ ordered_json read_json_file(const std::filesystem::path& file);
 // The parsing part of read_json_file, for text already in memory; `file` names it in errors.
 ordered_json parse_json_text(std::string_view text, const std::filesystem::path& file);
 
+// The result format's major version that a document's context says it was written in (its
+// "format_version": a string of decimal digits, as Google Benchmark writes context values, or
+// a JSON integer); 1 when the context has none, as in files written before it was recorded.
+// input_error when the value is not a whole number from 0, or when it is newer than the
+// contract's format_version (the message names both and says to use a newer sfb).
+std::uint64_t check_format_version(const ordered_json& context, const std::filesystem::path& file);
+
+// Records the contract's format_version in `context`, as every result sfb writes carries it.
+void stamp_format_version(ordered_json& context);
+
 // Adds the per-repetition entries of one parsed Google Benchmark document to `set`.
-// input_error when the document is not benchmark output or an entry lacks a field.
+// input_error when the document is not benchmark output, was written in a newer format
+// (check_format_version) or an entry lacks a field.
 void add_benchmark_document(result_set& set, const ordered_json& document,
                             const std::filesystem::path& file);
 

@@ -203,8 +203,11 @@ std::string render_markdown(const comparison_result& c, bool all_metrics) {
            legend_and_footer(c, kMarkdownMarkup);
 }
 
+// The keys and their meaning are format/contract.json's "compare_json"; a test holds the two
+// equal.
 std::string render_json(const comparison_result& c) {
     ordered_json out = ordered_json::object();
+    out["format_version"] = contract::names::format_version;
     out["base"] = c.base_label;
     out["new"] = c.new_label;
     out["alpha"] = c.options.alpha;

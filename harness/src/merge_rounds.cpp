@@ -121,6 +121,8 @@ ordered_json merge_rounds(const std::vector<ordered_json>& rounds) {
     ordered_json context = rounds.empty() ? ordered_json::object()
                                           : rounds.front().value("context", ordered_json::object());
     context["sfb_harness_rounds"] = std::to_string(rounds.size());
+    // The merged document is this sfb's own output, in the contract's format.
+    stamp_format_version(context);
     merged["context"] = std::move(context);
 
     grouped_entries grouped = group_by_run_name(rounds);

@@ -214,3 +214,94 @@ TEST(BenchmarkJson, CountsMustBeWholeNumbers) {
 
 }  // namespace
 }  // namespace sfb::harness
+
+#include "merge_rounds.h"
+
+#include <sfb/format_contract.h>
+
+namespace sfb::harness {
+namespace {
+
+// The message add_benchmark_document refuses sfb_base.json with when its context says
+// format_version is `version`, or "accepted" (then the set holds the file).
+std::string format_version_outcome(const ordered_json& version) {
+    ordered_json document = read_json_file(data("sfb_base.json"));
+    document["context"]["format_version"] = version;
+    result_set set;
+    try {
+        add_benchmark_document(set, document, "v.json");
+    } catch (const input_error& e) {
+        EXPECT_TRUE(set.files.empty() && set.benchmarks.empty()) << "a refused file added to set";
+        return e.what();
+    }
+    EXPECT_EQ(set.files.size(), 1u);
+    return "accepted";
+}
+
+TEST(BenchmarkJson, NewerFormatVersionIsRefusedNamingBoth) {
+    ASSERT_EQ(sfb::format::format_version, 1) << "update the expected messages";
+    const std::string message =
+        "v.json: written in result format version 99; this sfb reads format version 1 and "
+        "older: use a newer sfb to read it";
+    EXPECT_EQ(format_version_outcome(99), message);
+    EXPECT_EQ(format_version_outcome("99"), message);  // as Google Benchmark's context writes it
+    EXPECT_EQ(format_version_outcome(2).find("written in result format version 2;"), 8u);
+    // Too large for any counter: still a newer version, named as written.
+    EXPECT_EQ(format_version_outcome("123456789012345678901234567890"),
+              "v.json: written in result format version \"123456789012345678901234567890\"; this "
+              "sfb reads format version 1 and older: use a newer sfb to read it");
+}
+
+TEST(BenchmarkJson, FormatVersionAbsentOrCurrentReads) {
+    EXPECT_EQ(format_version_outcome(1), "accepted");
+    EXPECT_EQ(format_version_outcome("1"), "accepted");
+    EXPECT_EQ(format_version_outcome("0"), "accepted");
+    // Files written before the key existed read as version 1: the fixtures have none.
+    const ordered_json base = read_json_file(data("sfb_base.json"));
+    ASSERT_FALSE(base["context"].contains("format_version"));
+    EXPECT_EQ(check_format_version(base["context"], "base.json"), 1u);
+    EXPECT_EQ(check_format_version(ordered_json::object(), "none.json"), 1u);
+    for (const auto& entry : std::filesystem::directory_iterator(SFB_TEST_DATA)) {
+        const std::string name = entry.path().filename().string();
+        if (name.starts_with("sfb_") && entry.path().extension() == ".json") {
+            EXPECT_NO_THROW(load(name)) << name;
+        }
+    }
+}
+
+TEST(BenchmarkJson, FormatVersionThatIsNoWholeNumberIsRefused) {
+    const auto refused = [](const ordered_json& version, const std::string& shown) {
+        const std::string message = format_version_outcome(version);
+        EXPECT_EQ(message, "v.json: the context's \"format_version\" is " + shown +
+                               ", not a whole number from 0 (the result format's major version)")
+            << version.dump();
+    };
+    refused(-1, "-1");
+    refused(1.5, "1.5");
+    refused(true, "true");
+    refused(nullptr, "null");
+    refused("one", "\"one\"");
+    refused("", "\"\"");
+    refused("-1", "\"-1\"");
+    refused("1.0", "\"1.0\"");
+    refused(" 1", "\" 1\"");
+    refused(ordered_json::array({1}), "[1]");
+}
+
+TEST(BenchmarkJson, MergedRoundsCarryTheFormatVersion) {
+    const ordered_json round = read_json_file(data("sfb_three_repetitions.json"));
+    ASSERT_FALSE(round["context"].contains("format_version"));
+    const ordered_json merged = merge_rounds({round, round});
+    EXPECT_EQ(merged["context"]["format_version"], std::to_string(sfb::format::format_version));
+    EXPECT_EQ(merged["context"]["sfb_harness_rounds"], "2");
+    // What sfb writes, sfb reads: the stored text parses back with the key.
+    const ordered_json stored = parse_json_text(dump_json(merged), "stored.json");
+    EXPECT_EQ(check_format_version(stored["context"], "stored.json"),
+              static_cast<std::uint64_t>(sfb::format::format_version));
+    result_set set;
+    add_benchmark_document(set, stored, "stored.json");
+    EXPECT_EQ(set.files.at(0).context["format_version"], "1");
+}
+
+}  // namespace
+}  // namespace sfb::harness

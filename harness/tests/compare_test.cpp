@@ -332,3 +332,166 @@ TEST(Compare, RenderedFormats) {
 
 }  // namespace
 }  // namespace sfb::harness
+
+#include <sfb/format_contract.h>
+
+#include <map>
+#include <set>
+
+namespace sfb::harness {
+namespace {
+
+// format/contract.json, the file plots/ reads at run time.
+ordered_json contract_json() {
+    return read_json_file(testing::data("../../../format/contract.json"));
+}
+
+// Whether `value` is of the contract's `type`.
+bool has_type(const ordered_json& value, const std::string& type) {
+    const auto number_or_null = [](const ordered_json& v) { return v.is_number() || v.is_null(); };
+    if (type == "string") {
+        return value.is_string();
+    }
+    if (type == "number") {
+        return value.is_number();
+    }
+    if (type == "integer") {
+        return value.is_number_integer();
+    }
+    if (type == "boolean") {
+        return value.is_boolean();
+    }
+    if (type == "number or null") {
+        return number_or_null(value);
+    }
+    if (type == "object") {
+        return value.is_object();
+    }
+    const auto all = [&](auto predicate) {
+        return value.is_array() && std::all_of(value.begin(), value.end(), predicate);
+    };
+    if (type == "array of strings") {
+        return all([](const ordered_json& v) { return v.is_string(); });
+    }
+    if (type == "array of objects") {
+        return all([](const ordered_json& v) { return v.is_object(); });
+    }
+    if (type == "array of numbers or nulls") {
+        return all(number_or_null);
+    }
+    ADD_FAILURE() << "the contract names an unknown type: " << type;
+    return false;
+}
+
+// The keys of one level of the compare JSON: which must be present (when holds) and of which
+// type, checked against rendered output; also records every key seen.
+struct key_level {
+    std::string name;
+    std::map<std::string, std::pair<std::string, std::string>> keys;  // key -> (type, when)
+    std::set<std::string> seen;
+
+    key_level(const ordered_json& contract, const std::string& level) : name(level) {
+        for (const auto& entry : contract["compare_json"][level]) {
+            const auto key = entry["key"].get<std::string>();
+            EXPECT_TRUE(keys.emplace(key, std::pair{entry["type"].get<std::string>(),
+                                                    entry.value("when", std::string())})
+                            .second)
+                << level << " lists " << key << " twice";
+        }
+    }
+
+    // `object`'s keys are the contract's keys whose `when` holds (`holds("")` is true), each of
+    // its type.
+    template <typename Holds>
+    void check(const ordered_json& object, Holds holds) {
+        ASSERT_TRUE(object.is_object()) << name;
+        for (const auto& [key, value] : object.items()) {
+            seen.insert(key);
+            const auto found = keys.find(key);
+            if (found == keys.end()) {
+                ADD_FAILURE() << name << " key " << key << " is not in format/contract.json";
+                continue;
+            }
+            EXPECT_TRUE(has_type(value, found->second.first))
+                << name << "." << key << " is " << value.dump() << ", not " << found->second.first;
+        }
+        for (const auto& [key, spec] : keys) {
+            EXPECT_EQ(object.contains(key), holds(spec.second))
+                << name << "." << key << " (when: \"" << spec.second << "\")";
+        }
+    }
+};
+
+// sfb compare --format json has exactly the keys format/contract.json's compare_json lists,
+// each present exactly when its `when` says, in renderings with and without a test, paired and
+// unpaired, with and without the Hodges-Lehmann interval.
+TEST(Compare, JsonKeysAreTheContracts) {
+    const ordered_json contract = contract_json();
+    ASSERT_TRUE(contract.contains("compare_json"));
+    const auto& when_values = contract["compare_json"]["when_values"];
+    key_level top(contract, "top_level");
+    key_level benchmark(contract, "benchmark");
+    key_level metric_level(contract, "metric");
+    for (const key_level* level : {&top, &benchmark, &metric_level}) {
+        for (const auto& [key, spec] : level->keys) {
+            EXPECT_TRUE(spec.second.empty() || when_values.contains(spec.second))
+                << level->name << "." << key << ": when \"" << spec.second << "\" is not defined";
+        }
+    }
+
+    compare_options paired;
+    paired.paired = true;
+    compare_options untested;
+    untested.run_test = false;
+    const std::pair<const char*, compare_options> cases[] = {
+        {"sfb_sendfile_regressed.json", {}},
+        {"sfb_sendfile_regressed.json", paired},
+        {"sfb_sendfile_regressed.json", untested},
+        {"sfb_single_repetition.json", untested},  // too few repetitions for an interval
+    };
+    bool with_interval = false;
+    bool without_interval = false;
+    for (const auto& [candidate, options] : cases) {
+        const comparison_result c = compare_files("sfb_base.json", candidate, options);
+        const ordered_json json = ordered_json::parse(render_json(c));
+        top.check(json, [](const std::string& when) { return when.empty(); });
+        EXPECT_EQ(json["format_version"], sfb::format::format_version);
+        ASSERT_EQ(json["benchmarks"].size(), c.benchmarks.size());
+        for (std::size_t i = 0; i < c.benchmarks.size(); ++i) {
+            const ordered_json& jb = json["benchmarks"][i];
+            benchmark.check(jb, [](const std::string& when) { return when.empty(); });
+            for (const auto& m : c.benchmarks[i].metrics) {
+                (m.change_interval ? with_interval : without_interval) = true;
+                const auto holds = [&](const std::string& when) {
+                    if (when == "time") {
+                        return m.metric == "real_time" || m.metric == "cpu_time";
+                    }
+                    if (when == "interval") {
+                        return m.change_interval.has_value();
+                    }
+                    if (when == "tested") {
+                        return options.run_test;
+                    }
+                    if (when == "unpaired") {
+                        return options.run_test && !options.paired;
+                    }
+                    if (when == "paired") {
+                        return options.run_test && options.paired;
+                    }
+                    return when.empty();
+                };
+                metric_level.check(jb["metrics"][m.metric], holds);
+            }
+        }
+    }
+    EXPECT_TRUE(with_interval && without_interval) << "the cases do not cover both";
+    // Every key the contract lists was rendered in some case.
+    for (const key_level* level : {&top, &benchmark, &metric_level}) {
+        for (const auto& [key, spec] : level->keys) {
+            EXPECT_TRUE(level->seen.contains(key)) << level->name << "." << key << " never seen";
+        }
+    }
+}
+
+}  // namespace
+}  // namespace sfb::harness
