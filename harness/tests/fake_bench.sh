@@ -1,5 +1,5 @@
 #!/bin/sh
-# A stand-in Google Benchmark program for the fault tests (fault_test.sh). It lists one
+# A stand-in Google Benchmark program for the fault tests (sfb_faults_test.sh). It lists one
 # benchmark, BM_fake, and writes one repetition of it to --benchmark_out. FAKE_MODE:
 #   ok (default)   exit 0
 #   fail_exit      the benchmark failed (error_occurred) and the program exits 1

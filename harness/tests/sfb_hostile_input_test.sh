@@ -2,7 +2,8 @@
 # The second hostile round: every class of defect it found, one ctest per class (numbers out
 # of range, unread entries of a results tree, quadratic statistics and memory, unsafe
 # messages, repeated JSON keys, outputs that are inputs, children outliving a killed sfb, sfb
-# kernels' messages). Usage: hostile_test.sh SFB DATA CASE. Exit 0 pass, 1 fail, 77 skipped.
+# kernels' messages). Usage: sfb_hostile_input_test.sh SFB DATA CASE. Exit 0 pass, 1 fail,
+# 77 skipped.
 set -u
 sfb=$1
 data=$2

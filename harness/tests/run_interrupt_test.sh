@@ -1,6 +1,6 @@
 #!/bin/sh
 # Ctrl-C during `sfb run`: sfb stops the benchmark program, exits non-zero with a message,
-# removes its temporary folder and stores nothing. Usage: interrupt_test.sh SFB
+# removes its temporary folder and stores nothing. Usage: run_interrupt_test.sh SFB
 set -u
 sfb=$1
 work=$(mktemp -d)

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Faults found by a hostile test of sfb: each must give a clean, named error and a
-# non-zero exit, never a crash, a hang or lost data. Usage: fault_test.sh SFB DATA CASE
+# non-zero exit, never a crash, a hang or lost data. Usage: sfb_faults_test.sh SFB DATA CASE
 # (DATA: harness/tests/data). Exit 0 pass, 1 fail, 77 skipped (not possible on this host).
 set -u
 sfb=$1
