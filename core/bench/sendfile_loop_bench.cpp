@@ -16,12 +16,12 @@
 // how often the sender was preempted (which of the two threads does TCP's receive work on one
 // CPU: core/README.md, "Does the suite agree with a bare loop?"), the pass times, and the
 // system calls per block each variant made on the sending thread, counted by wrapping the
-// calls with the linker (-Wl,--wrap, see CMakeLists.txt): the library is linked statically,
+// calls with the linker (-Wl,--wrap, see loop_syscalls.h): the library is linked statically,
 // so its calls go through the same wrappers as the bare loop's. The other flags (--wait,
 // --reopen, --fsync, --rcvbuf) make the loop more like bench_sendfile, one thing at a time.
 //
-// Usage: see usage_text below. Sizes take a K or M suffix. With --max-syscalls-per-block the
-// program exits 1 when either variant made more system calls per block than N (the ctest smoke
+// Usage: usage_text in loop_options.cpp. Sizes take a K or M suffix. With --max-syscalls-per-block
+// the program exits 1 when either variant made more system calls per block than N (the ctest smoke
 // run checks 1). Exit 2 on bad arguments, 3 when a transfer fails.
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -42,7 +42,6 @@
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
-#include <cstdarg>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -54,107 +53,11 @@
 #include <thread>
 #include <vector>
 
-namespace {
-
-thread_local std::uint64_t syscalls = 0;
-
-}  // namespace
-
-// The wrapped calls: every system call the library or the bare loop can make while sending.
-extern "C" {
-ssize_t __real_sendfile64(int, int, off_t*, size_t);
-ssize_t __wrap_sendfile64(int out, int in, off_t* offset, size_t count) {
-    ++syscalls;
-    return __real_sendfile64(out, in, offset, count);
-}
-int __real_fstat64(int, struct stat*);
-int __wrap_fstat64(int fd, struct stat* st) {
-    ++syscalls;
-    return __real_fstat64(fd, st);
-}
-int __real_fcntl64(int, int, ...);
-int __wrap_fcntl64(int fd, int cmd, ...) {
-    ++syscalls;
-    va_list args;
-    va_start(args, cmd);
-    void* arg = va_arg(args, void*);
-    va_end(args);
-    return __real_fcntl64(fd, cmd, arg);
-}
-int __real_getsockopt(int, int, int, void*, socklen_t*);
-int __wrap_getsockopt(int fd, int level, int name, void* value, socklen_t* len) {
-    ++syscalls;
-    return __real_getsockopt(fd, level, name, value, len);
-}
-int __real_setsockopt(int, int, int, const void*, socklen_t);
-int __wrap_setsockopt(int fd, int level, int name, const void* value, socklen_t len) {
-    ++syscalls;
-    return __real_setsockopt(fd, level, name, value, len);
-}
-off_t __real_lseek64(int, off_t, int);
-off_t __wrap_lseek64(int fd, off_t offset, int whence) {
-    ++syscalls;
-    return __real_lseek64(fd, offset, whence);
-}
-ssize_t __real_pread64(int, void*, size_t, off_t);
-ssize_t __wrap_pread64(int fd, void* buf, size_t count, off_t offset) {
-    ++syscalls;
-    return __real_pread64(fd, buf, count, offset);
-}
-ssize_t __real_send(int, const void*, size_t, int);
-ssize_t __wrap_send(int fd, const void* buf, size_t len, int flags) {
-    ++syscalls;
-    return __real_send(fd, buf, len, flags);
-}
-ssize_t __real_sendmsg(int, const struct msghdr*, int);
-ssize_t __wrap_sendmsg(int fd, const struct msghdr* msg, int flags) {
-    ++syscalls;
-    return __real_sendmsg(fd, msg, flags);
-}
-int __real_pthread_sigmask(int, const sigset_t*, sigset_t*);
-int __wrap_pthread_sigmask(int how, const sigset_t* set, sigset_t* old) {
-    ++syscalls;
-    return __real_pthread_sigmask(how, set, old);
-}
-int __real_sigpending(sigset_t*);
-int __wrap_sigpending(sigset_t* set) {
-    ++syscalls;
-    return __real_sigpending(set);
-}
-int __real_sigtimedwait(const sigset_t*, siginfo_t*, const struct timespec*);
-int __wrap_sigtimedwait(const sigset_t* set, siginfo_t* info, const struct timespec* timeout) {
-    ++syscalls;
-    return __real_sigtimedwait(set, info, timeout);
-}
-}
+#include "loop_options.h"
+#include "loop_syscalls.h"
+namespace sfb::loop_bench {
 
 namespace {
-
-enum class variant { bare, library, send };
-enum class placement { none, same, split };
-enum class shape { pass, stream };
-
-struct options {
-    std::uint64_t size = 64ULL << 20;
-    std::uint64_t block = 64ULL << 10;
-    int rounds = 10;
-    std::string dir;
-    double max_syscalls_per_block = 0;  // 0: not checked
-    variant a = variant::bare;
-    variant b = variant::library;
-    placement where = placement::none;
-    shape run_shape = shape::pass;
-    bool discard = false;
-    std::uint64_t recv_size = 128ULL << 10;  // bench_sendfile's receiver reads 128 KiB
-    double seconds = 0;                      // 0: one pass per run
-    bool fresh = false;                      // a new connection for every run
-    bool warm_pass = false;                  // and one untimed pass on it first
-    bool sync = false;                       // fsync the file after writing it
-    bool reopen = false;                     // send: read(2) from the file opened again
-    bool sleep = false;                      // wait for the receiver on a condition variable
-    int rcvbuf = 0;                          // SO_RCVBUF of the receiving socket; 0: autotuning
-    bool handshake = false;                  // the receiver runs, pinned, before the first byte
-};
 
 // What the receiver counted, and how the sender waits for it: spinning with sched_yield(), or
 // (--wait sleep) asleep on a condition variable that the receiver notifies once it counted
@@ -186,176 +89,15 @@ struct progress {
     }
 };
 
-constexpr const char* usage_text =
-    "usage: sendfile_loop_bench [--size BYTES] [--block BYTES] [--rounds N] [--dir DIR]\n"
-    "         [--variants A,B] (bare, library, send; default bare,library)\n"
-    "         [--placement none|same|split] [--receiver copy|discard] [--recv-size BYTES]\n"
-    "         [--shape pass|stream] [--seconds S] [--fresh-connection yes|warm|no]\n"
-    "         [--wait spin|sleep] [--reopen yes|no] [--fsync yes|no] [--rcvbuf BYTES]\n"
-    "         [--handshake yes|no]\n"
-    "         [--max-syscalls-per-block N]\n"
-    "  --fresh-connection yes  a new connection and receiver thread for every run\n"
-    "                     warm as yes, with one untimed pass on it first (as bench_sendfile)\n"
-    "  --wait sleep            wait for the receiver on a condition variable (default spin)\n"
-    "  --reopen yes            send reads with read(2) from the file opened again\n"
-    "  --fsync yes             fsync the file after writing it\n"
-    "  --rcvbuf BYTES          SO_RCVBUF of the receiving socket (default: autotuning)\n"
-    "  --handshake yes         send only once the receiver thread runs on its CPU\n";
-
-[[noreturn]] void usage_error(const std::string& message) {
-    std::fprintf(stderr, "sendfile_loop_bench: %s\n%s", message.c_str(), usage_text);
-    std::exit(2);
-}
-
 [[noreturn]] void fail(const std::string& what, int error) {
     std::fprintf(stderr, "sendfile_loop_bench: %s: %s\n", what.c_str(), std::strerror(error));
     std::exit(3);
-}
-
-std::uint64_t parse_size(const std::string& flag, const char* text) {
-    char* end = nullptr;
-    errno = 0;
-    const unsigned long long value = std::strtoull(text, &end, 10);
-    std::uint64_t scale = 1;
-    if (end != nullptr && (*end == 'K' || *end == 'k')) {
-        scale = 1024;
-        ++end;
-    } else if (end != nullptr && (*end == 'M' || *end == 'm')) {
-        scale = 1024 * 1024;
-        ++end;
-    }
-    if (errno != 0 || end == text || *end != '\0' || value == 0 || text[0] == '-' ||
-        value > (1ULL << 40) / scale) {
-        usage_error(flag + " wants a size from 1 to 1T, got '" + text + "'");
-    }
-    return value * scale;
-}
-
-variant parse_variant(const std::string& name) {
-    if (name == "bare" || name == "library" || name == "send") {
-        return name == "bare"      ? variant::bare
-               : name == "library" ? variant::library
-                                   : variant::send;
-    }
-    usage_error("--variants takes two of bare, library and send, got '" + name + "'");
 }
 
 const char* variant_name(variant v) {
     return v == variant::bare      ? "bare sendfile(2)"
            : v == variant::library ? "library fast path"
                                    : "pread(2)+send(2)";
-}
-
-// A flag that takes `a` or `b`: true when `value` is `truth`; anything else is a usage error.
-bool pick(const std::string& flag, const std::string& value, const char* a, const char* b,
-          const char* truth) {
-    if (value != a && value != b) {
-        usage_error(flag + " takes " + a + " or " + b + ", got '" + value + "'");
-    }
-    return value == truth;
-}
-
-// The flags that choose what is compared and how; false for any other flag.
-bool parse_shape_flag(const std::string& flag, const std::string& value, options& o) {
-    if (flag == "--variants") {
-        const auto comma = value.find(',');
-        if (comma == std::string::npos) {
-            usage_error("--variants takes A,B, got '" + value + "'");
-        }
-        o.a = parse_variant(value.substr(0, comma));
-        o.b = parse_variant(value.substr(comma + 1));
-    } else if (flag == "--placement") {
-        if (value != "none" && value != "same" && value != "split") {
-            usage_error("--placement takes none, same or split, got '" + value + "'");
-        }
-        o.where = value == "same"    ? placement::same
-                  : value == "split" ? placement::split
-                                     : placement::none;
-    } else if (flag == "--receiver") {
-        o.discard = pick(flag, value, "copy", "discard", "discard");
-    } else if (flag == "--shape") {
-        o.run_shape = pick(flag, value, "pass", "stream", "stream") ? shape::stream : shape::pass;
-    } else if (flag == "--fresh-connection") {
-        if (value != "yes" && value != "warm" && value != "no") {
-            usage_error("--fresh-connection takes yes, warm or no, got '" + value + "'");
-        }
-        o.fresh = value != "no";
-        o.warm_pass = value == "warm";
-    } else if (flag == "--wait") {
-        o.sleep = pick(flag, value, "spin", "sleep", "sleep");
-    } else if (flag == "--handshake") {
-        o.handshake = pick(flag, value, "yes", "no", "yes");
-    } else if (flag == "--reopen") {
-        o.reopen = pick(flag, value, "yes", "no", "yes");
-    } else if (flag == "--fsync") {
-        o.sync = pick(flag, value, "yes", "no", "yes");
-    } else if (flag == "--seconds") {
-        char* end = nullptr;
-        o.seconds = std::strtod(value.c_str(), &end);
-        if (end == value.c_str() || *end != '\0' || !(o.seconds > 0) || o.seconds > 600) {
-            usage_error("--seconds wants a number above 0 and up to 600, got '" + value + "'");
-        }
-    } else {
-        return false;
-    }
-    return true;
-}
-
-options parse(int argc, char** argv) {
-    options o;
-    const char* tmp = std::getenv("TMPDIR");
-    o.dir = tmp != nullptr && *tmp != '\0' ? tmp : "/var/tmp";
-    for (int i = 1; i < argc; ++i) {
-        const std::string flag = argv[i];
-        if (flag == "--help" || flag == "-h") {
-            std::fputs(usage_text, stdout);
-            std::exit(0);
-        }
-        if (i + 1 >= argc) {
-            usage_error("missing value after " + flag);
-        }
-        const char* value = argv[++i];
-        if (parse_shape_flag(flag, value, o)) {
-            continue;
-        }
-        if (flag == "--recv-size") {
-            o.recv_size = parse_size(flag, value);
-            if (o.recv_size > (64ULL << 20)) {
-                usage_error("--recv-size wants 1 to 64M");
-            }
-        } else if (flag == "--size") {
-            o.size = parse_size(flag, value);
-        } else if (flag == "--block") {
-            o.block = parse_size(flag, value);
-        } else if (flag == "--rounds") {
-            char* end = nullptr;
-            const long rounds = std::strtol(value, &end, 10);
-            o.rounds = end != value && *end == '\0' && rounds >= 1 && rounds <= 100000
-                           ? static_cast<int>(rounds)
-                           : 0;
-            if (o.rounds == 0) {
-                usage_error("--rounds wants 1 to 100000, got '" + std::string(value) + "'");
-            }
-        } else if (flag == "--rcvbuf") {
-            const std::uint64_t bytes = parse_size(flag, value);
-            if (bytes > (1ULL << 30)) {
-                usage_error("--rcvbuf wants 1 to 1G");
-            }
-            o.rcvbuf = static_cast<int>(bytes);
-        } else if (flag == "--dir") {
-            o.dir = value;
-        } else if (flag == "--max-syscalls-per-block") {
-            char* end = nullptr;
-            o.max_syscalls_per_block = std::strtod(value, &end);
-            if (end == value || *end != '\0' || !(o.max_syscalls_per_block > 0) ||
-                o.max_syscalls_per_block > 1000) {
-                usage_error("--max-syscalls-per-block wants a number from 0 to 1000");
-            }
-        } else {
-            usage_error("unknown flag " + flag);
-        }
-    }
-    return o;
 }
 
 // The file: created, unlinked at once, filled, read once so the page cache holds it.
@@ -631,7 +373,10 @@ struct receiving_link {
 
 }  // namespace
 
+}  // namespace sfb::loop_bench
+
 int main(int argc, char** argv) {
+    using namespace sfb::loop_bench;
     const options o = parse(argc, argv);
     ::signal(SIGPIPE, SIG_IGN);  // the promise SFB_SIGPIPE_IGNORED makes
     const int file = make_file(o);
