@@ -1,4 +1,4 @@
-// bench_sendfile's console output (src/console_report.h): its rows on constructed values, and
+// bench_sendfile's console output (src/suite/console_report.h): its rows on constructed values, and
 // the real program in the console format, compact and with --sfb_counters=all.
 #include <gtest/gtest.h>
 #include <unistd.h>
