@@ -2,9 +2,9 @@
 // (format/contract.json, through the generated <sfb/format_contract.h>): every name follows
 // the grammar with values from the contract's tables, every context key and every counter is
 // in the contract and every one the suite writes is there (counters as their "when" says), the
-// machine fingerprint follows the recipe, byte counts equal the file size, no benchmark is in
-// error, and (with --no-files-in DIR) no benchmark file is left behind. Exit status 0 when all
-// hold, 1 when one does not, 2 for bad arguments.
+// machine fingerprint follows the recipe, format_version is the contract's, byte counts equal
+// the file size, no benchmark is in error, and (with --no-files-in DIR) no benchmark file is
+// left behind. Exit status 0 when all hold, 1 when one does not, 2 for bad arguments.
 //
 //   check_bench_json RESULT.json [--verified] [--all-paths] [--no-files-in DIR]
 //
@@ -193,6 +193,12 @@ void check_context(const nlohmann::json& context, bool all_paths,
     if (context_string(context, key::machine_fingerprint) != expected) {
         fail("machine_fingerprint " + context_string(context, key::machine_fingerprint) +
              " is not the recipe's " + expected);
+    }
+    // The result format's version is the contract's, written as a decimal string.
+    const std::string version = std::to_string(contract::format_version);
+    if (context_string(context, key::format_version) != version) {
+        fail("format_version '" + context_string(context, key::format_version) +
+             "' is not the contract's " + version);
     }
     for (const auto& path : split(context_string(context, key::paths_available), ',')) {
         if (!names_contain(contract::paths, path)) {

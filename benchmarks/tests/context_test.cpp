@@ -1,11 +1,16 @@
-// The JSON context, the CPU meter's parsing and the skip messages of paths a machine lacks.
+// The JSON context (the machine's keys and the result format's version), the CPU meter's parsing
+// and the skip messages of paths a machine lacks.
 #include <gtest/gtest.h>
+#include <sfb/format_contract.h>
 
+#include <algorithm>
 #include <set>
+#include <string>
 
 #include "cpu_meter.h"
 #include "machine_context.h"
 #include "send_paths.h"
+#include "suite_context.h"
 
 namespace sfb::bench {
 namespace {
@@ -29,6 +34,15 @@ TEST(machine_context, HasEveryKeyTheContractNames) {
                             "tcp_wmem", "tcp_congestion_control", "machine_fingerprint"}) {
         EXPECT_TRUE(keys.count(key)) << key;
     }
+}
+
+TEST(suite_context, WritesTheContractsFormatVersion) {
+    const context_entries entries = suite_context(suite_options{}, "ext4", suite_plan{});
+    const auto found = std::find_if(entries.begin(), entries.end(), [](const auto& entry) {
+        return entry.first == "format_version";
+    });
+    ASSERT_NE(found, entries.end());
+    EXPECT_EQ(found->second, std::to_string(sfb::format::format_version));
 }
 
 TEST(file_system_of, FindsTheMountType) {

@@ -55,6 +55,7 @@ context_entries suite_context(const suite_options& options, const std::string& f
         return c == cache_mode::warm ? "warm" : "cold (posix_fadvise DONTNEED before each pass)";
     };
     return {
+        {std::string(key::format_version), std::to_string(sfb::format::format_version)},
         {std::string(key::transport), join_names(options.transports, transport_name)},
         {std::string(key::receiver), join_names(options.receivers, receive_mode_name)},
         {std::string(key::file_dir), options.directory},

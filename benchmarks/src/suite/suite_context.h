@@ -1,6 +1,7 @@
-// The suite's part of the JSON "context": how this invocation was configured (transports,
-// receivers, the file directory, pinning, socket options, the flags as given) and which paths
-// ran or were skipped. machine_context() adds the machine's part.
+// The suite's part of the JSON "context": the result format's version (format_version, from
+// format/contract.json), how this invocation was configured (transports, receivers, the file
+// directory, pinning, socket options, the flags as given) and which paths ran or were skipped.
+// machine_context() adds the machine's part.
 #pragma once
 
 #include <string>
