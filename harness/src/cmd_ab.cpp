@@ -168,7 +168,7 @@ class ab_rounds {
 // change on a noisy 2-CPU machine (harness/README.md, "Quality bars, measured").
 constexpr double kAbDefaultAlpha = 0.01;
 
-// bench_sendfile's --benchmark_min_time when none is given (benchmarks/src/bench_main.cpp).
+// bench_sendfile's --benchmark_min_time when none is given (benchmarks/src/suite/bench_main.cpp).
 constexpr double kBenchDefaultMinTime = 0.3;
 
 // --rounds, --max-rounds and --time-limit: the looks of the sequential gate
