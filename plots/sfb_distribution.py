@@ -4,7 +4,8 @@
     /usr/bin/python3 plots/sfb_distribution.py RESULT.json BENCHMARK [--output FILE.png]
                                                [--metric real_time|mb_per_s]
 
-RESULT.json is a file bench_sendfile wrote or `sfb run` stored; BENCHMARK is a benchmark's
+RESULT.json is a file bench_sendfile wrote or `sfb run` stored (read by sfb, see
+sfb_plots.py --help for how it is found: --sfb PATH), or a tidy export (.jsonl, .csv); BENCHMARK is a benchmark's
 name or any part of it that matches exactly one benchmark (e.g.
 "sendfile/tcp4/discard/warm/file:67108864/block:65536/conns:1/placement:split").
 
@@ -13,7 +14,7 @@ counters: pass_q25_us to pass_q75_us, whiskers pass_q10_us to pass_q90_us, dots 
 and pass_max_us, a line at pass_median_us) and a diamond at the round's mean per pass, which
 is what Google Benchmark reports. A red frame marks a round whose passes fell into separate
 clusters (pass_bimodal). A band across the figure is the median over the rounds with its
-distribution-free 95% interval (order statistics, as `sfb run` prints it). Results written
+distribution-free 95% interval (sfb's, from its tidy export's median row). Results written
 before the suite kept per-pass times draw the diamonds only. With --metric mb_per_s every
 value is drawn as MB/s (10^6 bytes/s) of one pass instead of microseconds per pass.
 
@@ -23,13 +24,13 @@ Exit status: 0 drawn, 2 bad input (the message says what is wrong).
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import sfb_results as sr  # noqa: E402  (the one JSON reader: the same acceptance as sfb)
+import sfb_results as sr  # noqa: E402  (the results as sfb reads them: its tidy export)
+import sfb_tidy  # noqa: E402
 
 # The per-pass quantile counters in the order the box draws them (pass_min_us ... pass_max_us);
 # the names are the contract's, which must have every one.
@@ -38,77 +39,48 @@ PASS_COUNTERS = tuple(f"pass_{quantile}_us" for quantile in PASS_QUANTILES)
 if not set(PASS_COUNTERS) <= set(sr.COUNTERS):
     raise SystemExit(f"sfb_distribution: error: {sr.CONTRACT_PATH} lacks the counters "
                      f"{sorted(set(PASS_COUNTERS) - set(sr.COUNTERS))}")
-US_PER_UNIT = {"ns": 1e-3, "us": 1.0, "ms": 1e3, "s": 1e6}
-
-
 InputError = sr.InputError
 
 
-def load_repetitions(path: Path, wanted: str) -> tuple:
-    """(benchmark name, list of repetition entries) of the one benchmark `wanted` names."""
-    document = sr.read_json(path, "Google Benchmark JSON")
-    if not isinstance(document, dict) or not isinstance(document.get("benchmarks"), list):
-        raise InputError(f"{path}: not Google Benchmark output (no \"benchmarks\" array)")
-    entries = {}
-    for entry in document["benchmarks"]:
-        if not isinstance(entry, dict) or entry.get("run_type", "iteration") != "iteration":
-            continue
-        if entry.get("error_occurred"):
-            continue
-        name = entry.get("run_name") or entry.get("name")
-        if isinstance(name, str):
-            entries.setdefault(name, []).append(entry)
-    if wanted in entries:
-        return wanted, entries[wanted]
-    matches = sorted(n for n in entries if wanted in n)
-    if len(matches) == 1:
-        return matches[0], entries[matches[0]]
-    if not matches:
-        raise InputError(f"{path}: no benchmark matches \"{wanted}\"; it has: " +
-                         ", ".join(sorted(entries)[:20]) + (" ..." if len(entries) > 20 else ""))
-    raise InputError(f"\"{wanted}\" matches {len(matches)} benchmarks; name one of: " +
-                     ", ".join(matches[:20]))
-
-
-def number(entry: dict, key: str):
-    value = entry.get(key)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        return None
-    return float(value)
-
-
-def median_interval(values: list) -> tuple:
-    """(median, low, high) with the 95% order-statistic interval; low/high None below 6."""
-    ordered = sorted(values)
-    n = len(ordered)
-    mid = ordered[n // 2] if n % 2 else (ordered[n // 2 - 1] + ordered[n // 2]) / 2
-    rank = 0
-    for k in range(1, (n + 1) // 2 + 1):
-        tail = sum(math.comb(n, i) for i in range(k)) / 2 ** n
-        if 1 - 2 * tail >= 0.95:
-            rank = k
-        else:
-            break
-    if rank == 0:
-        return mid, None, None
-    return mid, ordered[rank - 1], ordered[n - rank]
+def load_rows(path: Path, wanted: str, sfb) -> tuple:
+    """(benchmark name, its repetition rows, its median rows by metric) of the one benchmark
+    `wanted` names, from sfb's tidy export of the result."""
+    repetitions = {}
+    medians = {}
+    for row in sfb_tidy.tidy_rows([str(path)], sfb):
+        if row["record"] == "repetition":
+            repetitions.setdefault(row["benchmark"], {}).setdefault(
+                row["repetition"], {})[row["metric"]] = row["value"]
+        elif row["record"] == "median":
+            medians.setdefault(row["benchmark"], {})[row["metric"]] = row
+    if wanted in repetitions:
+        name = wanted
+    else:
+        matches = sorted(n for n in repetitions if wanted in n)
+        if not matches:
+            raise InputError(f"{path}: no benchmark matches \"{wanted}\"; it has: " +
+                             ", ".join(sorted(repetitions)[:20]) +
+                             (" ..." if len(repetitions) > 20 else ""))
+        if len(matches) > 1:
+            raise InputError(f"\"{wanted}\" matches {len(matches)} benchmarks; name one of: " +
+                             ", ".join(matches[:20]))
+        name = matches[0]
+    entries = [repetitions[name][r] for r in sorted(repetitions[name])]
+    return name, entries, medians.get(name, {})
 
 
 def rounds_of(entries: list, metric: str) -> list:
     """Per repetition: {"mean": value, "passes": [7 quantiles] or None, "bimodal": bool}."""
     rounds = []
     for entry in entries:
-        scale = US_PER_UNIT.get(entry.get("time_unit", "ns"))
-        real = number(entry, "real_time")
-        if scale is None or real is None:
-            raise InputError(f"a repetition of {entry.get('name')} lacks real_time or a known "
-                             "time_unit")
-        real_us = real * scale
-        quantiles = [number(entry, key) for key in PASS_COUNTERS]
+        real_us = entry.get("real_time")
+        if real_us is None:
+            raise InputError("a repetition lacks real_time")
+        quantiles = [entry.get(key) for key in PASS_COUNTERS]
         passes = None if any(q is None for q in quantiles) else quantiles
         rounds.append({"mean": real_us, "passes": passes,
-                       "bimodal": (number(entry, sr.PASS_BIMODAL) or 0) > 0,
-                       "bytes_per_pass": number(entry, sr.PASS_BYTES)})
+                       "bimodal": (entry.get(sr.PASS_BIMODAL) or 0) > 0,
+                       "bytes_per_pass": entry.get(sr.PASS_BYTES)})
     if metric == "mb_per_s":
         for r in rounds:
             if not r["bytes_per_pass"]:
@@ -121,7 +93,26 @@ def rounds_of(entries: list, metric: str) -> list:
     return rounds
 
 
-def draw(name: str, rounds: list, metric: str, out: Path) -> None:
+def band(medians: dict, metric: str) -> tuple:
+    """(median, low, high) over the rounds from sfb's median row of real_time (low/high None
+    with too few rounds for an interval). As MB/s: the pass's bytes over each, the ends
+    swapped (a rate falls as the time grows, so the order statistics map onto each other)."""
+    row = medians.get("real_time")
+    if row is None:
+        raise InputError("the result has no median of real_time")
+    mid, low, high = row["value"], row["ci_low"], row["ci_high"]
+    if metric != "mb_per_s":
+        return mid, low, high
+    bytes_row = medians.get(sr.PASS_BYTES)
+    if bytes_row is None or not bytes_row["value"] or not mid:
+        raise InputError("--metric mb_per_s needs the pass_bytes counter")
+    size = bytes_row["value"]
+    if low is None or high is None or low <= 0:
+        return size / mid, None, None
+    return size / mid, size / high, size / low
+
+
+def draw(name: str, rounds: list, interval: tuple, metric: str, out: Path) -> None:
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -129,7 +120,7 @@ def draw(name: str, rounds: list, metric: str, out: Path) -> None:
     fig, ax = plt.subplots(figsize=(max(6.0, 0.6 * len(rounds) + 3), 4.5))
     xs = list(range(1, len(rounds) + 1))
     means = [r["mean"] for r in rounds]
-    mid, low, high = median_interval(means)
+    mid, low, high = interval
     if low is not None:
         ax.axhspan(low, high, color="tab:blue", alpha=0.12,
                    label=f"median of rounds, 95% CI [{low:.4g}, {high:.4g}]")
@@ -172,15 +163,19 @@ def main(argv=None) -> int:
     parser.add_argument("benchmark", help="a benchmark name, or a part of exactly one")
     parser.add_argument("--output", "-o", default="distribution.png", help="the PNG to write")
     parser.add_argument("--metric", choices=("real_time", "mb_per_s"), default="real_time")
+    parser.add_argument("--sfb", metavar="PATH",
+                        help="the sfb program that reads the result (default: $SFB, sfb on "
+                             "PATH, then this checkout's build/release or build/ci)")
     # --out, the spelling before sfb's --output: still accepted, not shown by --help.
     argv = sys.argv[1:] if argv is None else list(argv)
     args = parser.parse_args(["--output" + arg[5:] if arg == "--out" or arg.startswith("--out=")
                               else arg for arg in argv])
     try:
-        name, entries = load_repetitions(Path(args.result), args.benchmark)
+        name, entries, medians = load_rows(Path(args.result), args.benchmark, args.sfb)
         rounds = rounds_of(entries, args.metric)
+        interval = band(medians, args.metric)
     except InputError as e:
-        print(f"sfb_distribution: {sr.printable(str(e))}", file=sys.stderr)
+        print(f"sfb_distribution: {sfb_tidy.message_text(e)}", file=sys.stderr)
         return 2
     try:
         import matplotlib  # noqa: F401
@@ -188,7 +183,7 @@ def main(argv=None) -> int:
         print("sfb_distribution: matplotlib is missing: install python3-matplotlib",
               file=sys.stderr)
         return 2
-    draw(name, rounds, args.metric, Path(args.output))
+    draw(name, rounds, interval, args.metric, Path(args.output))
     print(args.output)
     return 0
 

@@ -28,10 +28,12 @@ FIGURES = ("throughput", "cpu", "speedup", "machines")
 DESCRIPTION = """\
 Renders figures from sendfile-bench results (bench_sendfile's JSON, as `sfb run` stores it
 under results/<machine>/<date>-<commit>.json). RESULTS are files or folders; folders are
-searched recursively for *.json.
+searched recursively for *.json. sfb reads them (`sfb export --format tidy-jsonl`; --sfb
+PATH, $SFB, sfb on PATH, or this checkout's build/release or build/ci); a tidy export saved
+as .jsonl or .csv is read as it is.
 
 figures:
-  throughput  MB/s against block size, one line per path (median, min-max band)
+  throughput  MB/s against block size, one line per path (median, 95% interval band)
   cpu         sender CPU usec/pass and service demand against block size, per path
   speedup     each path's MB/s over read_send's (or --baseline's), with a line at 1x
   machines    the same paths across machines/kernels/OSes, newest run of each machine
@@ -81,6 +83,10 @@ def add_common(parser: argparse.ArgumentParser, inputs_help: str) -> None:
                         help="folder to write the figures to (created if missing)")
     parser.add_argument("--formats", default="png,svg", metavar="png,svg",
                         help="image formats to write (default: png,svg)")
+    parser.add_argument("--sfb", metavar="PATH",
+                        help="the sfb program that reads the result files (default: $SFB, "
+                             "sfb on PATH, then build/release/harness/sfb or "
+                             "build/ci/harness/sfb of this checkout)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -90,7 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sub = parser.add_subparsers(dest="figure", required=True, metavar="FIGURE")
-    results_help = "result files or folders of them"
+    results_help = "result files or folders of them, or tidy exports (.jsonl, .csv)"
     for name, text in (
         ("throughput", "MB/s against block size, one line per path"),
         ("cpu", "sender CPU usec/pass and service demand against block size"),
@@ -323,10 +329,10 @@ def plan_placement(runs, keep: sr.Filter, args, outputs, figs) -> int:
                     base = ms.get((placement, args.baseline, block))
                     if featured is None or base is None:
                         continue
-                    ratios = figs.paired_ratios(featured, base)
-                    if ratios:
-                        mid, low, high, coverage = figs.ratio_interval(ratios)
-                        points.append((block, mid, low, high, len(ratios), coverage))
+                    if featured.has("mb_per_s") and base.has("mb_per_s"):
+                        ratio = figs.ratio_of_medians(featured, base)
+                        if ratio is not None:
+                            points.append((block, *ratio))
                 if points:
                     series[placement] = points
             if not series:
@@ -390,7 +396,7 @@ def main(argv=None) -> int:
                 outputs.add(fig, f"compare-{args.metric}-part{number}of{parts}")
         else:
             keep = build_filter(args)
-            runs = sr.load_runs(args.inputs)
+            runs = sr.load_runs(args.inputs, args.sfb)
             for run in runs:
                 for name, message in run.failed:
                     warn(f"{run.source}: {name} failed and is left out: {message}")
@@ -419,7 +425,7 @@ def main(argv=None) -> int:
         written = outputs.commit()
     except sr.InputError as error:
         outputs.abort()
-        print(f"sfb_plots.py: error: {sr.printable(str(error))}", file=sys.stderr)
+        print(f"sfb_plots.py: error: {sr.sfb_tidy.message_text(error)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except OSError as error:
         outputs.abort()

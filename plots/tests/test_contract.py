@@ -71,41 +71,49 @@ class Contract(unittest.TestCase):
         looks = [figs.path_look(p) for p in sr.KNOWN_PATHS]
         self.assertEqual(len(set(looks)), len(looks))
 
-    def test_name_grammar_follows_the_segments(self):
-        key = sr.parse_name("sendfile/unix/copy/cold/conns:2/block:4096/file:8192/real_time")
-        self.assertEqual(key, sr.BenchKey(sr.Group("unix", "copy", "cold", 8192, 2), "sendfile",
-                                          4096))
-        # A segment the contract gains is kept apart in the group, not dropped or refused; a
-        # result older than a word segment simply lacks it.
+    def test_segment_columns_become_the_group(self):
+        """The tidy export's segment columns (sfb's parse of the name) make the key; a segment
+        the contract gains is kept apart in the group, not dropped; a result older than a
+        word segment simply lacks it."""
+        row = {column: None for column in sr.sfb_tidy.TIDY_COLUMNS}
+        row.update(path="sendfile", transport="unix", receiver="copy", cache="cold",
+                   file=8192, block=4096, conns=2)
+        self.assertEqual(sr._key(row), sr.BenchKey(sr.Group("unix", "copy", "cold", 8192, 2),
+                                                   "sendfile", 4096))
+        self.assertIsNone(sr._key(dict(row, path=None, file=None, block=None)))
         segments = sr.CONTRACT["segments"] + [("flavour", "flavour:", "flavours")]
         with mock.patch.dict(sr.CONTRACT, segments=segments):
-            name = "sendfile/tcp4/discard/warm/file:8192/block:4096/conns:1/flavour:mint"
-            key = sr.parse_name(name + "/real_time")
+            key = sr._key(dict(row, flavour="mint"))
             self.assertEqual(key.group.extra[-1], ("flavour", "mint"))
             self.assertIn("flavour mint", key.group.describe())
             self.assertIn("flavourmint", key.group.slug())
-            older = sr.parse_name(name.replace("/flavour:mint", "") + "/real_time")
+            older = sr._key(dict(row, flavour=None))
             self.assertNotIn("flavour", dict(older.group.extra))
             self.assertNotEqual(older.group, key.group)
-            self.assertIsNone(sr.parse_name(name.replace("mint", "Mint!")))
 
-    def test_fingerprint_fallback_is_the_contract_recipe(self):
-        """bench_sendfile's machine_fingerprint, recomputed from its own context keys by the
-        recipe the plots use for files that lack one, is the same string."""
+    def test_fingerprint_is_sfbs(self):
+        """The fingerprint is the one sfb gives a file: its own machine_fingerprint, and for
+        a file without one, the recipe sfb applies (the plots keep no copy of it)."""
         outputs = bench_sendfile_outputs()
         self.assertTrue(outputs)
-        for path in outputs:
-            run = sr.load_file(path)
-            written = run.ctx("machine_fingerprint")
-            self.assertTrue(written, path)
-            context = dict(run.context)
-            del context["machine_fingerprint"]
-            self.assertEqual(sr.Run(path, context, {}, []).fingerprint(), written, path)
-        # Without a CPU model (ARM's /proc/cpuinfo has no "model name"): the one fallback.
-        context = {"os": "Linux", "kernel_release": "6.1.0-28-arm64", "cpu_count": "4"}
-        self.assertEqual(sr.Run(Path("x.json"), context, {}, []).fingerprint(),
-                         f"linux-6-1-0-28-arm64-{CONTRACT['fingerprint']['cpu_model_fallback']}"
-                         "-4cpu")
+        tmp = Path(tempfile.mkdtemp(prefix="sfb-plots-fingerprint-"))
+        try:
+            for path in outputs:
+                run = sr.load_file(path)
+                written = run.ctx("machine_fingerprint")
+                self.assertTrue(written, path)
+                self.assertEqual(run.fingerprint(), written, path)
+            document = json.loads(outputs[0].read_text())
+            del document["context"]["machine_fingerprint"]
+            bare = tmp / "bare.json"
+            bare.write_text(json.dumps(document))
+            done = subprocess.run([os.environ["SFB"], "export", "--format", "tidy-jsonl",
+                                   str(bare)], capture_output=True, text=True, check=True)
+            expected = json.loads(done.stdout.splitlines()[0])["machine_fingerprint"]
+            self.assertTrue(expected)
+            self.assertEqual(sr.load_file(bare).fingerprint(), expected)
+        finally:
+            shutil.rmtree(tmp)
 
     def test_bench_sendfile_output_reads_per_the_contract(self):
         for path in bench_sendfile_outputs():

@@ -91,31 +91,35 @@ class FigureKinds(unittest.TestCase):
         for hidden in ("--out ", "--block "):
             self.assertNotIn(hidden, usage)
 
-    def test_placement_ratio_is_the_median_of_per_round_ratios_with_an_interval(self):
+    def test_placement_ratio_is_the_ratio_of_sfbs_medians(self):
         import sfb_figures as figs
 
         run = sr.load_file(self.data / "placement.json")
         by = {(dict(k.group.extra)["placement"], k.path, k.block_bytes): m
               for k, m in run.measurements.items()}
         for placement, ratio in make_figure_fixtures.PLACEMENT_RATIO.items():
-            ratios = figs.paired_ratios(by[(placement, "sendfile", 65536)],
-                                        by[(placement, "read_send", 65536)])
-            self.assertEqual(len(ratios), make_figure_fixtures.ROUNDS)
-            mid, low, high = figs.median_interval(ratios)
+            featured = by[(placement, "sendfile", 65536)]
+            baseline = by[(placement, "read_send", 65536)]
+            mid, low, high, rounds = figs.ratio_of_medians(featured, baseline)
+            self.assertEqual(rounds, make_figure_fixtures.ROUNDS)
             self.assertAlmostEqual(mid, ratio, delta=ratio * 0.03)
-            # 7 rounds: the 95% interval is the 1st to the 7th order statistic.
-            self.assertEqual((low, high), (min(ratios), max(ratios)))
+            # The medians and intervals are sfb's (the tidy export's median rows).
+            f, b = featured.medians["mb_per_s"], baseline.medians["mb_per_s"]
+            self.assertEqual(mid, f[0] / b[0])
+            self.assertEqual((low, high), (f[1] / b[2], f[2] / b[1]))
+            self.assertLess(low, mid)
+            self.assertLess(mid, high)
 
-    def test_under_six_rounds_the_interval_is_min_max_with_its_coverage(self):
+    def test_under_six_rounds_there_is_no_interval(self):
         import sfb_figures as figs
 
-        self.assertEqual(figs.ratio_interval([1.0, 3.0, 2.0, 5.0, 4.0]), (3.0, 1.0, 5.0, 0.9375))
-        self.assertEqual(figs.ratio_interval([2.0, 1.0]), (1.5, 1.0, 2.0, 0.5))
-        self.assertEqual(figs.ratio_interval([2.0]), (2.0, None, None, None))
-        self.assertEqual(figs.ratio_interval([9, 1, 8, 2, 7, 3, 6, 4, 5]), (5, 2, 8, 0.95))
-        point, whiskers = figs.interval_note([(65536, 3.0, 1.0, 5.0, 5, 0.9375)])
-        self.assertIn("median of 5 per-round ratios", point)
-        self.assertIn("93.75% coverage", whiskers)
+        key = sr.BenchKey(sr.Group("tcp4", "copy", "warm", 1, 1), "sendfile", 1)
+        featured = sr.Measurement(key, medians={"mb_per_s": (6.0, None, None, 5)})
+        baseline = sr.Measurement(key, medians={"mb_per_s": (2.0, None, None, 5)})
+        self.assertEqual(figs.ratio_of_medians(featured, baseline), (3.0, None, None, 5))
+        point, whiskers = figs.interval_note([(65536, 3.0, None, None, 5)])
+        self.assertIn("over 5 rounds", point)
+        self.assertIn("too few rounds", whiskers)
 
     def test_placement_draws_one_figure_per_group(self):
         out = self.out("placement")
@@ -123,7 +127,7 @@ class FigureKinds(unittest.TestCase):
         self.check_written(proc, out, "placement-", 1)
 
     def test_placement_from_the_golden_file_draws(self):
-        # Two repetitions of one placement: min-max whiskers at 50% coverage.
+        # Two repetitions of one placement: too few for an interval, drawn without whiskers.
         out = self.out("placement-golden")
         proc = run_plots("placement", GOLDEN, "--output", out, "--formats", "png")
         self.assertEqual(proc.returncode, 0, proc.stderr)

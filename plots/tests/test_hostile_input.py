@@ -2,11 +2,11 @@
 """Hostile input for plots/sfb_plots.py (found by a hostile test): one test per fault class.
 
 Each fault once ended in a Python traceback (or a hang); each must now end in one clear
-message and exit status 2, or in figures that split or clip what would not fit. The JSON
-accepted must be what sfb accepts (harness/src/benchmark_json.cpp); SameAcceptanceAsSfb
-checks that against the built sfb when CTest passes its path in SFB_BIN.
+message and exit status 2, or in figures that split or clip what would not fit. The result
+files are read by sfb (SFB: the built sfb, which CTest passes in): a file it refuses must
+reach the user as sfb's one-line message, exit status 2, no traceback.
 
-    /usr/bin/python3 plots/tests/test_hostile_input.py -v [HostileInput|SameAcceptanceAsSfb]
+    SFB=build/.../harness/sfb /usr/bin/python3 plots/tests/test_hostile_input.py -v
 """
 
 import json
@@ -18,7 +18,6 @@ import sys
 import tempfile
 import unittest
 from pathlib import Path
-from unittest import mock
 
 HERE = Path(__file__).resolve().parent
 PLOTS = HERE.parent
@@ -89,7 +88,8 @@ class HostileInput(unittest.TestCase):
         deep = self.write("deep.json", '{"context": {"x": ' + "[" * levels + "]" * levels
                           + '}, "benchmarks": []}')
         message = self.assert_rejected(["all", deep, "-o", self.out], deep)
-        self.assertIn(f"nested deeper than {sr.MAX_JSON_DEPTH} levels", message)
+        self.assertIn("sfb export: ", message)
+        self.assertIn("nested more than 256 levels deep", message)
         # Brackets inside strings are text, not nesting.
         doc = dict(self.run_doc, context=dict(self.run_doc["context"], note="[" * 100_000))
         # Nesting the parser allows is drawn.
@@ -102,7 +102,7 @@ class HostileInput(unittest.TestCase):
                              ("exponent.json", "1e400"), ("negative.json", "-" + "7" * 4400)):
             bad = self.write(name, '{"context": {"x": ' + number + '}, "benchmarks": []}')
             message = self.assert_rejected(["all", bad, "-o", self.out], bad)
-            self.assertIn("does not fit a double", message)
+            self.assertIn("malformed JSON", message)
         # 300 digits fit a double, for sfb too: the file is read.
         text = json.dumps(self.run_doc).replace('"context": {', '"context": {"big": '
                                                 + "3" * 300 + ", ", 1)
@@ -111,7 +111,8 @@ class HostileInput(unittest.TestCase):
 
     def test_utf8_byte_order_mark_is_accepted(self):
         with_bom = self.write("bom.json", b"\xef\xbb\xbf" + ONE_RUN.read_bytes())
-        self.assertEqual(sr.load_file(with_bom).measurements, sr.load_file(ONE_RUN).measurements)
+        self.assertEqual(set(sr.load_file(with_bom).measurements),
+                         set(sr.load_file(ONE_RUN).measurements))
         self.assert_drawn(["throughput", with_bom, "-o", self.out, "--formats", "png",
                            "--receiver", "discard"])
         compare = self.write("bom-compare.json", b"\xef\xbb\xbf" + COMPARE.read_bytes())
@@ -128,7 +129,7 @@ class HostileInput(unittest.TestCase):
             odd = text.replace('"context": {', f'"context": {{"odd": {token}, "s": "{token}", ',
                                1)
             run = sr.load_file(self.write("nonfinite.json", odd))
-            self.assertIsNone(run.context["odd"])
+            self.assertEqual(run.context["odd"], "null")
             self.assertEqual(run.context["s"], token)
         # A time that is finite in the file but not in microseconds, or negative, is no time.
         for unit, value in (("s", 1.7e308), ("ns", -5.0)):
@@ -136,7 +137,7 @@ class HostileInput(unittest.TestCase):
             doc["benchmarks"][0].update(time_unit=unit, real_time=value)
             bad = self.write(f"time-{unit}.json", json.dumps(doc))
             message = self.assert_rejected(["all", bad, "-o", self.out], bad, "real_time")
-            self.assertIn("is not a time", message)
+            self.assertIn("a time must be finite and not negative", message)
 
     def test_a_key_said_twice_is_refused(self):
         text = json.dumps(self.run_doc)
@@ -146,7 +147,7 @@ class HostileInput(unittest.TestCase):
                 ("context", text.replace(head, head + '"num_cpus": 1, ', 1)),
                 ("benchmark", text.replace('"real_time": ', '"real_time": 1, "real_time": ', 1))):
             path = self.write(f"twice-{where}.json", doc)
-            self.assert_rejected(["all", path, "-o", self.out], path, "repeats")
+            self.assert_rejected(["all", path, "-o", self.out], path, "appears twice")
 
     def test_messages_escape_what_they_quote(self):
         # A file name with a newline, a terminal escape, an undecodable byte and a right-to-left
@@ -196,17 +197,17 @@ class HostileInput(unittest.TestCase):
         doc = json.loads(json.dumps(self.run_doc).replace("tcp4", long_word))
         bad = self.write("long-name.json", json.dumps(doc))
         message = self.assert_rejected(["all", bad, "-o", self.out], bad,
-                                       "transport part of the name has 5004 characters")
+                                       "names are read up to 4096 bytes")
         self.assertLess(len(message), 500, "the message repeats the whole name")
         digits = json.dumps(self.run_doc).replace("conns:1", "conns:" + "1" * 5000)
         bad = self.write("long-number.json", digits)
-        self.assert_rejected(["all", bad, "-o", self.out], bad, "conns: has 5000 digits")
+        self.assert_rejected(["all", bad, "-o", self.out], bad, "names are read up to 4096 bytes")
         # Words at the limit are drawn; the file names stay short enough for any file system.
         doc = json.loads(json.dumps(self.run_doc))
         for entry in doc["benchmarks"]:
             for key in ("name", "run_name"):
                 parts = entry[key].split("/")
-                parts[:4] = [p.ljust(sr.MAX_WORD_CHARS, "_") for p in parts[:4]]
+                parts[:4] = [p.ljust(64, "_") for p in parts[:4]]
                 entry[key] = "/".join(parts)
         source = self.write("words-at-limit.json", json.dumps(doc))
         _, written = self.assert_drawn(["all", source, "-o", self.out])
@@ -293,88 +294,8 @@ class HostileInput(unittest.TestCase):
     def test_oversized_file(self):
         big = self.tmp / "huge.json"
         with open(big, "wb") as handle:
-            handle.truncate(sr.MAX_JSON_BYTES + 1)  # sparse: no disk used
-        self.assert_rejected(["all", big, "-o", self.out], big, "MiB a result file may have")
-
-    def test_unreadable_subfolder_is_an_error(self):
-        # Once skipped silently (Path.rglob ignores PermissionError), drawing from fewer files
-        # than the folder holds. Tests run as root too, where chmod cannot take the right
-        # away, so the failure is simulated at the one call that lists a folder.
-        folder = self.tmp / "results"
-        (folder / "locked").mkdir(parents=True)
-        shutil.copy(ONE_RUN, folder / "run.json")
-        real_scandir = os.scandir
-
-        def scandir(path):
-            if Path(path).name == "locked":
-                raise PermissionError(13, "Permission denied", str(path))
-            return real_scandir(path)
-
-        with mock.patch.object(os, "scandir", scandir):
-            with self.assertRaises(sr.InputError) as caught:
-                sr.expand_inputs([str(folder)])
-        self.assertIn(f"{folder / 'locked'}: cannot read folder: Permission denied",
-                      str(caught.exception))
-
-
-def sfb_reads(sfb, path):
-    """0 when `sfb report FILE` reads the file, else its exit status."""
-    # Bytes, not text: sfb may quote the file's invalid UTF-8 in its message.
-    result = subprocess.run([sfb, "report", str(path)], capture_output=True, timeout=60)
-    return result.returncode
-
-
-class SameAcceptanceAsSfb(unittest.TestCase):
-    """The same documents through sfb and through the plots loader: both read them or both
-    refuse them."""
-
-    def setUp(self):
-        self.sfb = os.environ.get("SFB_BIN")
-        if not self.sfb:
-            self.skipTest("SFB_BIN is not set (CTest sets it to the built sfb)")
-        self.tmp = Path(tempfile.mkdtemp(prefix="sfb-plots-same-"))
-
-    def tearDown(self):
-        shutil.rmtree(self.tmp)
-
-    def test_edge_cases_read_alike(self):
-        base = ONE_RUN.read_text()
-        head = '"context": {'
-
-        def with_context(value):
-            return base.replace(head, head + f'"edge": {value}, ', 1)
-
-        documents = {
-            "plain": base.encode(),
-            "bom": b"\xef\xbb\xbf" + base.encode(),
-            "nan": with_context("NaN").encode(),
-            "minus-nan": with_context("-NaN").encode(),
-            "infinity": with_context("-Infinity").encode(),
-            "digits300": with_context("3" * 300).encode(),
-            "digits400": with_context("3" * 400).encode(),
-            "digits5000": with_context("3" * 5000).encode(),
-            "exponent400": with_context("1e400").encode(),
-            "nested20": with_context("[" * 20 + "]" * 20).encode(),
-            "nested300000": with_context("[" * 300_000 + "]" * 300_000).encode(),
-            "surrogate": with_context('"\\ud800"').encode(),
-            "trailing": (base + " x").encode(),
-            "not-utf8": with_context('"\xff"').encode("latin-1"),
-            "key-twice": base.replace(head, head + '"edge": 1, "edge": 2, ', 1).encode(),
-        }
-        disagreements = []
-        for name, data in documents.items():
-            path = self.tmp / f"{name}.json"
-            path.write_bytes(data)
-            try:
-                sr.load_file(path)
-                plots_reads = True
-            except sr.InputError:
-                plots_reads = False
-            status = sfb_reads(self.sfb, path)
-            if plots_reads != (status == 0):
-                disagreements.append(f"{name}: plots {'reads' if plots_reads else 'refuses'}, "
-                                     f"sfb exits {status}")
-        self.assertEqual(disagreements, [])
+            handle.truncate((256 << 20) + 1)  # sparse: no disk used
+        self.assert_rejected(["all", big, "-o", self.out], big, "too large")
 
 
 if __name__ == "__main__":

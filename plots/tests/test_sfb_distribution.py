@@ -91,7 +91,7 @@ class Distribution(unittest.TestCase):
         self.assert_png(out)
 
     def test_reads_rounds_and_flags(self):
-        name, entries = sd.load_repetitions(self.write(document()), "sendfile/")
+        name, entries, medians = sd.load_rows(self.write(document()), "sendfile/", None)
         self.assertEqual(name, NAME + "/real_time")
         rounds = sd.rounds_of(entries, "real_time")
         self.assertEqual(len(rounds), 9)
@@ -100,10 +100,22 @@ class Distribution(unittest.TestCase):
         # The slowest pass is the lowest rate: quantiles reversed.
         self.assertAlmostEqual(rates[0]["passes"][0], 67108864.0 / (8000.0 + 200.0))
 
-    def test_median_interval_matches_order_statistics(self):
-        # n = 9: [x(2), x(8)] (1 - 2 * 10/512 = 0.961); n = 5: no 95% interval.
-        self.assertEqual(sd.median_interval([9, 1, 8, 2, 7, 3, 6, 4, 5]), (5, 2, 8))
-        self.assertEqual(sd.median_interval([1, 2, 3, 4, 5]), (3, None, None))
+    def test_band_is_sfbs_median_row(self):
+        """The band is the median and 95% interval of sfb's tidy export, not recomputed."""
+        result = self.write(document())
+        done = subprocess.run([os.environ["SFB"], "export", "--format", "tidy-jsonl",
+                               str(result)], capture_output=True, text=True, check=True)
+        row = next(r for r in map(json.loads, done.stdout.splitlines())
+                   if r["record"] == "median" and r["metric"] == "real_time"
+                   and r["benchmark"] == NAME + "/real_time")
+        _, _, medians = sd.load_rows(result, "sendfile/", None)
+        self.assertEqual(sd.band(medians, "real_time"),
+                         (row["value"], row["ci_low"], row["ci_high"]))
+        self.assertIsNotNone(row["ci_low"])
+        mid, low, high = sd.band(medians, "mb_per_s")
+        self.assertAlmostEqual(mid, 67108864.0 / row["value"])
+        self.assertAlmostEqual(low, 67108864.0 / row["ci_high"])
+        self.assertAlmostEqual(high, 67108864.0 / row["ci_low"])
 
     def test_bad_input(self):
         ambiguous = self.run_script(str(self.write(document())), "tcp4", "--output",
@@ -116,7 +128,10 @@ class Distribution(unittest.TestCase):
         self.assertIn("no benchmark matches", missing.stderr)
         broken = self.dir / "broken.json"
         broken.write_text("{not json")
-        self.assertEqual(self.run_script(str(broken), "x").returncode, 2)
+        refused = self.run_script(str(broken), "x")
+        self.assertEqual(refused.returncode, 2)
+        self.assertIn("sfb export: " + str(broken) + ": malformed JSON", refused.stderr)
+        self.assertNotIn("Traceback", refused.stderr)
         self.assertEqual(self.run_script(str(self.dir / "absent.json"), "x").returncode, 2)
         self.assertEqual(self.run_script(str(self.write({"a": 1}, "a.json")), "x").returncode, 2)
         self.assertFalse((self.dir / "x.png").exists())

@@ -17,6 +17,7 @@ import sys
 import tempfile
 import unittest
 import xml.etree.ElementTree as ET
+from unittest import mock
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -85,23 +86,12 @@ class ResultParsing(unittest.TestCase):
                          f"{PYTHON} cannot import matplotlib: install python3-matplotlib "
                          f"(./bootstrap.sh --deps-only)\n{probe.stderr}")
 
-    def test_name_in_the_contract_format(self):
-        key = sr.parse_name("sendfile/tcp4/discard/warm/file:67108864/block:65536/conns:1"
-                            "/real_time")
+    def test_name_segments_come_from_sfb(self):
+        run = self._load(self._document())
+        key = next(iter(run.measurements))
         self.assertEqual(key.path, "sendfile")
         self.assertEqual(key.block_bytes, 65536)
-        self.assertEqual(key.group, sr.Group("tcp4", "discard", "warm", 67108864, 1))
-
-    def test_google_suffixes_and_extra_fields_are_ignored(self):
-        key = sr.parse_name("splice/unix/copy/cold/file:4096/block:4096/conns:4/threads:1"
-                            "/real_time_median")
-        self.assertEqual((key.path, key.group.transport, key.group.conns), ("splice", "unix", 4))
-
-    def test_names_of_other_programs_are_not_ours(self):
-        for name in ("BM_memcpy/8/real_time", "sendfile/tcp4/discard/warm/file:x/block:1/conns:1",
-                     "sendfile/tcp4/discard/warm/block:1/conns:1/real_time",
-                     "a/b/c/d/file:1/block:0/conns:1/real_time", ""):
-            self.assertIsNone(sr.parse_name(name), name)
+        self.assertEqual(key.group, sr.Group("tcp4", "discard", "warm", 1048576, 1))
 
     def test_sizes(self):
         self.assertEqual(sr.format_bytes(4096), "4 KiB")
@@ -135,37 +125,82 @@ class ResultParsing(unittest.TestCase):
         entry.update(entry_fields)
         return {"context": {"kernel_release": "6.1.0"}, "benchmarks": [entry]}
 
+    def _load(self, document, name="x.json"):
+        path = scratch_folder(self, "sfb-plots-parse-") / name
+        path.write_text(json.dumps(document))
+        return sr.load_file(path)
+
     def test_time_units_become_microseconds(self):
-        run = sr.parse_run(self._document(real_time=2.5e5, cpu_time=1e5, time_unit="ns"),
-                           Path("x.json"))
+        run = self._load(self._document(real_time=2.5e5, cpu_time=1e5, time_unit="ns"))
         m = next(iter(run.measurements.values()))
         self.assertAlmostEqual(m.median("real_us"), 250.0)
         self.assertAlmostEqual(m.median("cpu_us"), 100.0)
         self.assertAlmostEqual(m.median("mb_per_s"), 4000.0)
+        self.assertEqual(m.values("real_us"), [250.0])
 
-    def test_aggregates_only_fall_back_to_the_median(self):
-        doc = self._document(run_type="aggregate", aggregate_name="median",
-                             name="sendfile/tcp4/discard/warm/file:1048576/block:65536/conns:1"
-                                  "/real_time_median",
-                             run_name="sendfile/tcp4/discard/warm/file:1048576/block:65536"
-                                      "/conns:1/real_time")
-        mean = dict(doc["benchmarks"][0], aggregate_name="mean", bytes_per_second=1.0)
-        doc["benchmarks"].append(mean)
-        m = next(iter(sr.parse_run(doc, Path("x.json")).measurements.values()))
-        self.assertEqual(m.source, "median")
-        self.assertEqual(m.values("mb_per_s"), [4000.0])
+    def test_medians_and_intervals_are_sfbs(self):
+        """Every median and interval drawn is the tidy export's median row."""
+        path = next(SYNTHETIC.rglob("*2cpu/*.json"))
+        rows = sr.sfb_tidy.tidy_rows([str(path)])
+        run = sr.runs_from_rows(rows)[0]
+        checked = 0
+        for row in rows:
+            if row["record"] != "median" or row["metric"] != "real_time" or not row["path"]:
+                continue
+            m = run.measurements[sr._key(row)]
+            self.assertEqual(m.median("real_us"), row["value"])
+            self.assertEqual(m.low("real_us"),
+                             row["value"] if row["ci_low"] is None else row["ci_low"])
+            self.assertEqual(m.repetitions(), row["n"])
+            checked += 1
+        self.assertGreater(checked, 0)
 
-    def test_throughput_from_pass_bytes_when_no_rate(self):
-        doc = self._document(pass_bytes=1048576.0)
-        del doc["benchmarks"][0]["bytes_per_second"]
-        m = next(iter(sr.parse_run(doc, Path("x.json")).measurements.values()))
-        self.assertAlmostEqual(m.median("mb_per_s"), 1048576 / 250.0)
+    def test_tidy_files_read_as_sfb_wrote_them(self):
+        """A tidy export saved as .jsonl or .csv gives the same runs as the result itself."""
+        path = next(SYNTHETIC.rglob("*2cpu/*.json"))
+        folder = scratch_folder(self, "sfb-plots-tidy-")
+        direct = sr.load_file(path)
+        for fmt, suffix in (("tidy-jsonl", ".jsonl"), ("tidy-csv", ".csv")):
+            saved = folder / f"run{suffix}"
+            subprocess.run([os.environ["SFB"], "export", "--format", fmt, "--output",
+                            str(saved), str(path)], check=True)
+            run = sr.load_file(saved)
+            self.assertEqual(run.fingerprint(), direct.fingerprint(), fmt)
+            self.assertEqual(run.failed, direct.failed, fmt)
+            self.assertEqual(set(run.measurements), set(direct.measurements), fmt)
+            for key, m in direct.measurements.items():
+                self.assertEqual(run.measurements[key].medians, m.medians, fmt)
+                self.assertEqual(run.measurements[key].samples, m.samples, fmt)
+        bad = folder / "bad.csv"
+        bad.write_text("a,b\n1,2\n")
+        with self.assertRaises(sr.InputError) as caught:
+            sr.load_file(bad)
+        self.assertIn("not a row of sfb's tidy export", str(caught.exception))
 
-    def test_bad_fields_name_the_file(self):
+    def test_finding_sfb(self):
+        with self.assertRaises(sr.InputError) as caught:
+            sr.sfb_tidy.find_sfb("/nonexistent/sfb")
+        self.assertIn("not an executable file", str(caught.exception))
+        self.assertEqual(sr.sfb_tidy.find_sfb(os.environ["SFB"]), os.environ["SFB"])
+        with mock.patch.dict(os.environ, {"SFB": ""}), \
+                mock.patch("shutil.which", return_value=None), \
+                mock.patch.object(sr.sfb_tidy, "BUILT_SFB", ("no/such/sfb",)):
+            with self.assertRaises(sr.InputError) as caught:
+                sr.sfb_tidy.find_sfb(None)
+        self.assertIn("cannot find sfb", str(caught.exception))
+        missing = run_plots("all", next(SYNTHETIC.rglob("*2cpu/*.json")), "-o",
+                            scratch_folder(self, "sfb-plots-nosfb-") / "out", "--sfb",
+                            "/nonexistent/sfb")
+        self.assertEqual(missing.returncode, 2)
+        self.assertIn("--sfb /nonexistent/sfb: not an executable file", missing.stderr)
+        self.assertNotIn("Traceback", missing.stderr)
+
+    def test_bad_fields_are_sfbs_message(self):
         for fields in ({"time_unit": "fortnights"}, {"real_time": "fast"},
                        {"cpu_time": None}):
             with self.assertRaises(sr.InputError) as caught:
-                sr.parse_run(self._document(**fields), Path("odd.json"))
+                self._load(self._document(**fields), "odd.json")
+            self.assertIn("sfb export: ", str(caught.exception))
             self.assertIn("odd.json", str(caught.exception))
 
     def test_compare_output_of_the_harness(self):
@@ -196,7 +231,7 @@ class ResultParsing(unittest.TestCase):
 
         runs = sr.load_runs([str(SYNTHETIC)])
         older = sr.Run(Path("old.json"), dict(runs[0].context, date="2020-01-01T00:00:00+00:00"),
-                       runs[0].measurements, [])
+                       runs[0].measurements, [], runs[0].machine_fingerprint)
         chosen = sfb_plots.newest_per_machine([older] + runs)
         self.assertEqual(len(chosen), 2)
         self.assertNotIn(older, chosen)
@@ -242,11 +277,11 @@ class Rendering(unittest.TestCase):
                 (check_png if path.suffix == ".png" else check_svg)(self, path)
 
     def test_other_shapes_of_input(self):
-        """One block size (bars instead of lines), aggregates only, one repetition only."""
+        """One block size (bars instead of lines), one repetition only; aggregates only is
+        refused by sfb, whose message the user sees."""
         doc = json.loads(next(SYNTHETIC.rglob("*2cpu/*.json")).read_text())
         shapes = {
             "one-block": lambda b: "/block:65536/" in b["name"],
-            "aggregates-only": lambda b: b.get("run_type") == "aggregate",
             "one-repetition": lambda b: (b.get("run_type") == "iteration"
                                          and b.get("repetition_index") == 0),
         }
@@ -260,6 +295,13 @@ class Rendering(unittest.TestCase):
             self.assertEqual(len(written), 8, f"{shape}: {written}")
             for path in written:
                 (check_png if path.suffix == ".png" else check_svg)(self, path)
+        source = self.out / "aggregates-only.json"
+        source.write_text(json.dumps(dict(doc, benchmarks=[
+            b for b in doc["benchmarks"] if b.get("run_type") == "aggregate"])))
+        refused = run_plots("all", source, "-o", self.out / "aggregates-only")
+        self.assertEqual(refused.returncode, 2)
+        self.assertIn(f"sfb export: {source}: holds only aggregates", refused.stderr)
+        self.assertNotIn("Traceback", refused.stderr)
 
     def test_machines_side_by_side(self):
         result = run_plots("machines", SYNTHETIC, "-o", self.out, "--receiver", "discard",
@@ -341,7 +383,8 @@ class BadInput(unittest.TestCase):
 
     def test_empty_file(self):
         bad = self.write("empty.json", "")
-        self.assertIn("empty file", self.assert_rejected(["all", bad, "-o", self.out], bad))
+        self.assertIn("the file is empty", self.assert_rejected(["all", bad, "-o", self.out],
+                                                                  bad))
 
     def test_malformed_json(self):
         bad = self.write("broken.json", '{"context": {}, "benchmarks": [')
@@ -352,7 +395,7 @@ class BadInput(unittest.TestCase):
         for text in ('{"hello": "world"}', "[1, 2, 3]", '{"benchmarks": {}}', "42"):
             bad = self.write("other.json", text)
             message = self.assert_rejected(["cpu", bad, "-o", self.out], bad)
-            self.assertIn("not Google Benchmark JSON", message)
+            self.assertIn("not Google Benchmark output", message)
 
     def test_benchmark_json_of_another_program(self):
         doc = {"context": {}, "benchmarks": [{"name": "BM_memcpy/8", "run_type": "iteration",

@@ -1,0 +1,239 @@
+"""Figures across runs: machines, transports and placement (sfb_figures.py has the
+shared helpers)."""
+
+from __future__ import annotations
+
+from sfb_figures import *  # noqa: F401,F403  (the shared helpers, matplotlib and sr)
+
+# ---- across machines ------------------------------------------------------------------------
+
+
+def machines_figure(entries, group: sr.Group, paths, which_runs: str, baseline: str,
+                    log_y=False):
+    """entries: list of (legend label, Run, measurements of this group). One panel per path
+    (MB/s, shared y axis) and, when sendfile and the baseline are both drawn, one more with
+    sendfile's speed-up over the baseline on each machine: the number a kernel change moves."""
+    with_ratio = (sr.FEATURED_PATH in paths and baseline in paths
+                  and baseline != sr.FEATURED_PATH)
+    # An emulated (TCG) guest is tens of times slower than the host beside it: on a linear
+    # axis its lines lie flat on zero, so such a figure gets the log axis by itself.
+    speeds = [m.median("mb_per_s") for _, _, ms in entries for m in ms
+              if m.key.path in paths and m.has("mb_per_s") and m.median("mb_per_s") > 0]
+    auto_log = not log_y and bool(speeds) and max(speeds) / min(speeds) > 20
+    log_y = log_y or auto_log
+    panels = len(paths) + (1 if with_ratio else 0)
+    # Up to three panels side by side (the default: read_send, sendfile and the ratio), more
+    # in rows of two.
+    ncols = panels if panels <= 3 else 2
+    nrows = math.ceil(panels / ncols)
+    fig, axes = new_figure(nrows, ncols, 3.6 if ncols == 1 else 3.0, sharex=True,
+                           panel_titles=True)
+    flat = [ax for row in axes for ax in row]
+    labels = [label for label, _, _ in entries]
+    looks = {label: MACHINE_LOOKS[i % len(MACHINE_LOOKS)] for i, label in enumerate(labels)}
+    blocks = [m.key.block_bytes for _, _, ms in entries for m in ms]
+    for index, path in enumerate(paths):
+        ax = flat[index]
+        if index > 0:
+            ax.sharey(flat[0])
+        series = {label: [m for m in ms if m.key.path == path] for label, _, ms in entries}
+        if not plot_metric(ax, series, "mb_per_s", looks.__getitem__):
+            ax.text(0.5, 0.5, f"no {path} results", transform=ax.transAxes, ha="center",
+                    va="center", color="#666666")
+        ax.set_title(path, loc="left", fontweight="bold", color=path_look(path)[0])
+        if index % ncols == 0:
+            ax.set_ylabel("Throughput (MB/s)")
+        else:
+            ax.tick_params(labelleft=False)
+    if with_ratio:
+        ax = flat[len(paths)]
+        ax.axhline(1.0, color="#222222", linewidth=1.2, linestyle="--")
+        for label, _, ms in entries:
+            base = {m.key.block_bytes: m for m in ms
+                    if m.key.path == baseline and m.has("mb_per_s")}
+            x, mid, lo, hi = speedup_series([m for m in ms if m.key.path == sr.FEATURED_PATH], base)
+            if not x:
+                continue
+            look = looks[label]
+            draw_spread(ax, look[0], x, mid, lo, hi, 0.18)
+            ax.plot(x, mid, **line_kwargs(look))
+        ax.set_ylim(bottom=0)
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}x"))
+        ax.set_title(f"speed-up: sendfile / {baseline}", loc="left", fontweight="bold",
+                     color="#222222")
+    for index in range(panels):
+        block_axis(flat[index], blocks)
+        if index + ncols >= panels:
+            # The bottom panel of its column, also above an empty slot: it needs the x labels
+            # that sharing the x axis took away.
+            flat[index].xaxis.set_tick_params(labelbottom=True)
+            flat[index].set_xlabel("Bytes per call (log scale)")
+    for index in range(panels, nrows * ncols):
+        flat[index].set_visible(False)
+    # Once, after every panel is drawn: fixing the shared limits earlier would cut off the
+    # panels drawn later.
+    if log_y:
+        log_y_axis(flat[0])
+    else:
+        flat[0].set_ylim(bottom=0)
+    legend_below(fig, 1)
+    all_ms = [m for _, _, ms in entries for m in ms]
+    lines = [group.describe() + ("; log MB/s axis" if auto_log else ""),
+             f"{which_runs}; {spread_note(all_ms)}"]
+    if any(run.vm_accel() == "TCG" for _, run, _ in entries):
+        lines.append("TCG guests run on qemu's emulated CPU: their MB/s measure the emulator, "
+                     "not the kernel; compare their speed-ups with each other only")
+    draw_header(fig, Header("The same paths across machines and kernels", tuple(lines)))
+    return fig
+
+
+# ---- transports ---------------------------------------------------------------------------
+
+
+def grouped_bars(ax, rows, configs, values, value_format: str) -> None:
+    """Horizontal bars: per row (top first) one bar per configuration, with the median's
+    95% interval as whiskers and the median written after it. values: (row, config) ->
+    Measurement-like (median, low, high) or None."""
+    n = len(configs)
+    height = 0.8 / n
+    top = 0.0
+    for ci, config in enumerate(configs):
+        colour = MACHINE_LOOKS[ci % len(MACHINE_LOOKS)][0]
+        for ri, row in enumerate(rows):
+            value = values.get((row, config))
+            if value is None:
+                continue
+            mid, low, high = value
+            y = ri - 0.4 + height * (ci + 0.5)
+            ax.barh(y, mid, height=height * 0.92, color=colour, zorder=2,
+                    label=config if ri == 0 or (rows[0], config) not in values else None)
+            if high > low:
+                ax.errorbar([mid], [y], xerr=[[mid - low], [high - mid]], fmt="none",
+                            ecolor="#222222", elinewidth=1, capsize=2.5, zorder=3)
+            ax.annotate(value_format.format(mid), (high, y), textcoords="offset points",
+                        xytext=(4, 0), va="center", fontsize=7.5)
+            top = max(top, high)
+    ax.set_yticks(range(len(rows)))
+    ax.set_ylim(len(rows) - 0.5, -0.5)
+    ax.grid(axis="y", visible=False)
+    ax.set_xlim(0, top * 1.25 if top > 0 else 1)
+
+
+def transports_figure(configs, group_text: str, block: int, rows, values, note: str,
+                      repetitions: str):
+    """MB/s and the sender's CPU per pass, side by side, per (receiver, path) row and one bar
+    per transport configuration (loopback, veth MTU 1500, ...). values: (row, config) ->
+    {"mb_per_s": (median, low, high), "cpu_us": (...)}; rows: (receiver, path)."""
+    fig, axes = new_figure(1, 2, max(2.2, 0.42 * len(rows) * max(1, len(configs) / 2) + 0.6),
+                           sharex=False, sharey=True, panel_titles=True)
+    fig.subplots_adjust(left=0.22, wspace=0.3)
+    left, right = axes[0]
+    for ax, metric, title, xlabel, fmt in (
+            (left, "mb_per_s", "Throughput (higher is better)", "MB/s ($10^6$ bytes/s)",
+             "{:,.0f}"),
+            (right, "cpu_us", "Sender CPU per pass (lower is better)", "usec per pass",
+             "{:,.0f}")):
+        grouped_bars(ax, rows, configs,
+                     {k: v[metric] for k, v in values.items() if metric in v}, fmt)
+        ax.set_title(title, loc="left")
+        ax.set_xlabel(xlabel)
+    left.set_yticklabels([f"{path}\n{receiver} receiver" for receiver, path in rows])
+    for tick, (_, path) in zip(left.get_yticklabels(), rows):
+        if path == sr.FEATURED_PATH:
+            tick.set_fontweight("bold")
+    legend_below(fig, len(configs))
+    draw_header(fig, Header(
+        f"Loopback and veth side by side, {sr.format_bytes(block)} per call",
+        (f"{group_text}; bar: median of {repetitions} repetitions, whiskers: its 95% interval", note),
+    ))
+    return fig
+
+
+# ---- placement ----------------------------------------------------------------------------
+
+
+# Looks given out in the contract's placement order (same, split, free).
+PLACEMENT_LOOKS = [("#D55E00", "s", "--"), ("#0072B2", "o", "-"), ("#009E73", "^", "-.")]
+
+
+def placement_look(placement: str) -> tuple:
+    known = sr.CONTRACT["segment_values"].get("placement", [])
+    looks = PLACEMENT_LOOKS + OTHER_LOOKS
+    return looks[known.index(placement) if placement in known else len(PLACEMENT_LOOKS)]
+
+
+def placement_legend(placement: str) -> str:
+    """"same (sender and receiver pinned to one CPU)": the contract's summary up to its first
+    comma or colon."""
+    summary = sr.CONTRACT["segment_summaries"].get("placement", {}).get(placement, "")
+    words = summary.split(",")[0].split(":")[0].strip()
+    return f"{placement} ({sr.clip(words, 50)})" if words else placement
+
+
+def ratio_of_medians(featured, baseline) -> tuple:
+    """(ratio, low, high, rounds) of featured MB/s over baseline MB/s: the ratio of sfb's
+    medians, whiskers from the ends of their 95% intervals (featured low over baseline high,
+    featured high over baseline low); low and high None when either has too few rounds for an
+    interval."""
+    f = featured.medians["mb_per_s"]
+    b = baseline.medians["mb_per_s"]
+    rounds = min(f[3], b[3])
+    if b[0] <= 0:
+        return None
+    mid = f[0] / b[0]
+    if None in (f[1], f[2], b[1], b[2]) or b[1] <= 0:
+        return mid, None, None, rounds
+    return mid, f[1] / b[2], f[2] / b[1], rounds
+
+
+def interval_note(points) -> tuple:
+    """What the points and whiskers are, as two subtitle lines; points carry (..., rounds)."""
+    rounds = sorted({p[4] for p in points})
+    count = str(rounds[0]) if len(rounds) == 1 else f"{rounds[0]}-{rounds[-1]}"
+    text = f"point: ratio of the medians over {count} rounds (sfb's medians)"
+    if all(p[2] is None for p in points):
+        return text, "too few rounds for an interval (6 needed)"
+    return text, "whiskers: from the ends of both medians' 95% intervals"
+
+
+def placement_figure(run: sr.Run, group_text: str, series, baseline: str):
+    """series: placement -> list of (block, ratio, low, high or None, rounds), as
+    ratio_of_medians gives them. One
+    line per placement against block size, the interval as whiskers, the ratio written at
+    each point."""
+    fig, axes = new_figure(1, 1, 3.9)
+    ax = axes[0][0]
+    ax.axhline(1.0, color="#222222", linewidth=1.2, linestyle="--", label=f"{baseline} (1x)")
+    blocks = sorted({point[0] for points in series.values() for point in points})
+    spread = len(blocks) > 1
+    outline = [patheffects.withStroke(linewidth=2.5, foreground="white")]
+    last = len(series) - 1
+    for index, (placement, points) in enumerate(series.items()):
+        look = placement_look(placement)
+        # Side by side at each block size, so that the whiskers do not hide each other.
+        shift = 2 ** ((index - last / 2) * (0.16 if spread else 0.25))
+        x = [p[0] * shift for p in points]
+        mid = [p[1] for p in points]
+        ax.plot(x, mid, label=placement_legend(placement), **line_kwargs(look))
+        # The ratio beside its point: the first placement's on the left, the last's on the
+        # right, any between above; outlined in white where it crosses a whisker.
+        side = ("right", (-6, 0)) if index == 0 and last else \
+            ("left", (6, 0)) if index == last and last else ("center", (0, 7))
+        for xi, (_, m, low, high, _) in zip(x, points):
+            if low is not None:
+                ax.errorbar([xi], [m], yerr=[[m - low], [high - m]], fmt="none",
+                            ecolor=look[0], elinewidth=1.3, capsize=3.5)
+            ax.annotate(f"{m:.2f}x", (xi, m), textcoords="offset points", xytext=side[1],
+                        ha=side[0], va="center" if side[1][1] == 0 else "bottom",
+                        fontsize=7.5, color=look[0], fontweight="bold", path_effects=outline,
+                        zorder=5)
+    finish_axes(ax, f"sendfile / {baseline}\n(ratio of MB/s)", blocks, False)
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}x"))
+    ax.set_xlabel("Bytes per call (block size, log scale)")
+    legend_below(fig, 2)
+    draw_header(fig, Header(
+        f"sendfile's speed-up over {baseline} per CPU placement",
+        (group_text, *interval_note([p for points in series.values() for p in points]),
+         run_subtitle(run)),
+    ))
+    return fig
