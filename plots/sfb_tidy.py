@@ -155,8 +155,14 @@ def tidy_rows(inputs: Iterable[str], sfb: Optional[str] = None) -> list:
         # 4: sfb read everything it could and names what it left out (a FIFO in a folder...).
         if done.returncode not in (0, 4):
             raise SfbRefused(message or f"{program} export failed with status {done.returncode}")
-        if message:
-            print(sr.printable(message, 4096), file=sys.stderr)
+        # sfb's warnings (already escaped by sfb) pass through, except the notes about files
+        # without the .json suffix in a folder: a results tree holds its figures and READMEs.
+        lines = [line for line in message.splitlines()
+                 if not line.endswith("results are read from *.json files only")]
+        if not any(": not read: " in line for line in lines):
+            lines = [line for line in lines if "the answer is incomplete" not in line]
+        for line in lines:
+            print(line, file=sys.stderr)
         rows.extend(_jsonl_rows(f"{program} export", done.stdout.decode("utf-8", "replace")))
     return rows
 
