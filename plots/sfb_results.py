@@ -377,7 +377,7 @@ def parse_size(text: str) -> int:
         raise ValueError(f"not a size: {clip(text)!r} (examples: 65536, 64KiB, 1MiB)")
     shift = {"": 0, "k": 10, "m": 20, "g": 30}[match.group(2).lower()]
     size = int(match.group(1)) << shift
-    # The sizes bench_sendfile accepts (benchmarks/src/options.cpp): 1 byte to 1024 GiB.
+    # The sizes bench_sendfile accepts (benchmarks/src/suite/options.cpp): 1 byte to 1024 GiB.
     if not 1 <= size <= 1 << 40:
         raise ValueError(f"size {clip(text)!r} is outside 1 byte to 1024GiB")
     return size
