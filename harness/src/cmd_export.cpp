@@ -93,8 +93,10 @@ subcommand export_subcommand() {
             "customBiggerIsBetter and customSmallerIsBetter JSON (one file each), and the\n"
             "Bencher Metric Format (all measures in one file). tidy-csv and tidy-jsonl:\n"
             "one row per file, benchmark, repetition and metric, a median row (with its\n"
-            "95% interval) per benchmark and metric, and context and error rows; the\n"
-            "columns are in format/README.md.",
+            "95% interval) per benchmark and metric, context and error rows, and ratio\n"
+            "rows: each path's MB/s and sender CPU over read_send's of its configuration\n"
+            "(the Hodges-Lehmann ratio over rounds with its 95% interval, as sfb run's\n"
+            "table); the columns are in format/README.md.",
             kExportOptions, export_command};
 }
 

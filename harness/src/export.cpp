@@ -3,6 +3,7 @@
 #include "cli.h"
 #include "confidence.h"
 #include "contract.h"
+#include "path_comparison.h"
 #include "safe_text.h"
 #include "stats.h"
 #include "store.h"
@@ -12,6 +13,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <map>
 #include <set>
 
 namespace sfb::harness {
@@ -209,6 +211,62 @@ std::string csv_cell(const ordered_json& value) {
     return out + "\"";
 }
 
+// The `ratio` rows: every path against read_send of its configuration, compare_paths()'s
+// ratios (the Hodges-Lehmann ratio over rounds with its 95% interval), the numbers of the
+// table `sfb run` and bench_sendfile end with; in that table's order. The benchmarks that
+// reported an error are left out, as there.
+void add_ratio_rows(std::vector<ordered_json>& rows, const result_set& set, const std::string& file,
+                    const std::string& fingerprint) {
+    std::vector<benchmark_rounds> measured;
+    // compare_paths() names a benchmark by its parsed name: path and configuration (and what
+    // follows) back to the name in the file, and read_send's by configuration, the first
+    // one kept as compare_paths() does.
+    std::map<std::string, std::string> by_parsed_name;
+    std::map<std::string, std::string> baselines;
+    for (const auto& series : set.benchmarks) {
+        const bool failed = !series.errors.empty();
+        measured.push_back({series.name, series.repetitions, failed});
+        const auto name = parse_suite_name(series.name);
+        if (!name || failed) {
+            continue;
+        }
+        by_parsed_name.emplace(name->path + '/' + name->configuration() + '/' + name->suffix,
+                               series.name);
+        if (name->path == names::path_name::read_send) {
+            baselines.emplace(name->configuration(), series.name);
+        }
+    }
+    for (const auto& ratio : compare_paths(measured)) {
+        const auto benchmark = by_parsed_name.find(
+            ratio.name.path + '/' + ratio.name.configuration() + '/' + ratio.name.suffix);
+        const auto baseline = baselines.find(ratio.name.configuration());
+        if (benchmark == by_parsed_name.end() || baseline == baselines.end()) {
+            continue;  // not reached: compare_paths() compares only these
+        }
+        const ordered_json segments = segment_cells(benchmark->second);
+        const std::pair<std::string_view, const std::optional<ratio_estimate>*> metrics[] = {
+            {names::measure_name::bytes_per_second, &ratio.mb_per_s},
+            {names::measure_name::cpu_time, &ratio.cpu_per_pass},
+        };
+        for (const auto& [metric, estimate] : metrics) {
+            if (!*estimate || !std::isfinite((*estimate)->estimate)) {
+                continue;
+            }
+            ordered_json row = tidy_row(file, fingerprint, "ratio", benchmark->second, segments);
+            row["metric"] = metric;
+            row["value"] = (*estimate)->estimate;
+            row["unit"] = "ratio";
+            if (const auto& ci = (*estimate)->interval) {
+                row["ci_low"] = ci->low;
+                row["ci_high"] = ci->high;
+            }
+            row["n"] = ratio.rounds;
+            row["text"] = baseline->second;
+            rows.push_back(std::move(row));
+        }
+    }
+}
+
 }  // namespace
 
 std::vector<std::string> tidy_columns() {
@@ -278,6 +336,7 @@ std::vector<ordered_json> tidy_rows(const result_set& set, const std::filesystem
             rows.push_back(std::move(row));
         }
     }
+    add_ratio_rows(rows, set, file, fingerprint);
     return rows;
 }
 

@@ -51,7 +51,11 @@ std::vector<std::string> tidy_columns();
 // object with tidy_columns() as keys in that order (null for an empty cell): one `context` row
 // per context key, then per benchmark one `repetition` row per repetition and metric, one
 // `median` row per metric (the median with its 95% order-statistic interval, median_interval,
-// as in sfb's tables) and an `error` row when it reported an error. Times in microseconds.
+// as in sfb's tables) and an `error` row when it reported an error; then, in the order of the
+// table of paths against read_send (compare_paths(), path_comparison.h), one `ratio` row per
+// compared path and metric (bytes_per_second, cpu_time): the Hodges-Lehmann ratio path /
+// read_send over rounds with its 95% interval, read_send's name as text. Times in
+// microseconds.
 std::vector<ordered_json> tidy_rows(const result_set& set, const std::filesystem::path& source);
 
 // The rows as CSV (a header, RFC 4180 quoting, CRLF-free: lines end in \n) or JSON Lines (one

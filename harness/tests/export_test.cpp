@@ -4,6 +4,7 @@
 #include "bench_process.h"
 #include "benchmark_json.h"
 #include "confidence.h"
+#include "path_comparison.h"
 #include "stats.h"
 #include "test_support.h"
 
@@ -349,6 +350,87 @@ TEST(Tidy, MedianRowCarriesTheSummaryInterval) {
         EXPECT_TRUE(row.at("ci_high").is_null());
         EXPECT_EQ(row.at("n"), 1);
     }
+}
+
+// The ratio rows hold compare_paths()'s ratios (the table of sfb run and bench_sendfile) for
+// the file's benchmarks, computed here from the file as sfb run's summary does.
+TEST(Tidy, RatioRowsAreComparePathsRatios) {
+    const auto file = data("sfb_base.json");
+    const auto rows = tidy({file.string()});
+    const auto ratios = select(rows, "ratio");
+    ASSERT_EQ(ratios.size(), 2u) << "sendfile's MB/s and CPU over read_send's";
+    result_set set;
+    add_benchmark_document(set, read_json_file(file), file);
+    std::vector<benchmark_rounds> measured;
+    for (const auto& series : set.benchmarks) {
+        measured.push_back({series.name, series.repetitions, !series.errors.empty()});
+    }
+    const auto expected = compare_paths(measured);
+    ASSERT_EQ(expected.size(), 1u);
+    ASSERT_TRUE(expected[0].mb_per_s && expected[0].mb_per_s->interval);
+    ASSERT_TRUE(expected[0].cpu_per_pass && expected[0].cpu_per_pass->interval);
+    const std::pair<const char*, const ratio_estimate*> metrics[] = {
+        {"bytes_per_second", &*expected[0].mb_per_s}, {"cpu_time", &*expected[0].cpu_per_pass}};
+    for (const auto& [metric, estimate] : metrics) {
+        const auto row = select(rows, "ratio", kSendfile, metric);
+        ASSERT_EQ(row.size(), 1u) << metric;
+        EXPECT_DOUBLE_EQ(row[0].at("value").get<double>(), estimate->estimate) << metric;
+        EXPECT_DOUBLE_EQ(row[0].at("ci_low").get<double>(), estimate->interval->low) << metric;
+        EXPECT_DOUBLE_EQ(row[0].at("ci_high").get<double>(), estimate->interval->high) << metric;
+        EXPECT_LT(row[0].at("ci_low").get<double>(), row[0].at("value").get<double>());
+        EXPECT_GT(row[0].at("ci_high").get<double>(), row[0].at("value").get<double>());
+        EXPECT_EQ(row[0].at("unit"), "ratio");
+        EXPECT_EQ(row[0].at("n"), 9);
+        EXPECT_EQ(row[0].at("text"), kReadSend);
+        EXPECT_EQ(row[0].at("path"), "sendfile");
+        EXPECT_EQ(row[0].at("block"), 65536);
+        EXPECT_TRUE(row[0].at("repetition").is_null());
+    }
+    // sendfile passes take about half read_send's time in the fixture (201 us against 402)
+    // and a third of its CPU (100 us against 301): the ratios are about 2 and 1/3.
+    EXPECT_NEAR(select(rows, "ratio", kSendfile, "bytes_per_second")[0].at("value").get<double>(),
+                2.0, 0.02);
+    EXPECT_NEAR(select(rows, "ratio", kSendfile, "cpu_time")[0].at("value").get<double>(),
+                100.5 / 301.0, 0.01);
+    // The rows come last, after every benchmark's own rows.
+    EXPECT_EQ(rows[rows.size() - 2].at("record"), "ratio");
+    EXPECT_EQ(rows.back().at("record"), "ratio");
+    // One round a side: the ratio without an interval.
+    const auto single = select(tidy({data("sfb_single_repetition.json").string()}), "ratio");
+    ASSERT_EQ(single.size(), 2u);
+    for (const auto& row : single) {
+        EXPECT_TRUE(row.at("value").is_number());
+        EXPECT_TRUE(row.at("ci_low").is_null());
+        EXPECT_TRUE(row.at("ci_high").is_null());
+        EXPECT_EQ(row.at("n"), 1);
+    }
+}
+
+TEST(Tidy, NoRatioRowsWithoutReadSend) {
+    // The fixture without its read_send benchmark: the other rows, no ratio.
+    temporary_folder folder;
+    ordered_json doc = ordered_json::parse(std::ifstream(data("sfb_base.json")));
+    ordered_json kept = ordered_json::array();
+    for (auto& entry : doc["benchmarks"]) {
+        if (entry["name"].get<std::string>().rfind("read_send/", 0) != 0) {
+            kept.push_back(entry);
+        }
+    }
+    doc["benchmarks"] = kept;
+    const auto file = folder.path() / "no_read_send.json";
+    std::ofstream(file) << doc.dump();
+    const auto rows = tidy({file.string()});
+    EXPECT_FALSE(select(rows, "median", kSendfile, "real_time").empty());
+    EXPECT_TRUE(select(rows, "ratio").empty());
+    // With read_send in the file: ratio rows (the case above is not vacuous).
+    EXPECT_FALSE(select(tidy({data("sfb_base.json").string()}), "ratio").empty());
+    // A filter that leaves read_send out, a failed path and another program's names: none.
+    auto filtered = run_sfb({"export", "--format", "tidy-jsonl", "--filter", "^sendfile/",
+                             data("sfb_base.json").string()});
+    ASSERT_EQ(filtered.status, 0) << filtered.err;
+    EXPECT_TRUE(select(jsonl_rows(filtered.out), "ratio").empty());
+    EXPECT_TRUE(select(tidy({data("sfb_failed.json").string()}), "ratio").empty());
+    EXPECT_TRUE(select(tidy({data("foreign_program.json").string()}), "ratio").empty());
 }
 
 TEST(Tidy, HostileContextValueIsQuotedPerRfc4180) {
