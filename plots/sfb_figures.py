@@ -301,17 +301,21 @@ def bar_panel_height(count: int) -> float:
 
 
 def draw_bars(ax, bars, xlabel: str, value_format: str, log_x=False) -> None:
-    """Horizontal bars, first at the top, with the median's 95% interval as an
-    error bar and the median written after it. For groups measured at one block size."""
+    """Horizontal bars, first at the top, with the value's 95% interval as an error bar
+    (none where there is no interval: low and high equal to mid) and the value written after
+    it. For groups measured at one block size."""
     y = list(range(len(bars)))
     ax.barh(y, [b.mid for b in bars], color=[b.colour for b in bars], height=0.66, zorder=2)
-    whiskers = ax.errorbar([b.mid for b in bars], y,
-                           xerr=[[b.mid - b.low for b in bars], [b.high - b.mid for b in bars]],
-                           fmt="none", ecolor="#222222", elinewidth=1, capsize=3, zorder=3)
-    # A white outline keeps the whiskers visible on the dark bars (msg_zerocopy is black).
-    outline = [patheffects.withStroke(linewidth=3, foreground="white")]
-    for artist in whiskers.lines[1] + whiskers.lines[2]:
-        artist.set_path_effects(outline)
+    spread = [(yi, b) for yi, b in zip(y, bars) if b.high > b.low]
+    if spread:
+        whiskers = ax.errorbar([b.mid for _, b in spread], [yi for yi, _ in spread],
+                               xerr=[[b.mid - b.low for _, b in spread],
+                                     [b.high - b.mid for _, b in spread]],
+                               fmt="none", ecolor="#222222", elinewidth=1, capsize=3, zorder=3)
+        # A white outline keeps the whiskers visible on the dark bars (msg_zerocopy is black).
+        outline = [patheffects.withStroke(linewidth=3, foreground="white")]
+        for artist in whiskers.lines[1] + whiskers.lines[2]:
+            artist.set_path_effects(outline)
     for yi, b in zip(y, bars):
         ax.annotate(value_format.format(b.mid), (b.high, yi), textcoords="offset points",
                     xytext=(5, 0), va="center", fontsize=8.5,
@@ -412,37 +416,52 @@ def cpu_figure(run: sr.Run, group: sr.Group, measurements, log_y=False):
                               spread_note(measurements))
 
 
-def speedup_series(measurements, base: dict):
-    """x, median ratio, low and high ratio of MB/s over base (block size -> Measurement).
-    The band is the widest ratio the repetitions allow: slowest over fastest and the reverse."""
-    points = sorted((m for m in measurements if m.key.block_bytes in base and m.has("mb_per_s")),
+def ratio_series(measurements, metric: str = "mb_per_s"):
+    """x, ratio, low and high of each measurement's ratio over read_send by block size: sfb's
+    (the tidy export's `ratio` rows), the Hodges-Lehmann ratio over rounds with its 95%
+    interval, the numbers of sfb's table of paths against read_send. Low and high are the
+    ratio itself where sfb gives no interval (too few rounds)."""
+    points = sorted((m for m in measurements if metric in m.ratios),
                     key=lambda m: m.key.block_bytes)
-    b = [base[m.key.block_bytes] for m in points]
+    ratios = [m.ratios[metric] for m in points]
     return (
         [m.key.block_bytes for m in points],
-        [m.median("mb_per_s") / bm.median("mb_per_s") for m, bm in zip(points, b)],
-        [m.low("mb_per_s") / bm.high("mb_per_s") for m, bm in zip(points, b)],
-        [m.high("mb_per_s") / bm.low("mb_per_s") for m, bm in zip(points, b)],
+        [r.value for r in ratios],
+        [r.value if r.low is None else r.low for r in ratios],
+        [r.value if r.high is None else r.high for r in ratios],
     )
 
 
-def speedup_figure(run: sr.Run, group: sr.Group, measurements, baseline: str, log_y=False):
-    """None when the group has no baseline measurements or no other path."""
-    base = {m.key.block_bytes: m for m in measurements
-            if m.key.path == baseline and m.has("mb_per_s")}
-    others = {p: ms for p, ms in by_path(measurements).items() if p != baseline}
-    if not base or not others:
+def ratio_note(measurements, shape: str = "line") -> str:
+    """What a speed-up's marks are, for a subtitle: the estimator of sfb's table."""
+    ratios = [m.ratios["mb_per_s"] for m in measurements if "mb_per_s" in m.ratios]
+    rounds = sorted({r.rounds for r in ratios}) or [0]
+    count = str(rounds[0]) if len(rounds) == 1 else f"{rounds[0]}-{rounds[-1]}"
+    text = f"{shape}: Hodges-Lehmann ratio over {count} rounds"
+    spread = "whiskers" if shape == "bar" else "band"
+    if all(r.low is None for r in ratios):
+        return f"{text}; too few rounds for its 95% interval (4 a side needed)"
+    missing = " (none below 4 rounds a side)" if any(r.low is None for r in ratios) else ""
+    return f"{text}, {spread}: its 95% interval{missing}, as sfb's table"
+
+
+def speedup_figure(run: sr.Run, group: sr.Group, measurements, log_y=False):
+    """Each path's MB/s over read_send's of the same configuration: sfb's ratios (the
+    Hodges-Lehmann ratio over rounds with its 95% interval). None when no path of the group
+    has one (no read_send, or only read_send)."""
+    baseline = sr.BASELINE_PATH
+    others = {p: ms for p, ms in by_path(measurements).items()
+              if p != baseline and any("mb_per_s" in m.ratios for m in ms)}
+    if not others:
         return None
+    ratio_measurements = [m for ms in others.values() for m in ms]
     block = single_block(measurements)
     if block is not None:
         bars = []
         for path, ms in others.items():
-            x, mid, lo, hi = speedup_series(ms, base)
-            if x:
-                bars.append(Bar(display_label(path, ms), path_look(path)[0], mid[0], lo[0],
-                                hi[0], path == sr.FEATURED_PATH))
-        if not bars:
-            return None
+            x, mid, lo, hi = ratio_series(ms)
+            bars.append(Bar(display_label(path, ms), path_look(path)[0], mid[0], lo[0], hi[0],
+                            path == sr.FEATURED_PATH))
         fig, axes = new_figure(1, 1, bar_panel_height(len(bars)))
         fig.subplots_adjust(left=0.24)
         ax = axes[0][0]
@@ -450,20 +469,16 @@ def speedup_figure(run: sr.Run, group: sr.Group, measurements, baseline: str, lo
                   "1x line is faster)", "{:.2f}x", log_y)
         ax.axvline(1.0, color="#222222", linewidth=1.2, linestyle="--", zorder=4)
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}x"))
-        group_header(fig, run, group,
-                     f"Speed-up over {baseline} at {sr.format_bytes(block)} per call",
-                     "bar: ratio of medians, whiskers: extremes of the repetitions")
+        draw_header(fig, Header(
+            f"Speed-up over {baseline} at {sr.format_bytes(block)} per call",
+            (group.describe(), ratio_note(ratio_measurements, "bar"), run_subtitle(run))))
         return fig
     fig, axes = new_figure(1, 1, 3.9)
     ax = axes[0][0]
     ax.axhline(1.0, color="#222222", linewidth=1.2, linestyle="--",
                label=f"{baseline} (1x)")
-    blocks = sorted(base)
-    drawn = False
     for path, ms in others.items():
-        x, mid, lo, hi = speedup_series(ms, base)
-        if not x:
-            continue
+        x, mid, lo, hi = ratio_series(ms)
         look = path_look(path)
         draw_spread(ax, look[0], x, mid, lo, hi, 0.15)
         ax.plot(x, mid, label=display_label(path, ms),
@@ -472,17 +487,16 @@ def speedup_figure(run: sr.Run, group: sr.Group, measurements, baseline: str, lo
             for xi, yi in zip(x, mid):
                 ax.annotate(f"{yi:.2f}x", (xi, yi), textcoords="offset points", xytext=(0, 7),
                             ha="center", fontsize=8.5, color=look[0], fontweight="bold")
-        drawn = True
-    if not drawn:
-        plt.close(fig)
-        return None
-    finish_axes(ax, f"Speed-up over {baseline}\n(ratio of MB/s)", blocks, log_y)
+    finish_axes(ax, f"Speed-up over {baseline}\n(ratio of MB/s)",
+                [m.key.block_bytes for m in ratio_measurements], log_y)
     if log_y:
         ax.set_yscale("log", base=2)  # 0.5x, 1x, 2x, 4x: halving and doubling look alike
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}x"))
-    return finish_line_figure(fig, ax, run, group,
-                              f"Speed-up of each path over {baseline} (above 1x is faster)",
-                              "line: ratio of medians, band: extremes of the repetitions")
+    ax.set_xlabel("Bytes per call (block size, log scale)")
+    legend_below(fig, 3)
+    draw_header(fig, Header(f"Speed-up of each path over {baseline} (above 1x is faster)",
+                            (group.describe(), ratio_note(ratio_measurements), run_subtitle(run))))
+    return fig
 
 
 # ---- writing --------------------------------------------------------------------------------

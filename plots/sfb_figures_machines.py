@@ -8,13 +8,15 @@ from sfb_figures import *  # noqa: F401,F403  (the shared helpers, matplotlib an
 # ---- across machines ------------------------------------------------------------------------
 
 
-def machines_figure(entries, group: sr.Group, paths, which_runs: str, baseline: str,
-                    log_y=False):
+def machines_figure(entries, group: sr.Group, paths, which_runs: str, log_y=False):
     """entries: list of (legend label, Run, measurements of this group). One panel per path
-    (MB/s, shared y axis) and, when sendfile and the baseline are both drawn, one more with
-    sendfile's speed-up over the baseline on each machine: the number a kernel change moves."""
-    with_ratio = (sr.FEATURED_PATH in paths and baseline in paths
-                  and baseline != sr.FEATURED_PATH)
+    (MB/s, shared y axis) and, when sendfile is drawn and sfb gives its ratio over read_send,
+    one more with that speed-up on each machine (the Hodges-Lehmann ratio over rounds with its
+    95% interval, as sfb's table): the number a kernel change moves."""
+    baseline = sr.BASELINE_PATH
+    featured = [m for _, _, ms in entries for m in ms
+                if m.key.path == sr.FEATURED_PATH and "mb_per_s" in m.ratios]
+    with_ratio = sr.FEATURED_PATH in paths and bool(featured)
     # An emulated (TCG) guest is tens of times slower than the host beside it: on a linear
     # axis its lines lie flat on zero, so such a figure gets the log axis by itself.
     speeds = [m.median("mb_per_s") for _, _, ms in entries for m in ms
@@ -49,9 +51,7 @@ def machines_figure(entries, group: sr.Group, paths, which_runs: str, baseline: 
         ax = flat[len(paths)]
         ax.axhline(1.0, color="#222222", linewidth=1.2, linestyle="--")
         for label, _, ms in entries:
-            base = {m.key.block_bytes: m for m in ms
-                    if m.key.path == baseline and m.has("mb_per_s")}
-            x, mid, lo, hi = speedup_series([m for m in ms if m.key.path == sr.FEATURED_PATH], base)
+            x, mid, lo, hi = ratio_series([m for m in ms if m.key.path == sr.FEATURED_PATH])
             if not x:
                 continue
             look = looks[label]
@@ -80,6 +80,8 @@ def machines_figure(entries, group: sr.Group, paths, which_runs: str, baseline: 
     all_ms = [m for _, _, ms in entries for m in ms]
     lines = [group.describe() + ("; log MB/s axis" if auto_log else ""),
              f"{which_runs}; {spread_note(all_ms)}"]
+    if with_ratio:
+        lines.append(ratio_note(featured, "speed-up"))
     if any(run.vm_accel() == "TCG" for _, run, _ in entries):
         lines.append("TCG guests run on qemu's emulated CPU: their MB/s measure the emulator, "
                      "not the kernel; compare their speed-ups with each other only")
@@ -170,37 +172,22 @@ def placement_legend(placement: str) -> str:
     return f"{placement} ({sr.clip(words, 50)})" if words else placement
 
 
-def ratio_of_medians(featured, baseline) -> tuple:
-    """(ratio, low, high, rounds) of featured MB/s over baseline MB/s: the ratio of sfb's
-    medians, whiskers from the ends of their 95% intervals (featured low over baseline high,
-    featured high over baseline low); low and high None when either has too few rounds for an
-    interval."""
-    f = featured.medians["mb_per_s"]
-    b = baseline.medians["mb_per_s"]
-    rounds = min(f[3], b[3])
-    if b[0] <= 0:
-        return None
-    mid = f[0] / b[0]
-    if None in (f[1], f[2], b[1], b[2]) or b[1] <= 0:
-        return mid, None, None, rounds
-    return mid, f[1] / b[2], f[2] / b[1], rounds
-
-
 def interval_note(points) -> tuple:
     """What the points and whiskers are, as two subtitle lines; points carry (..., rounds)."""
     rounds = sorted({p[4] for p in points})
     count = str(rounds[0]) if len(rounds) == 1 else f"{rounds[0]}-{rounds[-1]}"
-    text = f"point: ratio of the medians over {count} rounds (sfb's medians)"
+    text = f"point: Hodges-Lehmann ratio of MB/s over {count} rounds (sfb's, as its table)"
     if all(p[2] is None for p in points):
-        return text, "too few rounds for an interval (6 needed)"
-    return text, "whiskers: from the ends of both medians' 95% intervals"
+        return text, "too few rounds for its 95% interval (4 a side needed)"
+    missing = " (none below 4 rounds a side)" if any(p[2] is None for p in points) else ""
+    return text, f"whiskers: its 95% interval{missing}"
 
 
-def placement_figure(run: sr.Run, group_text: str, series, baseline: str):
-    """series: placement -> list of (block, ratio, low, high or None, rounds), as
-    ratio_of_medians gives them. One
-    line per placement against block size, the interval as whiskers, the ratio written at
-    each point."""
+def placement_figure(run: sr.Run, group_text: str, series):
+    """series: placement -> list of (block, ratio, low, high, rounds): sfb's ratio of sendfile's
+    MB/s over read_send's (low and high None without an interval). One line per placement
+    against block size, the interval as whiskers, the ratio written at each point."""
+    baseline = sr.BASELINE_PATH
     fig, axes = new_figure(1, 1, 3.9)
     ax = axes[0][0]
     ax.axhline(1.0, color="#222222", linewidth=1.2, linestyle="--", label=f"{baseline} (1x)")

@@ -35,7 +35,7 @@ as .jsonl or .csv is read as it is.
 figures:
   throughput  MB/s against block size, one line per path (median, 95% interval band)
   cpu         sender CPU usec/pass and service demand against block size, per path
-  speedup     each path's MB/s over read_send's (or --baseline's), with a line at 1x
+  speedup     each path's MB/s over read_send's (sfb's ratio, 95% interval), a line at 1x
   machines    the same paths across machines/kernels/OSes, newest run of each machine
   transports  loopback and veth (per MTU) side by side: MB/s and sender CPU at one block size
   placement   sendfile/read_send per CPU placement (same, split, free) with its interval
@@ -100,7 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     for name, text in (
         ("throughput", "MB/s against block size, one line per path"),
         ("cpu", "sender CPU usec/pass and service demand against block size"),
-        ("speedup", "speed-up of each path over a baseline path"),
+        ("speedup", "speed-up of each path over read_send"),
         ("machines", "the same paths across machines, kernels and OSes"),
         ("transports", "loopback and veth (per MTU) side by side: MB/s and sender CPU"),
         ("placement", "sendfile's speed-up over read_send per CPU placement"),
@@ -115,9 +115,6 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "transports":
             p.add_argument("--block-size", default="64KiB", metavar="SIZE",
                            help="the block size drawn (default: 64KiB)")
-        if name in ("speedup", "machines", "placement", "all"):
-            p.add_argument("--baseline", default=sr.BASELINE_PATH, metavar="PATH",
-                           help="path the speed-up is relative to (default: read_send)")
         if name in ("machines", "all"):
             p.add_argument("--all-runs", action="store_true",
                            help="machines: one line per result file instead of the newest "
@@ -178,10 +175,11 @@ def plan_per_run(figure: str, runs, keep: sr.Filter, args, outputs, figs) -> int
             elif figure == "cpu":
                 fig = figs.cpu_figure(run, group, ms, args.log_y)
             else:
-                fig = figs.speedup_figure(run, group, ms, args.baseline, args.log_y)
+                fig = figs.speedup_figure(run, group, ms, args.log_y)
                 if fig is None:
                     warn(f"{run.source}: no speed-up figure for {group.describe()}: needs "
-                         f"{args.baseline} and at least one other path")
+                         f"{sr.BASELINE_PATH} and at least one other path of the same "
+                         "configuration (sfb's ratio rows)")
                     continue
             outputs.add(fig, f"{prefix}{figure}-{group.slug()}")
             count += 1
@@ -226,8 +224,7 @@ def plan_machines(runs, keep: sr.Filter, args, outputs, figs) -> int:
                 present)[:2]
         which = ("one line per result file" if args.all_runs
                  else "newest run of each machine that measured this group")
-        outputs.add(figs.machines_figure(entries, group, paths, which, args.baseline,
-                                         args.log_y),
+        outputs.add(figs.machines_figure(entries, group, paths, which, args.log_y),
                     f"machines-{group.slug()}")
         count += 1
     return count
@@ -302,8 +299,9 @@ def plan_transports(runs, keep: sr.Filter, args, outputs, figs) -> int:
 
 
 def plan_placement(runs, keep: sr.Filter, args, outputs, figs) -> int:
-    """Per run and group (all but the placement): the median of the per-round ratios of
-    sendfile over the baseline, per placement and block size, with its interval."""
+    """Per run and group (all but the placement): sfb's ratio of sendfile's MB/s over
+    read_send's (the Hodges-Lehmann ratio over rounds), per placement and block size, with its
+    95% interval."""
     placements = sr.CONTRACT["segment_values"].get("placement", [])
     count = 0
     for run in runs:
@@ -326,21 +324,19 @@ def plan_placement(runs, keep: sr.Filter, args, outputs, figs) -> int:
                 points = []
                 for block in sorted({b for p, _, b in ms if p == placement}):
                     featured = ms.get((placement, sr.FEATURED_PATH, block))
-                    base = ms.get((placement, args.baseline, block))
-                    if featured is None or base is None:
-                        continue
-                    if featured.has("mb_per_s") and base.has("mb_per_s"):
-                        ratio = figs.ratio_of_medians(featured, base)
-                        if ratio is not None:
-                            points.append((block, *ratio))
+                    ratio = None if featured is None else featured.ratios.get("mb_per_s")
+                    if ratio is not None:
+                        points.append((block, ratio.value, ratio.low, ratio.high,
+                                       ratio.rounds))
                 if points:
                     series[placement] = points
             if not series:
                 warn(f"{run.source}: no placement figure for {group.describe()}: needs "
-                     f"{sr.FEATURED_PATH} and {args.baseline} at the same block size")
+                     f"{sr.FEATURED_PATH} and {sr.BASELINE_PATH} of the same configuration "
+                     "(sfb's ratio rows)")
                 continue
             prefix = per_run_prefix(run, len(runs) > 1)
-            outputs.add(figs.placement_figure(run, group.describe(), series, args.baseline),
+            outputs.add(figs.placement_figure(run, group.describe(), series),
                         f"{prefix}placement-{group.slug()}")
             count += 1
     return count

@@ -7,7 +7,9 @@ The result JSON is read by one program, sfb: the plots run
 `sfb export --format tidy-jsonl INPUTS...` and draw from its rows (format/README.md, "The tidy
 export"), or read a tidy file someone exported (.jsonl or .csv). The name segments, times in
 microseconds, medians and their 95% intervals all come from those rows; a bad result file is
-sfb's message, passed on. The only JSON read here is sfb's own: `sfb compare --format json`.
+sfb's message, passed on. The speed-ups over read_send are sfb's too (the `ratio` rows: the
+Hodges-Lehmann ratio over rounds with its 95% interval, the numbers of sfb's table of paths
+against read_send). The only JSON read here is sfb's own: `sfb compare --format json`.
 """
 
 from __future__ import annotations
@@ -211,15 +213,30 @@ _PLOT_METRICS = {"real_time": ("real_us", 1.0), "cpu_time": ("cpu_us", 1.0),
                  "bytes_per_second": ("mb_per_s", 1e-6)}
 
 
+@dataclass(frozen=True)
+class Ratio:
+    """A path over read_send of its configuration, as sfb computed it (a tidy `ratio` row):
+    the Hodges-Lehmann ratio over rounds with its 95% interval (low and high None when either
+    side had too few rounds for one), the path's rounds and read_send's benchmark name."""
+
+    value: float
+    low: Optional[float]
+    high: Optional[float]
+    rounds: int
+    baseline: str
+
+
 @dataclass
 class Measurement:
     """One benchmark of one run: every metric's value per repetition, and its median with the
-    95% interval, as sfb computed them (the tidy export's `median` rows)."""
+    95% interval, as sfb computed them (the tidy export's `median` rows), and its ratios over
+    read_send (the `ratio` rows)."""
 
     key: BenchKey
     samples: dict = field(default_factory=dict)  # metric -> list of float, per repetition
     medians: dict = field(default_factory=dict)  # metric -> (median, ci_low, ci_high, n)
     source: str = "iterations"
+    ratios: dict = field(default_factory=dict)  # metric (mb_per_s, cpu_us) -> Ratio
 
     def values(self, metric: str) -> list:
         return self.samples.get(metric, [])
@@ -423,6 +440,10 @@ def runs_from_rows(rows: Iterable[dict]) -> list:
         measurement = run.measurements.setdefault(key, Measurement(key))
         if record == "repetition":
             measurement.samples.setdefault(name, []).append(row["value"] * scale)
+        elif record == "ratio":
+            # A ratio has no unit: the same whatever the metric's scale.
+            measurement.ratios[name] = Ratio(row["value"], row["ci_low"], row["ci_high"],
+                                             row["n"] or 0, str(row["text"] or ""))
         else:
             low, high = row["ci_low"], row["ci_high"]
             measurement.medians[name] = (row["value"] * scale,

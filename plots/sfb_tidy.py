@@ -67,7 +67,7 @@ def _checked_row(row: object, where: str) -> dict:
     if not isinstance(row, dict) or any(column not in row for column in TIDY_COLUMNS):
         raise sr.InputError(f"{where}: not a row of sfb's tidy export (expected the columns "
                          f"{', '.join(TIDY_COLUMNS)})")
-    if row["record"] not in ("context", "repetition", "median", "error"):
+    if row["record"] not in ("context", "repetition", "median", "error", "ratio"):
         raise sr.InputError(f"{where}: unknown record {sr.clip(str(row['record']))!r}")
     for column in _TIDY_INTEGERS | _TIDY_NUMBERS:
         value = row[column]
@@ -76,6 +76,8 @@ def _checked_row(row: object, where: str) -> dict:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or (
                 isinstance(value, float) and not math.isfinite(value)):
             raise sr.InputError(f"{where}: column {column} is not a number: {sr.clip(repr(value))}")
+    if row["record"] == "ratio" and row["value"] is None:
+        raise sr.InputError(f"{where}: a ratio row without a value")
     return row
 
 

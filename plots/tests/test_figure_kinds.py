@@ -8,6 +8,7 @@ folder) and from format/golden/bench_sendfile-golden.json.
 No test asserts a speed: the numbers checked are the fixtures' invented ones.
 """
 
+import json
 import shutil
 import sys
 import tempfile
@@ -91,35 +92,114 @@ class FigureKinds(unittest.TestCase):
         for hidden in ("--out ", "--block "):
             self.assertNotIn(hidden, usage)
 
-    def test_placement_ratio_is_the_ratio_of_sfbs_medians(self):
+    def placement_series(self, source: Path) -> dict:
+        """What plan_placement hands placement_figure for `source`: group -> series."""
+        import argparse
+
+        import sfb_plots
+
+        drawn = {}
+
+        class Capture:
+            @staticmethod
+            def placement_figure(run, group_text, series):
+                drawn[group_text] = series
+                return None
+
+        class Sink:
+            @staticmethod
+            def add(*_):
+                pass
+
+        sfb_plots.plan_placement(sr.load_runs([str(source)]), sr.Filter(),
+                                 argparse.Namespace(), Sink, Capture)
+        return drawn
+
+    def test_placement_draws_sfbs_ratio_rows(self):
+        source = self.data / "placement.json"
+        # The ratio rows of sendfile's MB/s, straight from sfb's tidy export.
+        rows = {(row["placement"], row["receiver"], row["block"]): row
+                for row in sr.sfb_tidy.tidy_rows([str(source)])
+                if row["record"] == "ratio" and row["metric"] == "bytes_per_second"
+                and row["path"] == "sendfile"}
+        self.assertTrue(rows)
+        drawn = self.placement_series(source)
+        self.assertTrue(drawn)
+        points = 0
+        for group_text, series in drawn.items():
+            receiver = "copy" if "copy receiver" in group_text else "discard"
+            self.assertEqual(set(series), set(make_figure_fixtures.PLACEMENT_RATIO))
+            for placement, line in series.items():
+                for block, value, low, high, rounds in line:
+                    row = rows[(placement, receiver, block)]
+                    # The estimate and interval of sfb's table, not one computed here.
+                    self.assertEqual((value, low, high, rounds),
+                                     (row["value"], row["ci_low"], row["ci_high"], row["n"]))
+                    self.assertTrue(row["text"].startswith("read_send/"), row["text"])
+                    self.assertEqual(rounds, make_figure_fixtures.ROUNDS)
+                    ratio = make_figure_fixtures.PLACEMENT_RATIO[placement]
+                    self.assertAlmostEqual(value, ratio, delta=ratio * 0.03)
+                    self.assertLess(low, value)
+                    self.assertLess(value, high)
+                    points += 1
+        self.assertEqual(points, len(rows))
+
+    def test_under_four_rounds_there_is_no_interval(self):
+        import sfb_figures as figs
+
+        point, whiskers = figs.interval_note([(65536, 3.0, None, None, 3)])
+        self.assertIn("Hodges-Lehmann ratio of MB/s over 3 rounds", point)
+        self.assertIn("too few rounds", whiskers)
+        point, whiskers = figs.interval_note([(65536, 3.0, 2.5, 3.5, 7)])
+        self.assertIn("over 7 rounds", point)
+        self.assertEqual(whiskers, "whiskers: its 95% interval")
+        # The golden file has two rounds: sfb gives the ratio without an interval, and the
+        # figure draws the point without whiskers.
+        for series in self.placement_series(GOLDEN).values():
+            for line in series.values():
+                for _, value, low, high, rounds in line:
+                    self.assertGreater(value, 0)
+                    self.assertEqual((low, high, rounds), (None, None, 2))
+
+    def test_speedup_draws_sfbs_ratio_rows(self):
         import sfb_figures as figs
 
         run = sr.load_file(self.data / "placement.json")
-        by = {(dict(k.group.extra)["placement"], k.path, k.block_bytes): m
-              for k, m in run.measurements.items()}
-        for placement, ratio in make_figure_fixtures.PLACEMENT_RATIO.items():
-            featured = by[(placement, "sendfile", 65536)]
-            baseline = by[(placement, "read_send", 65536)]
-            mid, low, high, rounds = figs.ratio_of_medians(featured, baseline)
-            self.assertEqual(rounds, make_figure_fixtures.ROUNDS)
-            self.assertAlmostEqual(mid, ratio, delta=ratio * 0.03)
-            # The medians and intervals are sfb's (the tidy export's median rows).
-            f, b = featured.medians["mb_per_s"], baseline.medians["mb_per_s"]
-            self.assertEqual(mid, f[0] / b[0])
-            self.assertEqual((low, high), (f[1] / b[2], f[2] / b[1]))
-            self.assertLess(low, mid)
-            self.assertLess(mid, high)
+        group = min(run.groups())
+        ms = [m for k, m in run.measurements.items() if k.group == group]
+        sendfile = sorted((m for m in ms if m.key.path == "sendfile"),
+                          key=lambda m: m.key.block_bytes)
+        x, mid, lo, hi = figs.ratio_series(sendfile)
+        self.assertEqual(x, [m.key.block_bytes for m in sendfile])
+        self.assertEqual(mid, [m.ratios["mb_per_s"].value for m in sendfile])
+        self.assertEqual(lo, [m.ratios["mb_per_s"].low for m in sendfile])
+        self.assertEqual(hi, [m.ratios["mb_per_s"].high for m in sendfile])
+        fig = figs.speedup_figure(run, group, ms)
+        texts = " | ".join(t.get_text() for t in fig.texts)
+        self.assertIn(f"line: Hodges-Lehmann ratio over {make_figure_fixtures.ROUNDS} rounds, "
+                      "band: its 95% interval", texts)
+        self.assertNotIn("extremes", texts)
+        # read_send alone has no ratio: no speed-up figure.
+        self.assertIsNone(figs.speedup_figure(run, group, [m for m in ms
+                                                           if m.key.path == "read_send"]))
 
-    def test_under_six_rounds_there_is_no_interval(self):
+    def test_speedup_bars_have_whiskers_only_with_an_interval(self):
+        import matplotlib.container
         import sfb_figures as figs
 
-        key = sr.BenchKey(sr.Group("tcp4", "copy", "warm", 1, 1), "sendfile", 1)
-        featured = sr.Measurement(key, medians={"mb_per_s": (6.0, None, None, 5)})
-        baseline = sr.Measurement(key, medians={"mb_per_s": (2.0, None, None, 5)})
-        self.assertEqual(figs.ratio_of_medians(featured, baseline), (3.0, None, None, 5))
-        point, whiskers = figs.interval_note([(65536, 3.0, None, None, 5)])
-        self.assertIn("over 5 rounds", point)
-        self.assertIn("too few rounds", whiskers)
+        for source, whiskers in ((self.data / "placement.json", True), (GOLDEN, False)):
+            run = sr.load_file(source)
+            for group in run.groups():
+                ms = [m for k, m in run.measurements.items()
+                      if k.group == group and k.block_bytes == 65536]
+                fig = figs.speedup_figure(run, group, ms)
+                self.assertIsNotNone(fig, group)
+                bars = fig.axes[0].containers
+                errorbars = [c for c in bars
+                             if isinstance(c, matplotlib.container.ErrorbarContainer)]
+                self.assertEqual(bool(errorbars), whiskers, (source, group))
+                texts = " | ".join(t.get_text() for t in fig.texts)
+                self.assertIn("bar: Hodges-Lehmann ratio over", texts)
 
     def test_placement_draws_one_figure_per_group(self):
         out = self.out("placement")
@@ -141,11 +221,19 @@ class FigureKinds(unittest.TestCase):
         self.assertIn("no placement: segment", proc.stderr)
         self.assertIn("nothing to draw", proc.stderr)
         # Placements, but no read_send to divide by.
-        proc = run_plots("placement", self.data / "placement.json", "--output", out,
-                         "--path", "sendfile")
+        doc = json.loads((self.data / "placement.json").read_text())
+        doc["benchmarks"] = [b for b in doc["benchmarks"]
+                             if not b["name"].startswith("read_send/")]
+        no_base = self.tmp / "placement-without-read_send.json"
+        no_base.write_text(json.dumps(doc))
+        proc = run_plots("placement", no_base, "--output", out)
         self.assertEqual(proc.returncode, 2, proc.stderr)
         self.assertIn("needs sendfile and read_send", proc.stderr)
         self.assertFalse(out.exists() and images_under(out))
+        # --path sendfile draws sendfile only; sfb's ratio over read_send is still there.
+        proc = run_plots("placement", self.data / "placement.json", "--output", out,
+                         "--path", "sendfile")
+        self.check_written(proc, out, "placement-", 1)
 
     def test_a_tcg_guest_is_labelled_with_its_kernel_and_accelerator(self):
         guest = sr.load_file(self.data / "tcg-guest.json")
@@ -186,7 +274,7 @@ class FigureKinds(unittest.TestCase):
 
         runs = sr.load_runs([str(self.data / n) for n in
                              ("tcg-guest.json", "loopback.json", "veth1500.json")])
-        args = argparse.Namespace(all_runs=False, baseline="read_send", log_y=False)
+        args = argparse.Namespace(all_runs=False, log_y=False)
         sfb_plots.plan_machines(runs, sr.Filter(), args, Sink, Capture)
         self.assertEqual(drawn[("tcp4", "discard")], ["loopback.json", "tcg-guest.json"])
         self.assertEqual(drawn[("veth4", "discard")], ["veth1500.json"])

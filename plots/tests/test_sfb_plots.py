@@ -431,9 +431,17 @@ class BadInput(unittest.TestCase):
         self.assert_rejected(["all", empty, "-o", self.out], empty)
 
     def test_speedup_without_the_baseline(self):
+        # The speed-ups are sfb's ratios over read_send: none without read_send.
+        doc = json.loads(next(SYNTHETIC.rglob("*2cpu/*.json")).read_text())
+        doc["benchmarks"] = [b for b in doc["benchmarks"]
+                             if not b["name"].startswith("read_send/")]
+        source = self.write("no-read-send.json", json.dumps(doc))
+        message = self.assert_rejected(["speedup", source, "-o", self.out], source)
+        self.assertIn("needs read_send and at least one other path", message)
+        # There is no other baseline to choose.
         source = next(SYNTHETIC.rglob("*2cpu/*.json"))
         self.assert_rejected(["speedup", source, "-o", self.out, "--baseline", "io_uring_splice"],
-                             "io_uring_splice")
+                             "--baseline")
 
     def test_compare_input_that_is_not_compare_output(self):
         result_file = next(SYNTHETIC.rglob("*2cpu/*.json"))
