@@ -12,12 +12,12 @@
 // --all-paths: the run selected every path, so each must be available or skipped with a
 // reason in paths_skipped.
 #include <dirent.h>
+#include <sfb/benchmark_name.h>
 #include <sfb/fingerprint.h>
 #include <sfb/format_contract.h>
 #include <sfb/json_text.h>
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <fstream>
 #include <iostream>
@@ -59,99 +59,12 @@ bool names_contain(const Table& table, std::string_view name) {
                        [&](const auto& entry) { return entry.name == name; });
 }
 
-std::optional<std::uint64_t> parse_number(std::string_view text) {
-    std::uint64_t value = 0;
-    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (text.empty() || error != std::errc{} || end != text.data() + text.size()) {
-        return std::nullopt;
-    }
-    return value;
-}
-
-// Whether `value` is one the segment's `values` allows: a name from the contract's table, or
-// a number.
-bool segment_value_ok(const contract::segment_spec& segment, std::string_view value) {
-    if (segment.values == "paths") {
-        return names_contain(contract::paths, value);
-    }
-    if (segment.values == "transports") {
-        return names_contain(contract::transports, value);
-    }
-    if (segment.values == "receivers") {
-        return names_contain(contract::receivers, value);
-    }
-    if (segment.values == "caches") {
-        return names_contain(contract::caches, value);
-    }
-    if (segment.values == "placements") {
-        return names_contain(contract::placements, value);
-    }
-    return parse_number(value).has_value();
-}
-
-// A benchmark name split by the contract's grammar: one value per name segment, and the
-// thread count Google Benchmark appended (0 when it did not).
-struct parsed_name {
-    std::vector<std::string> values;
-    std::uint64_t threads = 0;
-};
-
-std::optional<parsed_name> parse_name(const std::string& name, std::string& why) {
-    const std::string separator(contract::name_separator);
-    std::vector<std::string> parts;
-    std::size_t start = 0;
-    for (std::size_t end; (end = name.find(separator, start)) != std::string::npos;
-         start = end + separator.size()) {
-        parts.push_back(name.substr(start, end - start));
-    }
-    parts.push_back(name.substr(start));
-    const std::size_t segments = contract::name_segments.size();
-    if (parts.size() < segments + 1 || parts.size() > segments + 2 ||
-        parts[segments] != contract::real_time_suffix) {
-        why = "expected " + std::to_string(segments) + " segments, then " +
-              std::string(contract::real_time_suffix);
-        return std::nullopt;
-    }
-    parsed_name parsed;
-    for (std::size_t i = 0; i < segments; ++i) {
-        const auto& segment = contract::name_segments[i];
-        const std::string& part = parts[i];
-        if (part.rfind(segment.prefix, 0) != 0 ||
-            !segment_value_ok(segment, std::string_view(part).substr(segment.prefix.size()))) {
-            why = "segment " + std::string(segment.name) + " is '" + part + "'";
-            return std::nullopt;
-        }
-        parsed.values.push_back(part.substr(segment.prefix.size()));
-    }
-    if (parts.size() == segments + 2) {
-        const std::string& part = parts.back();
-        const auto threads =
-            part.rfind(contract::threads_prefix, 0) == 0
-                ? parse_number(std::string_view(part).substr(contract::threads_prefix.size()))
-                : std::nullopt;
-        if (!threads) {
-            why = "'" + part + "' after " + std::string(contract::real_time_suffix);
-            return std::nullopt;
-        }
-        parsed.threads = *threads;
-    }
-    return parsed;
-}
-
-constexpr std::size_t segment_index(std::string_view name) {
-    for (std::size_t i = 0; i < contract::name_segments.size(); ++i) {
-        if (contract::name_segments[i].name == name) {
-            return i;
-        }
-    }
-    return contract::name_segments.size();
-}
-
 // The segments the checks below read; the build fails if the contract loses one.
-constexpr std::size_t path_segment = segment_index(contract::segment_name::path);
-constexpr std::size_t file_segment = segment_index(contract::segment_name::file);
-constexpr std::size_t conns_segment = segment_index(contract::segment_name::conns);
-constexpr std::size_t transport_segment = segment_index(contract::segment_name::transport);
+constexpr std::size_t path_segment = contract::segment_index(contract::segment_name::path);
+constexpr std::size_t file_segment = contract::segment_index(contract::segment_name::file);
+constexpr std::size_t conns_segment = contract::segment_index(contract::segment_name::conns);
+constexpr std::size_t transport_segment =
+    contract::segment_index(contract::segment_name::transport);
 static_assert(path_segment < contract::name_segments.size() &&
               transport_segment < contract::name_segments.size() &&
               file_segment < contract::name_segments.size() &&
@@ -214,20 +127,6 @@ void check_context(const nlohmann::json& context, bool all_paths,
             fail("path " + name + " is neither available nor listed as skipped with a reason");
         }
     }
-}
-
-// The aggregate suffix (e.g. "_median") of an aggregate's name, which must be one of the
-// contract's; `name` loses it.
-bool strip_aggregate_suffix(std::string& name, const std::string& aggregate) {
-    const bool known = std::find(contract::aggregate_names.begin(), contract::aggregate_names.end(),
-                                 aggregate) != contract::aggregate_names.end();
-    const std::string suffix = std::string(contract::aggregate_separator) + aggregate;
-    if (!known || name.size() < suffix.size() ||
-        name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0) {
-        return false;
-    }
-    name.erase(name.size() - suffix.size());
-    return true;
 }
 
 // Every key of a benchmark entry is a Google Benchmark field, a measure or a counter of the
@@ -326,23 +225,30 @@ void check_counters(const nlohmann::json& b, const std::string& name,
 
 void check_benchmark(const nlohmann::json& b, bool verified, bool sampling,
                      std::set<std::string>& families) {
-    std::string name = b.value("name", "");
-    check_keys(b, name);
-    const bool aggregate = b.value("run_type", "iteration") == "aggregate";
-    if (aggregate && !strip_aggregate_suffix(name, b.value("aggregate_name", ""))) {
-        fail("aggregate " + b.value("name", "") + " has no aggregate suffix of the contract");
-        return;
-    }
-    std::string why;
-    const auto parsed = parse_name(name, why);
+    const std::string full_name = b.value("name", "");
+    check_keys(b, full_name);
+    const auto parsed = contract::parse_benchmark_name(full_name, contract::name_mode::strict);
     if (!parsed) {
-        fail("benchmark name does not follow the contract: " + name + ": " + why);
+        fail("benchmark name does not follow the contract: " + full_name + ": " + parsed.error);
         return;
     }
-    const std::string& path_name = parsed->values[path_segment];
+    // An aggregate's name ends in the suffix of its aggregate_name (e.g. "_median"), which the
+    // parser took off; an iteration's has none.
+    const bool aggregate = b.value("run_type", "iteration") == "aggregate";
+    const std::string_view suffix = parsed.name->aggregate;
+    if (aggregate ? suffix.empty() || suffix != b.value("aggregate_name", "") : !suffix.empty()) {
+        fail(aggregate ? "aggregate " + full_name + " has no aggregate suffix of the contract"
+                       : full_name + " has an aggregate suffix but is not an aggregate");
+        return;
+    }
+    // The run name, which the messages below use: without the aggregate suffix.
+    const std::string name = full_name.substr(
+        0,
+        full_name.size() - (aggregate ? contract::aggregate_separator.size() + suffix.size() : 0));
+    const std::string path_name(parsed.name->values[path_segment]);
     const auto path = contract::parse_path_id(path_name);
-    const auto conns = parse_number(parsed->values[conns_segment]);
-    if (parsed->threads != 0 && conns != parsed->threads) {
+    const std::uint64_t conns = parsed.name->numbers[conns_segment];
+    if (parsed.name->threads != 0 && conns != parsed.name->threads) {
         fail("threads and conns disagree in " + name);
     }
     if (b.value("error_occurred", false)) {
@@ -355,12 +261,12 @@ void check_benchmark(const nlohmann::json& b, bool verified, bool sampling,
     families.insert(path_name);
     entry_facts facts;
     facts.sampling = sampling;
-    facts.remote = parsed->values[transport_segment].rfind("remote", 0) == 0;
+    facts.remote = parsed.name->values[transport_segment].starts_with("remote");
     check_counters(b, name, contract::paths[static_cast<std::size_t>(*path)], facts);
     if (failures > 0) {
         return;
     }
-    const double file = static_cast<double>(*parse_number(parsed->values[file_segment]));
+    const double file = static_cast<double>(parsed.name->numbers[file_segment]);
     const auto near = [](double x, double y) { return std::fabs(x - y) <= 0.5 + 1e-9 * y; };
     namespace counter = contract::counter_name;
     if (!near(b[counter::pass_bytes].get<double>(), file)) {
