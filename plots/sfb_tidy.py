@@ -93,18 +93,14 @@ def _csv_rows(path: Path, text: str) -> list:
                                  f"column {column})")
             if cell == "":
                 row[column] = None
-            elif column in _TIDY_INTEGERS:
+            elif column in _TIDY_INTEGERS or column in _TIDY_NUMBERS:
+                whole = column in _TIDY_INTEGERS
                 try:
-                    row[column] = int(cell)
+                    row[column] = int(cell) if whole else float(cell)
                 except ValueError:
-                    raise sr.InputError(f"{path}: line {line}: column {column} is not a whole "
-                                     f"number: {sr.clip(cell)!r}") from None
-            elif column in _TIDY_NUMBERS:
-                try:
-                    row[column] = float(cell)
-                except ValueError:
-                    raise sr.InputError(f"{path}: line {line}: column {column} is not a number: "
-                                     f"{sr.clip(cell)!r}") from None
+                    kind = "a whole number" if whole else "a number"
+                    raise sr.InputError(f"{path}: line {line}: column {column} is not {kind}: "
+                                        f"{sr.clip(cell)!r}") from None
             else:
                 row[column] = cell
         rows.append(_checked_row(row, f"{path}: line {line}"))

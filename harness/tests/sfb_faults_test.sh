@@ -2,32 +2,11 @@
 # Faults found by a hostile test of sfb: each must give a clean, named error and a
 # non-zero exit, never a crash, a hang or lost data. Usage: sfb_faults_test.sh SFB DATA CASE
 # (DATA: harness/tests/data). Exit 0 pass, 1 fail, 77 skipped (not possible on this host).
-set -u
-sfb=$1
-data=$2
-case_name=$3
-here=$(cd "$(dirname "$0")" && pwd)
-fake="$here/fake_bench.sh"
-work=$(mktemp -d)
-chmod 755 "$work"
-trap 'chmod -R u+rwx "$work" 2>/dev/null; rm -rf "$work"' EXIT
-
-fail() {
-    echo "FAIL: $*"
-    echo "--- stdout:"; cat "$work/out" 2>/dev/null
-    echo "--- stderr:"; cat "$work/err" 2>/dev/null
-    exit 1
-}
-# expect STATUS TEXT -- COMMAND...: runs COMMAND (bounded to 60 s), checks its exit status and
-# that stderr contains TEXT.
+. "$(dirname "$0")/case_lib.sh"
+# expect STATUS TEXT -- COMMAND...: expect_status, and no unnamed library error in stderr.
 expect() {
-    want=$1 text=$2
+    expect_status "$@"
     shift 3
-    timeout 60 "$@" >"$work/out" 2>"$work/err" </dev/null
-    got=$?
-    [ $got -ne 124 ] || fail "timed out (hang): $*"
-    [ $got -eq "$want" ] || fail "exit $got, expected $want: $*"
-    [ -z "$text" ] || grep -qF -- "$text" "$work/err" || fail "stderr lacks \"$text\": $*"
     if grep -q "json.exception\|filesystem error" "$work/err"; then
         fail "an unnamed library error: $*"
     fi

@@ -4,32 +4,12 @@
 # messages, repeated JSON keys, outputs that are inputs, children outliving a killed sfb, sfb
 # kernels' messages). Usage: sfb_hostile_input_test.sh SFB DATA CASE. Exit 0 pass, 1 fail,
 # 77 skipped.
-set -u
-sfb=$1
-data=$2
-case_name=$3
-here=$(cd "$(dirname "$0")" && pwd)
-fake="$here/fake_bench.sh"
-work=$(mktemp -d)
-chmod 755 "$work"
-trap 'chmod -R u+rwx "$work" 2>/dev/null; rm -rf "$work"' EXIT
-
-fail() {
-    echo "FAIL: $*"
-    echo "--- stdout:"; head -c 4000 "$work/out" 2>/dev/null
-    echo "--- stderr:"; head -c 4000 "$work/err" 2>/dev/null
-    exit 1
-}
-# expect STATUS TEXT -- COMMAND...: runs COMMAND (bounded to 60 s), checks its exit status and
-# that stderr contains TEXT, and that everything it printed is safe (see safe_output).
+. "$(dirname "$0")/case_lib.sh"
+# expect STATUS TEXT -- COMMAND...: expect_status, and everything it printed is safe (see
+# safe_output).
 expect() {
-    want=$1 text=$2
+    expect_status "$@"
     shift 3
-    timeout 60 "$@" >"$work/out" 2>"$work/err" </dev/null
-    got=$?
-    [ $got -ne 124 ] || fail "timed out (hang): $*"
-    [ $got -eq "$want" ] || fail "exit $got, expected $want: $*"
-    [ -z "$text" ] || grep -qF -- "$text" "$work/err" || fail "stderr lacks \"$text\": $*"
     safe_output "$*"
 }
 # Standard output and error are valid UTF-8, hold no control character but newline and tab
