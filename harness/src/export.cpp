@@ -10,6 +10,7 @@
 #include "suite_name.h"
 
 #include <fmt/format.h>
+#include <sfb/benchmark_name.h>
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -133,29 +134,20 @@ ordered_json segment_cells(const std::string& name) {
     if (!parse_suite_name(name)) {
         return cells;
     }
-    std::vector<std::string_view> parts;
-    std::string_view rest = name;
-    for (std::size_t at; (at = rest.find(names::name_separator)) != std::string_view::npos;
-         rest.remove_prefix(at + names::name_separator.size())) {
-        parts.push_back(rest.substr(0, at));
+    const auto parsed = names::parse_benchmark_name(name, names::name_mode::lenient);
+    if (!parsed) {
+        return cells;
     }
-    parts.push_back(rest);
-    std::size_t next = 0;
-    for (const auto& segment : names::name_segments) {
-        if (next >= parts.size()) {
-            break;
-        }
-        const std::string_view part = parts[next];
-        if (!part.starts_with(segment.prefix)) {
+    for (std::size_t i = 0; i < names::name_segments.size(); ++i) {
+        if (!parsed.name->has(i)) {
             continue;  // only a prefixed segment can be missing (parse_suite_name checked)
         }
-        const std::string_view value = part.substr(segment.prefix.size());
-        ++next;
+        const auto& segment = names::name_segments[i];
         ordered_json& cell = cells[std::string(segment.name)];
         if (segment.values == "bytes" || segment.values == "count") {
-            cell = static_cast<std::uint64_t>(std::stoull(std::string(value)));
+            cell = parsed.name->numbers[i];
         } else {
-            cell = std::string(value);
+            cell = std::string(parsed.name->values[i]);
         }
     }
     return cells;
