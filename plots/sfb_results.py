@@ -356,15 +356,12 @@ class Run:
 
 
 
-def fingerprint_slug(text: str) -> str:
-    """The contract's slug: lower case, every run of characters other than ASCII [a-z0-9]
-    one '-', none at either end."""
-    return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower()
-
-
 def slugify(text: str) -> str:
-    """A file or folder name from text; at most 120 characters, well below NAME_MAX."""
-    return fingerprint_slug(text)[:120].strip("-") or "unnamed"
+    """A file or folder name from text (sfb's machine fingerprint, a group's label): ASCII
+    letters and digits, every other run of characters one '-'; at most 120 characters, well
+    below NAME_MAX."""
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower()
+    return slug[:120].strip("-") or "unnamed"
 
 
 def short_cpu_model(model: str) -> str:
