@@ -38,8 +38,8 @@ std::vector<option_spec> ab_option_specs() {
          "start no batch of rounds that would end after MINUTES, at the pace so far; the first "
          "batch always runs (default 5; 0: no limit)"},
         {"unpaired", "", "the Mann-Whitney U test over independent rounds instead of --paired"},
-        {"warmup", "SECONDS", "warm-up per benchmark and run (default 0.1)"},
-        {"verbose", "", "show everything the benchmark programs print"},
+        warmup_option(),
+        verbose_option(),
         {"save-base", "FILE", "also write the base's merged JSON to FILE"},
         {"save-candidate", "FILE", "also write the candidate's merged JSON to FILE"},
         {"save-comparison", "FILE",

@@ -35,6 +35,22 @@ option_spec colour_option() {
     return {"color", "auto|always|never", "colour in text output (auto: only on a terminal)"};
 }
 
+option_spec warmup_option() {
+    return {"warmup", "SECONDS", "warm-up per benchmark and round (default 0.1)"};
+}
+
+option_spec verbose_option() {
+    return {"verbose", "", "show everything the benchmark programs print"};
+}
+
+option_spec results_dir_option() {
+    return {"results-dir", "DIR", "where results are stored (default: results)"};
+}
+
+option_spec no_store_option() {
+    return {"no-store", "", "print the summary only, store nothing"};
+}
+
 std::vector<option_spec> compare_option_specs() {
     return {
         {"alpha", "P",

@@ -40,6 +40,12 @@ inline constexpr unsigned kMaxRounds = 100'000;
 
 // --color, which every command with text output takes.
 option_spec colour_option();
+// --warmup, --verbose, --results-dir and --no-store: the options of the commands that run the
+// benchmark program (run, ab, kernels), each described once.
+option_spec warmup_option();
+option_spec verbose_option();
+option_spec results_dir_option();
+option_spec no_store_option();
 // The options of compare, which ab takes too.
 std::vector<option_spec> compare_option_specs();
 

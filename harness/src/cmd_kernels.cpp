@@ -2,6 +2,7 @@
 
 #include "bench_process.h"
 #include "cli.h"
+#include "cmd_common.h"
 #include "destinations.h"
 #include "exit_codes.h"
 #include "process.h"
@@ -42,9 +43,9 @@ const std::vector<option_spec> kKernelsOptions = {
     {"tests", "", "also run the core's tests in every guest (all but the four Over2GiB cases)"},
     {"file-on", "tmpfs|ext4", "where the benchmark's files live in the guest (default tmpfs)"},
     {"repetitions", "N", "rounds of the suite in every guest (default 3)"},
-    {"warmup", "SECONDS", "warm-up per benchmark and round (default 0.1)"},
-    {"results-dir", "DIR", "where results are stored (default: results)"},
-    {"no-store", "", "print the summaries only, store nothing"},
+    warmup_option(),
+    results_dir_option(),
+    no_store_option(),
     {"cache", "DIR", "downloaded kernels (default ~/.cache/sfb-kernels)"},
     {"timeout", "SECONDS", "per kernel, boot included (default 1800)"},
     {"boot-timeout", "SECONDS", "per kernel, until the guest's init runs (default 120)"},
