@@ -138,12 +138,24 @@ std::vector<std::string> tiny_plan(const temp_dir& dir, std::vector<std::string>
     return args;
 }
 
-TEST(ConsoleReport, ProgramPrintsCompactRowsAndTheTable) {
-    if (::sysconf(_SC_NPROCESSORS_ONLN) < 2) {
-        GTEST_SKIP() << "the split placement needs two CPUs";
+// The real program on the tiny plan, in a folder of its own; the split placement needs two CPUs.
+class ConsoleReportProgram : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        if (::sysconf(_SC_NPROCESSORS_ONLN) < 2) {
+            GTEST_SKIP() << "the split placement needs two CPUs";
+        }
     }
-    temp_dir dir;
-    const auto run = testing_support::run_child(tiny_plan(dir, {}));
+    testing_support::child_result run_plan(std::vector<std::string> extra) const {
+        return testing_support::run_child(tiny_plan(dir_, std::move(extra)));
+    }
+
+  private:
+    temp_dir dir_;
+};
+
+TEST_F(ConsoleReportProgram, PrintsCompactRowsAndTheTable) {
+    const auto run = run_plan({});
     ASSERT_TRUE(run.exited && run.exit_code == 0) << run.err;
     EXPECT_LE(longest_line(run.out), kConsoleWidth) << run.out;
     EXPECT_NE(run.out.find("recv CPU us/pass"), std::string::npos) << run.out;
@@ -156,12 +168,8 @@ TEST(ConsoleReport, ProgramPrintsCompactRowsAndTheTable) {
     EXPECT_EQ(run.out.find("bytes_per_second="), std::string::npos) << run.out;
 }
 
-TEST(ConsoleReport, ProgramShowsMediansWithRepetitions) {
-    if (::sysconf(_SC_NPROCESSORS_ONLN) < 2) {
-        GTEST_SKIP() << "the split placement needs two CPUs";
-    }
-    temp_dir dir;
-    const auto run = testing_support::run_child(tiny_plan(dir, {"--benchmark_repetitions=4"}));
+TEST_F(ConsoleReportProgram, ShowsMediansWithRepetitions) {
+    const auto run = run_plan({"--benchmark_repetitions=4"});
     ASSERT_TRUE(run.exited && run.exit_code == 0) << run.err;
     EXPECT_LE(longest_line(run.out), kConsoleWidth) << run.out;
     EXPECT_NE(run.out.find("(median of 4)"), std::string::npos) << run.out;
@@ -170,12 +178,8 @@ TEST(ConsoleReport, ProgramShowsMediansWithRepetitions) {
     EXPECT_NE(run.out.find("x ["), std::string::npos) << run.out;
 }
 
-TEST(ConsoleReport, CountersAllRestoresGooglesRows) {
-    if (::sysconf(_SC_NPROCESSORS_ONLN) < 2) {
-        GTEST_SKIP() << "the split placement needs two CPUs";
-    }
-    temp_dir dir;
-    const auto run = testing_support::run_child(tiny_plan(dir, {"--sfb_counters=all"}));
+TEST_F(ConsoleReportProgram, CountersAllRestoresGooglesRows) {
+    const auto run = run_plan({"--sfb_counters=all"});
     ASSERT_TRUE(run.exited && run.exit_code == 0) << run.err;
     for (const char* counter :
          {"bytes_per_second=", "receiver_cpu_us=", "pass_bimodal=", "service_demand_us_per_kib="}) {
