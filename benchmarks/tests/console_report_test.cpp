@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <initializer_list>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -154,38 +155,43 @@ class ConsoleReportProgram : public ::testing::Test {
     temp_dir dir_;
 };
 
+// Every text of `present` is in `out`, none of `absent`.
+void expect_output(const std::string& out, std::initializer_list<const char*> present,
+                   std::initializer_list<const char*> absent) {
+    for (const char* text : present) {
+        EXPECT_NE(out.find(text), std::string::npos) << text << " missing from " << out;
+    }
+    for (const char* text : absent) {
+        EXPECT_EQ(out.find(text), std::string::npos) << text << " found in " << out;
+    }
+}
+
 TEST_F(ConsoleReportProgram, PrintsCompactRowsAndTheTable) {
     const auto run = run_plan({});
     ASSERT_TRUE(run.exited && run.exit_code == 0) << run.err;
     EXPECT_LE(longest_line(run.out), kConsoleWidth) << run.out;
-    EXPECT_NE(run.out.find("recv CPU us/pass"), std::string::npos) << run.out;
-    EXPECT_NE(run.out.find("read_send/tcp4/discard/warm/file:65536/block:65536/conns:1/"
-                           "placement:split "),
-              std::string::npos)
-        << run.out;
-    EXPECT_NE(run.out.find("MB/s vs read_send"), std::string::npos) << run.out;
-    EXPECT_NE(run.out.find("placement split only"), std::string::npos) << run.out;
-    EXPECT_EQ(run.out.find("bytes_per_second="), std::string::npos) << run.out;
+    expect_output(run.out,
+                  {"recv CPU us/pass",
+                   "read_send/tcp4/discard/warm/file:65536/block:65536/conns:1/placement:split ",
+                   "MB/s vs read_send", "placement split only"},
+                  {"bytes_per_second="});
 }
 
+// Four rounds a side: medians in the rows, and the ratios get their intervals ("x [").
 TEST_F(ConsoleReportProgram, ShowsMediansWithRepetitions) {
     const auto run = run_plan({"--benchmark_repetitions=4"});
     ASSERT_TRUE(run.exited && run.exit_code == 0) << run.err;
     EXPECT_LE(longest_line(run.out), kConsoleWidth) << run.out;
-    EXPECT_NE(run.out.find("(median of 4)"), std::string::npos) << run.out;
-    EXPECT_EQ(run.out.find("_mean"), std::string::npos) << run.out;
-    // Four rounds a side: the ratios get their intervals.
-    EXPECT_NE(run.out.find("x ["), std::string::npos) << run.out;
+    expect_output(run.out, {"(median of 4)", "x ["}, {"_mean"});
 }
 
 TEST_F(ConsoleReportProgram, CountersAllRestoresGooglesRows) {
     const auto run = run_plan({"--sfb_counters=all"});
     ASSERT_TRUE(run.exited && run.exit_code == 0) << run.err;
-    for (const char* counter :
-         {"bytes_per_second=", "receiver_cpu_us=", "pass_bimodal=", "service_demand_us_per_kib="}) {
-        EXPECT_NE(run.out.find(counter), std::string::npos) << counter << " in " << run.out;
-    }
-    EXPECT_EQ(run.out.find("MB/s vs read_send"), std::string::npos) << run.out;
+    expect_output(
+        run.out,
+        {"bytes_per_second=", "receiver_cpu_us=", "pass_bimodal=", "service_demand_us_per_kib="},
+        {"MB/s vs read_send"});
 }
 
 }  // namespace
