@@ -1,5 +1,7 @@
 #include "loop_options.h"
 
+#include <sfb/tcp_congestion.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -15,7 +17,7 @@ constexpr const char* usage_text =
     "         [--placement none|same|split] [--receiver copy|discard] [--recv-size BYTES]\n"
     "         [--shape pass|stream] [--seconds S] [--fresh-connection yes|warm|no]\n"
     "         [--wait spin|sleep] [--reopen yes|no] [--fsync yes|no] [--rcvbuf BYTES]\n"
-    "         [--handshake yes|no]\n"
+    "         [--handshake yes|no] [--congestion NAME|system]\n"
     "         [--max-syscalls-per-block N]\n"
     "  --fresh-connection yes  a new connection and receiver thread for every run\n"
     "                     warm as yes, with one untimed pass on it first (as bench_sendfile)\n"
@@ -23,7 +25,9 @@ constexpr const char* usage_text =
     "  --reopen yes            send reads with read(2) from the file opened again\n"
     "  --fsync yes             fsync the file after writing it\n"
     "  --rcvbuf BYTES          SO_RCVBUF of the receiving socket (default: autotuning)\n"
-    "  --handshake yes         send only once the receiver thread runs on its CPU\n";
+    "  --handshake yes         send only once the receiver thread runs on its CPU\n"
+    "  --congestion NAME       TCP congestion control of the sending socket (default cubic,\n"
+    "                          as bench_sendfile; system: the system default)\n";
 
 [[noreturn]] void usage_error(const std::string& message) {
     std::fprintf(stderr, "sendfile_loop_bench: %s\n%s", message.c_str(), usage_text);
@@ -101,6 +105,14 @@ bool parse_shape_flag(const std::string& flag, const std::string& value, options
         o.reopen = pick(flag, value, "yes", "no", "yes");
     } else if (flag == "--fsync") {
         o.sync = pick(flag, value, "yes", "no", "yes");
+    } else if (flag == "--congestion") {
+        if (!congestion_name_valid(value)) {
+            usage_error(
+                "--congestion takes a congestion control's name (such as cubic) or "
+                "system, got '" +
+                value + "'");
+        }
+        o.congestion = value;
     } else if (flag == "--seconds") {
         char* end = nullptr;
         o.seconds = std::strtod(value.c_str(), &end);

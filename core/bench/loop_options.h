@@ -31,6 +31,7 @@ struct options {
     bool sleep = false;                      // wait for the receiver on a condition variable
     int rcvbuf = 0;                          // SO_RCVBUF of the receiving socket; 0: autotuning
     bool handshake = false;                  // the receiver runs, pinned, before the first byte
+    std::string congestion = "cubic";        // TCP_CONGESTION of the sending socket, or "system"
 };
 
 // The options the command line gives: --help prints the usage and exits 0, a bad flag or value

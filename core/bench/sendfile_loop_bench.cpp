@@ -30,6 +30,7 @@
 #include <sched.h>
 #include <sfb/retry.h>
 #include <sfb/sendfile.h>
+#include <sfb/tcp_congestion.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/sendfile.h>
@@ -139,7 +140,7 @@ struct connection {
     int receiver = -1;
 };
 
-connection connect_loopback(int rcvbuf) {
+connection connect_loopback(int rcvbuf, const std::string& congestion) {
     const int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     // Before listen(), so that the window scale of the accepted socket fits the buffer.
     if (rcvbuf > 0 && ::setsockopt(listener, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf) != 0) {
@@ -156,7 +157,13 @@ connection connect_loopback(int rcvbuf) {
     }
     connection c;
     c.sender = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (c.sender < 0 || ::connect(c.sender, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    if (c.sender < 0) {
+        fail("socket", errno);
+    }
+    if (const int e = set_tcp_congestion(c.sender, congestion); e != 0) {
+        fail("TCP congestion control " + congestion, e);
+    }
+    if (::connect(c.sender, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
         fail("connect to 127.0.0.1", errno);
     }
     c.receiver = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
@@ -319,7 +326,7 @@ void summary(const char* name, const std::vector<double>& v, int decimals, const
 // One loopback connection with its receiver thread, which counts what arrives until the
 // sender shuts the connection down (in the destructor).
 struct receiving_link {
-    receiving_link(const options& o, int file) : c(connect_loopback(o.rcvbuf)) {
+    receiving_link(const options& o, int file) : c(connect_loopback(o.rcvbuf, o.congestion)) {
         received.sleep = o.sleep;
         reader = std::thread([this, &o] { receive(o); });
         if (::pthread_getcpuclockid(reader.native_handle(), &reader_clock) != 0) {
@@ -378,6 +385,11 @@ struct receiving_link {
 int main(int argc, char** argv) {
     using namespace sfb::loop_bench;
     const options o = parse(argc, argv);
+    if (const int e = sfb::congestion_available(o.congestion); e != 0) {
+        std::fprintf(stderr, "sendfile_loop_bench: --congestion %s: %s\n", o.congestion.c_str(),
+                     std::strerror(e));
+        return 2;
+    }
     ::signal(SIGPIPE, SIG_IGN);  // the promise SFB_SIGPIPE_IGNORED makes
     const int file = make_file(o);
     if (o.where != placement::none) {
@@ -402,14 +414,15 @@ int main(int argc, char** argv) {
     std::vector<char> buffer(static_cast<std::size_t>(std::min(o.block, o.size)));
     std::printf(
         "file %llu bytes, blocks of %llu, %d rounds, backend %s, loopback TCP, "
-        "placement %s, %s receiver (recv %llu), shape %s\n",
+        "placement %s, %s receiver (recv %llu), shape %s, congestion control %s\n",
         static_cast<unsigned long long>(o.size), static_cast<unsigned long long>(o.block), o.rounds,
         sfb_backend_name(),
         o.where == placement::none   ? "none"
         : o.where == placement::same ? "same"
                                      : "split",
         o.discard ? "discard" : "copy", static_cast<unsigned long long>(o.recv_size),
-        o.run_shape == shape::pass ? "pass" : "stream");
+        o.run_shape == shape::pass ? "pass" : "stream",
+        sfb::tcp_congestion_of(link->c.sender).c_str());
     run(o.a, buffer, warm_up_ms);  // warm-up, not counted
     run(o.b, buffer, warm_up_ms);
     std::vector<double> first;
