@@ -14,7 +14,7 @@ the send paths.
 
 Usage: suite_vs_loop.py [--build DIR] [--runs N] [--seconds S] [--size SIZE]
                         [--blocks 4K,64K,256K,1M] [--placements split,same]
-                        [--shape pass|stream] [--dir DIR]
+                        [--shape pass|stream] [--dir DIR] [--congestion NAME|system]
 Exit status: 0 after printing, 1 when a run failed, 2 for bad arguments.
 """
 
@@ -38,6 +38,12 @@ def size_arg(text):
     return text
 
 
+def congestion_arg(text):
+    if not re.fullmatch(r"[a-z0-9_-]{1,15}", text):
+        raise argparse.ArgumentTypeError(f"{text!r}: a congestion control's name, or system")
+    return text
+
+
 def run(command, seconds):
     result = subprocess.run(command, capture_output=True, text=True, timeout=120 + 20 * seconds)
     if result.returncode != 0:
@@ -52,6 +58,7 @@ def suite_run(args, block, placement):
                "--sfb_paths=read_send,sendfile", f"--sfb_file_sizes={args.size}",
                f"--sfb_block_sizes={block}", "--sfb_receiver=discard",
                f"--sfb_placement={placement}", f"--sfb_dir={args.dir}",
+               f"--sfb_tcp_congestion={args.congestion}",
                f"--benchmark_min_time={args.seconds}", "--benchmark_format=json"], args.seconds)
     found = {}
     for entry in json.loads(out)["benchmarks"]:
@@ -66,7 +73,8 @@ def loop_run(args, block, placement, fresh):
                "--variants", "send,bare", "--placement", placement, "--receiver", "discard",
                "--size", args.size, "--block", block, "--seconds", str(args.seconds),
                "--rounds", "1", "--shape", args.shape, "--dir", args.dir,
-               "--fresh-connection", "yes" if fresh else "no"], args.seconds)
+               "--fresh-connection", "yes" if fresh else "no",
+               "--congestion", args.congestion], args.seconds)
     match = ROUND.search(out)
     if not match:
         sys.exit(f"suite_vs_loop: no result line in sendfile_loop_bench's output:\n{out[-2000:]}")
@@ -98,6 +106,9 @@ def main():
                         help="the loop's shape: pass waits for the receiver after each pass, "
                              "as the suite does (default); stream does not")
     parser.add_argument("--dir", default="/var/tmp", help="where the files go")
+    parser.add_argument("--congestion", default="cubic", type=congestion_arg,
+                        help="TCP congestion control of both programs' sending sockets "
+                             "(default cubic, as both default to; system: the system's)")
     args = parser.parse_args()
     if not 0.01 <= args.seconds <= 60:
         parser.error("--seconds must be from 0.01 to 60")
