@@ -165,7 +165,10 @@ struct counter_spec {
     // sampling is \"on\"), \"system_cpu\" (exactly when the host has a nanosecond
     // system-wide CPU source: all such counters or none), \"system_cpu_local\" (that, on a
     // transport other than remote4/remote6), \"system_cpu_sampling\" (that, with sampling
-    // on) or \"retired\" (never: written by earlier versions only).
+    // on), \"hardware_counters\" / \"task_clock\" (exactly when the context key
+    // thread_counters is \"hardware\" / \"task-clock\"), \"hardware_counters_local\" /
+    // \"task_clock_local\" (that, on a transport other than remote4/remote6) or \"retired\"
+    // (never: written by earlier versions only).
     std::string_view when;
 };
 

@@ -148,6 +148,8 @@ struct entry_facts {
     // The entry has system_cpu_us: the host had a nanosecond system-wide CPU source. A host
     // property, so the same for every entry of a run.
     bool system_cpu = false;
+    // The context key thread_counters: hardware, task-clock, or none: and why.
+    std::string thread_counters;
 };
 
 // Whether the entries of this run had system_cpu_us so far (unset before the first).
@@ -180,6 +182,17 @@ bool counter_expected(const contract::counter_spec& counter, const contract::pat
         why_not = facts.system_cpu ? "in a run without sampling (context key sampling is not on)"
                                    : no_system_cpu;
         return facts.system_cpu && facts.sampling;
+    }
+    if (when == "hardware_counters" || when == "hardware_counters_local" || when == "task_clock" ||
+        when == "task_clock_local") {
+        const std::string set = when.starts_with("hardware") ? "hardware" : "task-clock";
+        if (facts.thread_counters != set) {
+            why_not =
+                "in a run whose thread_counters is '" + facts.thread_counters + "', not " + set;
+            return false;
+        }
+        why_not = "on a remote transport (the receiver is sfb-sink's)";
+        return !(when.ends_with("_local") && facts.remote);
     }
     if (when == "retired") {
         why_not = "is retired: its only source, /proc/stat, counts 10 ms ticks";
@@ -223,7 +236,7 @@ void check_counters(const nlohmann::json& b, const std::string& name,
     }
 }
 
-void check_benchmark(const nlohmann::json& b, bool verified, bool sampling,
+void check_benchmark(const nlohmann::json& b, bool verified, const entry_facts& run,
                      std::set<std::string>& families) {
     const std::string full_name = b.value("name", "");
     check_keys(b, full_name);
@@ -259,8 +272,7 @@ void check_benchmark(const nlohmann::json& b, bool verified, bool sampling,
         return;  // aggregates carry the same counters, checked on the iterations
     }
     families.insert(path_name);
-    entry_facts facts;
-    facts.sampling = sampling;
+    entry_facts facts = run;
     facts.remote = parsed.name->values[transport_segment].starts_with("remote");
     check_counters(b, name, contract::paths[static_cast<std::size_t>(*path)], facts);
     if (failures > 0) {
@@ -348,14 +360,16 @@ int main(int argc, char** argv) {
         std::set<std::string> available;
         const auto context = result.value("context", nlohmann::json::object());
         check_context(context, all_paths, available);
-        const bool sampling = context_string(context, contract::context_key_name::sampling) == "on";
+        entry_facts run;
+        run.sampling = context_string(context, contract::context_key_name::sampling) == "on";
+        run.thread_counters = context_string(context, contract::context_key_name::thread_counters);
         std::set<std::string> families;
         const auto benchmarks = result.value("benchmarks", nlohmann::json::array());
         if (benchmarks.empty()) {
             fail("no benchmarks in the result");
         }
         for (const auto& b : benchmarks) {
-            check_benchmark(b, verified, sampling, families);
+            check_benchmark(b, verified, run, families);
         }
         for (const auto& path : available) {
             if (families.count(path) == 0) {

@@ -8,10 +8,15 @@
 
 #include <chrono>
 #include <future>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
+#include <vector>
 
+#include "bench_command.h"
+#include "child_process.h"
 #include "cpu_meter.h"
+#include "temp_dir.h"
 #include "thread_counters.h"
 
 namespace sfb::bench {
@@ -150,6 +155,88 @@ TEST(thread_counter_set, NamesRoundTrip) {
     EXPECT_EQ(thread_counter_set_name(thread_counter_set::task_clock), "task-clock");
     EXPECT_FALSE(parse_thread_counter_set("task_clock"));
     EXPECT_FALSE(parse_thread_counter_set(""));
+}
+
+// bench_sendfile with the thread counters: a tiny plan (one path, one copy receiver, a
+// 256 KiB file), its JSON and exit status.
+struct bench_run {
+    int exit_code = -1;
+    std::string err;
+    nlohmann::json doc;
+};
+
+bench_run run_bench(const std::vector<std::string>& extra) {
+    temp_dir dir;
+    std::vector<std::string> args{"--sfb_paths=sendfile", "--sfb_receiver=copy",
+                                  "--sfb_file_sizes=256K"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    const auto run = testing_support::run_child(testing_support::bench_command(dir.path(), args));
+    return {run.exited ? run.exit_code : -1, run.err,
+            nlohmann::json::parse(run.out, nullptr, false)};
+}
+
+constexpr const char* kHardwareCounters[] = {"instructions_per_pass", "cycles_per_pass",
+                                             "receiver_instructions_per_pass",
+                                             "receiver_cycles_per_pass"};
+
+TEST(bench_thread_counters, TaskClockRecordsTheSenderAndTheReceiver) {
+    const bench_run run = run_bench({"--sfb_thread_counters=task-clock"});
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+    ASSERT_FALSE(run.doc.is_discarded());
+    EXPECT_EQ(run.doc["context"].value("thread_counters", ""), "task-clock");
+    const auto& b = run.doc["benchmarks"][0];
+    EXPECT_GT(b.value("task_clock_us", 0.0), 0.0) << b.dump();
+    const double receiver = b.value("receiver_task_clock_us", 0.0);
+    EXPECT_GT(receiver, 0.0) << b.dump();
+    // The receiver thread's CPU clock and its task clock count the same run time but for
+    // interrupt time and the edges of each context switch.
+    const double cpu = b.value("receiver_cpu_us", 0.0);
+    EXPECT_GT(receiver, cpu / 2) << b.dump();
+    EXPECT_LT(receiver, cpu * 2) << b.dump();
+    for (const char* name : kHardwareCounters) {
+        EXPECT_FALSE(b.contains(name)) << name;
+    }
+}
+
+// The default is the hardware set: on the development machine, without a PMU, the context
+// says why and no benchmark has a hardware counter (never a zero).
+TEST(bench_thread_counters, DefaultRunHasHardwareCountersOrSaysWhyNot) {
+    const bench_run run = run_bench({});
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+    ASSERT_FALSE(run.doc.is_discarded());
+    const std::string recorded = run.doc["context"].value("thread_counters", "");
+    const auto& b = run.doc["benchmarks"][0];
+    EXPECT_FALSE(b.contains("task_clock_us"));
+    if (recorded == "hardware") {
+        for (const char* name : kHardwareCounters) {
+            EXPECT_GT(b.value(name, 0.0), 0.0) << name;
+        }
+        return;
+    }
+    EXPECT_EQ(recorded.rfind("none: hardware events unavailable (perf_event_open: ", 0), 0U)
+        << recorded;
+    if (x86_without_pmu()) {
+        EXPECT_NE(recorded.find("no PMU"), std::string::npos) << recorded;
+    }
+    for (const char* name : kHardwareCounters) {
+        EXPECT_FALSE(b.contains(name)) << name;
+    }
+}
+
+TEST(bench_thread_counters, OffRecordsNoneAndSaysSo) {
+    const bench_run run = run_bench({"--sfb_thread_counters=off"});
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+    ASSERT_FALSE(run.doc.is_discarded());
+    EXPECT_EQ(run.doc["context"].value("thread_counters", ""), "none: --sfb_thread_counters=off");
+    EXPECT_FALSE(run.doc["benchmarks"][0].contains("task_clock_us"));
+}
+
+TEST(bench_thread_counters, AnUnknownSetExitsTwoNamingIt) {
+    const bench_run run = run_bench({"--sfb_thread_counters=cycles"});
+    EXPECT_EQ(run.exit_code, 2);
+    EXPECT_NE(run.err.find("--sfb_thread_counters=cycles: expected hardware, task-clock or off"),
+              std::string::npos)
+        << run.err;
 }
 
 }  // namespace

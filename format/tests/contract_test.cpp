@@ -57,7 +57,9 @@ TEST(FormatContract, EveryEntryIsDescribedAndUnique) {
     for (const auto& c : contract::counters) {
         EXPECT_TRUE(c.when.empty() || c.when == "zero_copy" || c.when == "sampling" ||
                     c.when == "system_cpu" || c.when == "system_cpu_local" ||
-                    c.when == "system_cpu_sampling" || c.when == "retired")
+                    c.when == "system_cpu_sampling" || c.when == "hardware_counters" ||
+                    c.when == "hardware_counters_local" || c.when == "task_clock" ||
+                    c.when == "task_clock_local" || c.when == "retired")
             << c.name;
     }
 }

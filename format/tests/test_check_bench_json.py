@@ -113,6 +113,16 @@ class CheckBenchJson(unittest.TestCase):
         first_iteration(doc, "sendfile")["service_demand_us_per_kib"] = 1.0
         self.refused(doc, "service_demand_us_per_kib without system_cpu_us")
 
+    def test_thread_counters_exactly_as_the_context_says(self):
+        # The golden run recorded none (thread_counters "none: ..."): a task-clock counter in
+        # it is refused; a run that says task-clock must have both threads' counters.
+        self.assertTrue(self.golden["context"]["thread_counters"].startswith("none: "))
+        self.refused(self.edited("sendfile", "task_clock_us", 1.0),
+                     "task_clock_us in a run whose thread_counters is 'none: ")
+        doc = self.edited("context", "thread_counters", "task-clock")
+        first_iteration(doc, "sendfile")["task_clock_us"] = 1.0
+        self.refused(doc, "counter receiver_task_clock_us missing")
+
     def test_names_off_the_grammar(self):
         self.refused(self.renamed("sendfile/", "sendfile2/"), "segment path is 'sendfile2'")
         self.refused(self.renamed("/warm/", "/"), "benchmark name does not follow the contract")

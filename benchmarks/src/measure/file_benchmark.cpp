@@ -76,6 +76,7 @@ session_config config_for(const benchmark_case& bc, const suite_options& options
     config.cork = options.cork;
     config.mtu = options.mtu;
     config.remote = options.sink;
+    config.thread_counters = options.thread_counters;
     if (const auto inject = options.inject_cpu_us.find(bc.path);
         inject != options.inject_cpu_us.end()) {
         config.inject_cpu_us = inject->second;
@@ -84,9 +85,10 @@ session_config config_for(const benchmark_case& bc, const suite_options& options
 }
 
 // The most descriptors one connection takes while it opens: three sockets while connecting,
-// a network namespace's, the path's own (the file opened again, a pipe, an io_uring ring) and
-// /proc/sys/fs/pipe-max-size.
-constexpr rlim_t kDescriptorsPerConnection = 8;
+// a network namespace's, the path's own (the file opened again, a pipe, an io_uring ring),
+// /proc/sys/fs/pipe-max-size, and the sender's and the receiver's perf_event_open counters
+// (two each with --sfb_thread_counters=hardware).
+constexpr rlim_t kDescriptorsPerConnection = 12;
 // The descriptors that stay free while connections are open, so that the run never opens
 // until EMFILE: each connection may need two at a time (a /proc read; UBSan's vptr check
 // makes a pipe to test that a vtable is readable, and when it cannot it takes the object for
@@ -169,11 +171,14 @@ struct session_snapshot {
     std::uint64_t received = 0;
     std::uint64_t verified = 0;
     double receiver_cpu_us = 0.0;
-    std::optional<host_cpu_us> receiver_host;  // remote transports only
+    std::optional<host_cpu_us> receiver_host;      // remote transports only
+    std::optional<thread_counts> sender_counts;    // --sfb_thread_counters, where they opened
+    std::optional<thread_counts> receiver_counts;  // the same, not on a remote transport
 
     static session_snapshot of(const send_session& session) {
-        return {session.totals(), session.bytes_received(), session.bytes_verified(),
-                session.receiver_cpu_us(), session.receiver_host_cpu()};
+        return {session.totals(),          session.bytes_received(),    session.bytes_verified(),
+                session.receiver_cpu_us(), session.receiver_host_cpu(), session.sender_counts(),
+                session.receiver_counts()};
     }
 };
 
@@ -254,6 +259,33 @@ session_snapshot timed_passes(benchmark::State& state, send_session* session, ca
         }
     }
     return start;
+}
+
+// The per-pass perf_event_open counters of one thread (the sender's, or with `receiver` the
+// receiver's) from the first to the end of the last timed pass, as for receiver_cpu_us; none
+// when they did not open or never ran on the PMU (thread_counters.h).
+void set_thread_counters(benchmark::State& state, thread_counter_set set,
+                         const std::optional<thread_counts>& from,
+                         const std::optional<thread_counts>& to, bool receiver) {
+    const auto counted = from && to ? counted_between(*from, *to) : std::nullopt;
+    if (!counted) {
+        return;
+    }
+    // kAvgIterations divides by the iterations of all threads together: per pass.
+    const auto per_pass = [&](std::string_view name, double total) {
+        state.counters[std::string(name)] =
+            benchmark::Counter(total, benchmark::Counter::kAvgIterations);
+    };
+    if (set == thread_counter_set::hardware) {
+        per_pass(receiver ? counter_name::receiver_instructions_per_pass
+                          : counter_name::instructions_per_pass,
+                 (*counted)[0]);
+        per_pass(receiver ? counter_name::receiver_cycles_per_pass : counter_name::cycles_per_pass,
+                 (*counted)[1]);
+    } else if (set == thread_counter_set::task_clock) {
+        per_pass(receiver ? counter_name::receiver_task_clock_us : counter_name::task_clock_us,
+                 (*counted)[0] / 1e3);
+    }
 }
 
 // The per-pass counters of a finished run. `system` is null on every connection but the
@@ -361,6 +393,9 @@ void run_file_benchmark(benchmark::State& state, const benchmark_case& bc,
     }
     const session_snapshot start = timed_passes(state, session.get(), bc.cache,
                                                 counts_system ? &system : nullptr, samples.get());
+    // The sender's counters end where the timed loop ended: stopping the meters below is no
+    // pass's work.
+    const auto sender_end = session ? session->sender_counts() : std::nullopt;
     if (counts_system) {
         if (session) {
             (void)session->receiver_cpu_us();  // charges the receiver's run time so far
@@ -381,6 +416,9 @@ void run_file_benchmark(benchmark::State& state, const benchmark_case& bc,
         return;
     }
     set_counters(state, bc, start, end, counts_system && system.valid() ? &system : nullptr);
+    set_thread_counters(state, options.thread_counters, start.sender_counts, sender_end, false);
+    set_thread_counters(state, options.thread_counters, start.receiver_counts, end.receiver_counts,
+                        true);
     if (samples) {
         set_sample_counters(state, *samples, session->receiver_cpus());
     }

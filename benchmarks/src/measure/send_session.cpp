@@ -24,6 +24,7 @@ std::unique_ptr<send_session> send_session::open(const session_config& config,
     receiver.verify = config.verify;
     receiver.cpu = config.receiver_cpu;
     receiver.sample_cpus = config.sample_cpus;
+    receiver.counters = config.thread_counters;
     if (is_remote(config.bench.transport_kind)) {
         if (config.remote == nullptr) {
             error = "a remote transport needs --sfb_remote";
@@ -60,6 +61,8 @@ std::unique_ptr<send_session> send_session::open(const session_config& config,
         error = failed;
         return nullptr;
     }
+    // open() runs on the sending thread, and pid 0 counts the calling thread.
+    session->sender_counters_ = thread_counters::open(config.thread_counters);
     session->path_ =
         make_send_path(config.bench.path, session->sender_.get(), file, config.bench.block, error);
     if (!session->path_) {

@@ -32,6 +32,8 @@ struct session_config {
     std::chrono::milliseconds stall{10'000};  // no byte for this long fails the pass
     int mtu = 1500;                           // of the veth pair (veth transports)
     const remote_sink* remote = nullptr;      // the sink (remote transports)
+    // perf_event_open counters of the sender (the thread that calls open()) and the receiver
+    thread_counter_set thread_counters = thread_counter_set::off;
 };
 
 // Per-pass totals since the session started (the benchmark takes differences).
@@ -67,6 +69,10 @@ class send_session {
     // The receiving host's system CPU when it is another host (a remote transport).
     std::optional<host_cpu_us> receiver_host_cpu() const { return receiver_->receiver_host_cpu(); }
     const cpu_trace& receiver_cpus() const noexcept { return receiver_->cpus(); }
+    // The perf_event_open counters of the sending thread and of the receiving thread so far;
+    // nullopt where they are off or did not open (or the receiver is another host's).
+    std::optional<thread_counts> sender_counts() const { return sender_counters_.read(); }
+    std::optional<thread_counts> receiver_counts() const { return receiver_->read_counters(); }
     std::uint64_t pass_bytes() const noexcept { return file_.size(); }
 
     // For tests: replaces the send path (e.g. with one that misbehaves on purpose).
@@ -83,6 +89,7 @@ class send_session {
     unique_fd sender_;
     std::unique_ptr<pass_receiver> receiver_;
     std::unique_ptr<send_path> path_;
+    thread_counters sender_counters_;
     session_totals totals_{};
     std::uint64_t expected_ = 0;  // bytes the receiver must have counted after the last pass
     bool finished_ = false;

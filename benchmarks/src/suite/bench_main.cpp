@@ -22,6 +22,7 @@
 #include "strict_json.h"
 #include "suite_context.h"
 #include "suite_plan.h"
+#include "thread_counters.h"
 #include "transport_route.h"
 
 namespace {
@@ -170,6 +171,17 @@ int main(int argc, char** argv) {
         }
         options.sink = sink.get();
         options.transports = {sink->ipv6() ? transport::remote6 : transport::remote4};
+    }
+
+    // Each thread opens its own counters; one open here says before anything runs whether
+    // they open at all on this machine, and why not (then none are opened, and the context
+    // key thread_counters gives the reason).
+    if (options.thread_counters != thread_counter_set::off) {
+        const thread_counters probe = thread_counters::open(options.thread_counters);
+        if (!probe.active()) {
+            options.thread_counters_unavailable = probe.reason();
+            options.thread_counters = thread_counter_set::off;
+        }
     }
 
     const suite_plan plan = plan_runnable_benchmarks(options);

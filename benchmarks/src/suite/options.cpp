@@ -264,6 +264,14 @@ bool parse_flag(std::string_view name, std::string_view value, suite_options& op
         options.all_counters = value == "all";
         return true;
     }
+    if (name == "thread_counters") {
+        const auto set = parse_thread_counter_set(value);
+        if (!set) {
+            return bad("hardware, task-clock or off");
+        }
+        options.thread_counters = *set;
+        return true;
+    }
     std::optional<bool> done = parse_plan_flag(name, value, options, bad);
     if (!done) {
         done = parse_connection_flag(name, value, options, bad);
@@ -455,6 +463,12 @@ Suite flags (lists are comma-separated; sizes take K, M, G suffixes, powers of 1
                            and receiver CPU per pass, service demand and flags, then every
                            path against read_send) or all (Google's rows, every counter);
                            JSON always holds every counter
+  --sfb_thread_counters=SET
+                           per-thread perf_event_open counters of the sender and the
+                           receiver: hardware (instructions and cycles), task-clock (the
+                           same code with a software event, for machines without a PMU)
+                           or off (default: hardware; the context key thread_counters
+                           says why none were recorded)
   --sfb_connections=LIST   parallel sender+receiver pairs (Google Benchmark threads)
   --sfb_sndbuf=BYTES       SO_SNDBUF of the sending socket (default: autotuning)
   --sfb_rcvbuf=BYTES       SO_RCVBUF of the receiving socket (default: autotuning)

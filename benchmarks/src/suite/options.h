@@ -12,6 +12,7 @@
 #include "benchmark_case.h"
 #include "loopback.h"
 #include "send_paths.h"
+#include "thread_counters.h"
 
 namespace sfb::bench {
 
@@ -28,6 +29,10 @@ struct suite_options {
     std::vector<placement> placements;  // empty: same, and split with two CPUs or more
     bool sampling = true;               // per-pass times, CPU traces, interference (--sfb_sampling)
     bool all_counters = false;          // Google's console output, every counter (--sfb_counters)
+    // The per-thread perf_event_open counters (--sfb_thread_counters); main sets it to off,
+    // with the reason in thread_counters_unavailable, when they cannot be opened here.
+    thread_counter_set thread_counters = thread_counter_set::hardware;
+    std::string thread_counters_unavailable;
     std::string directory = "/var/tmp";
     std::uint64_t write_chunk = 1 << 20;  // pwrite() size that fills the files
     bool full = false;

@@ -45,6 +45,17 @@ std::string system_cpu_source() {
            "service_demand_us_per_kib, receiver_system_cpu_us and other_cpu_us are not written";
 }
 
+// Which per-thread counters the benchmarks carry, or why none.
+std::string thread_counters_text(const suite_options& options) {
+    if (options.thread_counters != thread_counter_set::off) {
+        return std::string(thread_counter_set_name(options.thread_counters));
+    }
+    if (!options.thread_counters_unavailable.empty()) {
+        return "none: " + options.thread_counters_unavailable;
+    }
+    return "none: --sfb_thread_counters=off";
+}
+
 }  // namespace
 
 context_entries suite_context(const suite_options& options, const std::string& file_fs,
@@ -69,6 +80,7 @@ context_entries suite_context(const suite_options& options, const std::string& f
         {std::string(key::placement), join_names(planned_placements(options), placement_name)},
         {std::string(key::sampling), options.sampling ? "on" : "off"},
         {std::string(key::system_cpu_source), system_cpu_source()},
+        {std::string(key::thread_counters), thread_counters_text(options)},
         {std::string(key::verify), options.verify ? "on" : "off"},
         {std::string(key::socket_options), socket_options_text(options)},
         {std::string(key::sfb_flags), options.flags_given},

@@ -213,6 +213,8 @@ void loopback_receiver::run() {
     if (std::string error = pin_this_thread(config_.cpu, "receiver"); !error.empty()) {
         fail(std::move(error));
     }
+    // pid 0 counts the calling thread: this one. A failure leaves the counters out.
+    counters_ = thread_counters::open(config_.counters);
     {
         const std::lock_guard lock(mutex_);
         has_clock_ = ::pthread_getcpuclockid(::pthread_self(), &clock_) == 0;

@@ -79,6 +79,8 @@ struct receiver_config {
     // 128 KiB per recv(), iperf3's default TCP read size, so the comparison with it is fair.
     std::size_t buffer_bytes = 128 * 1024;
     bool sample_cpus = true;  // note the CPU after every recv() (cpus()): one vDSO call
+    // The thread opens these perf_event_open counters on itself (read_counters()).
+    thread_counter_set counters = thread_counter_set::off;
 };
 
 class loopback_receiver final : public pass_receiver {
@@ -110,6 +112,9 @@ class loopback_receiver final : public pass_receiver {
     std::string error() const override;
     // The CPU the receiver thread was on at its latest recv(), and how often that changed.
     const cpu_trace& cpus() const noexcept override { return cpus_; }
+    // The receiver thread's counters, opened by it before it signalled it runs (so any thread
+    // may read them once the constructor returned); nullopt when they did not open.
+    std::optional<thread_counts> read_counters() const override { return counters_.read(); }
 
   private:
     void run();
@@ -131,6 +136,7 @@ class loopback_receiver final : public pass_receiver {
     double final_cpu_us_ = 0.0;
     std::string error_;
     cpu_trace cpus_;
+    thread_counters counters_;
     std::thread thread_;
 };
 

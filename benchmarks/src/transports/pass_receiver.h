@@ -10,6 +10,7 @@
 #include <string>
 
 #include "placement.h"
+#include "thread_counters.h"
 
 namespace sfb::bench {
 
@@ -38,6 +39,9 @@ class pass_receiver {
     // The receiving host's system CPU, when that host is not this one (nullopt otherwise:
     // the sender's own system CPU meter already counts it).
     virtual std::optional<host_cpu_us> receiver_host_cpu() const { return std::nullopt; }
+    // The receiving thread's perf_event_open counters so far, when it is a thread of this
+    // process that opened them (receiver_config::counters).
+    virtual std::optional<thread_counts> read_counters() const { return std::nullopt; }
 };
 
 }  // namespace sfb::bench
