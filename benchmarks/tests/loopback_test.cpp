@@ -5,6 +5,8 @@
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
+#include <fstream>
+#include <string>
 #include <vector>
 
 #include "loopback.h"
@@ -153,7 +155,7 @@ TEST(connect_loopback, UsesAFreshPortEveryTime) {
 
 TEST(connect_loopback, AppliesSocketOptions) {
     std::string error;
-    connection pair = connect_loopback(transport::tcp4, {256 * 1024, 0, true}, error);
+    connection pair = connect_loopback(transport::tcp4, {256 * 1024, 0, true, "cubic"}, error);
     ASSERT_TRUE(pair.sender) << error;
     int value = 0;
     socklen_t length = sizeof value;
@@ -161,6 +163,26 @@ TEST(connect_loopback, AppliesSocketOptions) {
     EXPECT_GE(value, 256 * 1024);  // the kernel doubles it (socket(7))
     ASSERT_EQ(::getsockopt(pair.sender.get(), IPPROTO_TCP, TCP_NODELAY, &value, &length), 0);
     EXPECT_EQ(value, 1);
+    EXPECT_EQ(tcp_congestion_of(pair.sender.get()), "cubic");
+}
+
+// The sending socket gets the congestion control asked for (reno is built into every kernel),
+// "system" leaves the system default, and a name the kernel lacks fails the connection with it.
+TEST(connect_loopback, SetsTheSendersCongestionControl) {
+    std::string error;
+    connection reno = connect_loopback(transport::tcp4, {0, 0, false, "reno"}, error);
+    ASSERT_TRUE(reno.sender) << error;
+    EXPECT_EQ(tcp_congestion_of(reno.sender.get()), "reno");
+    connection system = connect_loopback(transport::tcp6, {0, 0, false, "system"}, error);
+    if (system.sender) {
+        std::ifstream configured("/proc/sys/net/ipv4/tcp_congestion_control");
+        std::string name;
+        configured >> name;
+        EXPECT_EQ(tcp_congestion_of(system.sender.get()), name);
+    }
+    connection missing = connect_loopback(transport::tcp4, {0, 0, false, "no_such_cc"}, error);
+    EXPECT_FALSE(missing.sender);
+    EXPECT_NE(error.find("TCP_CONGESTION, no_such_cc"), std::string::npos) << error;
 }
 
 }  // namespace

@@ -4,8 +4,11 @@
 #include <fstream>
 #include <regex>
 
+#include "bench_command.h"
+#include "child_process.h"
 #include "options.h"
 #include "placement.h"
+#include "temp_dir.h"
 
 namespace sfb::bench {
 namespace {
@@ -77,6 +80,50 @@ TEST(parse_suite_flags, RefusesWhatItCannotHonour) {
         EXPECT_FALSE(parse_suite_flags(args.argc, args.pointers.data(), options, error)) << bad;
         EXPECT_FALSE(error.empty()) << bad;
     }
+}
+
+// The sending sockets' congestion control is taken by name (cubic unless told): one the kernel
+// lacks is refused before any benchmark runs, naming it and where the available ones are listed.
+TEST(parse_suite_flags, TcpCongestionIsANameTheKernelHas) {
+    {
+        argv_builder args({"bench"});
+        suite_options options;
+        std::string error;
+        ASSERT_TRUE(parse_suite_flags(args.argc, args.pointers.data(), options, error)) << error;
+        EXPECT_EQ(options.congestion, "cubic");
+    }
+    for (const char* good : {"reno", "system"}) {
+        const std::string flag = std::string("--sfb_tcp_congestion=") + good;
+        argv_builder args({"bench", flag.c_str()});
+        suite_options options;
+        std::string error;
+        ASSERT_TRUE(parse_suite_flags(args.argc, args.pointers.data(), options, error)) << error;
+        EXPECT_EQ(options.congestion, good);
+    }
+    for (const char* bad : {"--sfb_tcp_congestion=no_such_cc", "--sfb_tcp_congestion=Cubic!",
+                            "--sfb_tcp_congestion=", "--sfb_tcp_congestion=abcdefghijklmnop"}) {
+        argv_builder args({"bench", bad});
+        suite_options options;
+        std::string error;
+        EXPECT_FALSE(parse_suite_flags(args.argc, args.pointers.data(), options, error)) << bad;
+        EXPECT_NE(error.find("--sfb_tcp_congestion"), std::string::npos) << error;
+    }
+    argv_builder args({"bench", "--sfb_tcp_congestion=no_such_cc"});
+    suite_options options;
+    std::string error;
+    EXPECT_FALSE(parse_suite_flags(args.argc, args.pointers.data(), options, error));
+    EXPECT_NE(error.find("no_such_cc"), std::string::npos) << error;
+    EXPECT_NE(error.find("tcp_available_congestion_control"), std::string::npos) << error;
+}
+
+// The program exits 2 for a congestion control the kernel lacks, before it runs anything.
+TEST(parse_suite_flags, UnknownCongestionControlExitsTwo) {
+    temp_dir dir;
+    const auto run = testing_support::run_child(
+        testing_support::bench_command(dir.path(), {"--sfb_tcp_congestion=no_such_cc"}));
+    ASSERT_TRUE(run.exited) << run.err;
+    EXPECT_EQ(run.exit_code, 2) << run.err;
+    EXPECT_NE(run.err.find("--sfb_tcp_congestion=no_such_cc"), std::string::npos) << run.err;
 }
 
 // Each number is refused with its value named, rather than read as something else: a block

@@ -2,7 +2,8 @@
 """Does bench_sendfile agree with a bare loop making the same system calls?
 
 Runs, alternately, bench_sendfile (read_send and sendfile, discard receiver, one placement)
-and core/bench/sendfile_loop_bench (pread+send and sendfile, the same receiver and placement)
+and core/bench/sendfile_loop_bench (pread+send and sendfile, the same receiver, placement and
+congestion control, the sender asleep on a condition variable after each pass as the suite's)
 twice: on one long-lived connection, and with a new connection and receiver thread for every
 run, as bench_sendfile opens one for each run of a benchmark. For each block size and
 placement it prints each program's MB/s per path (median of the runs, with min and max), the
@@ -73,7 +74,7 @@ def loop_run(args, block, placement, fresh):
                "--variants", "send,bare", "--placement", placement, "--receiver", "discard",
                "--size", args.size, "--block", block, "--seconds", str(args.seconds),
                "--rounds", "1", "--shape", args.shape, "--dir", args.dir,
-               "--fresh-connection", "yes" if fresh else "no",
+               "--fresh-connection", "yes" if fresh else "no", "--wait", "sleep",
                "--congestion", args.congestion], args.seconds)
     match = ROUND.search(out)
     if not match:

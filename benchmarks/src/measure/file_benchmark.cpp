@@ -72,7 +72,7 @@ session_config config_for(const benchmark_case& bc, const suite_options& options
     config.verify = options.verify;
     config.receiver_cpu = cpus_of(bc, options, connection).receiver;
     config.sample_cpus = options.sampling;
-    config.sockets = {options.sndbuf, options.rcvbuf, options.nodelay};
+    config.sockets = {options.sndbuf, options.rcvbuf, options.nodelay, options.congestion};
     config.cork = options.cork;
     config.mtu = options.mtu;
     config.remote = options.sink;

@@ -2,8 +2,10 @@
 
 #include <sched.h>
 #include <sfb/printable.h>
+#include <sfb/tcp_congestion.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -195,6 +197,13 @@ std::optional<bool> parse_connection_flag(std::string_view name, std::string_vie
         options.receiver_cpu = cpus[1];
         return true;
     }
+    if (name == "tcp_congestion") {
+        if (!congestion_name_valid(value)) {
+            return bad("a TCP congestion control's name (such as cubic or reno) or system");
+        }
+        options.congestion = std::string(value);
+        return true;
+    }
     if (name == "sndbuf" || name == "rcvbuf") {
         const auto size = parse_size(value);
         if (!size || *size > (1ULL << 30)) {
@@ -311,6 +320,19 @@ std::optional<std::uint64_t> read_proc_number(const char* path) {
     return read ? std::optional<std::uint64_t>(value) : std::nullopt;
 }
 
+// A congestion control the kernel lacks, or withholds from this process, would fail every
+// benchmark's connection: it is refused here, with the reason.
+bool congestion_usable(const suite_options& options, std::string& error) {
+    const int e = congestion_available(options.congestion);
+    if (e != 0) {
+        error = "--sfb_tcp_congestion=" + options.congestion + ": " + std::strerror(e) +
+                (e == ENOENT  ? " (see net.ipv4.tcp_available_congestion_control)"
+                 : e == EPERM ? " (see net.ipv4.tcp_allowed_congestion_control)"
+                              : "");
+    }
+    return e == 0;
+}
+
 // The kernel caps SO_SNDBUF and SO_RCVBUF at net.core.wmem_max and rmem_max without an error
 // (socket(7)): a larger request would measure a buffer the user did not ask for, so it is
 // refused here. The receiving socket of --sfb_remote is on the sink's host and checked there.
@@ -400,7 +422,8 @@ bool parse_suite_flags(int& argc, char** argv, suite_options& options, std::stri
             return false;
         }
     }
-    if (!pinned_cpus_exist(options, error) || !buffers_within_kernel_caps(options, error)) {
+    if (!pinned_cpus_exist(options, error) || !buffers_within_kernel_caps(options, error) ||
+        !congestion_usable(options, error)) {
         return false;
     }
     if (!options.remote.empty()) {
@@ -473,6 +496,10 @@ Suite flags (lists are comma-separated; sizes take K, M, G suffixes, powers of 1
   --sfb_sndbuf=BYTES       SO_SNDBUF of the sending socket (default: autotuning)
   --sfb_rcvbuf=BYTES       SO_RCVBUF of the receiving socket (default: autotuning)
   --sfb_nodelay            TCP_NODELAY on the sending socket
+  --sfb_tcp_congestion=NAME
+                           TCP congestion control of the sending socket (default cubic;
+                           system: net.ipv4.tcp_congestion_control, which on loopback
+                           can decide the figures: benchmarks/README.md)
   --sfb_cork               TCP_CORK on during each pass, off at its end
   --sfb_inject_cpu_us=PATH:USEC
                            test hook: burn USEC (0..1000000) of sender CPU per pass in

@@ -42,6 +42,7 @@ struct suite_options {
     int sndbuf = 0;
     int rcvbuf = 0;
     bool nodelay = false;
+    std::string congestion = "cubic";  // TCP_CONGESTION of the sending sockets, or "system"
     bool cork = false;
     std::map<path_id, double> inject_cpu_us;
     int mtu = 1500;                     // of the veth pair (--sfb_transport=veth4,veth6)

@@ -32,7 +32,7 @@ std::string socket_options_text(const suite_options& options) {
     return "sndbuf=" + (options.sndbuf > 0 ? std::to_string(options.sndbuf) : "auto") +
            " rcvbuf=" + (options.rcvbuf > 0 ? std::to_string(options.rcvbuf) : "auto") +
            " nodelay=" + (options.nodelay ? "on" : "off") +
-           " cork=" + (options.cork ? "on" : "off");
+           " cork=" + (options.cork ? "on" : "off") + " congestion=" + options.congestion;
 }
 
 // Where system_cpu_us and the counters derived from it come from, or why they are absent.

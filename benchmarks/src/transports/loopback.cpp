@@ -71,6 +71,25 @@ unique_fd buffered_socket(int family, int option, const char* option_name, int b
 
 }  // namespace
 
+bool set_sender_options(int fd, bool tcp, const socket_options& options, std::string& error) {
+    if (options.sndbuf > 0 && !set_int_option(fd, SOL_SOCKET, SO_SNDBUF, options.sndbuf)) {
+        error = failure("setsockopt(SO_SNDBUF)");
+        return false;
+    }
+    if (!tcp) {
+        return true;
+    }
+    if (options.nodelay && !set_int_option(fd, IPPROTO_TCP, TCP_NODELAY, 1)) {
+        error = failure("setsockopt(TCP_NODELAY)");
+        return false;
+    }
+    if (const int e = set_tcp_congestion(fd, options.congestion); e != 0) {
+        error = "setsockopt(TCP_CONGESTION, " + options.congestion + "): " + std::strerror(e);
+        return false;
+    }
+    return true;
+}
+
 connection connect_loopback(transport t, const socket_options& options, std::string& error) {
     const int family = t == transport::tcp4 ? AF_INET : t == transport::tcp6 ? AF_INET6 : AF_UNIX;
     // SO_RCVBUF must be set before listen() to shape the window scale the accepted socket
@@ -113,14 +132,12 @@ connection connect_loopback(transport t, const socket_options& options, std::str
         error = failure("getsockname");
         return {};
     }
-    unique_fd sender =
-        buffered_socket(family, SO_SNDBUF, "setsockopt(SO_SNDBUF)", options.sndbuf, error);
+    unique_fd sender(::socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0));
     if (!sender) {
+        error = failure("socket");
         return {};
     }
-    if (options.nodelay && is_tcp(t) &&
-        !set_int_option(sender.get(), IPPROTO_TCP, TCP_NODELAY, 1)) {
-        error = failure("setsockopt(TCP_NODELAY)");
+    if (!set_sender_options(sender.get(), is_tcp(t), options, error)) {
         return {};
     }
     // A blocking connect() to a listening loopback socket completes from the backlog, so the

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <pthread.h>
+#include <sfb/tcp_congestion.h>
 #include <sfb/unique_fd.h>
 #include <time.h>
 
@@ -52,7 +53,12 @@ struct socket_options {
     int sndbuf = 0;        // SO_SNDBUF of the sending socket; 0 keeps the kernel's autotuning
     int rcvbuf = 0;        // SO_RCVBUF of the receiving socket; 0 keeps the kernel's autotuning
     bool nodelay = false;  // TCP_NODELAY on the sending socket (TCP only)
+    std::string congestion = std::string(system_congestion);  // TCP_CONGESTION (TCP only)
 };
+
+// Sets SO_SNDBUF, TCP_NODELAY and TCP_CONGESTION of `options` on a sending socket before it
+// connects (`tcp`: a TCP socket, which the last two need); false with `error` set on failure.
+bool set_sender_options(int fd, bool tcp, const socket_options& options, std::string& error);
 
 struct connection {
     unique_fd sender;

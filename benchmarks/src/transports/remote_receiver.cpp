@@ -323,13 +323,7 @@ remote_connection remote_sink::open_data(const socket_options& sockets,
         error = std::string("socket: ") + std::strerror(errno);
         return {};
     }
-    if (sockets.sndbuf > 0 &&
-        !set_int_option(sender.get(), SOL_SOCKET, SO_SNDBUF, sockets.sndbuf)) {
-        error = std::string("setsockopt(SO_SNDBUF): ") + std::strerror(errno);
-        return {};
-    }
-    if (sockets.nodelay && !set_int_option(sender.get(), IPPROTO_TCP, TCP_NODELAY, 1)) {
-        error = std::string("setsockopt(TCP_NODELAY): ") + std::strerror(errno);
+    if (!set_sender_options(sender.get(), true, sockets, error)) {
         return {};
     }
     std::string failed;

@@ -187,13 +187,8 @@ connection veth_network::connect(bool ipv6, const socket_options& options,
         error = errno_text("setsockopt(SO_BINDTODEVICE)", errno);
         return {};
     }
-    if (options.sndbuf > 0 &&
-        !set_int_option(sender.get(), SOL_SOCKET, SO_SNDBUF, options.sndbuf)) {
-        error = errno_text("setsockopt(SO_SNDBUF)", errno);
-        return {};
-    }
-    if (options.nodelay && !set_int_option(sender.get(), IPPROTO_TCP, TCP_NODELAY, 1)) {
-        error = errno_text("setsockopt(TCP_NODELAY)", errno);
+    if (!set_sender_options(sender.get(), true, options, error)) {
+        error = "veth: " + error;
         return {};
     }
     if (retry_on_eintr([&] {
