@@ -2,7 +2,6 @@
 // needs a PMU, which the development machine lacks: there it must give a reason and no
 // counters. The task-clock set goes through the same open, enable, read and close code, so it
 // stands in for the hardware one in the counting tests.
-#include <dirent.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
@@ -16,24 +15,12 @@
 #include "bench_command.h"
 #include "child_process.h"
 #include "cpu_meter.h"
+#include "file_benchmark.h"
 #include "temp_dir.h"
 #include "thread_counters.h"
 
 namespace sfb::bench {
 namespace {
-
-long open_descriptors() {
-    DIR* dir = ::opendir("/proc/self/fd");
-    if (dir == nullptr) {
-        return -1;
-    }
-    long count = 0;
-    while (const dirent* entry = ::readdir(dir)) {
-        count += entry->d_name[0] != '.' ? 1 : 0;
-    }
-    ::closedir(dir);
-    return count;
-}
 
 // Whether this is an x86 machine whose kernel lists no CPU PMU (a VM without a virtual PMU,
 // like the development machine): there the hardware events cannot open.

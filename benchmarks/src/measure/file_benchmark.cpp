@@ -96,20 +96,6 @@ constexpr rlim_t kDescriptorsPerConnection = 12;
 constexpr rlim_t kFreePerConnection = 2;
 constexpr rlim_t kFreePerRun = 16;
 
-// The number of descriptors this process has open, or -1 with errno set.
-long open_descriptors() {
-    DIR* dir = ::opendir("/proc/self/fd");
-    if (dir == nullptr) {
-        return -1;
-    }
-    long count = 0;
-    while (const dirent* entry = ::readdir(dir)) {
-        count += entry->d_name[0] != '.' ? 1 : 0;
-    }
-    ::closedir(dir);
-    return count - 1;  // the directory's own
-}
-
 // Whether connection `connection` of `connections` can open and still leave free the
 // descriptors the run keeps. False with `error` set when it cannot.
 bool descriptors_for_connection(int connection, int connections, std::string& error) {
@@ -361,6 +347,19 @@ void set_sample_counters(benchmark::State& state, const run_samples& samples,
 }
 
 }  // namespace
+
+long open_descriptors() {
+    DIR* dir = ::opendir("/proc/self/fd");
+    if (dir == nullptr) {
+        return -1;
+    }
+    long count = 0;
+    while (const dirent* entry = ::readdir(dir)) {
+        count += entry->d_name[0] != '.' ? 1 : 0;
+    }
+    ::closedir(dir);
+    return count - 1;  // the directory's own
+}
 
 int cpu_for(int first, int connection) {
     if (first < 0) {

@@ -27,4 +27,7 @@ void run_file_benchmark(benchmark::State& state, const benchmark_case& bc,
 // first + connection, modulo the number of online CPUs.
 int cpu_for(int first, int connection);
 
+// The number of descriptors this process has open (/proc/self/fd), or -1 with errno set.
+long open_descriptors();
+
 }  // namespace sfb::bench
