@@ -167,8 +167,9 @@ struct counter_spec {
     // transport other than remote4/remote6), \"system_cpu_sampling\" (that, with sampling
     // on), \"hardware_counters\" / \"task_clock\" (exactly when the context key
     // thread_counters is \"hardware\" / \"task-clock\"), \"hardware_counters_local\" /
-    // \"task_clock_local\" (that, on a transport other than remote4/remote6) or \"retired\"
-    // (never: written by earlier versions only).
+    // \"task_clock_local\" (that, on a transport other than remote4/remote6),
+    // \"instruction_clock\" (exactly when the context key vm_clock, written by sfb kernels,
+    // is \"instructions\") or \"retired\" (never: written by earlier versions only).
     std::string_view when;
 };
 

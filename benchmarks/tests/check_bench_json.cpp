@@ -150,6 +150,9 @@ struct entry_facts {
     bool system_cpu = false;
     // The context key thread_counters: hardware, task-clock, or none: and why.
     std::string thread_counters;
+    // The context key vm_clock (sfb kernels): "instructions" under qemu's instruction clock;
+    // wall or absent otherwise.
+    std::string vm_clock;
 };
 
 // Whether the entries of this run had system_cpu_us so far (unset before the first).
@@ -193,6 +196,12 @@ bool counter_expected(const contract::counter_spec& counter, const contract::pat
         }
         why_not = "on a remote transport (the receiver is sfb-sink's)";
         return !(when.ends_with("_local") && facts.remote);
+    }
+    if (when == "instruction_clock") {
+        why_not =
+            "in a run whose vm_clock is not instructions (the guest's times are not "
+            "instruction counts)";
+        return facts.vm_clock == "instructions";
     }
     if (when == "retired") {
         why_not = "is retired: its only source, /proc/stat, counts 10 ms ticks";
@@ -363,6 +372,7 @@ int main(int argc, char** argv) {
         entry_facts run;
         run.sampling = context_string(context, contract::context_key_name::sampling) == "on";
         run.thread_counters = context_string(context, contract::context_key_name::thread_counters);
+        run.vm_clock = context_string(context, contract::context_key_name::vm_clock);
         std::set<std::string> families;
         const auto benchmarks = result.value("benchmarks", nlohmann::json::array());
         if (benchmarks.empty()) {

@@ -59,7 +59,8 @@ TEST(FormatContract, EveryEntryIsDescribedAndUnique) {
                     c.when == "system_cpu" || c.when == "system_cpu_local" ||
                     c.when == "system_cpu_sampling" || c.when == "hardware_counters" ||
                     c.when == "hardware_counters_local" || c.when == "task_clock" ||
-                    c.when == "task_clock_local" || c.when == "retired")
+                    c.when == "task_clock_local" || c.when == "instruction_clock" ||
+                    c.when == "retired")
             << c.name;
     }
 }

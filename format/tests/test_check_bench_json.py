@@ -123,6 +123,26 @@ class CheckBenchJson(unittest.TestCase):
         first_iteration(doc, "sendfile")["task_clock_us"] = 1.0
         self.refused(doc, "counter receiver_task_clock_us missing")
 
+    def test_instruction_clock_counters_exactly_under_the_instruction_clock(self):
+        # sfb kernels writes them into every entry of a guest run under --clock instructions
+        # (vm_clock "instructions"), and into no other run.
+        clocked = [c["name"] for c in json.loads((ROOT / "format" / "contract.json").read_text())
+                   ["counters"] if c.get("when") == "instruction_clock"]
+        self.assertEqual(clocked, ["guest_instructions_per_pass", "guest_instructions_per_kib"])
+        doc = self.edited("context", "vm_clock", "instructions")
+        for entry in doc["benchmarks"]:
+            for name in clocked:
+                entry[name] = 1.0
+        code, stderr = run_checker(doc)
+        self.assertEqual(code, 0, stderr)
+        first_iteration(doc, "sendfile").pop(clocked[1])
+        self.refused(doc, f"counter {clocked[1]} missing")
+        self.refused(self.edited("sendfile", clocked[0], 1.0),
+                     f"{clocked[0]} in a run whose vm_clock is not instructions")
+        doc = self.edited("context", "vm_clock", "wall")
+        first_iteration(doc, "sendfile")[clocked[0]] = 1.0
+        self.refused(doc, f"{clocked[0]} in a run whose vm_clock is not instructions")
+
     def test_names_off_the_grammar(self):
         self.refused(self.renamed("sendfile/", "sendfile2/"), "segment path is 'sendfile2'")
         self.refused(self.renamed("/warm/", "/"), "benchmark name does not follow the contract")
