@@ -20,6 +20,11 @@ options:
   --cpus N              vCPUs (default 2)
   --memory M            guest memory, qemu syntax (default 2G)
   --accel auto|kvm|tcg  auto: KVM when a short probe boot succeeds, TCG otherwise (default)
+  --clock wall|instructions
+                        the guest's clock: wall (default), or instructions: TCG with
+                        qemu's -icount shift=0,sleep=off, 1 ns of guest time per
+                        instruction executed, so the suite's times count instructions
+                        (not with --accel kvm)
   --tests               also run the core's tests inside the guest
   --file-on tmpfs|ext4  where the benchmark's files live in the guest (default tmpfs)
   --rounds N            rounds of the suite (default 3)
@@ -44,6 +49,7 @@ build=
 cpus=2
 memory=2G
 accel=auto
+clock=wall
 tests=0
 file_on=tmpfs
 rounds=3
@@ -63,6 +69,7 @@ while [ $# -gt 0 ]; do
         --cpus) cpus=${2-}; shift ;;
         --memory) memory=${2-}; shift ;;
         --accel) accel=${2-}; shift ;;
+        --clock) clock=${2-}; shift ;;
         --tests) tests=1 ;;
         --file-on) file_on=${2-}; shift ;;
         --rounds) rounds=${2-}; shift ;;
@@ -83,6 +90,20 @@ done
 [ -n "$build" ] || die "--build BUILD_DIR is required" 2
 case "$accel" in auto | kvm | tcg) ;; *) die "--accel must be auto, kvm or tcg" 2 ;; esac
 case "$file_on" in tmpfs | ext4) ;; *) die "--file-on must be tmpfs or ext4" 2 ;; esac
+# The instruction clock: qemu's -icount counts the instructions TCG executes and makes them
+# the guest's clock (shift=0: 2^0 ns each); sleep=off jumps the clock to the next timer when
+# every vCPU idles instead of letting it run in real time, so nothing of the host's pace
+# reaches the guest's times. KVM runs the CPU natively: there is nothing to count.
+clock_argv=()
+case "$clock" in
+    wall) ;;
+    instructions)
+        [ "$accel" != kvm ] || die "--clock instructions needs TCG (qemu's -icount); it cannot run under --accel kvm" 2
+        accel=tcg
+        clock_argv=(-icount shift=0,sleep=off)
+        ;;
+    *) die "--clock must be wall or instructions" 2 ;;
+esac
 # Every number is checked against its range before any arithmetic: bash wraps silently past
 # 2^63, and qemu would get values it cannot take (the same bounds as sfb kernels').
 check_number() {  # check_number OPTION VALUE MAX
@@ -352,6 +373,8 @@ qemu_args() {
         -kernel "$image" -initrd "$work/initrd.cpio" -append "$cmdline $extra"
         -display none -serial "file:$work/$name.console" -monitor none -no-reboot -nic none
         "${disks[@]}")
+    # The clock options for the guest's boot only (the KVM probe never runs with them).
+    [ "$name" != guest ] || qemu_argv+=("${clock_argv[@]}")
 }
 start_qemu() {
     qemu_args "$@"
@@ -400,7 +423,9 @@ esac
 # KVM passes the host's CPU through.
 cpu_model=max
 [ "$accel" = kvm ] && cpu_model=host
-echo "sfb-vm: kernel '$spec': booting under $accel ($cpus vCPUs, $memory)" >&2
+clock_note=
+[ "$clock" = wall ] || clock_note=", instruction clock: ${clock_argv[*]}"
+echo "sfb-vm: kernel '$spec': booting under $accel ($cpus vCPUs, $memory$clock_note)" >&2
 
 started=$EPOCHREALTIME
 start_qemu guest "$accel" "$cpu_model" ""
@@ -463,9 +488,10 @@ $(tail -n 15 "$out/console.log")" 3
 # Each vm_<name> key holds the variable <name>.
 host_kernel=$(uname -r)
 missing_modules=${missing_optional[*]:-}
+qemu_clock_options=${clock_argv[*]:-}
 {
     for name in accel host_kernel qemu_version cpus memory cpu_model kernel_source file_on \
-        missing_modules; do
+        missing_modules clock qemu_clock_options; do
         echo "vm_$name=${!name}"
     done
     echo "boot_seconds=$boot_s"
