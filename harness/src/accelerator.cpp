@@ -16,6 +16,14 @@ std::set<std::string> accelerators(const result_set& set) {
     return out;
 }
 
+std::set<std::string> clocks(const result_set& set) {
+    std::set<std::string> out;
+    for (const auto& file : set.files) {
+        out.insert(vm_clock(file.context));
+    }
+    return out;
+}
+
 std::string joined(const std::set<std::string>& values) {
     std::string out;
     for (const auto& value : values) {
@@ -31,6 +39,33 @@ std::string vm_accelerator(const ordered_json& context) {
         return context["vm_accel"].get<std::string>();
     }
     return {};
+}
+
+std::string vm_clock(const ordered_json& context) {
+    if (context.is_object() && context.contains("vm_clock") && context["vm_clock"].is_string() &&
+        context["vm_clock"].get<std::string>() == "instructions") {
+        return "instructions";
+    }
+    return "wall";
+}
+
+void require_one_clock(const result_set& base, const result_set& candidate) {
+    const auto base_clocks = clocks(base);
+    const auto new_clocks = clocks(candidate);
+    if (base_clocks.size() + new_clocks.size() > 1 && base_clocks != new_clocks) {
+        throw input_error(fmt::format(
+            "base ran under the clock {} and new under the clock {}: times under qemu's "
+            "instruction clock (sfb kernels --clock instructions) count guest instructions, "
+            "not nanoseconds, so results of the wall clock and of the instructions clock are "
+            "never paired, not even with --no-test",
+            joined(base_clocks), joined(new_clocks)));
+    }
+    if (base_clocks.size() > 1 || new_clocks.size() > 1) {
+        throw input_error(fmt::format(
+            "{} holds results of the wall clock and of the instructions clock (sfb kernels "
+            "--clock instructions): instruction counts and wall-clock times are never pooled",
+            base_clocks.size() > 1 ? "base" : "new"));
+    }
 }
 
 std::vector<std::string> accelerator_notes(const result_set& base, const result_set& candidate,

@@ -1,6 +1,8 @@
-// The rule that keeps the labels of `sfb kernels` honest: timings taken under qemu's TCG
+// The rules that keep the labels of `sfb kernels` honest: timings taken under qemu's TCG
 // measure an emulator, so `compare` marks them and refuses to gate across accelerators, and
-// `report` marks the machines measured under TCG.
+// `report` marks the machines measured under TCG; times taken under the instruction clock
+// count guest instructions, not nanoseconds, so `compare` never pairs them with wall-clock
+// times.
 #pragma once
 
 #include "benchmark_json.h"
@@ -12,6 +14,15 @@ namespace sfb::harness {
 
 // "kvm" or "tcg" for a result measured in a guest of `sfb kernels`, "" otherwise.
 std::string vm_accelerator(const ordered_json& context);
+
+// "instructions" for a result of `sfb kernels --clock instructions`, "wall" otherwise (a
+// result without the context key vm_clock ran under the wall clock).
+std::string vm_clock(const ordered_json& context);
+
+// Throws input_error naming both sides' clocks when base and candidate are not all of one
+// clock: instruction counts and wall-clock times are different quantities, so not even
+// --no-test pairs them.
+void require_one_clock(const result_set& base, const result_set& candidate);
 
 // Notes for `compare` about accelerators: one when either side ran under TCG. When `gating`
 // and the two sides ran under different accelerators (tcg, kvm, or none: a bare machine),

@@ -11,6 +11,7 @@
 #include "suite_report.h"
 
 #include <fmt/format.h>
+#include <sfb/benchmark_name.h>
 #include <sfb/format_contract.h>
 #include <unistd.h>
 
@@ -40,6 +41,11 @@ const std::vector<option_spec> kKernelsOptions = {
     {"memory", "M", "memory of every guest, qemu syntax (default 2G)"},
     {"accel", "auto|kvm|tcg",
      "auto: KVM when a short probe boot succeeds, qemu's TCG emulator otherwise (default)"},
+    {"clock", "wall|instructions",
+     "the guests' clock: wall (default), or instructions: TCG with qemu's -icount "
+     "shift=0,sleep=off, 1 ns of guest time per guest instruction, so every time counts "
+     "instructions (the counters guest_instructions_per_pass and _per_kib say so); not with "
+     "--accel kvm"},
     {"tests", "", "also run the core's tests in every guest (all but the four Over2GiB cases)"},
     {"file-on", "tmpfs|ext4", "where the benchmark's files live in the guest (default tmpfs)"},
     {"repetitions", "N", "rounds of the suite in every guest (default 3)"},
@@ -72,6 +78,7 @@ struct kernel_outcome {
     int exit_code = kExitOk;
     std::string release;
     std::string accel;
+    std::string clock;
     std::string boot_seconds;
     std::string total_seconds;
     std::string tests;
@@ -251,8 +258,64 @@ void label_guest_result(ordered_json& merged, const std::map<std::string, std::s
           key_name::vm_kernel_source, key_name::vm_file_on}) {
         context[std::string(key)] = value_or(vm, std::string(key), "");
     }
+    context[std::string(key_name::vm_clock)] = outcome.clock;
+    context[std::string(key_name::vm_qemu_clock_options)] =
+        value_or(vm, std::string(key_name::vm_qemu_clock_options), "");
     context[std::string(key_name::vm_boot_seconds)] = outcome.boot_seconds;
     context[std::string(key_name::vm_core_tests)] = outcome.tests;
+}
+
+// Nanoseconds per unit of a Google Benchmark time_unit; 0 for one it does not write.
+double nanoseconds_per(const std::string& time_unit) {
+    if (time_unit == "ns") {
+        return 1;
+    }
+    if (time_unit == "us") {
+        return 1e3;
+    }
+    if (time_unit == "ms") {
+        return 1e6;
+    }
+    return time_unit == "s" ? 1e9 : 0;
+}
+
+// Under the instruction clock (-icount shift=0) a guest nanosecond is one instruction: every
+// entry gets its real time as guest_instructions_per_pass and, per KiB of the file its name
+// gives, guest_instructions_per_kib. A cv aggregate (a ratio, the same at any scale) takes
+// real_time's value for both; an entry in error or without a real time gets neither.
+void add_instruction_counters(ordered_json& merged) {
+    namespace names = sfb::format;
+    constexpr std::size_t file_segment = names::segment_index(names::segment_name::file);
+    if (!merged.contains("benchmarks") || !merged["benchmarks"].is_array()) {
+        return;
+    }
+    for (ordered_json& entry : merged["benchmarks"]) {
+        if (!entry.is_object() || entry.value("error_occurred", false) ||
+            !entry.contains("real_time") || !entry["real_time"].is_number()) {
+            continue;
+        }
+        const double real_time = entry["real_time"].get<double>();
+        const std::string per_pass(names::counter_name::guest_instructions_per_pass);
+        const std::string per_kib(names::counter_name::guest_instructions_per_kib);
+        if (entry.value("aggregate_unit", "") == "percentage") {
+            entry[per_pass] = real_time;
+            entry[per_kib] = real_time;
+            continue;
+        }
+        const double scale = nanoseconds_per(entry.value("time_unit", "ns"));
+        if (scale == 0) {
+            continue;
+        }
+        const double instructions = real_time * scale;
+        entry[per_pass] = instructions;
+        const std::string name = entry.value("run_name", entry.value("name", ""));
+        const auto parsed = names::parse_benchmark_name(name, names::name_mode::lenient);
+        if (parsed.name && parsed.name->has(file_segment) &&
+            parsed.name->numbers[file_segment] > 0) {
+            entry[per_kib] =
+                instructions / (static_cast<double>(parsed.name->numbers[file_segment]) / 1024);
+        }
+    }
 }
 
 kernel_outcome run_kernel(const std::string& spec, const kernels_settings& settings) {
@@ -275,6 +338,8 @@ kernel_outcome run_kernel(const std::string& spec, const kernels_settings& setti
     const auto guest = read_env_file(temporary.path() / "guest.env");
     outcome.release = value_or(guest, "kernel_release", "?");
     outcome.accel = value_or(vm, "vm_accel", "?");
+    // A VM script that does not write vm_clock ran the guest on the wall clock.
+    outcome.clock = value_or(vm, "vm_clock", "wall");
     outcome.boot_seconds = value_or(vm, "boot_seconds", "?");
     outcome.total_seconds = value_or(vm, "total_seconds", "?");
     bool tests_passed = true;
@@ -287,11 +352,18 @@ kernel_outcome run_kernel(const std::string& spec, const kernels_settings& setti
 
     ordered_json merged = read_json_file(temporary.path() / "run.json");
     label_guest_result(merged, vm, outcome);
+    if (outcome.clock == "instructions") {
+        add_instruction_counters(merged);
+    }
     const ordered_json& context = merged["context"];
 
     result_set set;
     add_benchmark_document(set, merged, "guest " + outcome.release);
-    print_message(fmt::format("\nkernel '{}': {} under {}", spec, outcome.release, outcome.accel));
+    print_message(fmt::format(
+        "\nkernel '{}': {} under {}{}", spec, outcome.release, outcome.accel,
+        outcome.clock == "instructions"
+            ? ", instruction clock (every time below counts guest instructions: 1 ns each)"
+            : ""));
     const std::string summary = render_run_summary(set, output_format::text, settings.colour);
     const std::string safe = safe_text(summary, 64 * 1024, SIZE_MAX, settings.colour);
     std::fwrite(safe.data(), 1, safe.size(), stdout);
@@ -323,9 +395,9 @@ void print_outcomes(const std::vector<kernel_outcome>& outcomes) {
     print_message(fmt::format("\nsfb kernels: {} kernel(s)", outcomes.size()));
     for (const auto& o : outcomes) {
         if (!o.accel.empty()) {
-            print_message(fmt::format("  {}: {}, {}, boot {} s, total {} s; core tests: {}; {}",
-                                      o.spec, o.release, o.accel, o.boot_seconds, o.total_seconds,
-                                      o.tests, o.stored));
+            print_message(fmt::format(
+                "  {}: {}, {}, {} clock, boot {} s, total {} s; core tests: {}; {}", o.spec,
+                o.release, o.accel, o.clock, o.boot_seconds, o.total_seconds, o.tests, o.stored));
         } else {
             print_message(fmt::format("  {}: FAILED (exit {}): {}", o.spec, o.exit_code, o.stored));
         }
@@ -363,8 +435,8 @@ kernels_settings parse_kernels_settings(const parsed_args& args) {
     settings.script_args = {script.string(), "--build", build.string(), "--rounds", repetitions};
     // Checked here (exit 2 before any boot) and passed on as written.
     const std::vector<std::pair<std::string, std::string>> passed = {
-        {"cpus", "2"},     {"memory", "2G"},    {"accel", "auto"},      {"file-on", "tmpfs"},
-        {"warmup", "0.1"}, {"timeout", "1800"}, {"boot-timeout", "120"}};
+        {"cpus", "2"},        {"memory", "2G"},  {"accel", "auto"},   {"clock", "wall"},
+        {"file-on", "tmpfs"}, {"warmup", "0.1"}, {"timeout", "1800"}, {"boot-timeout", "120"}};
     for (const auto& [name, fallback] : passed) {
         const std::string value = args.value(name).value_or(fallback);
         if (name == "cpus") {
@@ -377,10 +449,20 @@ kernels_settings parse_kernels_settings(const parsed_args& args) {
             parse_positive_double(name, value, kMaxWarmupSeconds);
         } else if (name == "accel" && value != "auto" && value != "kvm" && value != "tcg") {
             throw usage_error(fmt::format("--accel: \"{}\" is not auto, kvm or tcg", value));
+        } else if (name == "clock" && value != "wall" && value != "instructions") {
+            throw usage_error(fmt::format("--clock: \"{}\" is not wall or instructions",
+                                          quoted_value(value, 64)));
         } else if (name == "file-on" && value != "tmpfs" && value != "ext4") {
             throw usage_error(fmt::format("--file-on: \"{}\" is not tmpfs or ext4", value));
         }
         settings.script_args.insert(settings.script_args.end(), {"--" + name, value});
+    }
+    // qemu counts instructions only where it emulates them: KVM runs the guest natively.
+    if (args.value("clock").value_or("wall") == "instructions" &&
+        args.value("accel").value_or("auto") == "kvm") {
+        throw usage_error(
+            "--clock instructions needs qemu's TCG emulator (-icount); it cannot run under "
+            "--accel kvm");
     }
     if (auto cache = args.value("cache")) {
         settings.script_args.insert(settings.script_args.end(), {"--cache", *cache});
@@ -431,7 +513,8 @@ int kernels_command(std::span<const std::string> argv_in) {
             "a small initramfs holding bench_sendfile, sfb and, with --tests, the core's tests,\n"
             "runs the suite's rounds inside as `sfb run` does, and stores each guest's merged\n"
             "JSON under <results-dir>/<guest fingerprint>/, labelled with the guest kernel\n"
-            "(kernel_release), vm_accel, vm_host_kernel, vm_qemu_version, vm_cpus, vm_memory.\n"
+            "(kernel_release), vm_accel, vm_host_kernel, vm_qemu_version, vm_cpus, vm_memory,\n"
+            "vm_clock. With --clock instructions every time counts guest instructions.\n"
             "SPEC: an image (bzImage, vmlinuz; IMAGE:MODULES_DIR for its lib/modules/<release>),\n"
             "or a Debian package name or glob, e.g. 'linux-image-6.1.0-*-cloud-amd64'. The VM\n"
             "work is vm/sfb-vm.sh's (vm/README.md).",

@@ -330,6 +330,8 @@ void note_machines(comparison_result& c, const result_set& base, const result_se
 comparison_result compare_results(const result_set& base, const result_set& candidate,
                                   const compare_options& options, const std::string& base_label,
                                   const std::string& new_label) {
+    // Instruction counts and wall-clock times are different quantities: never paired.
+    require_one_clock(base, candidate);
     comparison_result c;
     c.options = options;
     c.base_label = base_label;

@@ -258,9 +258,14 @@ void pool_file(const std::filesystem::path& file, const report_filters& filters,
     result_set one;
     add_benchmark_document(one, read_json_file(file), file);
     const ordered_json& context = one.files.front().context;
-    const std::string machine = context.contains("machine_fingerprint")
-                                    ? machine_fingerprint(context)
-                                    : slugify(context_string(context, "host_name"));
+    std::string machine = context.contains("machine_fingerprint")
+                              ? machine_fingerprint(context)
+                              : slugify(context_string(context, "host_name"));
+    // A guest under the instruction clock counts instructions, not time: never pooled with
+    // the same guest's wall-clock runs, which share its fingerprint.
+    if (vm_clock(context) == "instructions") {
+        machine += " (instruction clock)";
+    }
     machines[machine] = {context_string(context, "os"), context_string(context, "kernel_release"),
                          vm_accelerator(context)};
     for (const auto& series : one.benchmarks) {
