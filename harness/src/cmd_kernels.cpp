@@ -1,6 +1,7 @@
 #include "cmd_kernels.h"
 
 #include "bench_process.h"
+#include "benchmark_json.h"
 #include "cli.h"
 #include "cmd_common.h"
 #include "destinations.h"
@@ -23,6 +24,7 @@
 #include <fstream>
 #include <map>
 #include <set>
+#include <stdexcept>
 #include <system_error>
 
 #ifndef SFB_VM_SCRIPT
@@ -265,20 +267,6 @@ void label_guest_result(ordered_json& merged, const std::map<std::string, std::s
     context[std::string(key_name::vm_core_tests)] = outcome.tests;
 }
 
-// Nanoseconds per unit of a Google Benchmark time_unit; 0 for one it does not write.
-double nanoseconds_per(const std::string& time_unit) {
-    if (time_unit == "ns") {
-        return 1;
-    }
-    if (time_unit == "us") {
-        return 1e3;
-    }
-    if (time_unit == "ms") {
-        return 1e6;
-    }
-    return time_unit == "s" ? 1e9 : 0;
-}
-
 // Under the instruction clock (-icount shift=0) a guest nanosecond is one instruction: every
 // entry gets its real time as guest_instructions_per_pass and, per KiB of the file its name
 // gives, guest_instructions_per_kib. A cv aggregate (a ratio, the same at any scale) takes
@@ -302,11 +290,12 @@ void add_instruction_counters(ordered_json& merged) {
             entry[per_kib] = real_time;
             continue;
         }
-        const double scale = nanoseconds_per(entry.value("time_unit", "ns"));
-        if (scale == 0) {
-            continue;
+        double instructions = 0;
+        try {
+            instructions = real_time * microseconds_per(entry.value("time_unit", "ns")) * 1e3;
+        } catch (const std::invalid_argument&) {
+            continue;  // a time unit Google Benchmark does not write
         }
-        const double instructions = real_time * scale;
         entry[per_pass] = instructions;
         const std::string name = entry.value("run_name", entry.value("name", ""));
         const auto parsed = names::parse_benchmark_name(name, names::name_mode::lenient);
