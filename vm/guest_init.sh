@@ -8,7 +8,8 @@
 # Configuration comes from files written by the host into the initramfs: /sfb/config
 # (shell variables, their values single-quoted), /sfb/modules (modules in load order),
 # /sfb/tests (one test per line: name, then the command's words single-quoted),
-# /sfb/bench_args (one argument per line).
+# /sfb/bench_args (one argument per line), /sfb/ab_args (sfb ab's options, one a line, with
+# SFB_AB_BASE set: sfb ab runs instead of sfb run).
 
 /bin/busybox --install -s /bin
 export PATH=/bin
@@ -36,6 +37,9 @@ if grep -q 'sfb.probe' /proc/cmdline; then
 fi
 
 . /sfb/config
+# sfb labels what it merges with the clock (context key vm_clock), so that a comparison made
+# in here knows its times count instructions.
+export SFB_VM_CLOCK
 
 while read -r module; do
     if ! insmod "/lib/modules/sfb/$module.ko" 2>/tmp/insmod.err; then
@@ -96,7 +100,25 @@ if [ "$SFB_TESTS" = 1 ] && [ ! -e /out/error.txt ]; then
     done </sfb/tests
 fi
 
-if [ ! -e /out/error.txt ] && [ "${SFB_NO_BENCH:-0}" != 1 ]; then
+if [ ! -e /out/error.txt ] && [ -n "${SFB_AB_BASE:-}" ]; then
+    # sfb ab --kernel: both builds interleaved in this guest; its options from /sfb/ab_args,
+    # then the results where the host picks them up, then the benchmark's arguments.
+    set --
+    while IFS= read -r arg; do
+        [ -z "$arg" ] || set -- "$@" "$arg"
+    done </sfb/ab_args
+    set -- "$@" --save-base /out/base.json --save-candidate /out/candidate.json \
+        --save-comparison /out/comparison.json --color never -- --sfb_dir=/data
+    while IFS= read -r arg; do
+        set -- "$@" "$arg"
+    done </sfb/bench_args
+    say "sfb ab: $SFB_AB_BASE against $SFB_AB_CANDIDATE"
+    (
+        "$SFB_HARNESS" ab --base "$SFB_AB_BASE" --candidate "$SFB_AB_CANDIDATE" "$@" \
+            2>&1 >/out/summary.txt
+        echo $? >/out/run.rc
+    ) | tee /out/harness.err | sed 's/^/sfb-guest: /'
+elif [ ! -e /out/error.txt ] && [ "${SFB_NO_BENCH:-0}" != 1 ]; then
     set --
     while IFS= read -r arg; do
         set -- "$@" "$arg"

@@ -3,14 +3,17 @@
 # core's tests) inside it; `sfb kernels` calls this once per kernel. See vm/README.md.
 #
 #   vm/sfb-vm.sh --kernel SPEC --output DIR --build BUILD_DIR [options] [-- BENCH ARGS...]
+#   vm/sfb-vm.sh ... --ab BASE CANDIDATE [--ab-option ARG]... [-- BENCH ARGS...]
 #
 # SPEC: a kernel image (bzImage/vmlinuz), optionally IMAGE:MODULES_DIR (a lib/modules/<release>
 # folder), or a Debian kernel package name or glob (linux-image-6.1.0-*-cloud-amd64), which is
 # downloaded with apt-get and unpacked with dpkg-deb into the cache, never installed.
 # Writes into DIR: run.json (the merged rounds, as `sfb run --output` writes them), vm.env
 # (key=value: accelerator, qemu version, timings...), guest.env, tests.txt, tests/*.log,
-# console.log. Exit codes: 0 done; 2 bad SPEC or usage; 3 the guest did not boot, panicked,
-# timed out or the suite failed inside it; 130 interrupted (qemu stopped, temporaries removed).
+# console.log. With --ab, `sfb ab` runs inside instead of `sfb run`: base.json, candidate.json,
+# comparison.json, summary.txt (its output) and run.rc (its exit code: 0, 1 or 4). Exit codes:
+# 0 done; 2 bad SPEC or usage; 3 the guest did not boot, panicked, timed out or the suite failed
+# inside it; 130 interrupted (qemu stopped, temporaries removed).
 set -euo pipefail
 
 usage() {
@@ -33,6 +36,10 @@ options:
   --timeout SECONDS     the whole guest run, boot included (default 900)
   --boot-timeout S      from qemu's start until the guest's init runs (default 120)
   --no-bench            boot, run the tests (if --tests) and stop, without the suite
+  --ab BASE CANDIDATE   run `sfb ab --base BASE --candidate CANDIDATE` inside instead of the
+                        rounds (what `sfb ab --kernel` does); both are staged at their own
+                        paths, a #! script with the programs it names by absolute path
+  --ab-option ARG       one more argument for that `sfb ab` (repeat it; e.g. --rounds=10)
   --dry-run             stage everything, write DIR/qemu.args (qemu's arguments, one a
                         line) and DIR/config, DIR/tests (what the guest reads), boot nothing
 EOF
@@ -60,6 +67,8 @@ boot_timeout=120
 bench=1
 dry_run=0
 bench_args=()
+ab_programs=()
+ab_options=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --kernel) spec=${2-}; shift ;;
@@ -78,6 +87,8 @@ while [ $# -gt 0 ]; do
         --timeout) timeout_s=${2-}; shift ;;
         --boot-timeout) boot_timeout=${2-}; shift ;;
         --no-bench) bench=0 ;;
+        --ab) ab_programs=("${2-}" "${3-}"); shift 2 || shift ;;
+        --ab-option) ab_options+=("${2-}"); shift ;;
         --dry-run) dry_run=1 ;;
         -h | --help) usage; exit 0 ;;
         --) shift; bench_args=("$@"); break ;;
@@ -127,7 +138,7 @@ fi
 # The guest reads its settings line by line: a newline inside a path or an argument cannot
 # be passed on, so it is refused here rather than split there.
 newline=$'\n'
-for value in "$spec" "$build" "$out" "${bench_args[@]}"; do
+for value in "$spec" "$build" "$out" "${bench_args[@]}" "${ab_programs[@]}" "${ab_options[@]}"; do
     [[ "$value" != *"$newline"* ]] || die "a path or argument holds a newline, which cannot be passed to the guest" 2
 done
 for tool in qemu-system-x86_64 cpio busybox; do
@@ -144,6 +155,17 @@ c_abi_test=$build/core/tests/sfb_c_abi_test
 for program in "$harness_bin" "$bench_bin"; do
     [ -x "$program" ] || die "$program is not built" 2
 done
+if [ ${#ab_programs[@]} -gt 0 ]; then
+    [ "$bench" = 1 ] || die "--ab and --no-bench exclude each other" 2
+    for i in 0 1; do
+        program=${ab_programs[$i]}
+        [ -n "$program" ] || die "--ab needs BASE and CANDIDATE" 2
+        # The guest runs them at the same absolute paths.
+        [[ "$program" == /* ]] || program=$PWD/$program
+        [ -f "$program" ] && [ -x "$program" ] || die "--ab: '$program' is not an executable file" 2
+        ab_programs[$i]=$program
+    done
+fi
 mkdir -p "$out"
 
 # Everything temporary lives in one folder, removed on every way out; qemu, if running, is
@@ -310,11 +332,37 @@ copy_with_libraries() {
         fi
     done
 }
+# A program for --ab: an ELF file with its libraries, or a #! script (the guest's busybox sh
+# runs it) with every ELF program it names by absolute path, so that a wrapper that execs
+# bench_sendfile with more options works inside as it does on the host.
+is_elf() {
+    [ "$(head -c 4 "$1" 2>/dev/null | od -An -c | tr -d ' ')" = '177ELF' ]
+}
+stage_program() {
+    local program=$1 word
+    if is_elf "$program"; then
+        copy_with_libraries "$program"
+        return
+    fi
+    [ "$(head -c 2 "$program")" = '#!' ] || die "--ab: '$program' is neither a program nor a #! script" 2
+    mkdir -p "$stage$(dirname "$program")"
+    cp -L "$program" "$stage$program"
+    # Every word after the #! line that starts with / and names an ELF program.
+    while IFS= read -r word; do
+        if [ -f "$word" ] && [ ! -e "$stage$word" ] && is_elf "$word"; then
+            copy_with_libraries "$word"
+        fi
+    done < <(sed 1d "$program" | grep -o '/[^][:space:]"'"'"';|&<>()$`{}*?]*' | sort -u)
+}
 cp "$(command -v busybox)" "$stage/bin/busybox"
 cp "$here/guest_init.sh" "$stage/init"
 chmod 755 "$stage/init"
 copy_with_libraries "$harness_bin"
 copy_with_libraries "$bench_bin"
+for program in "${ab_programs[@]}"; do
+    stage_program "$program"
+done
+printf '%s\n' "${ab_options[@]}" >"$stage/sfb/ab_args"
 : >"$stage/sfb/tests"
 if [ "$tests" = 1 ]; then
     for program in "$core_tests" "$c_abi_test" "$build/core/examples/send_file"; do
@@ -339,6 +387,9 @@ SFB_WARMUP=$(sh_quote "$warmup")
 SFB_TESTS=$(sh_quote "$tests")
 SFB_FILE_ON=$(sh_quote "$file_on")
 SFB_TMPFS_SIZE=50%
+SFB_VM_CLOCK=$(sh_quote "$clock")
+SFB_AB_BASE=$(sh_quote "${ab_programs[0]:-}")
+SFB_AB_CANDIDATE=$(sh_quote "${ab_programs[1]:-}")
 EOF
 (cd "$stage" && find . -print0 | cpio --null -o -H newc --quiet) >"$work/initrd.cpio"
 
@@ -498,7 +549,17 @@ qemu_clock_options=${clock_argv[*]:-}
     echo "total_seconds=$total_s"
 } >"$out/vm.env"
 
-if [ "$bench" = 1 ]; then
+if [ ${#ab_programs[@]} -gt 0 ]; then
+    # sfb ab's answers: 0 no regression, 1 a regression, 4 incomplete; anything else failed.
+    run_rc=$(cat "$out/run.rc" 2>/dev/null || echo none)
+    case "$run_rc" in 0 | 1 | 4) [ -s "$out/comparison.json" ] || run_rc="$run_rc, no comparison" ;; esac
+    case "$run_rc" in
+        0 | 1 | 4) ;;
+        # Its usage error (options the host could not check without the guest's benchmarks).
+        2) die "sfb ab refused its arguments inside the guest: $(tail -n 1 "$out/harness.err" 2>/dev/null)" 2 ;;
+        *) die "sfb ab failed inside the guest (exit $run_rc): $(tail -n 5 "$out/harness.err" 2>/dev/null)" 3 ;;
+    esac
+elif [ "$bench" = 1 ]; then
     run_rc=$(cat "$out/run.rc" 2>/dev/null || echo none)
     [ "$run_rc" = 0 ] && [ -s "$out/run.json" ] ||
         die "the suite failed inside the guest (exit $run_rc): $(tail -n 5 "$out/harness.err" 2>/dev/null)" 3

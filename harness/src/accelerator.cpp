@@ -49,6 +49,11 @@ std::string vm_clock(const ordered_json& context) {
     return "wall";
 }
 
+bool on_instruction_clock(const result_set& set) {
+    const auto found = clocks(set);
+    return found.size() == 1 && *found.begin() == "instructions";
+}
+
 void require_one_clock(const result_set& base, const result_set& candidate) {
     const auto base_clocks = clocks(base);
     const auto new_clocks = clocks(candidate);

@@ -24,6 +24,9 @@ std::string vm_clock(const ordered_json& context);
 // --no-test pairs them.
 void require_one_clock(const result_set& base, const result_set& candidate);
 
+// True when `set` holds results and every one ran under the instruction clock.
+bool on_instruction_clock(const result_set& set);
+
 // Notes for `compare` about accelerators: one when either side ran under TCG. When `gating`
 // and the two sides ran under different accelerators (tcg, kvm, or none: a bare machine),
 // throws input_error instead: such a difference is the emulator's, not the change's.

@@ -2,6 +2,7 @@
 // CI regression gate.
 #include "cmd_common.h"
 
+#include "cmd_kernels.h"
 #include "destinations.h"
 #include "merge_rounds.h"
 #include "output_guard.h"
@@ -54,7 +55,47 @@ std::vector<option_spec> ab_option_specs() {
         }
     }
     specs.insert(specs.end(), compare_specs.begin(), compare_specs.end());
+    specs.push_back(
+        {"kernel", "SPEC",
+         "run both programs in one qemu guest of this kernel (an image or a Debian package "
+         "name or glob, as sfb kernels takes) instead of on this machine; the options below "
+         "shape the guest"});
+    const auto guest = guest_option_specs();
+    specs.insert(specs.end(), guest.begin(), guest.end());
     return specs;
+}
+
+// The default --threshold of `sfb ab --kernel --clock instructions`: the instruction clock's
+// rounds differ by 0.5% at most, so 1% is far outside them and still below what real changes
+// usually are (harness/README.md, "The gate on the instruction clock").
+constexpr const char* kInstructionsThreshold = "1%";
+
+// What `sfb ab` inside the guest is given: this command's own options as they were given,
+// less those that shape the guest and those whose files the host writes.
+std::vector<std::string> guest_ab_options(const parsed_args& args) {
+    std::set<std::string> host_only = {"base",           "candidate",       "kernel",  "save-base",
+                                       "save-candidate", "save-comparison", "summary", "color"};
+    for (const auto& spec : guest_option_specs()) {
+        host_only.insert(spec.name);
+    }
+    std::vector<std::string> options;
+    for (const auto& spec : ab_option_specs()) {
+        if (host_only.contains(spec.name)) {
+            continue;
+        }
+        if (auto value = args.value(spec.name)) {
+            options.push_back(fmt::format("--{}={}", spec.name, *value));
+        } else if (args.flag(spec.name)) {
+            options.push_back("--" + spec.name);
+        }
+    }
+    if (!args.value("threshold") && args.value("clock").value_or("wall") == "instructions") {
+        options.push_back(fmt::format("--threshold={}", kInstructionsThreshold));
+    }
+    if (args.value("summary")) {
+        options.emplace_back("--summary=/out/summary.md");
+    }
+    return options;
 }
 
 // Writes the merged JSON where --save-base / --save-candidate say; the message of a failure.
@@ -244,6 +285,15 @@ int ab_command(const parsed_args& args) {
     const std::filesystem::path programs[2] = {bench_from(args, "base"),
                                                bench_from(args, "candidate")};
     refuse_outputs_among_inputs(outputs, programs);
+    if (args.value("kernel")) {
+        return ab_in_guest(args, programs, guest_ab_options(args));
+    }
+    for (const auto& spec : guest_option_specs()) {
+        if (args.value(spec.name) || args.flag(spec.name)) {
+            throw usage_error(
+                fmt::format("--{} shapes a guest: it needs --kernel SPEC", spec.name));
+        }
+    }
     ab_rounds rounds(programs, parse_round_settings(args), plan.max_rounds);
     const auto filter = filter_from(args);
     const std::size_t benchmarks = rounds.common_benchmarks(filter);

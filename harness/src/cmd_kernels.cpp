@@ -33,33 +33,47 @@
 
 namespace sfb::harness {
 
+namespace {}  // namespace
+
+std::vector<option_spec> guest_option_specs() {
+    return {
+        {"cpus", "N",
+         "vCPUs of every guest (default 2; 1 with --clock instructions, under which 2 do not "
+         "boot: vm/README.md)"},
+        {"memory", "M", "memory of every guest, qemu syntax (default 2G)"},
+        {"accel", "auto|kvm|tcg",
+         "auto: KVM when a short probe boot succeeds, qemu's TCG emulator otherwise (default)"},
+        {"clock", "wall|instructions",
+         "the guests' clock: wall (default), or instructions: TCG with qemu's -icount "
+         "shift=0,sleep=off, 1 ns of guest time per guest instruction, so every time counts "
+         "instructions (the counters guest_instructions_per_pass and _per_kib say so); not with "
+         "--accel kvm"},
+        {"file-on", "tmpfs|ext4", "where the benchmark's files live in the guest (default tmpfs)"},
+        {"cache", "DIR", "downloaded kernels (default ~/.cache/sfb-kernels)"},
+        {"timeout", "SECONDS", "per kernel, boot included (default 1800)"},
+        {"boot-timeout", "SECONDS", "per kernel, until the guest's init runs (default 120)"},
+        {"build", "DIR", "the build tree whose sfb runs in the guests (default: sfb's own)"},
+        {"vm-script", "PATH", "vm/sfb-vm.sh (default: the one of this source tree)"},
+    };
+}
+
 namespace {
 
-const std::vector<option_spec> kKernelsOptions = {
-    {"kernel", "SPEC",
-     "a kernel image (IMAGE or IMAGE:MODULES_DIR) or a Debian kernel package name or glob; "
-     "give it once per kernel"},
-    {"cpus", "N", "vCPUs of every guest (default 2)"},
-    {"memory", "M", "memory of every guest, qemu syntax (default 2G)"},
-    {"accel", "auto|kvm|tcg",
-     "auto: KVM when a short probe boot succeeds, qemu's TCG emulator otherwise (default)"},
-    {"clock", "wall|instructions",
-     "the guests' clock: wall (default), or instructions: TCG with qemu's -icount "
-     "shift=0,sleep=off, 1 ns of guest time per guest instruction, so every time counts "
-     "instructions (the counters guest_instructions_per_pass and _per_kib say so); not with "
-     "--accel kvm"},
-    {"tests", "", "also run the core's tests in every guest (all but the four Over2GiB cases)"},
-    {"file-on", "tmpfs|ext4", "where the benchmark's files live in the guest (default tmpfs)"},
-    {"repetitions", "N", "rounds of the suite in every guest (default 3)"},
-    warmup_option(),
-    results_dir_option(),
-    no_store_option(),
-    {"cache", "DIR", "downloaded kernels (default ~/.cache/sfb-kernels)"},
-    {"timeout", "SECONDS", "per kernel, boot included (default 1800)"},
-    {"boot-timeout", "SECONDS", "per kernel, until the guest's init runs (default 120)"},
-    {"build", "DIR", "the build tree whose programs run in the guests (default: sfb's own)"},
-    {"vm-script", "PATH", "vm/sfb-vm.sh (default: the one of this source tree)"},
-};
+std::vector<option_spec> kernels_option_specs() {
+    std::vector<option_spec> specs = {
+        {"kernel", "SPEC",
+         "a kernel image (IMAGE or IMAGE:MODULES_DIR) or a Debian kernel package name or glob; "
+         "give it once per kernel"},
+        {"tests", "", "also run the core's tests in every guest (all but the four Over2GiB cases)"},
+        {"repetitions", "N", "rounds of the suite in every guest (default 3)"},
+        warmup_option(),
+        results_dir_option(),
+        no_store_option(),
+    };
+    const auto guest = guest_option_specs();
+    specs.insert(specs.begin() + 1, guest.begin(), guest.end());
+    return specs;
+}
 
 // What run_kernel and kernels_command return (the help states it; a test checks it).
 const char* const kKernelsExitCodes =
@@ -401,13 +415,14 @@ void print_outcomes(const std::vector<kernel_outcome>& outcomes) {
     }
 }
 
-// The settings of every guest from the options, checked before any boot (exit 2).
-kernels_settings parse_kernels_settings(const parsed_args& args) {
+// The settings of every guest from the options, checked before any boot (exit 2). `ab`: for
+// `sfb ab --kernel`, which stores nothing and runs no rounds of its own.
+kernels_settings parse_kernels_settings(const parsed_args& args, bool ab = false) {
     kernels_settings settings;
     settings.bench_args = args.passthrough;
     settings.results_dir = args.value("results-dir").value_or("results");
-    settings.store = !args.flag("no-store");
-    settings.tests = args.flag("tests");
+    settings.store = !ab && !args.flag("no-store");
+    settings.tests = !ab && args.flag("tests");
     settings.colour = ::isatty(STDOUT_FILENO) == 1;
     if (settings.store) {
         check_writable_folder("results-dir", settings.results_dir);  // before any boot
@@ -418,14 +433,23 @@ kernels_settings parse_kernels_settings(const parsed_args& args) {
         args.value("build") ? std::filesystem::path(*args.value("build")) : own_build_tree();
     check_build_tree(build);
     const std::string repetitions = std::to_string(
-        args.value("repetitions")
+        !ab && args.value("repetitions")
             ? parse_count("repetitions", *args.value("repetitions"), 1, kMaxGuestRounds)
             : 3U);
     settings.script_args = {script.string(), "--build", build.string(), "--rounds", repetitions};
+    // Under the instruction clock a guest of 2 vCPUs does not boot (vm/README.md): 1 unless
+    // --cpus says otherwise.
+    const bool instructions = args.value("clock").value_or("wall") == "instructions";
     // Checked here (exit 2 before any boot) and passed on as written.
     const std::vector<std::pair<std::string, std::string>> passed = {
-        {"cpus", "2"},        {"memory", "2G"},  {"accel", "auto"},   {"clock", "wall"},
-        {"file-on", "tmpfs"}, {"warmup", "0.1"}, {"timeout", "1800"}, {"boot-timeout", "120"}};
+        {"cpus", instructions ? "1" : "2"},
+        {"memory", "2G"},
+        {"accel", "auto"},
+        {"clock", "wall"},
+        {"file-on", "tmpfs"},
+        {"warmup", "0.1"},
+        {"timeout", "1800"},
+        {"boot-timeout", "120"}};
     for (const auto& [name, fallback] : passed) {
         const std::string value = args.value(name).value_or(fallback);
         if (name == "cpus") {
@@ -489,12 +513,91 @@ std::vector<kernel_outcome> run_kernels(const std::vector<std::string>& specs,
     return outcomes;
 }
 
+// A file the guest wrote, whole; empty when it wrote none.
+std::string guest_file_text(const std::filesystem::path& file) {
+    std::ifstream in(file, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
 }  // namespace
+
+int ab_in_guest(const parsed_args& args, const std::filesystem::path (&programs)[2],
+                const std::vector<std::string>& ab_options) {
+    const std::string spec = args.value("kernel").value_or("");
+    kernels_settings settings = parse_kernels_settings(args, true);
+    settings.script_args.emplace_back("--ab");
+    for (const auto& program : programs) {
+        settings.script_args.push_back(std::filesystem::absolute(program).string());
+    }
+    for (const std::string& option : ab_options) {
+        settings.script_args.insert(settings.script_args.end(), {"--ab-option", option});
+    }
+    print_message(fmt::format("sfb ab: kernel '{}': base and candidate in one guest",
+                              quoted_value(spec, 512)));
+    temporary_folder temporary;
+    std::string last_error;
+    const int code = boot_guest(spec, settings, temporary.path(), last_error);
+    if (code == kScriptInterrupted) {
+        throw benchmark_failure(
+            fmt::format("kernel '{}': interrupted; the guest was stopped", spec));
+    }
+    if (code == kScriptBadSpec) {
+        throw usage_error(last_error.empty() ? "the VM script refused its arguments" : last_error);
+    }
+    if (code != 0) {
+        throw benchmark_failure(
+            last_error.empty() ? fmt::format("the VM script failed (exit {})", code) : last_error);
+    }
+    const auto vm = read_env_file(temporary.path() / "vm.env");
+    kernel_outcome outcome;
+    outcome.clock = value_or(vm, "vm_clock", "wall");
+    outcome.boot_seconds = value_or(vm, "boot_seconds", "?");
+    outcome.tests = "not run";
+    const std::string rc_text = guest_file_text(temporary.path() / "run.rc");
+    int rc = kExitFailure;
+    std::from_chars(rc_text.data(), rc_text.data() + rc_text.size(), rc);
+
+    if (outcome.clock == "instructions") {
+        print_message(
+            "sfb ab: instruction clock: every time below counts guest instructions (1 us = "
+            "1000 instructions), every rate is per 10^9 instructions");
+    }
+    // The answer as sfb ab wrote it inside, in the --format asked for.
+    const std::string answer = guest_file_text(temporary.path() / "summary.txt");
+    const std::string safe = safe_text(answer, 4 * 1024 * 1024, SIZE_MAX, false);
+    std::fwrite(safe.data(), 1, safe.size(), stdout);
+    std::fflush(stdout);
+
+    // The merged rounds, labelled as sfb kernels labels a guest's result.
+    for (const auto& [option, file] :
+         {std::pair{"save-base", "base.json"}, std::pair{"save-candidate", "candidate.json"}}) {
+        if (auto target = args.value(option)) {
+            ordered_json merged = read_json_file(temporary.path() / file);
+            label_guest_result(merged, vm, outcome);
+            if (outcome.clock == "instructions") {
+                add_instruction_counters(merged);
+            }
+            write_file(*target, dump_json(merged) + "\n");
+        }
+    }
+    if (auto target = args.value("save-comparison")) {
+        write_file(*target, guest_file_text(temporary.path() / "comparison.json"));
+    }
+    if (auto target = args.value("summary")) {
+        std::ofstream out(*target, std::ios::app);
+        out << guest_file_text(temporary.path() / "summary.md");
+        out.flush();
+        if (!out) {
+            throw std::system_error(errno, std::generic_category(), "cannot write " + *target);
+        }
+    }
+    return rc;
+}
 
 int kernels_command(std::span<const std::string> argv_in) {
     std::vector<std::string> argv(argv_in.begin(), argv_in.end());
     const std::vector<std::string> specs = take_kernel_specs(argv);
-    const parsed_args args = parse_args(argv, kKernelsOptions);
+    const parsed_args args = parse_args(argv, kernels_option_specs());
     if (args.help) {
         std::string usage = format_help(
             "sfb kernels --kernel SPEC [--kernel SPEC ...] [options] [-- BENCHMARK ARGS...]",
@@ -507,7 +610,7 @@ int kernels_command(std::span<const std::string> argv_in) {
             "SPEC: an image (bzImage, vmlinuz; IMAGE:MODULES_DIR for its lib/modules/<release>),\n"
             "or a Debian package name or glob, e.g. 'linux-image-6.1.0-*-cloud-amd64'. The VM\n"
             "work is vm/sfb-vm.sh's (vm/README.md).",
-            kKernelsOptions, kKernelsExitCodes);
+            kernels_option_specs(), kKernelsExitCodes);
         std::fwrite(usage.data(), 1, usage.size(), stdout);
         return kExitOk;
     }

@@ -336,6 +336,12 @@ comparison_result compare_results(const result_set& base, const result_set& cand
     c.options = options;
     c.base_label = base_label;
     c.new_label = new_label;
+    c.instruction_clock = on_instruction_clock(base);
+    if (c.instruction_clock) {
+        c.notes.emplace_back(
+            "qemu's instruction clock: times count guest instructions (kinstr: 1000 of them), "
+            "rates are per 10^9 instructions (MB/Ginstr)");
+    }
     const std::vector<benchmark_pair> pairs = pair_benchmarks(base, candidate, c);
     for (const auto& pair : pairs) {
         benchmark_comparison bc;

@@ -96,6 +96,9 @@ struct comparison_result {
     std::vector<std::string> failed;  // "name: side: message" for benchmarks that errored
     std::vector<std::string> notes;
     std::size_t gating_tests = 0;  // size of the family Holm's correction is over
+    // Both sides ran under qemu's instruction clock: every time counts guest instructions (a
+    // microsecond is 1000 of them), every rate is per 10^9 instructions.
+    bool instruction_clock = false;
 
     bool any_regression() const;
     int exit_code() const { return any_regression() ? 1 : 0; }

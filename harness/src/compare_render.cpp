@@ -42,19 +42,25 @@ cell_style verdict_style(benchmark_verdict v) {
     }
 }
 
-std::string display_value(const metric_comparison& m, double value, const std::string& unit) {
+// Under the instruction clock a microsecond of guest time is 1000 instructions (kinstr) and a
+// rate per second is one per 10^9 instructions: never labelled as time.
+std::string display_value(const metric_comparison& m, double value, const std::string& unit,
+                          bool instructions) {
     if (is_time(m.metric)) {
-        return fmt::format("{} {}", format_number(from_microseconds(value, unit)), unit);
+        return instructions
+                   ? fmt::format("{} kinstr", format_number(value))
+                   : fmt::format("{} {}", format_number(from_microseconds(value, unit)), unit);
     }
     if (m.metric == "bytes_per_second") {
-        return fmt::format("{} MB/s", format_number(value / 1e6));
+        return fmt::format("{} {}", format_number(value / 1e6),
+                           instructions ? "MB/Ginstr" : "MB/s");
     }
     return format_number(value);
 }
 
-std::string metric_label(const std::string& metric) {
+std::string metric_label(const std::string& metric, bool instructions) {
     if (metric == "bytes_per_second") {
-        return "MB/s";
+        return instructions ? "MB/Ginstr" : "MB/s";
     }
     return metric;
 }
@@ -99,9 +105,9 @@ text_table comparison_table(const comparison_result& c, bool all_metrics) {
             }
             table.add_row(
                 {first ? table_cell(b.name) : table_cell(""),
-                 table_cell(metric_label(m.metric) + (m.gating ? " *" : "")),
-                 display_value(m, m.base_median, b.time_unit),
-                 display_value(m, m.new_median, b.time_unit),
+                 table_cell(metric_label(m.metric, c.instruction_clock) + (m.gating ? " *" : "")),
+                 display_value(m, m.base_median, b.time_unit, c.instruction_clock),
+                 display_value(m, m.new_median, b.time_unit, c.instruction_clock),
                  table_cell(change_text(m), change_style), p,
                  m.gating && m.test ? format_p_value(m.p_gate) : "",
                  first ? table_cell(verdict_text(b), verdict_style(b.verdict)) : table_cell("")});
@@ -229,7 +235,7 @@ std::string render_json(const comparison_result& c) {
         for (const auto& m : b.metrics) {
             ordered_json jm = ordered_json::object();
             if (is_time(m.metric)) {
-                jm["unit"] = "us";
+                jm["unit"] = c.instruction_clock ? "kinstr" : "us";
             }
             jm["base_median"] = json_number(m.base_median);
             jm["new_median"] = json_number(m.new_median);

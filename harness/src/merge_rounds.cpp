@@ -3,10 +3,14 @@
 #include "contract.h"
 #include "stats.h"
 
+#include <sfb/format_contract.h>
+
 #include <algorithm>
+#include <cstdlib>
 #include <map>
 #include <set>
 #include <string>
+#include <string_view>
 #include <utility>
 
 namespace sfb::harness {
@@ -121,6 +125,13 @@ ordered_json merge_rounds(const std::vector<ordered_json>& rounds) {
     ordered_json context = rounds.empty() ? ordered_json::object()
                                           : rounds.front().value("context", ordered_json::object());
     context["sfb_harness_rounds"] = std::to_string(rounds.size());
+    // Inside a guest of `sfb kernels --clock instructions` or `sfb ab --kernel --clock
+    // instructions`, the guest's init says so (vm/guest_init.sh): the rounds' times count
+    // instructions, and every comparison of them must say so too.
+    if (const char* clock = std::getenv("SFB_VM_CLOCK");
+        clock != nullptr && std::string_view(clock) == "instructions") {
+        context[std::string(format::context_key_name::vm_clock)] = "instructions";
+    }
     // The merged document is this sfb's own output, in the contract's format.
     stamp_format_version(context);
     merged["context"] = std::move(context);
