@@ -41,7 +41,8 @@ options:
                         paths, a #! script with the programs it names by absolute path
   --ab-option ARG       one more argument for that `sfb ab` (repeat it; e.g. --rounds=10)
   --dry-run             stage everything, write DIR/qemu.args (qemu's arguments, one a
-                        line) and DIR/config, DIR/tests (what the guest reads), boot nothing
+                        line), DIR/config, DIR/tests, DIR/ab_args (what the guest reads) and
+                        DIR/initramfs.list (every file staged), boot nothing
 EOF
 }
 
@@ -87,7 +88,11 @@ while [ $# -gt 0 ]; do
         --timeout) timeout_s=${2-}; shift ;;
         --boot-timeout) boot_timeout=${2-}; shift ;;
         --no-bench) bench=0 ;;
-        --ab) ab_programs=("${2-}" "${3-}"); shift 2 || shift ;;
+        --ab)
+            [ $# -ge 3 ] || { echo "sfb-vm: --ab needs BASE and CANDIDATE" >&2; exit 2; }
+            ab_programs=("$2" "$3")
+            shift 2
+            ;;
         --ab-option) ab_options+=("${2-}"); shift ;;
         --dry-run) dry_run=1 ;;
         -h | --help) usage; exit 0 ;;
@@ -459,6 +464,8 @@ if [ "$dry_run" = 1 ]; then
     printf '%s\n' "${qemu_argv[@]}" >"$out/qemu.args"
     cp "$stage/sfb/config" "$out/config"
     cp "$stage/sfb/tests" "$out/tests"
+    cp "$stage/sfb/ab_args" "$out/ab_args"
+    (cd "$stage" && find . -type f | sed 's/^\.//' | sort) >"$out/initramfs.list"
     echo "sfb-vm: kernel '$spec': dry run: qemu's arguments in $out/qemu.args" >&2
     exit 0
 fi

@@ -2,6 +2,9 @@
 # sfb kernels against real guests (ctest vm.kernel_6_1, vm.bad_kernels):
 #   vm_test.sh guest SFB            the Debian 6.1 cloud kernel under TCG, with the core's
 #                                   tests and a tiny suite run including the kTLS paths
+#   vm_test.sh ab SFB BENCH         sfb ab --kernel --clock instructions in the 6.1 guest: a
+#                                   #!/bin/sh wrapper adding 200 us to sendfile's pass is
+#                                   caught (exit 1, sendfile only), its saved rounds labelled
 #   vm_test.sh bad SFB              a missing file, a package that does not exist, a corrupt
 #                                   image, a kernel that panics, and Ctrl-C during a boot
 # Exit 77 (skipped, with the reason) without qemu/busybox/cpio or the kernel package.
@@ -111,6 +114,34 @@ EOF
         no_temporaries_left
         echo "ok: 6.1 guest, core tests passed, kTLS rows ran"
         ;;
+    ab)
+        have_kernel || skip "no $package_glob in the cache and apt-get cannot download one (no Debian archive here)"
+        bench=$3
+        printf '#!/bin/sh\nexec %s "$@" --sfb_inject_cpu_us=sendfile:200\n' "$bench" >"$work/inject.sh"
+        chmod +x "$work/inject.sh"
+        "$sfb" ab --kernel "$package_glob" --clock instructions --base "$bench" \
+            --candidate "$work/inject.sh" --rounds 11 --warmup 0.01 --format json \
+            --save-base "$work/base.json" --save-comparison "$work/comparison.json" -- \
+            --sfb_paths=sendfile,splice --sfb_file_sizes=256K --sfb_block_sizes=64K \
+            --sfb_receiver=discard --benchmark_min_time=0.01 >"$work/log" 2>&1
+        got=$?
+        [ "$got" = 1 ] || fail "sfb ab --kernel exited $got, expected 1 (a regression)"
+        python3 - "$work/comparison.json" "$work/base.json" <<'EOF' || fail "the answer is wrong"
+import json, sys
+comparison = json.load(open(sys.argv[1]))
+regressed = sorted(b["name"].split("/")[0] for b in comparison["benchmarks"] if b["regressed"])
+assert regressed == ["sendfile"], f"regressed: {regressed}"
+units = {m.get("unit") for b in comparison["benchmarks"] for m in b["metrics"].values()}
+assert "us" not in units and "kinstr" in units, f"units {units}"
+base = json.load(open(sys.argv[2]))
+assert base["context"]["vm_clock"] == "instructions", base["context"].get("vm_clock")
+assert base["context"]["kernel_release"].startswith("6.1."), base["context"]["kernel_release"]
+rows = [b for b in base["benchmarks"] if b.get("run_type") == "iteration"]
+assert len(rows) == 22 and all(b["guest_instructions_per_pass"] > 0 for b in rows), len(rows)
+EOF
+        no_temporaries_left
+        echo "ok: the 6.1 guest's sfb ab caught the wrapper's 200 us, sendfile only"
+        ;;
     bad)
         expect_bad "missing file" "$work/no-such-vmlinuz" 2 "no such kernel image file"
         expect_bad "unknown package" "linux-image-0.0.0-no-such-kernel" 2 "no Debian package matches"
@@ -140,7 +171,7 @@ EOF
         echo "ok: Ctrl-C (exit $got)"
         ;;
     *)
-        echo "usage: vm_test.sh guest|bad SFB" >&2
+        echo "usage: vm_test.sh guest|bad SFB, or vm_test.sh ab SFB BENCH" >&2
         exit 2
         ;;
 esac
