@@ -4,6 +4,9 @@
 # usage:      --help, and each kind of bad usage exits 2 with a message, before any run
 # clean:      the same build as base and candidate: exit 0, every output written and valid
 # regression: a candidate that burns 5 ms more sender CPU per pass: exit 1, outputs written
+# kernel:     --kernel SPEC --clock instructions reach sfb ab, with its own threshold and the
+#             guest's default benchmark arguments (an sfb stand-in records them and runs the
+#             gate on this machine, so nothing boots)
 set -euo pipefail
 
 case_name=$1 bench=$2 sfb=$3
@@ -103,6 +106,8 @@ summary among the outputs|is inside --output|--base-bench $bench --candidate-ben
 time limit not a number|not a number of minutes|--base-bench $bench --time-limit soon --output $tmp/out
 output folder in use (--out, the old spelling)|is not empty|--base-bench $bench --candidate-bench $bench --sfb $sfb --out $tmp/full
 base dir not a source tree|not a sendfile-bench source tree|--base-dir $tmp --candidate-bench $bench --sfb $sfb --output $tmp/out
+clock without a kernel|--clock needs --kernel SPEC|--base-bench $bench --clock instructions --output $tmp/out
+bad clock|--clock: 'cycles' is not wall or instructions|--base-bench $bench --kernel k --clock cycles --output $tmp/out
 program not executable|is not an executable program|--base-bench $tmp/not-executable --candidate-bench $bench --sfb $sfb --output $tmp/out
 EOF2
         ;;
@@ -126,6 +131,36 @@ EOF2
         check "the script names the regression" grep -q 'REGRESSION' "$tmp/stderr"
         check "the summary names it" grep -qi 'regress' "$tmp/out/summary.md"
         outputs_written "$tmp/out" 1
+        ;;
+    kernel)
+        # The stand-in: records sfb ab's arguments, then runs that gate here without the
+        # guest's options, on a tiny benchmark instead of the guest's default arguments.
+        cat >"$tmp/sfb" <<EOF2
+#!/usr/bin/env bash
+if [ "\$1" != ab ]; then exec "$sfb" "\$@"; fi
+printf '%s\n' "\$@" >"$tmp/ab-args"
+args=()
+while [ \$# -gt 0 ]; do
+    case "\$1" in
+        --kernel | --clock) shift ;;
+        --) break ;;
+        *) args+=("\$1") ;;
+    esac
+    shift
+done
+exec "$sfb" "\${args[@]}" --gate=real_time --alpha=0.05 -- $(printf '%q ' "${tiny[@]}")
+EOF2
+        chmod +x "$tmp/sfb"
+        gate --base-bench "$bench" --candidate-bench "$bench" --sfb "$tmp/sfb" --rounds 6 \
+            --output "$tmp/out" --summary "$tmp/step-summary.md" \
+            --kernel 'linux-image-6.1.0-*-cloud-amd64' --clock instructions
+        check "the gate in a guest: exit 0" test "$status" -eq 0
+        check "--kernel reaches sfb ab" grep -qx 'linux-image-6.1.0-\*-cloud-amd64' "$tmp/ab-args"
+        check "--clock instructions reaches sfb ab" grep -qx instructions "$tmp/ab-args"
+        check "no --threshold: sfb ab's own for the clock" bash -c "! grep -qx -- --threshold '$tmp/ab-args'"
+        check "the guest's default arguments: 1 MiB, no placement" \
+            bash -c "grep -qx -- --sfb_file_sizes=1M '$tmp/ab-args' && ! grep -q placement '$tmp/ab-args'"
+        outputs_written "$tmp/out" 0
         ;;
     *)
         echo "perf_gate_test.sh: unknown case '$case_name'" >&2
