@@ -96,7 +96,16 @@ subcommand export_subcommand() {
             "95% interval) per benchmark and metric, context and error rows, and ratio\n"
             "rows: each path's MB/s and sender CPU over read_send's of its configuration\n"
             "(the Hodges-Lehmann ratio over rounds with its 95% interval, as sfb run's\n"
-            "table); the columns are in format/README.md.",
+            "table); the columns are in format/README.md.\n"
+            "A result of qemu's instruction clock (context key vm_clock instructions, from\n"
+            "sfb kernels --clock instructions) counts guest instructions, not time: it exports\n"
+            "guest_instructions_per_pass (unit instructions, Bencher measure\n"
+            "guest-instructions-per-pass), guest_instructions_per_kib (instructions/KiB,\n"
+            "guest-instructions-per-kib), cpu_time x 1000 (instructions,\n"
+            "sender-cpu-instructions) and service demand x 1000 (instructions/KiB,\n"
+            "service-demand-instructions-per-kib), all smaller-is-better, and no MB/s or real\n"
+            "time; its tidy rows give every us metric x 1000 in instructions and leave B/s\n"
+            "out. Results of both clocks in one dashboard export: exit 2.",
             kExportOptions, export_command};
 }
 

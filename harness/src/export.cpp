@@ -1,5 +1,6 @@
 #include "export.h"
 
+#include "accelerator.h"
 #include "cli.h"
 #include "confidence.h"
 #include "contract.h"
@@ -15,7 +16,10 @@
 #include <cmath>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
+#include <span>
+#include <utility>
 
 namespace sfb::harness {
 
@@ -38,6 +42,43 @@ constexpr exported_metric kExported[] = {
     {format::counter_name::service_demand_us_per_kib, "service-demand-us-per-kib", "service demand",
      "us/KiB", 1.0, false},
 };
+
+// The same under qemu's instruction clock (vm_clock instructions), where a guest's
+// microsecond is 1000 guest instructions: the counts per pass and per KiB instead of real time
+// and MB/s (which would be bytes per 10^9 instructions), and the CPU times as the instructions
+// they are. Their own measures and labels, so that no dashboard draws them on a series of
+// wall-clock times.
+constexpr exported_metric kExportedInstructions[] = {
+    {format::counter_name::guest_instructions_per_pass, "guest-instructions-per-pass",
+     "guest instructions per pass", "instructions", 1.0, false},
+    {format::counter_name::guest_instructions_per_kib, "guest-instructions-per-kib",
+     "guest instructions per KiB", "instructions/KiB", 1.0, false},
+    {format::measure_name::cpu_time, "sender-cpu-instructions",
+     "sender CPU per pass, instruction clock", "instructions", 1000.0, false},
+    {format::counter_name::service_demand_us_per_kib, "service-demand-instructions-per-kib",
+     "service demand, instruction clock", "instructions/KiB", 1000.0, false},
+};
+
+// The clock of every file of `set`: "instructions" or "wall"; input_error when they differ,
+// since instruction counts and wall-clock times are never pooled or exported side by side.
+std::string one_clock(const result_set& set) {
+    std::string clock;
+    std::string first;
+    for (const auto& file : set.files) {
+        const std::string this_clock = vm_clock(file.context);
+        if (clock.empty()) {
+            clock = this_clock;
+            first = file.path.string();
+        } else if (this_clock != clock) {
+            throw input_error(fmt::format(
+                "{} ran under the {} clock and {} under the {} clock: times under qemu's "
+                "instruction clock (sfb kernels --clock instructions) count guest "
+                "instructions, not nanoseconds, so they are never exported together",
+                first, clock, file.path.string(), this_clock));
+        }
+    }
+    return clock.empty() ? "wall" : clock;
+}
 
 std::string spread_text(const export_entry& e) {
     return fmt::format("median of {} repetitions; interquartile range {:.6g} .. {:.6g} {}",
@@ -95,6 +136,30 @@ ordered_json contract_unit(std::string_view metric) {
         }
     }
     return nullptr;
+}
+
+// A tidy row's unit under qemu's instruction clock, and the factor to it from the value in the
+// result: a time (us) is 1000 guest instructions per us, a time per KiB likewise; the guest's
+// counts are instructions. A throughput (B/s) has no such unit: nullopt, the row is left out.
+// Any other unit (bytes, counts, fractions) is the clock's as much as the wall's.
+std::optional<std::pair<ordered_json, double>> instruction_clock_unit(std::string_view metric) {
+    ordered_json unit = contract_unit(metric);
+    if (metric == names::counter_name::guest_instructions_per_pass) {
+        return std::pair{ordered_json("instructions"), 1.0};
+    }
+    if (metric == names::counter_name::guest_instructions_per_kib) {
+        return std::pair{ordered_json("instructions/KiB"), 1.0};
+    }
+    if (unit == "us") {
+        return std::pair{ordered_json("instructions"), 1000.0};
+    }
+    if (unit == "us/KiB") {
+        return std::pair{ordered_json("instructions/KiB"), 1000.0};
+    }
+    if (unit == "B/s") {
+        return std::nullopt;
+    }
+    return std::pair{std::move(unit), 1.0};
 }
 
 // Every metric of a series: the contract's measures and counters in contract order, then the
@@ -286,11 +351,26 @@ std::vector<ordered_json> tidy_rows(const result_set& set, const std::filesystem
         row["text"] = value.is_string() ? value.get<std::string>() : value.dump();
         rows.push_back(std::move(row));
     }
+    const bool instructions = vm_clock(context) == "instructions";
+    // Each metric's unit and the factor to it: the contract's, or under the instruction clock
+    // instruction_clock_unit()'s (nullopt: left out).
+    auto unit_of =
+        [&](const std::string& metric) -> std::optional<std::pair<ordered_json, double>> {
+        if (instructions) {
+            return instruction_clock_unit(metric);
+        }
+        return std::pair{contract_unit(metric), 1.0};
+    };
     for (const auto& series : set.benchmarks) {
         const ordered_json segments = segment_cells(series.name);
-        const std::vector<std::string> metrics = metrics_of(series);
+        std::vector<std::pair<std::string, std::pair<ordered_json, double>>> metrics;
+        for (const auto& metric : metrics_of(series)) {
+            if (auto unit = unit_of(metric)) {
+                metrics.emplace_back(metric, std::move(*unit));
+            }
+        }
         for (std::size_t r = 0; r < series.repetitions.size(); ++r) {
-            for (const auto& metric : metrics) {
+            for (const auto& [metric, unit] : metrics) {
                 const auto it = series.repetitions[r].find(metric);
                 if (it == series.repetitions[r].end()) {
                     continue;
@@ -298,17 +378,20 @@ std::vector<ordered_json> tidy_rows(const result_set& set, const std::filesystem
                 ordered_json row = tidy_row(file, fingerprint, "repetition", series.name, segments);
                 row["repetition"] = r;
                 row["metric"] = metric;
-                row["value"] = it->second;
-                row["unit"] = contract_unit(metric);
+                row["value"] = it->second * unit.second;
+                row["unit"] = unit.first;
                 rows.push_back(std::move(row));
             }
         }
-        for (const auto& metric : metrics) {
-            const std::vector<double> values = series.values(metric);
+        for (const auto& [metric, unit] : metrics) {
+            std::vector<double> values = series.values(metric);
+            for (double& v : values) {
+                v *= unit.second;
+            }
             ordered_json row = tidy_row(file, fingerprint, "median", series.name, segments);
             row["metric"] = metric;
             row["value"] = median(values);
-            row["unit"] = contract_unit(metric);
+            row["unit"] = unit.first;
             if (const auto ci = median_interval(values)) {
                 row["ci_low"] = ci->low;
                 row["ci_high"] = ci->high;
@@ -382,8 +465,11 @@ export_format parse_export_format(std::string_view text) {
 
 std::vector<export_entry> export_entries(const result_set& set) {
     std::vector<export_entry> entries;
+    const bool instructions = one_clock(set) == "instructions";
+    const auto& table = instructions ? std::span<const exported_metric>(kExportedInstructions)
+                                     : std::span<const exported_metric>(kExported);
     for (const auto& series : set.benchmarks) {
-        for (const auto& exported : kExported) {
+        for (const auto& exported : table) {
             std::vector<double> values = series.values(std::string(exported.metric));
             if (values.empty()) {
                 continue;

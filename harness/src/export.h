@@ -36,7 +36,10 @@ struct export_entry {
 
 // Every benchmark with measured repetitions, and every exported metric it has: MB/s (bigger
 // is better), real time per pass, sender CPU time per pass and service demand (smaller is
-// better). Times in microseconds.
+// better). Times in microseconds. Under qemu's instruction clock (context key vm_clock
+// instructions) instead guest_instructions_per_pass and _per_kib, and cpu_time and service
+// demand times 1000, in instructions and instructions/KiB: no MB/s, nothing in us.
+// input_error when `set` holds results of both clocks.
 std::vector<export_entry> export_entries(const result_set& set);
 
 // The document, as text, for `format`.
@@ -55,7 +58,8 @@ std::vector<std::string> tidy_columns();
 // table of paths against read_send (compare_paths(), path_comparison.h), one `ratio` row per
 // compared path and metric (bytes_per_second, cpu_time): the Hodges-Lehmann ratio path /
 // read_send over rounds with its 95% interval, read_send's name as text. Times in
-// microseconds.
+// microseconds; under qemu's instruction clock (vm_clock instructions) in instructions (1000
+// per us, unit instructions or instructions/KiB), and no row of a B/s metric.
 std::vector<ordered_json> tidy_rows(const result_set& set, const std::filesystem::path& source);
 
 // The rows as CSV (a header, RFC 4180 quoting, CRLF-free: lines end in \n) or JSON Lines (one

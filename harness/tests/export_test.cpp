@@ -9,7 +9,9 @@
 #include "test_support.h"
 
 #include <gtest/gtest.h>
+#include <algorithm>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 namespace sfb::harness {
@@ -498,6 +500,135 @@ TEST(Tidy, ForeignNamesHaveEmptySegmentsAndFilterApplies) {
     EXPECT_EQ(bad.status, 2);
     EXPECT_NE(bad.err.find("bad_malformed.json"), std::string::npos) << bad.err;
     EXPECT_TRUE(bad.out.empty());
+}
+
+// Under qemu's instruction clock (vm_clock instructions) a guest's "microsecond" is 1000 guest
+// instructions: no export labels such a value us, ns or MB/s.
+const char* const kInstructionClock = "sfb_instruction_clock.json";
+
+bool wall_clock_unit(const std::string& unit) {
+    return unit == "us" || unit == "ns" || unit == "ms" || unit == "s" || unit == "MB/s" ||
+           unit == "B/s" || unit == "us/KiB";
+}
+
+TEST(ExportInstructionClock, BencherHasInstructionMeasuresOnly) {
+    auto r = run_sfb({"export", "--format", "bencher", data(kInstructionClock).string()});
+    ASSERT_EQ(r.status, 0) << r.err;
+    const ordered_json doc = ordered_json::parse(r.out);
+    ASSERT_EQ(doc.size(), 2u);
+    for (const auto& [benchmark, measures] : doc.items()) {
+        std::vector<std::string> slugs;
+        for (const auto& [slug, measure] : measures.items()) {
+            slugs.push_back(slug);
+            EXPECT_EQ(slug.find("-us"), std::string::npos) << slug;
+            EXPECT_EQ(slug.find("mb-s"), std::string::npos) << slug;
+        }
+        EXPECT_EQ(slugs, (std::vector<std::string>{
+                             "guest-instructions-per-pass", "guest-instructions-per-kib",
+                             "sender-cpu-instructions", "service-demand-instructions-per-kib"}))
+            << benchmark;
+    }
+    // The counters as they are; cpu_time's microseconds times 1000.
+    const ordered_json& sendfile = doc.at(kSendfile);
+    EXPECT_DOUBLE_EQ(sendfile.at("guest-instructions-per-pass").at("value").get<double>(),
+                     201000.0);
+    EXPECT_DOUBLE_EQ(sendfile.at("guest-instructions-per-kib").at("value").get<double>(),
+                     201000.0 / 1024);
+    EXPECT_NEAR(sendfile.at("sender-cpu-instructions").at("value").get<double>(),
+                median(kCpuTimes) * 1000, 1e-6);
+}
+
+TEST(ExportInstructionClock, GithubActionBenchmarkUnitsAreInstructions) {
+    const std::string file = data(kInstructionClock).string();
+    auto bigger = run_sfb({"export", "--format", "github-action-benchmark-bigger", file});
+    ASSERT_EQ(bigger.status, 0) << bigger.err;
+    EXPECT_EQ(ordered_json::parse(bigger.out), ordered_json::array());  // no MB/s
+    auto smaller = run_sfb({"export", "--format", "github-action-benchmark-smaller", file});
+    ASSERT_EQ(smaller.status, 0) << smaller.err;
+    const ordered_json s = ordered_json::parse(smaller.out);
+    ASSERT_EQ(s.size(), 8u);  // 4 metrics of both benchmarks
+    std::map<std::string, std::string> units;
+    for (const auto& entry : s) {
+        const std::string unit = entry.at("unit").get<std::string>();
+        EXPECT_TRUE(unit == "instructions" || unit == "instructions/KiB") << entry.dump();
+        EXPECT_NE(entry.at("extra").get<std::string>().find(unit), std::string::npos);
+        units[entry.at("name").get<std::string>()] = unit;
+    }
+    EXPECT_EQ(units.at(kSendfile + " (guest instructions per pass)"), "instructions");
+    EXPECT_EQ(units.at(kSendfile + " (guest instructions per KiB)"), "instructions/KiB");
+    EXPECT_EQ(units.at(kSendfile + " (sender CPU per pass, instruction clock)"), "instructions");
+    EXPECT_EQ(units.at(kSendfile + " (service demand, instruction clock)"), "instructions/KiB");
+    // Never the wall clock's series names: a dashboard keys its series by name.
+    EXPECT_EQ(smaller.out.find("(real time per pass)"), std::string::npos);
+    EXPECT_EQ(smaller.out.find("(sender CPU per pass)"), std::string::npos);
+}
+
+TEST(ExportInstructionClock, TidyRowsAreInInstructionsWithoutThroughput) {
+    const auto rows = tidy({data(kInstructionClock).string()});
+    std::size_t checked = 0;
+    for (const auto& row : rows) {
+        const std::string record = row.at("record").get<std::string>();
+        if (record != "repetition" && record != "median") {
+            continue;
+        }
+        ASSERT_NE(row.at("metric"), "bytes_per_second") << row.dump();
+        if (row.at("unit").is_string()) {
+            EXPECT_FALSE(wall_clock_unit(row.at("unit").get<std::string>())) << row.dump();
+        }
+        ++checked;
+    }
+    EXPECT_GT(checked, 0u);
+    const auto real = select(rows, "median", kSendfile, "real_time");
+    ASSERT_EQ(real.size(), 1u);
+    EXPECT_DOUBLE_EQ(real[0].at("value").get<double>(), 201000.0);
+    EXPECT_EQ(real[0].at("unit"), "instructions");
+    const auto cpu = select(rows, "repetition", kSendfile, "cpu_time");
+    ASSERT_EQ(cpu.size(), kCpuTimes.size());
+    EXPECT_DOUBLE_EQ(cpu[0].at("value").get<double>(), kCpuTimes[0] * 1000);
+    const auto demand = select(rows, "median", kSendfile, "service_demand_us_per_kib");
+    ASSERT_EQ(demand.size(), 1u);
+    EXPECT_EQ(demand[0].at("unit"), "instructions/KiB");
+    const auto per_kib = select(rows, "median", kSendfile, "guest_instructions_per_kib");
+    ASSERT_EQ(per_kib.size(), 1u);
+    EXPECT_EQ(per_kib[0].at("unit"), "instructions/KiB");
+    EXPECT_EQ(select(rows, "median", kSendfile, "guest_instructions_per_pass")[0].at("unit"),
+              "instructions");
+    // The ratios have no unit and stay: a throughput ratio is the inverse ratio of the counts.
+    for (const auto& row : select(rows, "ratio")) {
+        EXPECT_EQ(row.at("unit"), "ratio");
+    }
+    // The CSV says the same.
+    auto csv = run_sfb({"export", "--format", "tidy-csv", data(kInstructionClock).string()});
+    ASSERT_EQ(csv.status, 0) << csv.err;
+    const auto records = csv_records(csv.out);
+    const auto columns = tidy_columns();
+    const auto unit_at = static_cast<std::size_t>(
+        std::find(columns.begin(), columns.end(), "unit") - columns.begin());
+    for (std::size_t i = 1; i < records.size(); ++i) {
+        EXPECT_FALSE(wall_clock_unit(records[i].at(unit_at))) << csv.out;
+    }
+}
+
+TEST(ExportInstructionClock, WallClockResultUnchangedAndMixingRefused) {
+    // The same numbers without vm_clock stay microseconds and MB/s.
+    const auto rows = tidy({data("sfb_base.json").string()});
+    EXPECT_EQ(select(rows, "median", kSendfile, "real_time")[0].at("unit"), "us");
+    EXPECT_EQ(select(rows, "median", kSendfile, "bytes_per_second").size(), 1u);
+    // One dashboard document never holds both clocks: exit 2 naming both.
+    for (const char* format : {"bencher", "github-action-benchmark-smaller"}) {
+        auto mixed = run_sfb({"export", "--format", format, data(kInstructionClock).string(),
+                              data("sfb_base.json").string()});
+        EXPECT_EQ(mixed.status, 2) << format << mixed.out;
+        EXPECT_NE(mixed.err.find("instructions clock"), std::string::npos) << mixed.err;
+        EXPECT_NE(mixed.err.find("wall clock"), std::string::npos) << mixed.err;
+    }
+    // The tidy export labels each file's rows by its own clock.
+    const auto both = tidy({data(kInstructionClock).string(), data("sfb_base.json").string()});
+    for (const auto& row : select(both, "median", kSendfile, "real_time")) {
+        const bool clocked =
+            row.at("source").get<std::string>().find(kInstructionClock) != std::string::npos;
+        EXPECT_EQ(row.at("unit"), clocked ? "instructions" : "us") << row.dump();
+    }
 }
 
 TEST(Version, PrintsVersionAndCommit) {
