@@ -37,6 +37,9 @@ class Comparison:
     only_base: list
     only_new: list
     failed: list
+    # "instructions" when the compared results ran under qemu's instruction clock (their
+    # benchmarks carry guest_instructions_per_pass, written exactly then), "wall" otherwise.
+    clock: str = "wall"
 
     def better(self) -> str:
         """Which way the metric is better: "higher", "lower" or "none" (the contract's)."""
@@ -59,6 +62,7 @@ def parse_compare(document: object, source: Path, metric: str) -> Comparison:
             f"{source}: not `sfb compare --format json` output (expected an object with "
             "\"base\", \"new\" and a \"benchmarks\" array)")
     rows = []
+    clock = "wall"
     for index, item in enumerate(document["benchmarks"]):
         where = f"{source}: benchmarks[{index}]"
         if not isinstance(item, dict) or not isinstance(item.get("name"), str):
@@ -66,6 +70,10 @@ def parse_compare(document: object, source: Path, metric: str) -> Comparison:
         metrics = item.get("metrics")
         if not isinstance(metrics, dict):
             raise sr.InputError(f"{where}: no \"metrics\" object")
+        # sfb kernels writes this counter into every benchmark exactly under the instruction
+        # clock, and sfb compare never pairs the two clocks: its presence says the clock.
+        if sr.GUEST_INSTRUCTIONS_PER_PASS in metrics:
+            clock = sr.INSTRUCTIONS
         m = metrics.get(metric)
         if m is None:
             continue
@@ -104,6 +112,7 @@ def parse_compare(document: object, source: Path, metric: str) -> Comparison:
         only_base=strings("only_in_base"),
         only_new=strings("only_in_new"),
         failed=strings("failed"),
+        clock=clock,
     )
 
 

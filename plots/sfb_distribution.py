@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Optional
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -42,13 +43,16 @@ if not set(PASS_COUNTERS) <= set(sr.COUNTERS):
 InputError = sr.InputError
 
 
-def load_rows(path: Path, wanted: str, sfb) -> tuple:
+def load_rows(path: Path, wanted: str, sfb, context: Optional[dict] = None) -> tuple:
     """(benchmark name, its repetition rows, its median rows by metric) of the one benchmark
-    `wanted` names, from sfb's tidy export of the result."""
+    `wanted` names, from sfb's tidy export of the result; the context's keys and texts go into
+    `context` when given."""
     repetitions = {}
     medians = {}
     for row in sfb_tidy.tidy_rows([str(path)], sfb):
-        if row["record"] == "repetition":
+        if row["record"] == "context" and context is not None:
+            context[str(row["metric"])] = row["text"]
+        elif row["record"] == "repetition":
             repetitions.setdefault(row["benchmark"], {}).setdefault(
                 row["repetition"], {})[row["metric"]] = row["value"]
         elif row["record"] == "median":
@@ -112,7 +116,8 @@ def band(medians: dict, metric: str) -> tuple:
     return size / mid, size / high, size / low
 
 
-def draw(name: str, rounds: list, interval: tuple, metric: str, out: Path) -> None:
+def draw(name: str, rounds: list, interval: tuple, metric: str, out: Path,
+         clock: str = "wall") -> None:
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -142,7 +147,7 @@ def draw(name: str, rounds: list, interval: tuple, metric: str, out: Path) -> No
     bimodal = [str(x) for x, r in zip(xs, rounds) if r["bimodal"]]
     ax.set_xticks(xs)
     ax.set_xlabel("round (repetition)")
-    ax.set_ylabel("MB/s per pass" if metric == "mb_per_s" else "wall time per pass (us)")
+    ax.set_ylabel(y_label(metric, clock))
     title = name if len(name) <= 90 else name[:87] + "..."
     note = (f"bimodal passes in round(s) {', '.join(bimodal)}" if bimodal else
             "no round bimodal" if any(r["passes"] for r in rounds) else
@@ -153,6 +158,14 @@ def draw(name: str, rounds: list, interval: tuple, metric: str, out: Path) -> No
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out, dpi=110)
     plt.close(fig)
+
+
+def y_label(metric: str, clock: str) -> str:
+    """The y axis: under qemu's instruction clock (vm_clock instructions) sfb's tidy export
+    gives a pass in guest instructions, and there is no MB/s (main refuses it)."""
+    if clock == sr.INSTRUCTIONS:
+        return "guest instructions per pass (instruction clock)"
+    return "MB/s per pass" if metric == "mb_per_s" else "wall time per pass (us)"
 
 
 def main(argv=None) -> int:
@@ -171,7 +184,13 @@ def main(argv=None) -> int:
     args = parser.parse_args(["--output" + arg[5:] if arg == "--out" or arg.startswith("--out=")
                               else arg for arg in argv])
     try:
-        name, entries, medians = load_rows(Path(args.result), args.benchmark, args.sfb)
+        context = {}
+        name, entries, medians = load_rows(Path(args.result), args.benchmark, args.sfb, context)
+        clock = sr.INSTRUCTIONS if context.get("vm_clock") == sr.INSTRUCTIONS else "wall"
+        if clock == sr.INSTRUCTIONS and args.metric == "mb_per_s":
+            raise InputError(f"{args.result}: --metric mb_per_s: a result of qemu's instruction "
+                             "clock (vm_clock instructions) counts guest instructions, not "
+                             "time, so it has no MB/s; draw real_time (instructions per pass)")
         rounds = rounds_of(entries, args.metric)
         interval = band(medians, args.metric)
     except InputError as e:
@@ -183,7 +202,7 @@ def main(argv=None) -> int:
         print("sfb_distribution: matplotlib is missing: install python3-matplotlib",
               file=sys.stderr)
         return 2
-    draw(name, rounds, interval, args.metric, Path(args.output))
+    draw(name, rounds, interval, args.metric, Path(args.output), clock)
     print(args.output)
     return 0
 

@@ -354,27 +354,56 @@ def finish_line_figure(fig, ax, run: sr.Run, group: sr.Group, title: str, note: 
     return fig
 
 
+@dataclass(frozen=True)
+class Units:
+    """A run's axis labels. Under qemu's instruction clock (sfb kernels --clock instructions)
+    every guest time counts guest instructions: sfb's tidy export gives the times in
+    instructions and no MB/s, so the throughput figure draws guest instructions per KiB (the
+    inverse of a throughput) and no axis says usec or MB/s."""
+
+    throughput_metric: str
+    throughput_title: str
+    throughput_axis: str
+    throughput_format: str
+    cpu_axis: str  # the sender's CPU per pass
+    demand_axis: str  # the service demand, per KiB
+    ratio_axis: str  # what a speed-up over read_send is a ratio of
+
+
+WALL_UNITS = Units("mb_per_s", "Throughput", "Throughput (MB/s, $10^6$ bytes/s)", "{:,.0f}",
+                   "usec per pass", "usec CPU per KiB", "ratio of MB/s")
+INSTRUCTION_UNITS = Units(
+    sr.GUEST_INSTRUCTIONS_PER_KIB, "Guest instructions per KiB (instruction clock, lower is "
+    "better)", "guest instructions per KiB", "{:,.0f}", "guest instructions per pass",
+    "guest instructions per KiB", "read_send's guest instructions per pass / the path's")
+
+
+def units(run: sr.Run) -> Units:
+    return INSTRUCTION_UNITS if run.clock() == sr.INSTRUCTIONS else WALL_UNITS
+
+
 def throughput_figure(run: sr.Run, group: sr.Group, measurements, log_y=False):
+    u = units(run)
     block = single_block(measurements)
     if block is not None:
-        bars = metric_bars(by_path(measurements), "mb_per_s")
+        bars = metric_bars(by_path(measurements), u.throughput_metric)
         fig, axes = new_figure(1, 1, bar_panel_height(len(bars)))
         fig.subplots_adjust(left=0.24)
-        draw_bars(axes[0][0], bars, "Throughput (MB/s, $10^6$ bytes/s)", "{:,.0f}", log_y)
-        group_header(fig, run, group, f"Throughput at {sr.format_bytes(block)} per call",
+        draw_bars(axes[0][0], bars, u.throughput_axis, u.throughput_format, log_y)
+        group_header(fig, run, group, f"{u.throughput_title} at {sr.format_bytes(block)} per call",
                      spread_note(measurements, "bar"))
         return fig
     fig, axes = new_figure(1, 1, 3.9)
     ax = axes[0][0]
     series = by_path(measurements)
-    plot_metric(ax, series, "mb_per_s", path_look, emphasise=(sr.FEATURED_PATH,))
-    finish_axes(ax, "Throughput (MB/s, $10^6$ bytes/s)", [m.key.block_bytes for m in measurements],
-                log_y)
-    return finish_line_figure(fig, ax, run, group, "Throughput by block size",
+    plot_metric(ax, series, u.throughput_metric, path_look, emphasise=(sr.FEATURED_PATH,))
+    finish_axes(ax, u.throughput_axis, [m.key.block_bytes for m in measurements], log_y)
+    return finish_line_figure(fig, ax, run, group, f"{u.throughput_title} by block size",
                               spread_note(measurements))
 
 
 def cpu_figure(run: sr.Run, group: sr.Group, measurements, log_y=False):
+    u = units(run)
     block = single_block(measurements)
     if block is not None:
         series = by_path(measurements)
@@ -383,11 +412,11 @@ def cpu_figure(run: sr.Run, group: sr.Group, measurements, log_y=False):
                                panel_titles=True)
         fig.subplots_adjust(left=0.24, wspace=0.35)
         left, right = axes[0]
-        draw_bars(left, bars, "usec per pass", "{:,.0f}", log_y)
+        draw_bars(left, bars, u.cpu_axis, "{:,.0f}", log_y)
         left.set_title("Sender CPU per pass", loc="left")
         demand = metric_bars(series, sr.SERVICE_DEMAND)
         if demand and len(demand) == len(bars):
-            draw_bars(right, demand, "usec CPU per KiB", "{:.3g}", log_y)
+            draw_bars(right, demand, u.demand_axis, "{:.3g}", log_y)
         else:
             right.text(0.5, 0.5, "no service demand\nin this run", transform=right.transAxes,
                        ha="center", va="center", color="#666666")
@@ -401,11 +430,11 @@ def cpu_figure(run: sr.Run, group: sr.Group, measurements, log_y=False):
     top, bottom = axes[0][0], axes[1][0]
     blocks = [m.key.block_bytes for m in measurements]
     plot_metric(top, series, "cpu_us", path_look, emphasise=(sr.FEATURED_PATH,))
-    finish_axes(top, "Sender CPU\n(usec per pass)", blocks, log_y)
+    finish_axes(top, f"Sender CPU\n({u.cpu_axis})", blocks, log_y)
     top.set_title("Sending thread's CPU time per pass (whole file sent once)", loc="left")
     if plot_metric(bottom, series, sr.SERVICE_DEMAND, path_look,
                    emphasise=(sr.FEATURED_PATH,)):
-        finish_axes(bottom, "Service demand\n(usec CPU per KiB)", blocks, log_y)
+        finish_axes(bottom, f"Service demand\n({u.demand_axis})", blocks, log_y)
     else:
         block_axis(bottom, blocks)
         bottom.text(0.5, 0.5, "no service_demand_us_per_kib counter in this run",
@@ -465,8 +494,8 @@ def speedup_figure(run: sr.Run, group: sr.Group, measurements, log_y=False):
         fig, axes = new_figure(1, 1, bar_panel_height(len(bars)))
         fig.subplots_adjust(left=0.24)
         ax = axes[0][0]
-        draw_bars(ax, bars, f"Speed-up over {baseline} (ratio of MB/s; right of the dashed "
-                  "1x line is faster)", "{:.2f}x", log_y)
+        draw_bars(ax, bars, f"Speed-up over {baseline} ({units(run).ratio_axis}; right of the "
+                  "dashed 1x line is faster)", "{:.2f}x", log_y)
         ax.axvline(1.0, color="#222222", linewidth=1.2, linestyle="--", zorder=4)
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}x"))
         draw_header(fig, Header(
@@ -487,7 +516,7 @@ def speedup_figure(run: sr.Run, group: sr.Group, measurements, log_y=False):
             for xi, yi in zip(x, mid):
                 ax.annotate(f"{yi:.2f}x", (xi, yi), textcoords="offset points", xytext=(0, 7),
                             ha="center", fontsize=8.5, color=look[0], fontweight="bold")
-    finish_axes(ax, f"Speed-up over {baseline}\n(ratio of MB/s)",
+    finish_axes(ax, f"Speed-up over {baseline}\n({units(run).ratio_axis})",
                 [m.key.block_bytes for m in ratio_measurements], log_y)
     if log_y:
         ax.set_yscale("log", base=2)  # 0.5x, 1x, 2x, 4x: halving and doubling look alike

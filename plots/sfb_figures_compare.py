@@ -14,6 +14,12 @@ COMPARE_METRICS = {
     "cpu_time": ("sender CPU time per pass", "usec per pass", 1.0),
     "bytes_per_second": ("throughput", "MB/s", 1e-6),
 }
+# The same under qemu's instruction clock, where sfb compare's microsecond is 1000 guest
+# instructions; a throughput has no such unit (compare_figure refuses it).
+INSTRUCTION_CLOCK_METRICS = {
+    "real_time": ("guest instructions per pass", "guest instructions per pass", 1000.0),
+    "cpu_time": ("sender CPU per pass, instruction clock", "guest instructions per pass", 1000.0),
+}
 OUTCOME_COLOURS = {"worse": "#D55E00", "better": "#0072B2"}
 
 
@@ -37,6 +43,27 @@ def compare_figures(c: sr.Comparison):
                                               (part + 1, parts, part * size))
 
 
+def instruction_clock_labels(metric: str, wall: tuple) -> tuple:
+    """(title, unit, scale) of a metric compared under qemu's instruction clock: times in
+    guest instructions, counts as instructions; InputError for a throughput or another time
+    unit, which the instruction clock does not have."""
+    if metric in INSTRUCTION_CLOCK_METRICS:
+        return INSTRUCTION_CLOCK_METRICS[metric]
+    unit = sr.metric_unit(metric)
+    if metric == sr.GUEST_INSTRUCTIONS_PER_PASS or unit == "count/KiB":
+        return wall[0], "instructions" + ("/KiB" if unit == "count/KiB" else ""), 1.0
+    if unit == "us":
+        return wall[0], "guest instructions", 1000.0
+    if unit == "us/KiB":
+        return wall[0], "guest instructions per KiB", 1000.0
+    if metric == "bytes_per_second" or unit == "B/s":
+        raise sr.InputError(f"--metric {metric}: the comparison is of results of qemu's "
+                            "instruction clock (vm_clock instructions), which count guest "
+                            "instructions and have no throughput; draw real_time or "
+                            "guest_instructions_per_kib")
+    return wall
+
+
 def compare_figure(c: sr.Comparison, rows, labels, part):
     """Left: base and new medians per benchmark; right: the relative change, coloured by
     this metric's outcome, with the benchmark's verdict written beside it. part is (number,
@@ -47,6 +74,8 @@ def compare_figure(c: sr.Comparison, rows, labels, part):
     fallback = (sr.clip(sr.metric_meaning(c.metric), LABEL_CHARS) or metric,
                 sr.metric_unit(c.metric) or metric, 1.0)
     title, unit, scale = COMPARE_METRICS.get(c.metric, fallback)
+    if c.clock == sr.INSTRUCTIONS:
+        title, unit, scale = instruction_clock_labels(c.metric, (title, unit, scale))
     n = len(rows)
     footer = compare_footer(c)
     footer_in = 0.25 * len(footer)

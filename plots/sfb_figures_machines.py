@@ -172,11 +172,11 @@ def placement_legend(placement: str) -> str:
     return f"{placement} ({sr.clip(words, 50)})" if words else placement
 
 
-def interval_note(points) -> tuple:
+def interval_note(points, of: str = "MB/s") -> tuple:
     """What the points and whiskers are, as two subtitle lines; points carry (..., rounds)."""
     rounds = sorted({p[4] for p in points})
     count = str(rounds[0]) if len(rounds) == 1 else f"{rounds[0]}-{rounds[-1]}"
-    text = f"point: Hodges-Lehmann ratio of MB/s over {count} rounds (sfb's, as its table)"
+    text = f"point: Hodges-Lehmann ratio of {of} over {count} rounds (sfb's, as its table)"
     if all(p[2] is None for p in points):
         return text, "too few rounds for its 95% interval (4 a side needed)"
     missing = " (none below 4 rounds a side)" if any(p[2] is None for p in points) else ""
@@ -214,13 +214,15 @@ def placement_figure(run: sr.Run, group_text: str, series):
                         ha=side[0], va="center" if side[1][1] == 0 else "bottom",
                         fontsize=7.5, color=look[0], fontweight="bold", path_effects=outline,
                         zorder=5)
-    finish_axes(ax, f"sendfile / {baseline}\n(ratio of MB/s)", blocks, False)
+    ratio_of = units(run).ratio_axis
+    finish_axes(ax, f"sendfile / {baseline}\n({ratio_of})", blocks, False)
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}x"))
     ax.set_xlabel("Bytes per call (block size, log scale)")
     legend_below(fig, 2)
     draw_header(fig, Header(
         f"sendfile's speed-up over {baseline} per CPU placement",
-        (group_text, *interval_note([p for points in series.values() for p in points]),
+        (group_text, *interval_note([p for points in series.values() for p in points],
+                                    "MB/s" if units(run) is WALL_UNITS else "instructions"),
          run_subtitle(run)),
     ))
     return fig

@@ -343,6 +343,8 @@ def plan_placement(runs, keep: sr.Filter, args, outputs, figs) -> int:
 
 
 PLANS = {"machines": plan_machines, "transports": plan_transports, "placement": plan_placement}
+# The figures with no form for results of qemu's instruction clock: MB/s across runs.
+WALL_CLOCK_ONLY = ("machines", "transports")
 
 
 # The spellings of options before they were sfb's (--output, --block-size): still accepted, so
@@ -406,6 +408,19 @@ def main(argv=None) -> int:
                 sources = ", ".join(str(r.source) for r in runs)
                 raise sr.InputError(f"no benchmarks match {keep.describe()} in {sources}")
             kinds = FIGURES if args.figure == "all" else (args.figure,)
+            # Instruction counts and wall-clock times never share a figure (exit 2); the
+            # figures drawn in MB/s across runs have no instruction-clock form.
+            if sr.one_clock(matching) == sr.INSTRUCTIONS:
+                wall_only = [kind for kind in kinds if kind in WALL_CLOCK_ONLY]
+                if args.figure != "all" and wall_only:
+                    raise sr.InputError(
+                        f"the {args.figure} figure draws MB/s, which results of qemu's "
+                        "instruction clock (vm_clock instructions) do not have; draw "
+                        "throughput (guest instructions per KiB), cpu, speedup or placement")
+                for kind in wall_only:
+                    warn(f"no {kind} figure: it draws MB/s, which results of qemu's "
+                         "instruction clock do not have")
+                kinds = tuple(kind for kind in kinds if kind not in WALL_CLOCK_ONLY)
             total = 0
             for kind in kinds:
                 if kind in PLANS:

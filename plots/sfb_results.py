@@ -95,6 +95,10 @@ SERVICE_DEMAND = _in_contract("counters", "service_demand_us_per_kib")
 ZEROCOPY_COPIED = _in_contract("counters", "zerocopy_copied")
 PASS_BYTES = _in_contract("counters", "pass_bytes")
 PASS_BIMODAL = _in_contract("counters", "pass_bimodal")
+GUEST_INSTRUCTIONS_PER_PASS = _in_contract("counters", "guest_instructions_per_pass")
+GUEST_INSTRUCTIONS_PER_KIB = _in_contract("counters", "guest_instructions_per_kib")
+# vm_clock's value for qemu's instruction clock (sfb kernels --clock instructions).
+INSTRUCTIONS = "instructions"
 
 
 def metric_unit(metric: str) -> str:
@@ -286,6 +290,13 @@ class Run:
         except ValueError:
             return None
 
+    def clock(self) -> str:
+        """"instructions" for a run of `sfb kernels --clock instructions` (context key
+        vm_clock), whose times count guest instructions: sfb's tidy export then gives them in
+        instructions (real_us and cpu_us hold instructions per pass) and leaves MB/s out;
+        "wall" otherwise."""
+        return INSTRUCTIONS if self.ctx("vm_clock") == INSTRUCTIONS else "wall"
+
     def vm_accel(self) -> str:
         """"TCG" or "KVM" for a run inside a guest that `sfb kernels` booted (context key
         vm_accel), "" for one on the machine itself."""
@@ -354,6 +365,21 @@ class Run:
     def groups(self) -> list:
         return sorted({k.group for k in self.measurements})
 
+
+
+def one_clock(runs) -> str:
+    """The clock of every run, "instructions" or "wall"; InputError (exit 2) when they
+    differ: instruction counts and wall-clock times are never drawn in one figure."""
+    by_clock = {}
+    for run in runs:
+        by_clock.setdefault(run.clock(), []).append(str(run.source))
+    if len(by_clock) > 1:
+        raise InputError(
+            "results of qemu's instruction clock (sfb kernels --clock instructions; their times "
+            "count guest instructions, not microseconds) and of the wall clock are never drawn "
+            f"together: instructions: {', '.join(by_clock[INSTRUCTIONS][:5])}; wall: "
+            f"{', '.join(by_clock['wall'][:5])}; draw them in separate commands")
+    return next(iter(by_clock), "wall")
 
 
 def slugify(text: str) -> str:
