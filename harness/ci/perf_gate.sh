@@ -35,8 +35,8 @@ Where the gate runs (default: on this machine):
   --clock wall|instructions
                           the guest's clock (with --kernel; default wall): instructions counts
                           guest instructions (qemu's -icount), which a busy or shared runner
-                          cannot stretch, so a 1% threshold holds (harness/README.md, "The gate
-                          on the instruction clock")
+                          cannot stretch, so a 1% threshold holds (vm/README.md, "The gate on
+                          the instruction clock")
 
 Gate:
   --rounds N              rounds of sfb ab before each look (default 15)

@@ -67,7 +67,7 @@ std::vector<option_spec> ab_option_specs() {
 
 // The default --threshold of `sfb ab --kernel --clock instructions`: the instruction clock's
 // rounds differ by 0.5% at most, so 1% is far outside them and still below what real changes
-// usually are (harness/README.md, "The gate on the instruction clock").
+// usually are (vm/README.md, "The gate on the instruction clock").
 constexpr const char* kInstructionsThreshold = "1%";
 
 // What `sfb ab` inside the guest is given: this command's own options as they were given,
@@ -359,7 +359,11 @@ subcommand ab_subcommand() {
             "many rounds and looks once. Arguments after -- go to both programs; each benchmark\n"
             "runs bench_sendfile's default 0.3 s a round unless --benchmark_min_time says\n"
             "otherwise (fewer, longer rounds detect more per minute on a noisy machine:\n"
-            "harness/README.md, \"Quality bars, measured\").",
+            "harness/README.md, \"Quality bars, measured\"). With --kernel SPEC both programs\n"
+            "(a #!/bin/sh wrapper with the programs it names) run in one qemu guest of that\n"
+            "kernel and `sfb ab` runs there; --clock instructions makes every time a count of\n"
+            "guest instructions and the default --threshold 1% (vm/README.md, \"The gate on\n"
+            "the instruction clock\").",
             ab_option_specs(), ab_command};
 }
 

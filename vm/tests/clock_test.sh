@@ -21,23 +21,8 @@ sfb=$2
 checker=$3
 golden=$4
 source "$(dirname "${BASH_SOURCE[0]}")/test_lib.sh" clock
+build=$stub_build
 
-# expect CODE TEXT COMMAND...: COMMAND exits CODE with TEXT on stderr.
-expect() {
-    local code=$1 text=$2
-    shift 2
-    timeout 60 "$@" >"$work/out" 2>"$work/err" </dev/null
-    local got=$?
-    [ "$got" = "$code" ] || fail "exit $got, expected $code: $* ($(head -c 1000 "$work/err"))"
-    [ -z "$text" ] || grep -qF -- "$text" "$work/err" || fail "stderr lacks '$text': $*
-$(head -c 1000 "$work/err")"
-}
-
-build=$work/build
-for program in harness/sfb benchmarks/bench_sendfile; do
-    mkdir -p "$(dirname "$build/$program")"
-    cp /bin/true "$build/$program"
-done
 image=$work/vmlinuz
 echo "not a kernel" >"$image"
 # The VM script on the stand-in kernel and build, a dry run.
