@@ -12,15 +12,24 @@ def machines_figure(entries, group: sr.Group, paths, which_runs: str, log_y=Fals
     """entries: list of (legend label, Run, measurements of this group). One panel per path
     (MB/s, shared y axis) and, when sendfile is drawn and sfb gives its ratio over read_send,
     one more with that speed-up on each machine (the Hodges-Lehmann ratio over rounds with its
-    95% interval, as sfb's table): the number a kernel change moves."""
+    95% interval, as sfb's table): the number a kernel change moves.
+
+    Runs of qemu's instruction clock (all of them: the caller never mixes the clocks) are
+    drawn in guest instructions per KiB (lower is better), and the ratio panel, drawn when
+    read_send and sendfile both are, is read_send's guest instructions per pass over
+    sendfile's: sfb's ratio row, which under that clock divides instruction counts."""
     baseline = sr.BASELINE_PATH
+    counted = any(run.clock() == sr.INSTRUCTIONS for _, run, _ in entries)
+    metric = sr.GUEST_INSTRUCTIONS_PER_KIB if counted else "mb_per_s"
     featured = [m for _, _, ms in entries for m in ms
                 if m.key.path == sr.FEATURED_PATH and "mb_per_s" in m.ratios]
     with_ratio = sr.FEATURED_PATH in paths and bool(featured)
+    if counted:
+        with_ratio = with_ratio and baseline in paths
     # An emulated (TCG) guest is tens of times slower than the host beside it: on a linear
     # axis its lines lie flat on zero, so such a figure gets the log axis by itself.
-    speeds = [m.median("mb_per_s") for _, _, ms in entries for m in ms
-              if m.key.path in paths and m.has("mb_per_s") and m.median("mb_per_s") > 0]
+    speeds = [m.median(metric) for _, _, ms in entries for m in ms
+              if m.key.path in paths and m.has(metric) and m.median(metric) > 0]
     auto_log = not log_y and bool(speeds) and max(speeds) / min(speeds) > 20
     log_y = log_y or auto_log
     panels = len(paths) + (1 if with_ratio else 0)
@@ -39,12 +48,13 @@ def machines_figure(entries, group: sr.Group, paths, which_runs: str, log_y=Fals
         if index > 0:
             ax.sharey(flat[0])
         series = {label: [m for m in ms if m.key.path == path] for label, _, ms in entries}
-        if not plot_metric(ax, series, "mb_per_s", looks.__getitem__):
+        if not plot_metric(ax, series, metric, looks.__getitem__):
             ax.text(0.5, 0.5, f"no {path} results", transform=ax.transAxes, ha="center",
                     va="center", color="#666666")
         ax.set_title(path, loc="left", fontweight="bold", color=path_look(path)[0])
         if index % ncols == 0:
-            ax.set_ylabel("Throughput (MB/s)")
+            ax.set_ylabel("guest instructions per KiB\n(lower is better)" if counted
+                          else "Throughput (MB/s)")
         else:
             ax.tick_params(labelleft=False)
     if with_ratio:
@@ -59,7 +69,8 @@ def machines_figure(entries, group: sr.Group, paths, which_runs: str, log_y=Fals
             ax.plot(x, mid, **line_kwargs(look))
         ax.set_ylim(bottom=0)
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}x"))
-        ax.set_title(f"speed-up: sendfile / {baseline}", loc="left", fontweight="bold",
+        ax.set_title(f"instructions: {baseline} / sendfile" if counted
+                     else f"speed-up: sendfile / {baseline}", loc="left", fontweight="bold",
                      color="#222222")
     for index in range(panels):
         block_axis(flat[index], blocks)
@@ -78,6 +89,9 @@ def machines_figure(entries, group: sr.Group, paths, which_runs: str, log_y=Fals
         flat[0].set_ylim(bottom=0)
     legend_below(fig, 1)
     all_ms = [m for _, _, ms in entries for m in ms]
+    if counted:
+        return instruction_clock_header(fig, group, which_runs, all_ms, featured, with_ratio,
+                                        auto_log)
     lines = [group.describe() + ("; log MB/s axis" if auto_log else ""),
              f"{which_runs}; {spread_note(all_ms)}"]
     if with_ratio:
@@ -86,6 +100,21 @@ def machines_figure(entries, group: sr.Group, paths, which_runs: str, log_y=Fals
         lines.append("TCG guests run on qemu's emulated CPU: their MB/s measure the emulator, "
                      "not the kernel; compare their speed-ups with each other only")
     draw_header(fig, Header("The same paths across machines and kernels", tuple(lines)))
+    return fig
+
+
+def instruction_clock_header(fig, group: sr.Group, which_runs: str, all_ms, featured,
+                             with_ratio: bool, auto_log: bool):
+    """The machines figure's header for runs of qemu's instruction clock: what is counted,
+    and that it is not a timing."""
+    lines = [group.describe() + ("; log axis" if auto_log else ""),
+             f"{which_runs}; {spread_note(all_ms)}"]
+    if with_ratio:
+        lines.append(ratio_note(featured, "times fewer instructions for sendfile"))
+    lines.append("qemu's instruction clock, not a timing: no cache misses, memory bandwidth or "
+                 "device time in it")
+    draw_header(fig, Header("Guest instructions per KiB across kernels (instruction clock)",
+                            tuple(lines)))
     return fig
 
 

@@ -7,7 +7,8 @@ wall-clock one (exit 2).
     /usr/bin/python3 plots/tests/test_instruction_clock.py -v
 
 The instruction-clock results are the synthetic fixtures with the context key and the two
-counters added (to_instruction_clock below), as sfb kernels adds them.
+counters added (to_instruction_clock below), as sfb kernels adds them; the machines figure's
+are both synthetic fixtures so converted, as guests of two kernel releases (as_cloud_guest).
 """
 
 import json
@@ -55,6 +56,22 @@ def to_instruction_clock(source: Path, target: Path) -> Path:
     return target
 
 
+# The kernels of a comparison of two cloud kernels under the instruction clock.
+GUEST_KERNELS = ("6.1.0-57-cloud-amd64", "6.12.117+deb12-cloud-amd64")
+
+
+def as_cloud_guest(result: Path, kernel: str) -> Path:
+    """An instruction-clock result as sfb kernels --clock instructions writes it from a
+    1-vCPU TCG guest of `kernel` (the context keys machines labels a guest with)."""
+    document = json.loads(result.read_text(encoding="utf-8"))
+    document["context"].update({
+        "kernel_release": kernel, "vm_accel": "tcg", "vm_host_kernel": "6.18.44-fc-v669",
+        "cpu_model": "QEMU TCG CPU version 2.5+", "cpu_count": "1", "num_cpus": 1,
+        "vm_cpus": "1"})
+    result.write_text(json.dumps(document, indent=1), encoding="utf-8")
+    return result
+
+
 def texts(fig) -> list:
     """Every axis label, panel title and header line of a figure."""
     out = [t.get_text() for t in fig.texts]
@@ -82,6 +99,13 @@ class InstructionClock(unittest.TestCase):
         make_figure_fixtures.write_fixtures(cls.tmp / "kinds")
         cls.placement = to_instruction_clock(cls.tmp / "kinds" / "placement.json",
                                              cls.tmp / "clocked-placement" / "placement.json")
+        # Both synthetic fixtures (each measured tcp4/discard/warm/8 MiB at 4 KiB, 64 KiB and
+        # 1 MiB blocks) as two kernels' guests.
+        cls.kernels = [
+            as_cloud_guest(to_instruction_clock(source, cls.tmp / "kernels" / str(i) /
+                                                source.name), kernel)
+            for i, (source, kernel) in enumerate(zip(sorted(SYNTHETIC.rglob("*.json")),
+                                                     GUEST_KERNELS))]
 
     @classmethod
     def tearDownClass(cls):
@@ -146,21 +170,82 @@ class InstructionClock(unittest.TestCase):
             self.assert_instruction_labels(fig, name)
         figs.plt.close("all")
 
-    def test_all_draws_the_per_run_figures_and_leaves_machines_out(self):
+    def test_all_draws_machines_too(self):
         out = self.tmp / "all"
-        proc = run_plots("all", self.clocked, "--output", out, "--formats", "png")
+        proc = run_plots("all", *self.kernels, "--output", out, "--formats", "png")
         self.assertEqual(proc.returncode, 0, proc.stderr)
-        self.assertIn("no machines figure", proc.stderr)
+        self.assertNotIn("no machines figure", proc.stderr)
         names = {p.name.split("-")[0] for p in images_under(out)}
-        self.assertEqual(names, {"throughput", "cpu", "speedup"})
+        self.assertEqual(names, {"throughput", "cpu", "speedup", "machines"})
 
-    def test_machines_and_transports_of_the_instruction_clock_are_bad_input(self):
-        for figure in ("machines", "transports"):
-            out = self.tmp / f"refused-{figure}"
-            proc = run_plots(figure, self.clocked, "--output", out)
-            self.assertEqual(proc.returncode, 2, proc.stderr)
-            self.assertIn("instruction clock", proc.stderr)
-            self.assertEqual(images_under(out), [])
+    def test_machines_of_two_kernels_is_drawn_in_instructions(self):
+        out = self.tmp / "machines"
+        proc = run_plots("machines", *self.kernels, "--output", out, "--formats", "png")
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertEqual({p.name for p in images_under(out)},
+                         {"machines-tcp4-copy-warm-8MiB-1conn.png",
+                          "machines-tcp4-discard-warm-8MiB-1conn.png"})
+
+    def test_the_machines_figure_counts_guest_instructions_per_kib(self):
+        import sfb_figures as figs
+        import sfb_plots
+
+        runs = sr.load_runs([str(k) for k in self.kernels])
+        group = next(g for g in runs[1].groups() if g.receiver == "discard")
+
+        def draw(*paths, log_y=False):
+            sink = Collect()
+            keep = sr.Filter(paths=paths, receivers=("discard",))
+            args = sfb_plots.build_parser().parse_args(
+                ["machines", "x", "-o", "y"] + (["--log-y"] if log_y else []))
+            self.assertEqual(sfb_plots.plan_machines(runs, keep, args, sink, figs), 1)
+            return sink.figures[0][1]
+
+        fig = draw()
+        self.assert_instruction_labels(fig, "machines")
+        drawn = texts(fig)
+        self.assertIn("guest instructions per KiB\n(lower is better)", drawn)
+        self.assertTrue(any("qemu's instruction clock, not a timing" in t for t in drawn), drawn)
+        self.assertNotIn("TCG guests run on qemu's emulated CPU", " ".join(drawn))
+        panels = [ax for ax in fig.axes if ax.get_visible()]
+        self.assertEqual([ax.get_title(loc="left") for ax in panels],
+                         ["read_send", "sendfile", "instructions: read_send / sendfile"])
+        # One line per machine, labelled with its kernel release, through sfb's medians of
+        # guest_instructions_per_kib; the ratio panel is sfb's ratio row (read_send's
+        # instructions per pass over sendfile's).
+        for ax, path in zip(panels, ("read_send", "sendfile")):
+            lines = {line.get_label(): line for line in ax.get_lines()}
+            self.assertEqual(len(lines), 2, lines)
+            for kernel, run in zip(GUEST_KERNELS, runs):
+                label = next(name for name in lines if kernel in name)
+                self.assertIn("qemu TCG guest", label)
+                ms = sorted((m for k, m in run.measurements.items()
+                             if k.group == group and k.path == path),
+                            key=lambda m: m.key.block_bytes)
+                self.assertEqual(list(lines[label].get_ydata()),
+                                 [m.median(sr.GUEST_INSTRUCTIONS_PER_KIB) for m in ms])
+        ratios = [list(line.get_ydata()) for line in panels[2].get_lines()
+                  if len(line.get_xdata()) > 2]
+        expected = [[m.ratios["mb_per_s"].value for m in sorted(
+            (m for k, m in run.measurements.items()
+             if k.group == group and k.path == "sendfile"), key=lambda m: m.key.block_bytes)]
+            for run in runs]
+        self.assertEqual(sorted(ratios), sorted(expected))
+        self.assertTrue(all(r > 1 for rs in ratios for r in rs), ratios)
+        # The ratio needs both paths drawn; --log-y keeps the labels.
+        for fig in (draw("sendfile"), draw("read_send", "splice"),
+                    draw("read_send", "sendfile", log_y=True)):
+            self.assert_instruction_labels(fig, "machines")
+        self.assertEqual(len([ax for ax in draw("sendfile", "splice").axes
+                              if ax.get_visible()]), 2)
+        figs.plt.close("all")
+
+    def test_transports_of_the_instruction_clock_is_bad_input(self):
+        out = self.tmp / "refused-transports"
+        proc = run_plots("transports", self.clocked, "--output", out)
+        self.assertEqual(proc.returncode, 2, proc.stderr)
+        self.assertIn("instruction clock", proc.stderr)
+        self.assertEqual(images_under(out), [])
 
     def test_an_instruction_clock_result_beside_a_wall_clock_one_is_refused(self):
         for figure in ("throughput", "cpu", "speedup", "machines", "all"):
