@@ -38,8 +38,8 @@ namespace {}  // namespace
 std::vector<option_spec> guest_option_specs() {
     return {
         {"cpus", "N",
-         "vCPUs of every guest (default 2; 1 with --clock instructions, under which 2 do not "
-         "boot: vm/README.md)"},
+         "vCPUs of every guest (default 2; 1 with --clock instructions, where qemu runs the "
+         "vCPUs one at a time: give 2 for placement split)"},
         {"memory", "M", "memory of every guest, qemu syntax (default 2G)"},
         {"accel", "auto|kvm|tcg",
          "auto: KVM when a short probe boot succeeds, qemu's TCG emulator otherwise (default)"},
@@ -437,8 +437,8 @@ kernels_settings parse_kernels_settings(const parsed_args& args, bool ab = false
             ? parse_count("repetitions", *args.value("repetitions"), 1, kMaxGuestRounds)
             : 3U);
     settings.script_args = {script.string(), "--build", build.string(), "--rounds", repetitions};
-    // Under the instruction clock a guest of 2 vCPUs does not boot (vm/README.md): 1 unless
-    // --cpus says otherwise.
+    // Under the instruction clock qemu runs the vCPUs one at a time, so a second one costs
+    // wall time without running anything in parallel: 1 unless --cpus says otherwise.
     const bool instructions = args.value("clock").value_or("wall") == "instructions";
     // Checked here (exit 2 before any boot) and passed on as written.
     const std::vector<std::pair<std::string, std::string>> passed = {
