@@ -574,7 +574,11 @@ if [ ${#ab_programs[@]} -gt 0 ]; then
     esac
 elif [ "$bench" = 1 ]; then
     run_rc=$(cat "$out/run.rc" 2>/dev/null || echo none)
+    # The guest kernel's own word on a process that died (an oops, the OOM killer, a fault).
+    kernel_said=$(grep -iE 'oops|BUG|killed process|segfault|general protection|traps:' \
+        "$out/dmesg.txt" 2>/dev/null | tail -n 3 || true)
     [ "$run_rc" = 0 ] && [ -s "$out/run.json" ] ||
-        die "the suite failed inside the guest (exit $run_rc): $(tail -n 5 "$out/harness.err" 2>/dev/null)" 3
+        die "the suite failed inside the guest (exit $run_rc): $(tail -n 5 "$out/harness.err" 2>/dev/null)${kernel_said:+
+the guest kernel said: $kernel_said}" 3
 fi
 echo "sfb-vm: kernel '$spec': done in ${total_s} s (boot ${boot_s} s)" >&2
