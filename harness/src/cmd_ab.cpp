@@ -65,9 +65,9 @@ std::vector<option_spec> ab_option_specs() {
     return specs;
 }
 
-// The default --threshold of `sfb ab --kernel --clock instructions`: the instruction clock's
-// rounds differ by 0.5% at most, so 1% is far outside them and still below what real changes
-// usually are (vm/README.md, "The gate on the instruction clock").
+// The default --threshold of `sfb ab --kernel --clock instructions`: no gating metric that was
+// not changed moved by more than 0.24% in 20 measured gates, so 1% is far outside the noise and
+// still below what real changes usually are (vm/README.md, "The gate on the instruction clock").
 constexpr const char* kInstructionsThreshold = "1%";
 
 // What `sfb ab` inside the guest is given: this command's own options as they were given,

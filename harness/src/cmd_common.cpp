@@ -9,7 +9,6 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <regex>
 #include <system_error>
 
@@ -199,12 +198,7 @@ int emit_comparison(const comparison_result& comparison, const parsed_args& args
             break;
     }
     if (auto summary = args.value("summary")) {
-        std::ofstream out(*summary, std::ios::app);
-        out << render_markdown(comparison, all) << "\n";
-        out.flush();
-        if (!out) {
-            throw std::system_error(errno, std::generic_category(), "cannot write " + *summary);
-        }
+        append_file(*summary, render_markdown(comparison, all) + "\n");
     }
     return comparison.exit_code();
 }

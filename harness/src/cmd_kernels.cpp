@@ -33,8 +33,6 @@
 
 namespace sfb::harness {
 
-namespace {}  // namespace
-
 std::vector<option_spec> guest_option_specs() {
     return {
         {"cpus", "N",
@@ -585,12 +583,7 @@ int ab_in_guest(const parsed_args& args, const std::filesystem::path (&programs)
         write_file(*target, guest_file_text(temporary.path() / "comparison.json"));
     }
     if (auto target = args.value("summary")) {
-        std::ofstream out(*target, std::ios::app);
-        out << guest_file_text(temporary.path() / "summary.md");
-        out.flush();
-        if (!out) {
-            throw std::system_error(errno, std::generic_category(), "cannot write " + *target);
-        }
+        append_file(*target, guest_file_text(temporary.path() / "summary.md"));
     }
     return rc;
 }

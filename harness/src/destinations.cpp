@@ -82,8 +82,10 @@ void check_writable_folder(const std::string& option, const std::filesystem::pat
     }
 }
 
-void write_file(const std::filesystem::path& file, const std::string& content) {
-    const unique_fd fd(::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+namespace {
+
+void write_with(const std::filesystem::path& file, const std::string& content, int mode_flag) {
+    const unique_fd fd(::open(file.c_str(), O_WRONLY | O_CREAT | mode_flag | O_CLOEXEC, 0644));
     if (!fd) {
         throw std::system_error(errno, std::generic_category(), "cannot write " + file.string());
     }
@@ -93,6 +95,16 @@ void write_file(const std::filesystem::path& file, const std::string& content) {
     if (::fsync(fd.get()) != 0 && errno != EINVAL) {
         throw std::system_error(errno, std::generic_category(), "cannot write " + file.string());
     }
+}
+
+}  // namespace
+
+void write_file(const std::filesystem::path& file, const std::string& content) {
+    write_with(file, content, O_TRUNC);
+}
+
+void append_file(const std::filesystem::path& file, const std::string& content) {
+    write_with(file, content, O_APPEND);
 }
 
 std::filesystem::path keep_unsaved(const std::string& content) {

@@ -17,6 +17,8 @@ void check_writable_folder(const std::string& option, const std::filesystem::pat
 
 // Writes `content` to `file` (replacing it). std::system_error naming the file on failure.
 void write_file(const std::filesystem::path& file, const std::string& content);
+// The same, adding `content` at the end of `file` (created if missing).
+void append_file(const std::filesystem::path& file, const std::string& content);
 
 // Keeps `content` in a new file sfb-unsaved-XXXXXX.json in the temporary folder or, failing
 // that, the current folder, and returns its path; empty when neither could take it.
