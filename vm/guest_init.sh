@@ -120,6 +120,15 @@ if [ "$SFB_TESTS" = 1 ] && [ ! -e /out/error.txt ]; then
     done </sfb/tests
 fi
 
+# run_sfb ARGS...: sfb with ARGS, its stdout (the answer) to /out/summary.txt, its exit code
+# to /out/run.rc, its stderr (progress, errors) to /out/harness.err and the console.
+run_sfb() {
+    (
+        "$SFB_HARNESS" "$@" 2>&1 >/out/summary.txt
+        echo $? >/out/run.rc
+    ) | tee /out/harness.err | sed 's/^/sfb-guest: /'
+}
+
 if [ ! -e /out/error.txt ] && [ -n "${SFB_AB_BASE:-}" ]; then
     # sfb ab --kernel: both builds interleaved in this guest; its options from /sfb/ab_args,
     # then the results where the host picks them up, then the benchmark's arguments.
@@ -133,24 +142,15 @@ if [ ! -e /out/error.txt ] && [ -n "${SFB_AB_BASE:-}" ]; then
         set -- "$@" "$arg"
     done </sfb/bench_args
     say "sfb ab: $SFB_AB_BASE against $SFB_AB_CANDIDATE"
-    (
-        "$SFB_HARNESS" ab --base "$SFB_AB_BASE" --candidate "$SFB_AB_CANDIDATE" "$@" \
-            2>&1 >/out/summary.txt
-        echo $? >/out/run.rc
-    ) | tee /out/harness.err | sed 's/^/sfb-guest: /'
+    run_sfb ab --base "$SFB_AB_BASE" --candidate "$SFB_AB_CANDIDATE" "$@"
 elif [ ! -e /out/error.txt ] && [ "${SFB_NO_BENCH:-0}" != 1 ]; then
     set --
     while IFS= read -r arg; do
         set -- "$@" "$arg"
     done </sfb/bench_args
     say "suite: $SFB_ROUNDS rounds"
-    # stdout (the summary) to a file, stderr (progress, errors) through the pipe to the console.
-    (
-        "$SFB_HARNESS" run --bench "$SFB_BENCH" --repetitions "$SFB_ROUNDS" \
-            --warmup "$SFB_WARMUP" --no-store --output /out/run.json --color never \
-            -- --sfb_dir=/data "$@" 2>&1 >/out/summary.txt
-        echo $? >/out/run.rc
-    ) | tee /out/harness.err | sed 's/^/sfb-guest: /'
+    run_sfb run --bench "$SFB_BENCH" --repetitions "$SFB_ROUNDS" --warmup "$SFB_WARMUP" \
+        --no-store --output /out/run.json --color never -- --sfb_dir=/data "$@"
 fi
 
 dmesg >/out/dmesg.txt

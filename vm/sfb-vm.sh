@@ -562,6 +562,12 @@ qemu_clock_options=${clock_argv[*]:-}
     echo "total_seconds=$total_s"
 } >"$out/vm.env"
 
+# The guest kernel's own word on a process that died (an oops, the OOM killer, a fault), for
+# the errors below.
+kernel_said=$(grep -iE 'oops|BUG|killed process|segfault|general protection|traps:' \
+    "$out/dmesg.txt" 2>/dev/null | tail -n 3 || true)
+kernel_said=${kernel_said:+
+the guest kernel said: $kernel_said}
 if [ ${#ab_programs[@]} -gt 0 ]; then
     # sfb ab's answers: 0 no regression, 1 a regression, 4 incomplete; anything else failed.
     run_rc=$(cat "$out/run.rc" 2>/dev/null || echo none)
@@ -570,15 +576,11 @@ if [ ${#ab_programs[@]} -gt 0 ]; then
         0 | 1 | 4) ;;
         # Its usage error (options the host could not check without the guest's benchmarks).
         2) die "sfb ab refused its arguments inside the guest: $(tail -n 1 "$out/harness.err" 2>/dev/null)" 2 ;;
-        *) die "sfb ab failed inside the guest (exit $run_rc): $(tail -n 5 "$out/harness.err" 2>/dev/null)" 3 ;;
+        *) die "sfb ab failed inside the guest (exit $run_rc): $(tail -n 5 "$out/harness.err" 2>/dev/null)$kernel_said" 3 ;;
     esac
 elif [ "$bench" = 1 ]; then
     run_rc=$(cat "$out/run.rc" 2>/dev/null || echo none)
-    # The guest kernel's own word on a process that died (an oops, the OOM killer, a fault).
-    kernel_said=$(grep -iE 'oops|BUG|killed process|segfault|general protection|traps:' \
-        "$out/dmesg.txt" 2>/dev/null | tail -n 3 || true)
     [ "$run_rc" = 0 ] && [ -s "$out/run.json" ] ||
-        die "the suite failed inside the guest (exit $run_rc): $(tail -n 5 "$out/harness.err" 2>/dev/null)${kernel_said:+
-the guest kernel said: $kernel_said}" 3
+        die "the suite failed inside the guest (exit $run_rc): $(tail -n 5 "$out/harness.err" 2>/dev/null)$kernel_said" 3
 fi
 echo "sfb-vm: kernel '$spec': done in ${total_s} s (boot ${boot_s} s)" >&2
